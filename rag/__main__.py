@@ -1,0 +1,5 @@
+"""``python -m rag`` is the same as ``rag``."""
+
+from .cli import main
+
+raise SystemExit(main())

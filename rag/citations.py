@@ -1,0 +1,188 @@
+"""Citation parsing and verification, without a second LLM call.
+
+An answer is split into sentences; each sentence's markers (``[1]``, ``[1,3]``, ``[1][2]``,
+``【1】``, ``[资料1]``...) are read, numbers that point at no chunk are dropped, and every remaining
+citation is checked against its chunk: character-bigram recall of the sentence in the chunk,
+numbers that must appear verbatim, and the best-matching stretch of the chunk recorded as the
+supporting span (character offsets into ``chunk.text``). A sentence with no valid citation gets
+the chunk that supports it best, flagged ``inferred``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+from .chunking import split_sentences
+from .cleaning import normalize
+from .types import Chunk, Citation
+
+_NUM = r"[0-9０-９]+"
+_LIST = rf"{_NUM}(?:\s*(?:[,，、;；]|-|–|~|和|与)\s*{_NUM})*"
+MARKER = re.compile(
+    rf"\[\s*(?:资料|来源|编号|source|ref)?\s*({_LIST})\s*\]"
+    rf"|【\s*(?:资料|来源|编号)?\s*({_LIST})\s*】"
+    rf"|［\s*(?:资料|来源|编号)?\s*({_LIST})\s*］"
+    rf"|\^\s*\[?({_LIST})\]?"
+    rf"|（\s*(?:资料|来源)\s*({_LIST})\s*）|\(\s*(?:资料|来源|source)\s*({_LIST})\s*\)",
+    re.IGNORECASE,
+)
+_SENT_END = re.compile(r"(?<=[。！？!?；;])|\n+")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*%?")
+_QUOTED = re.compile(r"《([^》]{1,30})》|“([^”]{1,20})”")
+
+
+def _numbers(group: str) -> list[int]:
+    group = normalize(group)
+    out: list[int] = []
+    for part in re.split(r"\s*(?:[,，、;；]|和|与)\s*", group):
+        m = re.fullmatch(r"(\d+)\s*(?:-|–|~)\s*(\d+)", part)
+        if m:
+            a, b = int(m.group(1)), int(m.group(2))
+            if 0 < b - a < 10:
+                out.extend(range(a, b + 1))
+                continue
+        if part.strip().isdigit():
+            out.append(int(part))
+    return out
+
+
+def parse_markers(text: str) -> list[int]:
+    """All citation numbers in a piece of text, in order, duplicates removed."""
+    seen: list[int] = []
+    for m in MARKER.finditer(text):
+        group = next(g for g in m.groups() if g)
+        for n in _numbers(group):
+            if n not in seen:
+                seen.append(n)
+    return seen
+
+
+def strip_markers(text: str) -> str:
+    """The text without citation markers (for display checks and matching)."""
+    return MARKER.sub("", text)
+
+
+@dataclass(frozen=True)
+class AnswerSentence:
+    """One sentence of an answer: its text without markers and the numbers it cites."""
+
+    text: str
+    cited: tuple[int, ...]
+
+
+def split_answer(answer: str) -> list[AnswerSentence]:
+    """Sentences with their citation numbers; markers right after a sentence end belong to it."""
+    # Move markers that follow the full stop ("…增长5%。[1]") in front of it, then split.
+    moved = re.sub(rf"([。！？!?；;])\s*((?:{MARKER.pattern}\s*)+)", r"\2\1", answer, flags=re.IGNORECASE)
+    out = []
+    for part in _SENT_END.split(moved):
+        if not part or not part.strip():
+            continue
+        cited = tuple(parse_markers(part))
+        body = strip_markers(part).strip()
+        if not re.search(r"\w", body):
+            if cited and out:  # a lone marker line: attach to the previous sentence
+                prev = out[-1]
+                out[-1] = AnswerSentence(prev.text, tuple(dict.fromkeys(prev.cited + cited)))
+            continue
+        out.append(AnswerSentence(body, cited))
+    return out
+
+
+def _bigrams(text: str) -> list[str]:
+    t = re.sub(r"[\s\W_]+", "", normalize(text))
+    return [t[i : i + 2] for i in range(len(t) - 1)] or ([t] if t else [])
+
+
+def key_terms(sentence: str) -> list[str]:
+    """Numbers and quoted names that must appear verbatim in a supporting chunk."""
+    s = normalize(strip_markers(sentence))
+    terms = [m.group(0) for m in _NUMBER.finditer(s)]
+    # Citation-like small ordinals ("第1", "1.") are not facts; keep numbers that carry content.
+    terms = [t for t in terms if len(t.rstrip("%")) > 1 or t.endswith("%")]
+    terms += [a or b for a, b in _QUOTED.findall(s)]
+    return terms
+
+
+def verify(sentence: str, chunk_text: str) -> tuple[float, tuple[int, int], list[str]]:
+    """(support in [0, 1], supporting span in the chunk, key terms missing from the chunk).
+
+    Support is the share of the sentence's character bigrams found in the chunk, and zero when
+    a number or quoted name of the sentence is not in it. The span is the run of chunk
+    sentences that together hold the most of the sentence's bigrams.
+    """
+    grams = _bigrams(sentence)
+    norm_chunk = re.sub(r"\s+", "", normalize(chunk_text))
+    missing = [t for t in key_terms(sentence) if re.sub(r"\s+", "", t) not in norm_chunk]
+    if not grams:
+        return 0.0, (0, 0), missing
+    chunk_grams = set(_bigrams(chunk_text))
+    recall = sum(1 for g in grams if g in chunk_grams) / len(grams)
+    support = 0.0 if missing else recall
+    spans = [(s, e) for s, e in split_sentences(chunk_text) if chunk_text[s:e].strip()] or [(0, len(chunk_text))]
+    gset = set(grams)
+    scores = [len(gset & set(_bigrams(chunk_text[s:e]))) for s, e in spans]
+    best = max(range(len(spans)), key=lambda i: (scores[i], -i))
+    start, end = spans[best]
+    # Extend to a neighbour when it adds bigrams the best sentence lacks (answers spanning two).
+    have = set(_bigrams(chunk_text[start:end]))
+    for j in (best + 1, best - 1):
+        if 0 <= j < len(spans) and (gset & set(_bigrams(chunk_text[spans[j][0]:spans[j][1]]))) - have:
+            start, end = min(start, spans[j][0]), max(end, spans[j][1])
+            break
+    return round(support, 4), (start, end), missing
+
+
+@dataclass(frozen=True)
+class CheckedAnswer:
+    """Citations found and verified for an answer, and the sentences left unsupported."""
+
+    citations: tuple[Citation, ...]
+    unsupported: tuple[str, ...]
+    invalid_numbers: tuple[int, ...]
+    supported_sentences: int
+    sentences: int
+
+
+def check_answer(answer: str, chunks: Sequence[Chunk], threshold: float = 0.3,
+                 ignore: Sequence[str] = ()) -> CheckedAnswer:
+    """Parse, validate and verify the citations of ``answer`` against the numbered ``chunks``.
+
+    ``chunks[0]`` is source [1]. Sentences in ``ignore`` (the refusal sentence) are skipped.
+    """
+    citations: list[Citation] = []
+    unsupported: list[str] = []
+    invalid: list[int] = []
+    ignore_norm = {normalize(x).strip("。. ") for x in ignore}
+    sentences = split_answer(answer)
+    any_cited = any(1 <= n <= len(chunks) for s in sentences for n in s.cited)
+    supported = 0
+    counted = 0
+    for sent in sentences:
+        if normalize(sent.text).strip("。. ") in ignore_norm or len(_bigrams(sent.text)) < 2:
+            continue
+        counted += 1
+        valid = [n for n in sent.cited if 1 <= n <= len(chunks)]
+        invalid.extend(n for n in sent.cited if not 1 <= n <= len(chunks))
+        ok = False
+        if valid:
+            for n in valid:
+                support, span, _ = verify(sent.text, chunks[n - 1].text)
+                citations.append(Citation(n=n, chunk=chunks[n - 1], span=span, support=support, sentence=sent.text))
+                ok = ok or support >= threshold
+        elif chunks:
+            # No usable citation: attach the chunk that supports the sentence best, as inferred.
+            scored = [(verify(sent.text, c.text), i) for i, c in enumerate(chunks)]
+            (support, span, _), i = max(scored, key=lambda x: (x[0][0], -x[1]))
+            if support >= threshold:
+                citations.append(Citation(n=i + 1, chunk=chunks[i], span=span, support=support, inferred=True,
+                                          sentence=sent.text))
+                ok = True
+        if ok:
+            supported += 1
+        else:
+            unsupported.append(sent.text)
+    del any_cited
+    return CheckedAnswer(tuple(citations), tuple(unsupported), tuple(dict.fromkeys(invalid)), supported, counted)

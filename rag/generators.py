@@ -1,0 +1,212 @@
+"""Answer generators: llama-cpp-python (default), any OpenAI-compatible server, and a scripted fake.
+
+Each satisfies ``Generator``: ``stream(messages, ...)`` yields text deltas and ``count_tokens``
+measures text in the model's own tokens (the prompt budget depends on it). One model instance is
+shared by every thread; generation is serialised by a lock, so a second caller waits its turn
+instead of failing, and a caller that arrives while the model loads waits for the load.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+import time
+from typing import TYPE_CHECKING, Callable, Iterator, Protocol, Sequence
+
+from .errors import ConfigError, ModelError, ModelNotFoundError, RagError
+
+if TYPE_CHECKING:
+    from .config import Settings
+
+Message = dict  # {"role": "system" | "user" | "assistant", "content": str}
+
+
+class Generator(Protocol):
+    """Streams a chat answer."""
+
+    model_id: str
+    n_ctx: int
+
+    def stream(self, messages: Sequence[Message], *, max_tokens: int) -> Iterator[str]: ...
+
+    def count_tokens(self, text: str) -> int: ...
+
+
+class FakeGenerator:
+    """Replays scripted replies and records the messages it received.
+
+    ``script`` is a list of replies used in order, or a function of the messages. With no script
+    it answers with the first sentence of source 1 followed by ``[1]`` (or the refusal sentence
+    when the prompt holds no sources), which is enough to drive the page and the CLI in tests.
+    """
+
+    model_id = "fake-generator"
+
+    def __init__(self, script: Sequence[str] | Callable[[Sequence[Message]], str] | None = None,
+                 n_ctx: int = 4096, delay_s: float = 0.0) -> None:
+        self.script = list(script) if isinstance(script, (list, tuple)) else script
+        self.n_ctx = n_ctx
+        self.delay_s = delay_s
+        self.calls: list[list[Message]] = []
+        self._lock = threading.Lock()
+
+    def count_tokens(self, text: str) -> int:
+        # Roughly what a BPE tokenizer does: one token per CJK character, one per Latin word.
+        return len(re.findall(r"[\u3400-\u9fff]|[A-Za-z]+|\d+|\S", text))
+
+    def _reply(self, messages: Sequence[Message]) -> str:
+        if callable(self.script):
+            return self.script(messages)
+        if self.script:
+            return self.script.pop(0)
+        user = messages[-1]["content"]
+        m = re.search(r'编号="1"[^>]*>\n(.+?)(?:[。！？!?]|\n|$)', user)
+        if not m:
+            from .prompting import load_prompts
+
+            return load_prompts().refusal("zh")
+        return m.group(1).strip() + "。[1]"
+
+    def stream(self, messages: Sequence[Message], *, max_tokens: int = 256) -> Iterator[str]:
+        with self._lock:
+            self.calls.append([dict(m) for m in messages])
+            reply = self._reply(messages)
+            for i in range(0, len(reply), 4):
+                if self.delay_s:
+                    time.sleep(self.delay_s)
+                yield reply[i : i + 4]
+
+
+class LlamaCppGenerator:
+    """A GGUF chat model run in-process by llama-cpp-python.
+
+    Messages go to ``create_chat_completion`` so the chat template inside the GGUF formats them.
+    llama-cpp-python keeps the KV cache of the previous prompt and reuses its longest common
+    prefix, so a fixed system prompt at the start of every conversation is computed only once.
+    """
+
+    def __init__(self, path: str, *, n_ctx: int = 4096, threads: int = 2, temperature: float = 0.0,
+                 seed: int = 0) -> None:
+        self.path = str(path)
+        self.n_ctx = n_ctx
+        self.threads = threads
+        self.temperature = temperature
+        self.seed = seed
+        self.model_id = os.path.basename(self.path)
+        self._llm = None
+        self._load_lock = threading.Lock()
+        self._run_lock = threading.Lock()
+
+    def load(self):
+        """Load the model once; concurrent callers wait for the same load."""
+        with self._load_lock:
+            if self._llm is None:
+                if not os.path.isfile(self.path):
+                    raise ModelNotFoundError("GGUF model file", self.path)
+                with open(self.path, "rb") as f:
+                    if f.read(4) != b"GGUF":
+                        raise ModelError(f"{self.path} is not a GGUF file (corrupt or wrong format); "
+                                         f"reinstall it with `rag models install` or see models/README.md")
+                try:
+                    # Imported here: llama_cpp loads a native library and would slow `import rag`.
+                    from llama_cpp import Llama
+                except ImportError as e:
+                    raise ModelError("llama-cpp-python is not installed: pip install llama-cpp-python") from e
+                try:
+                    llm = Llama(model_path=self.path, n_ctx=self.n_ctx, n_threads=self.threads,
+                                n_threads_batch=self.threads, seed=self.seed, verbose=False)
+                except Exception as e:  # noqa: BLE001 - llama.cpp reports a bad file as ValueError
+                    raise ModelError(f"cannot load GGUF model {self.path}: {e}; the file may be corrupt "
+                                     f"(see models/README.md)") from e
+                train = llm.metadata.get(f"{llm.metadata.get('general.architecture', '')}.context_length")
+                if train and self.n_ctx > int(train):
+                    raise ConfigError(f"setting generator.n_ctx={self.n_ctx} exceeds what {self.model_id} was "
+                                      f"trained for ({train}); lower generator.n_ctx")
+                self._llm = llm
+        return self._llm
+
+    def count_tokens(self, text: str) -> int:
+        llm = self.load()
+        return len(llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    def stream(self, messages: Sequence[Message], *, max_tokens: int = 256) -> Iterator[str]:
+        llm = self.load()
+        with self._run_lock:
+            chunks = llm.create_chat_completion(messages=list(messages), max_tokens=max_tokens,
+                                                temperature=self.temperature, seed=self.seed, stream=True)
+            for part in chunks:
+                delta = part["choices"][0].get("delta", {}).get("content")
+                if delta:
+                    yield delta
+
+
+class OpenAIGenerator:
+    """Any OpenAI-compatible chat server (llama.cpp server, vLLM, Ollama, a hosted endpoint).
+
+    Uses the standard library so the default install needs no HTTP client. Token counts are
+    estimated (the server's tokenizer is not available here), with a safety margin in budgeting.
+    """
+
+    def __init__(self, base_url: str, model: str, *, api_key: str = "", n_ctx: int = 4096,
+                 temperature: float = 0.0, seed: int = 0, timeout_s: float = 120.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.model_id = model
+        self.api_key = api_key
+        self.n_ctx = n_ctx
+        self.temperature = temperature
+        self.seed = seed
+        self.timeout_s = timeout_s
+
+    def count_tokens(self, text: str) -> int:
+        # Qwen-style BPE: about one token per CJK character and per short Latin word; overestimate.
+        return int(len(re.findall(r"[\u3400-\u9fff]|[A-Za-z]+|\d{1,3}|\S", text)) * 1.1) + 1
+
+    def stream(self, messages: Sequence[Message], *, max_tokens: int = 256) -> Iterator[str]:
+        import urllib.error
+        import urllib.request
+
+        body = json.dumps({"model": self.model_id, "messages": list(messages), "max_tokens": max_tokens,
+                           "temperature": self.temperature, "seed": self.seed, "stream": True}).encode()
+        headers = {"Content-Type": "application/json", "Accept": "text/event-stream"}
+        if self.api_key:
+            headers["Authorization"] = f"Bearer {self.api_key}"
+        req = urllib.request.Request(f"{self.base_url}/chat/completions", data=body, headers=headers)
+        try:
+            resp = urllib.request.urlopen(req, timeout=self.timeout_s)  # noqa: S310 - URL from settings
+        except (urllib.error.URLError, OSError) as e:
+            raise RagError(f"cannot reach the generator server at {self.base_url} ({e}); check generator.base_url "
+                           f"and that the server is running") from None
+        with resp:
+            for raw in resp:
+                line = raw.decode("utf-8", "replace").strip()
+                if not line.startswith("data:"):
+                    continue
+                data = line[5:].strip()
+                if data == "[DONE]":
+                    break
+                try:
+                    delta = json.loads(data)["choices"][0].get("delta", {}).get("content")
+                except (json.JSONDecodeError, KeyError, IndexError):
+                    continue
+                if delta:
+                    yield delta
+
+
+def make_generator(settings: "Settings", log: Callable[[str], None] = lambda m: None) -> Generator:
+    """The generator the settings ask for (the only place generator backends are chosen)."""
+    cfg = settings.generator
+    match cfg.backend:
+        case "fake":
+            return FakeGenerator(n_ctx=cfg.n_ctx)
+        case "openai":
+            return OpenAIGenerator(cfg.base_url, cfg.model, api_key=cfg.api_key, n_ctx=cfg.n_ctx,
+                                   temperature=cfg.temperature, seed=cfg.seed, timeout_s=cfg.timeout_s)
+        case "llama-cpp":
+            from .models import ensure_generator
+
+            path = ensure_generator(settings, log=log)
+            return LlamaCppGenerator(str(path), n_ctx=cfg.n_ctx, threads=cfg.threads,
+                                     temperature=cfg.temperature, seed=cfg.seed)
+    raise ConfigError(f"unknown generator backend {cfg.backend!r}")

@@ -1,0 +1,390 @@
+"""Building, updating and opening an index: sources -> cleaned chunks -> FAISS + BM25.
+
+``update_index`` is incremental: a document whose content hash is unchanged keeps its chunks,
+tokens and vectors (copied from the live generation, nothing embedded); new or changed documents
+are cleaned, chunked, tokenised and embedded; documents whose source was scanned but is gone are
+dropped. The result is published atomically (see ``store``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Iterable
+
+import numpy as np
+
+from . import store
+from .chunking import split_document
+from .cleaning import clean_text, find_articles
+from .errors import IndexCorruptError, IndexMismatchError, IndexMissingError, InputError, RagError
+from .fusion import fuse_rankings
+from .sparse import Bm25Index, tokenize
+from .types import Article, Chunk, Document, Hit
+
+if TYPE_CHECKING:
+    from .config import Settings
+    from .embedders import Embedder
+
+# Formats that come from page extraction get layout repair and splitting into articles; the
+# others (JSONL records, DOCX, HTML) already carry their own structure and title.
+LAYOUT_KINDS = {"txt", "md", "pdf"}
+
+
+@dataclass
+class IndexSummary:
+    """What one indexing run did."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    chunks: int = 0
+    embedded: int = 0
+    seconds: float = 0.0
+    embed_seconds: float = 0.0
+
+    def line(self) -> str:
+        return (
+            f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
+            f"{len(self.removed)} removed, {len(self.skipped)} skipped; {self.chunks} chunks in the index, "
+            f"{self.embedded} embedded, {self.seconds:.1f}s"
+        )
+
+
+def chunk_settings(settings: "Settings") -> dict:
+    return {"size": settings.chunking.size, "overlap": settings.chunking.overlap}
+
+
+def prepare_document(doc: Document, size: int, overlap: int) -> list[Chunk]:
+    """Clean a document and cut it into chunks carrying their article titles."""
+    if doc.kind in LAYOUT_KINDS:
+        text = clean_text(doc.text)
+        articles = find_articles(text, doc.title) or [Article(doc.title, 0, len(text), doc.date)]
+    else:
+        text = doc.text.replace("\r\n", "\n").strip()
+        articles = [Article(doc.title, 0, len(text), doc.date)]
+    return split_document(doc.doc_id, text, articles, size=size, overlap=overlap)
+
+
+def indexed_text(chunk: Chunk) -> str:
+    """What the retrievers see: the article title gives each chunk its topic."""
+    if chunk.title and chunk.title not in chunk.text:
+        return f"{chunk.title}\n{chunk.text}"
+    return chunk.text
+
+
+def content_hash(doc: Document, chunking: dict) -> str:
+    h = hashlib.sha256()
+    for part in (doc.kind, doc.title, doc.date or "", json.dumps(chunking, sort_keys=True), doc.text):
+        h.update(part.encode("utf-8", "surrogatepass"))
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+def _covered(source: str, scanned: list[Path]) -> bool:
+    """Whether a document's source lies inside what this run scanned (so its absence means removal)."""
+    try:
+        p = Path(source).resolve()
+    except (OSError, ValueError):
+        return False
+    for s in scanned:
+        if p == s or s in p.parents:
+            return True
+    return False
+
+
+def _open_live(index_dir: Path):
+    """(generation dir, manifest) of the live index, or (None, None) when there is none."""
+    try:
+        gen = store.current_generation(index_dir)
+    except IndexMissingError:
+        return None, None
+    return gen, store.read_manifest(gen)
+
+
+def _check_compatible(manifest: dict, embedder: "Embedder", chunking: dict, index_dir: Path) -> None:
+    if manifest.get("schema_version") != store.SCHEMA_VERSION:
+        raise IndexMismatchError(
+            f"index {index_dir} has schema {manifest.get('schema_version')}, this version needs {store.SCHEMA_VERSION}; "
+            f"run `rag index --rebuild --index {index_dir}`"
+        )
+    if manifest.get("embedder") != embedder.model_id:
+        raise IndexMismatchError(
+            f"index {index_dir} was built with embedding model {manifest.get('embedder')!r}, "
+            f"but the settings select {embedder.model_id!r}; run `rag index --rebuild --index {index_dir}`"
+        )
+    if manifest.get("chunking") != chunking:
+        raise IndexMismatchError(
+            f"index {index_dir} was built with chunking {manifest.get('chunking')}, settings say {chunking}; "
+            f"run `rag index --rebuild --index {index_dir}`"
+        )
+
+
+def _write_generation(index_dir: Path, settings: "Settings", embedder: "Embedder", documents: dict,
+                      rows: list[tuple[Chunk, list[str]]], vectors: np.ndarray) -> Path:
+    """Write a complete generation and publish it."""
+    from .dense import FaissIndex, choose_kind
+
+    tmp = store.new_generation_dir(index_dir)
+    try:
+        db = store.ChunkStore(tmp / "chunks.sqlite", create=True)
+        db.add([(i, c, t) for i, (c, t) in enumerate(rows)])
+        db.commit()
+        db.close()
+        np.save(tmp / "vectors.npy", vectors.astype(np.float32, copy=False))
+        kind = choose_kind(settings.retrieval.faiss, len(rows), settings.retrieval.approx_threshold)
+        FaissIndex.build(vectors, kind).save(tmp / "dense.faiss")
+        Bm25Index().build(t for _, t in rows).save(tmp)
+        manifest = {
+            "schema_version": store.SCHEMA_VERSION,
+            "embedder": embedder.model_id,
+            "dim": int(vectors.shape[1]) if vectors.ndim == 2 else embedder.dim,
+            "chunking": chunk_settings(settings),
+            "faiss": kind,
+            "chunks": len(rows),
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
+            "documents": documents,
+            "files": store.describe_files(tmp),
+        }
+        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+        return store.publish_generation(index_dir, tmp)
+    except BaseException:
+        import shutil
+
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def update_index(paths: Iterable[str | Path], settings: "Settings", embedder: "Embedder", *,
+                 index_dir: Path | None = None, rebuild: bool = False, log: Callable[[str], None] = lambda m: None,
+                 progress: Callable[[int, int], None] | None = None) -> IndexSummary:
+    """Index the sources under ``paths`` into ``index_dir`` (incrementally unless ``rebuild``)."""
+    from .sources import read_sources
+
+    t0 = time.perf_counter()
+    index_dir = Path(index_dir or settings.paths.resolved_index_dir())
+    paths = [Path(p) for p in paths]
+    for p in paths:
+        if not p.exists():
+            raise InputError(f"source path {p} does not exist")
+    summary = IndexSummary()
+    chunking = chunk_settings(settings)
+    with store.write_lock(index_dir, on_wait=log):
+        docs, skipped = read_sources(paths, max_file_mb=settings.chunking.max_file_mb)
+        summary.skipped = list(skipped)
+        for path, reason in skipped:
+            log(f"skipped {path}: {reason}")
+        old_gen, old_manifest = (None, None) if rebuild else _open_live(index_dir)
+        old_db = None
+        old_vectors = None
+        if old_manifest is not None:
+            _check_compatible(old_manifest, embedder, chunking, index_dir)
+            store.verify_files(old_gen, old_manifest.get("files", {}))
+            old_db = store.ChunkStore(old_gen / "chunks.sqlite")
+            old_vectors = np.load(old_gen / "vectors.npy", mmap_mode="r")
+        old_docs: dict = dict(old_manifest["documents"]) if old_manifest else {}
+        scanned = [p.resolve() for p in paths]
+        now = time.strftime("%Y-%m-%dT%H:%M:%S")
+
+        documents: dict = {}
+        kept: list[tuple[int, Chunk, list[str]]] = []  # (old row, chunk, tokens)
+        fresh: list[tuple[Chunk, list[str]]] = []
+        seen = set()
+        for doc in docs:
+            seen.add(doc.doc_id)
+            h = content_hash(doc, chunking)
+            prev = old_docs.get(doc.doc_id)
+            entry = {"title": doc.title, "source": doc.source, "kind": doc.kind, "date": doc.date,
+                     "url": doc.url, "hash": h}
+            if prev and prev["hash"] == h and old_db is not None:
+                kept.extend(old_db.rows_of(doc.doc_id))
+                entry.update(added=prev.get("added", now), chunks=prev.get("chunks", 0))
+                summary.unchanged.append(doc.doc_id)
+            else:
+                chunks = prepare_document(doc, chunking["size"], chunking["overlap"])
+                fresh.extend((c, tokenize(indexed_text(c), settings.retrieval.user_dict)) for c in chunks)
+                entry.update(added=prev.get("added", now) if prev else now, chunks=len(chunks))
+                if prev:
+                    entry["updated"] = now
+                (summary.updated if prev else summary.added).append(doc.doc_id)
+            documents[doc.doc_id] = entry
+        for doc_id, prev in old_docs.items():
+            if doc_id in seen:
+                continue
+            if _covered(prev.get("source", ""), scanned):
+                summary.removed.append(doc_id)
+            else:  # indexed from elsewhere in an earlier run: keep it
+                kept.extend(old_db.rows_of(doc_id))
+                documents[doc_id] = prev
+        if not summary.added and not summary.updated and not summary.removed and old_manifest is not None:
+            summary.chunks = old_manifest["chunks"]
+            summary.unchanged.sort()
+            summary.seconds = time.perf_counter() - t0
+            old_db.close()
+            return summary
+
+        total = len(kept) + len(fresh)
+        dim = embedder.dim
+        vectors = np.zeros((total, dim), dtype=np.float32)
+        for i, (old_row, _, _) in enumerate(kept):
+            vectors[i] = old_vectors[old_row]
+        te = time.perf_counter()
+        done = 0
+
+        def tick(n: int) -> None:
+            nonlocal done
+            done += n
+            if progress:
+                progress(done, len(fresh))
+
+        if fresh:
+            vectors[len(kept):] = embedder.embed_chunks([indexed_text(c) for c, _ in fresh], progress=tick)
+        summary.embed_seconds = time.perf_counter() - te
+        summary.embedded = len(fresh)
+        rows = [(c, t) for _, c, t in kept] + fresh
+        if old_db is not None:
+            old_db.close()
+        _write_generation(index_dir, settings, embedder, documents, rows, vectors)
+        summary.chunks = total
+        summary.seconds = time.perf_counter() - t0
+        return summary
+
+
+def remove_documents(doc_ids: Iterable[str], settings: "Settings", *, index_dir: Path | None = None,
+                     embedder_id: str | None = None) -> list[str]:
+    """Drop documents from the index (no embedding needed); returns the ids removed."""
+    index_dir = Path(index_dir or settings.paths.resolved_index_dir())
+    wanted = list(doc_ids)
+    with store.write_lock(index_dir):
+        gen = store.current_generation(index_dir)
+        manifest = store.read_manifest(gen)
+        store.verify_files(gen, manifest.get("files", {}))
+        missing = [d for d in wanted if d not in manifest["documents"]]
+        if missing:
+            raise InputError(f"document {missing[0]!r} is not in the index {index_dir}; `rag docs` lists them")
+        db = store.ChunkStore(gen / "chunks.sqlite")
+        old_vectors = np.load(gen / "vectors.npy", mmap_mode="r")
+        documents = {k: v for k, v in manifest["documents"].items() if k not in wanted}
+        kept = [r for d in documents for r in db.rows_of(d)]
+        vectors = np.zeros((len(kept), manifest["dim"]), dtype=np.float32)
+        for i, (row, _, _) in enumerate(kept):
+            vectors[i] = old_vectors[row]
+        db.close()
+
+        class _Id:  # the manifest's embedder id is carried over unchanged
+            model_id = manifest["embedder"]
+            dim = manifest["dim"]
+
+        _write_generation(index_dir, settings, _Id(), documents, [(c, t) for _, c, t in kept], vectors)
+    return wanted
+
+
+@dataclass
+class Retrieval:
+    """Fused hits plus what the refusal gate needs (best dense cosine) and timings."""
+
+    hits: list[Hit]
+    dense_top: float
+    timings: dict[str, float]
+
+
+class Index:
+    """A loaded index: search with ``search(question, k)``; list documents with ``documents()``."""
+
+    def __init__(self, index_dir: Path, gen_dir: Path, manifest: dict, settings: "Settings",
+                 embedder: "Embedder | None" = None) -> None:
+        from .dense import FaissIndex
+
+        self.index_dir = index_dir
+        self.gen_dir = gen_dir
+        self.manifest = manifest
+        self.settings = settings
+        self._embedder = embedder
+        try:
+            self.db = store.ChunkStore(gen_dir / "chunks.sqlite")
+            self.dense = FaissIndex.load(gen_dir / "dense.faiss")
+            self.sparse = Bm25Index.load(gen_dir)
+        except RagError:
+            raise
+        except Exception as e:  # noqa: BLE001 - any reader failure means a damaged file
+            raise IndexCorruptError(f"index {index_dir} cannot be read ({e}); run `rag index --rebuild`") from None
+        n = manifest["chunks"]
+        if self.db.count() != n or self.dense.ntotal != n or self.sparse.n != n:
+            raise IndexCorruptError(f"index {index_dir} is inconsistent (chunk counts differ); run `rag index --rebuild`")
+
+    @property
+    def embedder(self) -> "Embedder":
+        if self._embedder is None:
+            from .embedders import make_embedder
+
+            self._embedder = make_embedder(self.settings)
+        e = self._embedder
+        if e.model_id != self.manifest["embedder"]:
+            raise IndexMismatchError(
+                f"index {self.index_dir} was built with embedding model {self.manifest['embedder']!r}, "
+                f"but the settings select {e.model_id!r}; run `rag index --rebuild --index {self.index_dir}`"
+            )
+        return e
+
+    def __len__(self) -> int:
+        return int(self.manifest["chunks"])
+
+    def documents(self) -> list[dict]:
+        """Documents with title, chunk count and date added, sorted by id."""
+        return [{"doc_id": k, **v} for k, v in sorted(self.manifest["documents"].items())]
+
+    def chunks_of(self, doc_id: str) -> list[Chunk]:
+        return self.db.chunks_of(doc_id)
+
+    def retrieve(self, question: str, k: int | None = None, *, query_vector: np.ndarray | None = None) -> Retrieval:
+        """Dense and BM25 rankings fused by weighted RRF; top-k hits with each retriever's rank."""
+        cfg = self.settings.retrieval
+        k = k or cfg.k
+        if k < 1:
+            raise InputError("k must be at least 1")
+        t0 = time.perf_counter()
+        qv = query_vector if query_vector is not None else self.embedder.embed_queries([question])[0]
+        t1 = time.perf_counter()
+        dense = self.dense.search(qv, cfg.candidates)
+        t2 = time.perf_counter()
+        sparse = self.sparse.search(tokenize(question, cfg.user_dict), cfg.candidates)
+        t3 = time.perf_counter()
+        fused = fuse_rankings({"dense": dense, "bm25": sparse},
+                              {"dense": cfg.dense_weight, "bm25": cfg.sparse_weight}, cfg.rrf_k)[:k]
+        chunks = self.db.get([i for i, *_ in fused])
+        hits = [Hit(chunk=chunks[i], score=s, rank=r, ranks=ranks, scores=scores)
+                for r, (i, s, ranks, scores) in enumerate(fused, start=1)]
+        t4 = time.perf_counter()
+        timings = {"embed_ms": (t1 - t0) * 1e3, "dense_ms": (t2 - t1) * 1e3, "bm25_ms": (t3 - t2) * 1e3,
+                   "fusion_ms": (t4 - t3) * 1e3, "retrieve_ms": (t4 - t0) * 1e3}
+        return Retrieval(hits=hits, dense_top=dense[0][1] if dense else 0.0, timings=timings)
+
+    def search(self, question: str, k: int | None = None) -> list[Hit]:
+        """Top-k fused hits for a question."""
+        return self.retrieve(question, k).hits
+
+
+def open_index(index_dir: str | Path | None = None, settings: "Settings | None" = None,
+               embedder: "Embedder | None" = None) -> Index:
+    """Open the live generation of an index (checks schema, files and, on first search, the model)."""
+    from .config import load_settings
+
+    settings = settings or load_settings()
+    index_dir = Path(index_dir or settings.paths.resolved_index_dir())
+    gen = store.current_generation(index_dir)
+    manifest = store.read_manifest(gen)
+    if manifest.get("schema_version") != store.SCHEMA_VERSION:
+        raise IndexMismatchError(
+            f"index {index_dir} has schema {manifest.get('schema_version')}, this version needs "
+            f"{store.SCHEMA_VERSION}; run `rag index --rebuild --index {index_dir}`"
+        )
+    store.verify_files(gen, manifest.get("files", {}))
+    index = Index(index_dir, gen, manifest, settings, embedder)
+    if embedder is not None:
+        index.embedder  # noqa: B018 - raises IndexMismatchError early
+    return index

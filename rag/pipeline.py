@@ -1,0 +1,192 @@
+"""The question-answering pipeline: check, retrieve, gate, prompt, generate, verify.
+
+``Pipeline.stream`` is the one code path: the CLI, the chat page and the batch evaluation all
+call it (``ask`` just drains it). It yields text deltas, then one final ``Answer``.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+import unicodedata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
+
+from .citations import check_answer
+from .cleaning import normalize
+from .errors import InputError
+from .prompting import build_messages, load_prompts, question_language
+from .types import Answer, Chunk, Hit
+
+if TYPE_CHECKING:
+    from .config import Settings
+    from .generators import Generator
+    from .indexing import Index
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
+# Follow-ups that lean on the previous turn: pronouns and demonstratives, or "那/还有" openings.
+_ELLIPTIC = re.compile(r"^(那|那么|还有|另外|其中|此外|它|他|她|这|该|此)|它|他们|她们|其|这个|那个|这些|那些|这项|该项|上述")
+_REFUSAL_HINTS = ("无法回答", "没有提到", "未提及", "没有提及", "资料中没有", "无法确定", "不包含", "未涉及", "没有相关",
+                  "does not contain", "not mentioned", "no information")
+
+
+def check_question(question: Any, max_chars: int = 500) -> str:
+    """Clean a question (control characters, invalid surrogates) or raise InputError saying why."""
+    if not isinstance(question, str):
+        raise InputError("the question must be text")
+    q = question.encode("utf-8", "replace").decode("utf-8")  # lone surrogates become '?'
+    q = _CONTROL.sub(" ", q)
+    q = unicodedata.normalize("NFC", q).strip()
+    q = re.sub(r"\s+", " ", q)
+    if not q:
+        raise InputError("the question is empty; type a question (问题不能为空)")
+    if len(q) > max_chars:
+        raise InputError(f"the question is {len(q)} characters; the limit is {max_chars} "
+                         f"(answer.max_question_chars) (问题过长，请精简到 {max_chars} 字以内)")
+    if not any(unicodedata.category(ch)[0] in "LN" for ch in q):
+        raise InputError("the question has no words, only punctuation or symbols (问题中没有文字)")
+    return q
+
+
+def retrieval_query(question: str, history: Sequence[dict] | None) -> str:
+    """The text to retrieve with: an elliptical follow-up is joined to the previous question."""
+    if not history:
+        return question
+    prev = next((m["content"] for m in reversed(history) if m.get("role") == "user" and m.get("content")), None)
+    if not prev:
+        return question
+    if len(question) <= 8 or _ELLIPTIC.search(question):
+        return f"{prev} {question}"
+    return question
+
+
+def hits_from_contexts(contexts: Sequence[Any]) -> list[Hit]:
+    """Turn given passages (strings or {doc_id, title, text}) into hits, in the given order."""
+    from .chunking import chunk_id
+
+    hits = []
+    for i, c in enumerate(contexts, start=1):
+        if isinstance(c, str):
+            c = {"text": c}
+        doc_id = str(c.get("doc_id") or f"context-{i}")
+        text = str(c.get("text", ""))
+        chunk = Chunk(chunk_id=chunk_id(doc_id, text), doc_id=doc_id, text=text, start=0, end=len(text),
+                      title=str(c.get("title") or doc_id))
+        hits.append(Hit(chunk=chunk, score=1.0, rank=i, ranks={"given": i}, scores={}))
+    return hits
+
+
+def is_refusal(text: str, refusal: str) -> bool:
+    """Whether the answer is (essentially) the refusal sentence."""
+    t = normalize(text)
+    if normalize(refusal).strip("。. ") in t:
+        return True
+    return len(t) < 60 and any(h in t for h in _REFUSAL_HINTS)
+
+
+class Pipeline:
+    """Retrieval + generation + citation checks over one index and one generator."""
+
+    def __init__(self, index: "Index | None", generator: "Generator", settings: "Settings") -> None:
+        self.index = index
+        self.generator = generator
+        self.settings = settings
+        self.prompts = load_prompts(settings.paths.prompts_dir)
+        self._index_lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: "Settings", log: Callable[[str], None] = lambda m: None,
+                      index: "Index | None" = None, generator: "Generator | None" = None) -> "Pipeline":
+        """Open the configured index and generator (models load on first use)."""
+        from .embedders import make_embedder
+        from .generators import make_generator
+        from .indexing import open_index
+
+        if index is None:
+            index = open_index(settings=settings, embedder=make_embedder(settings, log=log))
+        return cls(index, generator or make_generator(settings, log=log), settings)
+
+    def reload_index(self, index_dir: Path | None = None) -> None:
+        """Switch to the newest generation of the index (after an upload or removal)."""
+        from .indexing import open_index
+
+        with self._index_lock:
+            old = self.index
+            embedder = old._embedder if old is not None else None
+            self.index = open_index(index_dir or (old.index_dir if old else None), self.settings, embedder)
+
+    def ask(self, question: str, history: Sequence[dict] | None = None, **kw: Any) -> Answer:
+        """Answer a question (drains ``stream``)."""
+        final = None
+        for event in self.stream(question, history, **kw):
+            if isinstance(event, Answer):
+                final = event
+        assert final is not None
+        return final
+
+    def _refuse(self, question: str, lang: str, hits: Sequence[Hit], timings: dict, t0: float) -> Answer:
+        timings.update(prompt_tokens=0, ttft_ms=0.0, tokens_per_s=0.0, total_ms=(time.perf_counter() - t0) * 1e3)
+        return Answer(question=question, text=self.prompts.refusal(lang), citations=(), hits=tuple(hits),
+                      abstained=True, timings=timings)
+
+    def stream(self, question: str, history: Sequence[dict] | None = None, *, contexts: Sequence[Any] | None = None,
+               k: int | None = None) -> Iterator[str | Answer]:
+        """Yield answer text deltas, then the final ``Answer``."""
+        cfg = self.settings
+        t0 = time.perf_counter()
+        question = check_question(question, cfg.answer.max_question_chars)
+        lang = question_language(question)
+        timings: dict[str, float] = {}
+        if contexts is not None:
+            hits = hits_from_contexts(contexts)
+            timings["retrieve_ms"] = 0.0
+            relevant = bool(hits)
+        else:
+            if self.index is None:
+                from .errors import IndexMissingError
+
+                raise IndexMissingError("no index is loaded; build one with `rag index`")
+            with self._index_lock:
+                index = self.index
+            r = index.retrieve(retrieval_query(question, history), k or cfg.retrieval.k)
+            hits = r.hits
+            timings["retrieve_ms"] = r.timings["retrieve_ms"]
+            relevant = bool(hits) and self._relevant(r)
+        if not relevant:
+            answer = self._refuse(question, lang, hits, timings, t0)
+            yield answer.text
+            yield answer
+            return
+        gen = self.generator
+        built = build_messages(question, hits, prompts=self.prompts, count=gen.count_tokens, n_ctx=gen.n_ctx,
+                               max_tokens=cfg.generator.max_tokens, history=history,
+                               history_turns=cfg.answer.history_turns,
+                               trim_chars=cfg.answer.trim_chars if cfg.answer.trim_chunks else None, lang=lang)
+        t_gen = time.perf_counter()
+        ttft = None
+        pieces: list[str] = []
+        for delta in gen.stream(built.messages, max_tokens=cfg.generator.max_tokens):
+            if ttft is None:
+                ttft = time.perf_counter() - t_gen
+            pieces.append(delta)
+            yield delta
+        t_end = time.perf_counter()
+        text = "".join(pieces).strip()
+        n_out = gen.count_tokens(text) if text else 0
+        decode_s = (t_end - t_gen) - (ttft or 0.0)
+        timings.update(prompt_tokens=built.prompt_tokens, ttft_ms=(ttft or 0.0) * 1e3,
+                       tokens_per_s=(n_out - 1) / decode_s if n_out > 1 and decode_s > 0 else 0.0,
+                       total_ms=(t_end - t0) * 1e3, answer_tokens=n_out, dropped_chunks=built.dropped)
+        refusal = self.prompts.refusal(built.lang)
+        chunks = [h.chunk for h in built.hits]
+        checked = check_answer(text, chunks, cfg.answer.support_threshold, ignore=[refusal])
+        refused = not text or is_refusal(text, refusal)
+        abstained = refused or (checked.sentences > 0 and checked.supported_sentences == 0)
+        yield Answer(question=question, text=text or refusal, citations=() if refused else checked.citations,
+                     hits=tuple(hits), abstained=abstained, timings=timings,
+                     unsupported=() if refused else checked.unsupported)
+
+    def _relevant(self, r) -> bool:
+        """The pre-generation gate: does any hit look relevant enough to be worth the model's time?"""
+        return r.dense_top >= self.settings.answer.min_relevance

@@ -1,0 +1,126 @@
+"""The data that flows between stages: small frozen dataclasses, standard library only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Document:
+    """A source document as read from disk, before cleaning.
+
+    ``doc_id`` is the file stem (or the ``doc_id`` of a JSONL line). ``kind`` is the source
+    format (``txt``, ``md``, ``pdf``, ``docx``, ``html``, ``jsonl``): layout repair and
+    splitting into articles apply to the formats that come from page extraction.
+    """
+
+    doc_id: str
+    title: str
+    text: str
+    source: str = ""
+    kind: str = "txt"
+    date: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Article:
+    """One news item inside a cleaned document: ``text[start:end]`` with its headline."""
+
+    title: str
+    start: int
+    end: int
+    date: str | None = None
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A piece of a cleaned document: ``cleaned_text[start:end] == text``."""
+
+    chunk_id: str
+    doc_id: str
+    text: str
+    start: int
+    end: int
+    title: str
+    date: str | None = None
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A scored chunk. ``ranks``/``scores`` hold each retriever's 1-based rank and raw score."""
+
+    chunk: Chunk
+    score: float
+    rank: int = 0
+    ranks: dict[str, int] = field(default_factory=dict)
+    scores: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A claim-to-chunk link. ``span`` is (start, end) in ``chunk.text``; ``support`` in [0, 1]."""
+
+    n: int
+    chunk: Chunk
+    span: tuple[int, int]
+    support: float
+    inferred: bool = False
+    sentence: str = ""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the pipeline returns for one question."""
+
+    question: str
+    text: str
+    citations: tuple[Citation, ...]
+    hits: tuple[Hit, ...]
+    abstained: bool
+    timings: dict[str, float] = field(default_factory=dict)
+    unsupported: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape used by ``rag ask --json`` and the evaluation results."""
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "abstained": self.abstained,
+            "citations": [
+                {
+                    "n": c.n,
+                    "doc_id": c.chunk.doc_id,
+                    "chunk_id": c.chunk.chunk_id,
+                    "title": c.chunk.title,
+                    "text": c.chunk.text,
+                    "span": list(c.span),
+                    "support": round(c.support, 4),
+                    "inferred": c.inferred,
+                    "sentence": c.sentence,
+                }
+                for c in self.citations
+            ],
+            "unsupported": list(self.unsupported),
+            "hits": [hit_to_dict(h) for h in self.hits],
+            "timings": dict(self.timings),
+        }
+
+
+def hit_to_dict(hit: Hit) -> dict[str, Any]:
+    """The JSON shape of one hit (``rag search --json``, ``rag ask --json``, eval results)."""
+    c = hit.chunk
+    return {
+        "doc_id": c.doc_id,
+        "chunk_id": c.chunk_id,
+        "title": c.title,
+        "date": c.date,
+        "text": c.text,
+        "start": c.start,
+        "end": c.end,
+        "score": round(hit.score, 6),
+        "rank": hit.rank,
+        "ranks": dict(hit.ranks),
+        "scores": {k: round(v, 6) for k, v in hit.scores.items()},
+    }
