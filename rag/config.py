@@ -181,7 +181,8 @@ ENV_VARS = {
 
 def _coerce(section: str, key: str, tp: Any, value: Any) -> Any:
     name = f"{section}.{key}"
-    text = str(tp)
+    text = getattr(tp, "__name__", None) if isinstance(tp, type) else None
+    text = text or str(tp).replace("typing.", "").replace("pathlib.", "")
     if value is None:
         if "None" in text:
             return None
@@ -215,7 +216,7 @@ def _coerce(section: str, key: str, tp: Any, value: Any) -> Any:
             return str(value)
     except (TypeError, ValueError):
         raise ConfigError(
-            f"setting {name} must be {text.replace('typing.', '')}, got {value!r}; fix it in the config file or environment"
+            f"setting {name} must be {text}, got {value!r}; fix it in the config file or environment"
         ) from None
     return value
 

@@ -106,8 +106,8 @@ class SentenceTransformerEmbedder:
     @property
     def dim(self) -> int:
         m = self.load()
-        get = getattr(m, "get_sentence_embedding_dimension", None)
-        return int(get()) if get else int(m.get_embedding_dimension())
+        get = getattr(m, "get_embedding_dimension", None) or m.get_sentence_embedding_dimension
+        return int(get())
 
     def _encode(self, texts: Sequence[str], prompt: str, progress: Callable[[int], None] | None) -> np.ndarray:
         model = self.load()

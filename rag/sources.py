@@ -33,6 +33,7 @@ _NAME_MAX = 100
 # (tabs and newlines are not counted), while images and archives have plenty even without NULs.
 _CONTROL_RATIO = 0.10
 _SNIFF_BYTES = 64 * 1024
+_MD_CLOSING = re.compile(r"(^|\s)#+$")
 _CONTROL_BYTES = bytes(b for b in [*range(0x20), 0x7F] if b not in (0x09, 0x0A, 0x0B, 0x0C, 0x0D))
 _HTML_DROP = ("script", "style", "nav", "noscript", "template", "head")
 _HTML_BLOCKS = (
@@ -164,7 +165,7 @@ def _read_txt(path: Path) -> tuple[str, str]:
 
 def _read_md(path: Path) -> tuple[str, str]:
     text = _decode(path.read_bytes())
-    return _first_line(text, strip="#"), text
+    return _first_line(text, markdown=True), text
 
 
 def _decode(data: bytes) -> str:
@@ -212,10 +213,12 @@ def _looks_binary(data: bytes) -> bool:
     return control > _CONTROL_RATIO * len(sample)
 
 
-def _first_line(text: str, strip: str = "") -> str:
+def _first_line(text: str, markdown: bool = False) -> str:
     """The first non-empty line, trimmed to the title length; looks only at the start of text."""
     for line in text[:4096].splitlines():
-        line = line.strip().lstrip(strip).strip() if strip else line.strip()
+        line = line.strip()
+        if markdown:  # an ATX heading: "## Title ##"
+            line = _MD_CLOSING.sub("", line.lstrip("#")).strip()
         if line:
             return line[:_TITLE_MAX]
     return ""

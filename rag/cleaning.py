@@ -1,0 +1,528 @@
+"""Layout repair for text extracted from newspaper pages, and splitting a page into articles.
+
+``clean_text`` only removes or moves whitespace: every other character of the input survives in
+order, so offsets into the cleaned text can be shown to the reader. The heuristics, tuned on the
+five pages in ``seeds/``:
+
+* Lines are grouped into *blocks* separated by blank lines. A block is *headline-like* when it has
+  no sentence punctuation (，。；！？ , ; ! ?) and at most 60 characters: titles, bylines
+  (``市人大代表、副市长 刘强峰``), figure labels. Its lines stay separate.
+* Inside any other block a line is joined to the next one unless it ends a paragraph (。！？!?…
+  or ``.``, optionally followed by closing quotes or brackets, or a reporter credit such as
+  ``（记者 施翔）``) or the next line starts something new (``本报讯``, a list item, a ``——``
+  subtitle, a credit line). This repairs hard-wrapped columns (seed 001 wraps every 10 to 15
+  characters) and leaves one-paragraph-per-line pages (seeds 002, 004) alone. The first line of
+  a document stays separate when it looks like a headline (seed 003 opens with its page title)
+  unless the next line plainly continues it (see "strong evidence" below).
+* A blank line after a line that does not end a paragraph is a page or column break when the
+  text goes on (``积极贡\\n\\n献，``): the blocks are joined unless the next block is
+  headline-like or starts something new, the line ends with a lead-in (``：`` ``——`` ``-``), or
+  the page repeats the broken sentence (seed 004 prints ``…主题宣传视频《守`` twice), or
+  the next block opens with a paragraph opener (``同时，``, ``此外，``). After a
+  headline-like block the join needs strong evidence that the sentence goes on: the next block
+  starts with punctuation, or with a clause of at most three characters (``献，`` ``求是、``
+  ``效衔接，``) that is not a common opening word such as ``同时``. Line lengths were tried as
+  evidence and dropped: seed 003's headline ``为走在前作表率贡献中区力量`` is exactly as long
+  as the wrapped column it sits in, while punctuation separates every case in the seeds.
+* Whitespace inside a line: a space between a CJK character and a digit is always removed (PDF
+  extraction pads half-width runs: ``2 月 1日``, ``等 6 名代表``); a space next to a single
+  letter-spaced CJK character is removed (``会 议 大 通``); in a body line (sentence
+  punctuation, or a 、 enumeration longer than 40 characters) every space between CJK
+  characters or CJK punctuation is removed (seed 004 keeps the wrap points as spaces:
+  ``擘画的 宏伟蓝图``), except inside a short bracket such as ``（记者 施翔）``, and so is a
+  space after ASCII punctuation that follows CJK (``64件, 无集中``, ``问题, 12345``). Spaces next to Latin letters are kept (``Hello world``, ``使用 GPU``),
+  and so are the spaces that separate the phrases of a headline (``坚定信心 迎难而上``).
+
+Every decision looks only at whitespace-free text, at how a line ends and how the next one
+starts, so cleaning a cleaned text changes nothing (the tests check this with Hypothesis).
+
+``find_articles`` then reads the cleaned page as a sequence of headline runs and body runs; see
+its docstring.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from .types import Article
+
+_IDEO = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# CJK punctuation, full-width forms (digits and letters excluded), curly quotes, … and —.
+_CJK_PUNCT = (
+    "\u3001-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65"
+    "\u2018\u2019\u201c\u201d\u2026\u2014\u00b7"
+)
+_SENT_PUNCT = frozenset("，。；！？,;!?")
+_FINAL = frozenset("。！？!?…")
+_CLOSERS = "”’」』）)】〕》\"'"
+_LEADIN = ("：", ":", "—", "-")
+
+_WS = re.compile(r"\s+")
+_INLINE_WS = re.compile(r"[^\S\n]+")
+_CJK_DIGIT_SPACE = re.compile(
+    rf"(?<=[{_IDEO}])[^\S\n]+(?=[0-9\uff10-\uff19])|(?<=[0-9\uff10-\uff19])[^\S\n]+(?=[{_IDEO}])"
+)
+_IDEO_CHAR = re.compile(rf"[{_IDEO}]")
+_CJKX_CHAR = re.compile(rf"[{_IDEO}{_CJK_PUNCT}]")
+_SHORT_BRACKET = re.compile(r"[（(][^（）()\n]{0,40}[）)]")
+
+# Decisions are made on whitespace-free ("squeezed") lines, so removing spaces cannot change them.
+_LEAD = re.compile(r"^(?:本报讯|本报[^，,。]{0,8}[讯电]|据?新华社|中新社|新华网|人民网|央视网)")
+_CREDIT_END = re.compile(
+    r"[（(](?:本报)?(?:特约|见习|实习)?(?:记者|通讯员|实习生|摄影|摄|报道员)[^（）()]{0,24}[）)]$"
+)
+_CREDIT_ONLY = re.compile(
+    r"^[（(](?:本报)?(?:特约|见习|实习)?(?:记者|通讯员|实习生|摄影|摄|报道员)[^（）()]{0,24}[）)]$"
+)
+_CREDIT_LINE = re.compile(
+    rf"^(?:设计制图|图表设计|制图|美编|责任编辑|编辑|校对)[：:]?[{_IDEO}·]{{2,4}}$"
+)
+_LIST_START = re.compile(
+    r"^(?:[-•●▪■◆*](?!\d)|\d{1,2}[.、．](?!\d)|[（(]\d{1,2}[）)]|[一二三四五六七八九十]{1,3}、)"
+)
+_FIRST_CLAUSE = re.compile(r"^([^，、；：,;:。！？!?“”\"'（）()《》]{1,3})[，、；,;]")
+# Words that often open a new paragraph with a short clause; after a headline they are not
+# evidence that a broken sentence goes on.
+_OPENERS = frozenset(
+    "同时 此外 另外 其中 目前 当前 近日 日前 今年 去年 明年 为此 对此 因此 然而 但是 不过 据悉 "
+    "首先 其次 再次 最后 总之 会上 会后 随后 近年来 多年来 今天 昨天 昨日 今日 上午 下午 晚上 "
+    "对此 他说 她说 记者 眼下 如今 此前 之后 其后 另一方面".split()
+)
+
+_OPENER = re.compile(r"^([^，,]{1,4})[，,]")
+_BYLINE_TAIL = re.compile(
+    r"(?:代表|书记|长|主任|主席|委员|经理|董事|校长|院长|教授|专家)\S*[^\S\n]+[\u4e00-\u9fff·]{2,4}$"
+)
+_DATE = re.compile(r"(?<!\d)(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_YEAR = re.compile(r"(?<![\d到至])(\d{4})\s*年")
+_DATE_LEAD = re.compile(r"^(?:\d{4}年)?\d{1,2}月\d{1,2}日")
+
+
+def _squeeze(s: str) -> str:
+    return _WS.sub("", s)
+
+
+def _ends_paragraph(sq: str) -> bool:
+    """True when a (squeezed) line ends a paragraph: final punctuation or a credit."""
+    if _CREDIT_END.search(sq) or _CREDIT_LINE.fullmatch(sq):
+        return True
+    s = sq.rstrip(_CLOSERS)
+    if not s:
+        return False
+    if s[-1] in _FINAL:
+        return True
+    # An ASCII full stop ends a paragraph unless it follows a digit ("1." numbering, "3.").
+    return s[-1] == "." and (len(s) < 2 or not s[-2].isdigit())
+
+
+def _starts_new(sq: str) -> bool:
+    """True when a (squeezed) line starts something that is never a continuation."""
+    return bool(
+        _LEAD.match(sq)
+        or _LIST_START.match(sq)
+        or sq.startswith("—")
+        or _CREDIT_ONLY.match(sq)
+        or _CREDIT_LINE.fullmatch(sq)
+    )
+
+
+def _has_sent_punct(sq: str) -> bool:
+    return any(c in _SENT_PUNCT for c in sq)
+
+
+def _headline_line(sq: str) -> bool:
+    """A single line that reads as a headline: short, no sentence punctuation, no bracket."""
+    return (
+        len(sq) <= 40
+        and not _has_sent_punct(sq)
+        and not _LEAD.match(sq)
+        and not any(c in "（）()" for c in sq)
+    )
+
+
+def _headline_block(sqs: list[str]) -> bool:
+    return (
+        sum(map(len, sqs)) <= 60
+        and not any(_has_sent_punct(s) for s in sqs)
+        and not any(_LEAD.match(s) for s in sqs)
+    )
+
+
+def _strong_continuation(sq: str) -> bool:
+    """True when a block starts in the middle of a sentence beyond doubt."""
+    if not sq:
+        return False
+    if sq[0] in "，。、；：！？,;:!?）)」』”’…》":
+        return True
+    m = _FIRST_CLAUSE.match(sq)
+    return bool(m) and not _opens(sq) and not _LIST_START.match(sq)
+
+
+def _opens(sq: str) -> bool:
+    """True when a block starts with a paragraph opener such as ``同时，``."""
+    m = _OPENER.match(sq)
+    return bool(m) and m.group(1) in _OPENERS
+
+
+def _repeats_tail(last_sq: str, next_sq: str) -> bool:
+    """True when the next block starts by repeating the unfinished sentence of the last line."""
+    cut = max((i for i, c in enumerate(last_sq) if c in _FINAL), default=-1)
+    if cut < 0:
+        return False
+    tail = last_sq[cut + 1 :].lstrip(_CLOSERS)
+    return len(tail) >= 4 and next_sq.startswith(tail)
+
+
+def _join(a: str, b: str) -> str:
+    # English words wrapped across lines get their space back; CJK and numbers join directly.
+    if a[-1].isascii() and (a[-1].isalpha() or a[-1] in ",;:!?)") and b[0].isascii() and b[0].isalnum():
+        return a + " " + b
+    return a + b
+
+
+@dataclass
+class _Block:
+    lines: list[str]
+    headline: bool
+
+
+def _body_lines(lines: list[str], first_block: bool) -> list[str]:
+    """Join the hard-wrapped lines of one block."""
+    if first_block and len(lines) > 1 and _headline_line(_squeeze(lines[0])):
+        # A page often opens with its title; _join_opening_line decides on the final lines.
+        return [lines[0], *_body_lines(lines[1:], False)]
+    out = [lines[0]]
+    for nxt in lines[1:]:
+        if _ends_paragraph(_squeeze(out[-1])) or _starts_new(_squeeze(nxt)):
+            out.append(nxt)
+        else:
+            out[-1] = _join(out[-1], nxt)
+    return out
+
+
+def _join_opening_line(block: _Block) -> None:
+    """Join a title-like first line of the page when the next line plainly goes on with it.
+
+    Decided on the final lines (after blank-line merges), so that cleaning stays idempotent.
+    """
+    lines = block.lines
+    if block.headline or len(lines) < 2:
+        return
+    head, first = _squeeze(lines[0]), _squeeze(lines[1])
+    if not _headline_line(head) or _ends_paragraph(head) or _starts_new(first):
+        return
+    if _strong_continuation(first):  # "2 月 1" + "日下午，"
+        lines[:2] = [_join(lines[0], lines[1])]
+
+
+def _should_merge(left_headline: bool, left_last: str, right: _Block) -> bool:
+    """Whether a blank line between two blocks is a page or column break inside a sentence."""
+    last = _squeeze(left_last)
+    first = _squeeze(right.lines[0])
+    if _ends_paragraph(last) or last.endswith(_LEADIN):
+        return False
+    if right.headline or _starts_new(first) or _repeats_tail(last, first) or _opens(first):
+        return False
+    if left_headline:
+        return _strong_continuation(first)
+    return True
+
+
+def _protected_spans(line: str) -> list[tuple[int, int]]:
+    spans = []
+    for m in _SHORT_BRACKET.finditer(line):
+        if len(_squeeze(m.group(0))) <= 22:
+            spans.append((m.start(), m.end()))
+    return spans
+
+
+def _fix_spaces(line: str) -> str:
+    """Remove the spaces that page extraction put inside Chinese text (see module docstring)."""
+    line = _CJK_DIGIT_SPACE.sub("", line)
+    # Bylines ("市人大代表、副市长 刘强峰") keep their space; long enumerations do not.
+    body = _has_sent_punct(line) or ("、" in line and len(_squeeze(line)) > 40)
+    protected = _protected_spans(line) if body else []
+    out = []
+    pos = 0
+    for m in _INLINE_WS.finditer(line):
+        s, e = m.start(), m.end()
+        if s == 0 or e == len(line):
+            continue
+        left, right = line[s - 1], line[e]
+        remove = False
+        if _IDEO_CHAR.match(left) and _IDEO_CHAR.match(right):
+            left_tok = s == 1 or line[s - 2].isspace()
+            right_tok = e + 1 == len(line) or line[e + 1].isspace()
+            remove = left_tok or right_tok
+        if not remove and body and _CJKX_CHAR.match(left) and _CJKX_CHAR.match(right):
+            remove = not any(ps < s and e < pe for ps, pe in protected)
+        if not remove and body and left in ",;:!?" and s >= 2 and _CJKX_CHAR.match(line[s - 2]):
+            # Chinese text set with ASCII punctuation ("64件, 无集中反映问题"): no space after it.
+            remove = bool(_IDEO_CHAR.match(right)) or right.isdigit()
+        if remove:
+            out.append(line[pos:s])
+            pos = e
+    out.append(line[pos:])
+    return "".join(out)
+
+
+def clean_text(text: str) -> str:
+    """Repair the layout of page-extracted text: join wrapped lines, drop layout spaces.
+
+    Keeps every non-whitespace character in order; idempotent. See the module docstring.
+    """
+    text = text.replace("\ufeff", "").replace("\r\n", "\n").replace("\r", "\n")
+    raw_blocks: list[list[str]] = []
+    cur: list[str] = []
+    for raw in text.split("\n"):
+        line = raw.strip()
+        if line:
+            cur.append(line)
+        elif cur:
+            raw_blocks.append(cur)
+            cur = []
+    if cur:
+        raw_blocks.append(cur)
+    if not raw_blocks:
+        return ""
+
+    blocks = []
+    for k, lines in enumerate(raw_blocks):
+        headline = _headline_block([_squeeze(ln) for ln in lines])
+        blocks.append((lines, headline, _body_lines(lines, k == 0)))
+
+    # Right to left, so that each decision sees the block on its right as it will be printed
+    # (already merged with what follows it); this keeps cleaning idempotent.
+    lines, headline, body = blocks[-1]
+    right = _Block(lines if headline else body, headline)
+    out_blocks: list[_Block] = []
+    for lines, headline, body in reversed(blocks[:-1]):
+        if _should_merge(headline, body[-1], right):
+            right = _Block(body[:-1] + [_join(body[-1], right.lines[0])] + right.lines[1:], False)
+        else:
+            out_blocks.append(right)
+            right = _Block(lines if headline else body, headline)
+    out_blocks.append(right)
+    out_blocks.reverse()
+    _join_opening_line(out_blocks[0])
+    return "\n\n".join("\n".join(_fix_spaces(ln) for ln in b.lines) for b in out_blocks)
+
+
+def normalize(text: str) -> str:
+    """Matching form of a text: NFKC (full-width digits and letters to half-width), lower case.
+
+    Used only to compare and tokenise; offsets shown to the reader refer to the cleaned text.
+    """
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+# --- articles -------------------------------------------------------------------------------
+
+_HEAD, _BODY, _LEADP, _CREDIT = "head", "body", "lead", "credit"
+
+
+@dataclass
+class _Para:
+    start: int
+    end: int
+    raw: str
+    sq: str
+    block: int
+    kind: str
+    byline: bool
+
+
+@dataclass
+class _Item:
+    head: bool
+    paras: list[_Para]
+
+
+def _paragraphs(text: str) -> list[_Para]:
+    paras: list[_Para] = []
+    pos = 0
+    block = 0
+    blank = False
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if stripped:
+            if blank and paras:
+                block += 1
+            start = pos + len(line) - len(line.lstrip())
+            sq = _squeeze(stripped)
+            if _LEAD.match(sq):
+                kind = _LEADP
+            elif _CREDIT_END.search(sq) or _CREDIT_LINE.fullmatch(sq):
+                kind = _CREDIT
+            elif not _LIST_START.match(sq) and not _has_sent_punct(sq) and len(sq) <= 50:
+                kind = _HEAD
+            else:
+                kind = _BODY
+            byline = kind == _HEAD and bool(_BYLINE_TAIL.search(stripped))
+            paras.append(_Para(start, start + len(stripped), stripped, sq, block, kind, byline))
+            blank = False
+        else:
+            blank = True
+        pos += len(line) + 1
+    return paras
+
+
+def _items(paras: list[_Para]) -> list[_Item]:
+    """Runs of headline paragraphs and runs of body paragraphs, bodies cut at leads and credits."""
+    items: list[_Item] = []
+    for p in paras:
+        last = items[-1] if items else None
+        if p.kind == _HEAD:
+            if last is not None and last.head:
+                last.paras.append(p)
+            else:
+                items.append(_Item(True, [p]))
+        elif last is None or last.head or p.kind == _LEADP or last.paras[-1].kind == _CREDIT:
+            items.append(_Item(False, [p]))
+        else:
+            last.paras.append(p)
+
+    # A headline run between two parts of one story is a subheading ("破题——每月一议 统筹调度")
+    # or a figure label; it separates stories only when something else says so.
+    merged: list[_Item] = []
+    for i, it in enumerate(items):
+        if it.head and 0 < i < len(items) - 1:
+            prev, nxt = items[i - 1], items[i + 1]
+            separator = (
+                prev.paras[-1].kind == _CREDIT
+                or nxt.paras[0].kind == _LEADP
+                or bool(_DATE_LEAD.match(nxt.paras[0].sq))
+                or any(p.byline or p.sq.startswith("—") for p in it.paras)
+            )
+            if not separator:
+                merged[-1].paras.extend(it.paras)
+                continue
+        if not it.head and merged and merged[-1].paras[-1].kind == _HEAD and not merged[-1].head:
+            # The story goes on after a subheading that was just absorbed.
+            merged[-1].paras.extend(it.paras)
+            continue
+        merged.append(it)
+    return merged
+
+
+def _units(paras: list[_Para]) -> list[list[_Para]]:
+    """Split a headline run into its blank-line-separated blocks."""
+    units: list[list[_Para]] = []
+    for p in paras:
+        if units and units[-1][-1].block == p.block:
+            units[-1].append(p)
+        else:
+            units.append([p])
+    return units
+
+
+def _title(paras: list[_Para]) -> str:
+    named = [p.raw for p in paras if not p.byline] or [p.raw for p in paras]
+    return " ".join(named)
+
+
+def _doc_year(text: str) -> int | None:
+    # The latest year the page mentions is taken as its year ("2023年工作回顾" and "2024年目标"
+    # on a page from 2024); years after 到/至 are targets ("到2035年") and are ignored.
+    years = [int(y) for y in _YEAR.findall(text) if 1900 <= int(y) <= 2100]
+    return max(years) if years else None
+
+
+def _find_date(text: str, year: int | None) -> str | None:
+    for m in _DATE.finditer(text):
+        month, day = int(m.group(2)), int(m.group(3))
+        if not (1 <= month <= 12 and 1 <= day <= 31):
+            continue
+        y = int(m.group(1)) if m.group(1) else year
+        if y is None:
+            return _squeeze(m.group(0))
+        return f"{y:04d}-{month:02d}-{day:02d}"
+    return None
+
+
+def find_articles(text: str, default_title: str) -> list[Article]:
+    """Split a cleaned page into news items; the articles cover ``[0, len(text))`` in order.
+
+    Paragraphs (lines) are headlines (no sentence punctuation, at most 50 characters), leads
+    (``本报讯``…), credits (``（记者 施翔）``, ``设计制图 刘伟明``) or body. A story starts at a
+    lead, ends at a credit, and is separated from the next one by a headline run that follows a
+    credit, precedes a lead or a dated opening (``10月15日，``), holds a byline, or a ``——``
+    subtitle; other headline runs are subheadings inside a story.
+
+    Pages print the headline either before the story (seeds 000, 002, 004) or after it (seeds 001
+    and 003, where two or three stories can be followed by all their headlines). The layout whose
+    reading leaves fewer headline paragraphs without a story wins (headlines before the first
+    story for "after", after the last story for "before"; a tie means "before"). With headlines
+    after, a headline run is shared out in blank-line blocks among the untitled stories just
+    before it, in order; with headlines before, a run goes to the story after it, except that a
+    story opened by ``本报讯`` and followed by a run of several blocks takes the first block.
+
+    Titles join the headline lines with a space and leave out bylines; stories without a
+    headline get ``default_title``. The date is the first ``M月D日`` of the story, with the year
+    written there or else the latest year found on the page, as ``YYYY-MM-DD``; None if none.
+    A headline printed after its story lies inside the character range of the next story.
+    """
+    paras = _paragraphs(text)
+    items = _items(paras)
+    bodies = [i for i, it in enumerate(items) if not it.head]
+    if not bodies:
+        title = _title(paras) if paras else default_title
+        return [Article(title or default_title, 0, len(text), _find_date(text, _doc_year(text)))]
+
+    leading = len(items[0].paras) if items[0].head else 0
+    trailing = len(items[-1].paras) if items[-1].head else 0
+    after = leading < trailing
+
+    titles: dict[int, list[_Para]] = {}
+    starts: dict[int, int] = {i: items[i].paras[0].start for i in bodies}
+    if after:
+        pending: list[int] = []
+        for i, it in enumerate(items):
+            if not it.head:
+                pending.append(i)
+                continue
+            if not pending:
+                continue
+            units = _units(it.paras)
+            n, m = len(pending), len(units)
+            if m >= n:
+                sizes = [m // n] * n
+                sizes[-1] += m % n
+            else:
+                sizes = [0] * (n - m) + [1] * m
+            k = 0
+            for body, size in zip(pending, sizes):
+                if size:
+                    titles[body] = [p for u in units[k : k + size] for p in u]
+                k += size
+            pending = []
+    else:
+        for i, it in enumerate(items):
+            if not it.head or i + 1 >= len(items):
+                continue
+            paras_for_next = it.paras
+            prev = i - 1
+            units = _units(it.paras)
+            if (
+                prev >= 0
+                and prev not in titles
+                and items[prev].paras[0].kind == _LEADP
+                and len(units) >= 2
+            ):
+                titles[prev] = units[0]
+                paras_for_next = [p for u in units[1:] for p in u]
+            titles[i + 1] = paras_for_next
+            starts[i + 1] = paras_for_next[0].start
+
+    year = _doc_year(text)
+    bounds = [starts[i] for i in bodies]
+    bounds[0] = 0
+    bounds.append(len(text))
+    articles = []
+    for k, i in enumerate(bodies):
+        start, end = bounds[k], bounds[k + 1]
+        title = _title(titles[i]) if i in titles else default_title
+        articles.append(Article(title, start, end, _find_date(text[start:end], year)))
+    return articles

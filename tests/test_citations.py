@@ -1,0 +1,83 @@
+from hypothesis import given, settings as hsettings, strategies as st
+
+from rag.citations import check_answer, parse_markers, split_answer, strip_markers, verify
+from rag.types import Chunk
+
+
+def _chunk(i, text):
+    return Chunk(chunk_id=f"c{i}", doc_id=f"d{i}", text=text, start=0, end=len(text), title=f"t{i}")
+
+
+CHUNKS = [
+    _chunk(1, "西宁市第十七届人民代表大会第五次会议开幕。会议应到代表312人，实到301人，符合法定人数。"),
+    _chunk(2, "2024年全市地区生产总值预期增长5.5%左右。城镇居民人均可支配收入增长6%。"),
+    _chunk(3, "青海省篮球联赛在西宁体育馆开幕，共有16支球队参赛。"),
+]
+
+
+def test_marker_shapes():
+    assert parse_markers("答案[1]。") == [1]
+    assert parse_markers("答案[1,3]。") == [1, 3]
+    assert parse_markers("答案[1][2]。") == [1, 2]
+    assert parse_markers("答案【1】和【2，3】") == [1, 2, 3]
+    assert parse_markers("答案［２］") == [2]
+    assert parse_markers("见[资料1]与[1-3]") == [1, 2, 3]
+    assert parse_markers("没有引用") == []
+    assert strip_markers("增长5.5%[2]。") == "增长5.5%。"
+
+
+def test_markers_after_full_stop_belong_to_sentence():
+    sents = split_answer("会议应到代表312人。[1] 预期增长5.5%。[2]")
+    assert [(s.text, s.cited) for s in sents] == [("会议应到代表312人。", (1,)), ("预期增长5.5%。", (2,))]
+
+
+def test_verified_citation_has_span_and_support():
+    res = check_answer("会议应到代表312人[1]。", CHUNKS)
+    (c,) = res.citations
+    assert c.n == 1 and not c.inferred and c.support > 0.8
+    assert "312" in CHUNKS[0].text[c.span[0]:c.span[1]]
+    assert res.unsupported == ()
+
+
+def test_wrong_number_is_unsupported():
+    res = check_answer("会议应到代表320人[1]。", CHUNKS)
+    assert res.citations[0].support == 0.0
+    assert res.unsupported == ("会议应到代表320人。",)
+
+
+def test_citation_to_wrong_chunk_is_unsupported():
+    res = check_answer("会议应到代表312人[3]。", CHUNKS)
+    assert res.unsupported and res.citations[0].n == 3 and res.citations[0].support < 0.3
+
+
+def test_out_of_range_numbers_dropped():
+    res = check_answer("预期增长5.5%左右[2][7]。", CHUNKS)
+    assert [c.n for c in res.citations] == [2]
+    assert res.invalid_numbers == (7,)
+
+
+def test_uncited_answer_gets_inferred_citation():
+    res = check_answer("共有16支球队参赛。", CHUNKS)
+    (c,) = res.citations
+    assert c.inferred and c.n == 3
+    assert CHUNKS[2].text[c.span[0]:c.span[1]].startswith("青海省篮球联赛")
+
+
+def test_refusal_sentence_is_ignored():
+    res = check_answer("根据现有资料，无法回答这个问题。", CHUNKS, ignore=["根据现有资料，无法回答这个问题。"])
+    assert res.sentences == 0 and res.citations == ()
+
+
+def test_verify_names_missing_numbers():
+    support, span, missing = verify("实到302人", CHUNKS[0].text)
+    assert support == 0.0 and missing == ["302"]
+
+
+@hsettings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("西宁会议312人。[]【】,，1234567890abc \n、-")), max_size=80))
+def test_parser_never_fails_and_spans_inside(answer):
+    res = check_answer(answer, CHUNKS)
+    for c in res.citations:
+        assert 1 <= c.n <= len(CHUNKS)
+        assert 0 <= c.span[0] <= c.span[1] <= len(c.chunk.text)
+        assert 0.0 <= c.support <= 1.0

@@ -1,0 +1,286 @@
+"""Layout repair and article splitting, checked against literal lines from the seed pages."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rag.cleaning import clean_text, find_articles, normalize
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+SEED_IDS = sorted(p.stem for p in SEEDS.glob("*.txt"))
+
+
+def raw(stem_prefix: str) -> str:
+    (path,) = SEEDS.glob(f"{stem_prefix}_*.txt")
+    return path.read_text(encoding="utf-8")
+
+
+def cleaned(stem_prefix: str) -> str:
+    return clean_text(raw(stem_prefix))
+
+
+def squeeze(text: str) -> str:
+    return re.sub(r"\s+", "", text.replace("\ufeff", ""))
+
+
+def test_seeds_are_there():
+    assert len(SEED_IDS) == 5
+
+
+# --- joining wrapped lines ------------------------------------------------------------------
+
+
+def test_joins_wrapped_lines_of_seed_001():
+    page = "本报讯（记者 施翔）2 月 1\n日下午，省委常委、市委书记王卫东\n参加他所在的市十七届人大五\n次 会 议 大 通 代 表 团 联 组 审\n议。强调要深入贯彻落实习近平\n"
+    assert clean_text(page) == (
+        "本报讯（记者 施翔）2月1日下午，省委常委、市委书记王卫东参加他所在的市十七届人大五次会议大通代表团联组审议。强调要深入贯彻落实习近平"
+    )
+
+
+def test_seed_001_first_paragraph_is_one_line():
+    first = cleaned("001").split("\n")[0]
+    assert first.startswith("本报讯（记者 施翔）2月1日下午，省委常委、市委书记王卫东参加他所在的")
+    assert first.endswith("继续在走在前作表率上体现大通担当、展现大通作为。")
+
+
+def test_removes_letter_spacing_between_cjk():
+    assert clean_text("会 议 大 通 代 表 团") == "会议大通代表团"
+    assert clean_text("支 持 加 强") == "支持加强"
+    assert "大通代表团联组审议" in cleaned("001")
+
+
+def test_joins_dates_and_numbers_broken_across_lines():
+    assert clean_text("2 月 1\n日下午，会议召开。") == "2月1日下午，会议召开。"
+    assert clean_text("等 6 名\n代表先后发言。") == "等6名代表先后发言。"
+    page = cleaned("001")
+    assert "一是2023年工作回顾" in page
+    assert "成立75周年" in page
+    assert "保持在92%以上" in page
+
+
+def test_keeps_latin_spaces():
+    assert clean_text("Hello world") == "Hello world"
+    assert clean_text("Intro.\nHello\nworld, again.") == "Intro.\nHello world, again."
+    assert clean_text("使用 GPU 加速") == "使用 GPU 加速"
+
+
+def test_keeps_spaces_that_mean_something():
+    assert "本报讯（记者 樊娅楠）2月1日晚" in cleaned("001")
+    page = cleaned("002")
+    assert page.startswith("坚定信心 抢抓机遇 学习落实两会精神\n\n市人大代表、副市长、城中区委书记 刘强峰\n\n")
+    assert "设计制图 刘伟明" in page
+
+
+def test_removes_wrap_spaces_inside_a_body_line():
+    page = cleaned("004")
+    assert "总书记擘画的宏伟蓝图变为美好现实是必须履行的政治责任" in page
+    assert "物业管理64件,无集中反映问题,12345政务服务" in page
+    assert "破题——每月一议 统筹调度" in page  # a headline keeps its phrase spacing
+
+
+def test_keeps_headline_lines():
+    page = cleaned("001")
+    assert "\n\n王卫东参加市十七届人大五次会议大通代表团审议时强调\n\n始终保持坚定清醒\n锚定任务狠抓落实\n\n" in page
+    assert "\n\n推动宜居宜业宜游新湟中\n建设不断取得新实效\n\n本报讯（记者 施翔）2月1日，西宁" in page
+    assert page.endswith("\n\n全市降温降雪天气防范\n应对工作视频调度会召开")
+
+
+def test_keeps_the_page_title_of_seed_003():
+    assert cleaned("003").startswith("西宁五区两县满怀信心向未来\n政府工作报告总结成绩实事求是、鼓舞人心、")
+
+
+def test_keeps_lines_ending_a_sentence():
+    page = cleaned("001")
+    assert "三个方面与代表们分享了体会和认识。\n王卫东对大通在走在前作表率中取得" in page
+
+
+# --- blank lines inside a sentence ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "seed, joined",
+    [
+        ("001", "表示将认真落实市委全会和市“两会”要求，扛牢责任"),
+        ("001", "在全市上下共同努力下，西宁高质量发展迈出了新步伐。"),
+        ("001", "为全市发展大局作出的积极贡献，对做好今年各项工作提出了要求。"),
+        ("001", "王卫东对大通在走在前作表率中取得的各项成绩予以肯定。"),
+        ("001", "以“时时放心不下”的责任感和“事事心中有底”的行动力"),
+        ("000", "我们必须要慎终如始推进工作有效衔接，高质量、高标准"),
+        ("000", "现代美丽幸福大西宁建设取得新进展新成效，"),
+        ("002", "把市两会精神学习学习再学习、落实落实再落实。"),
+        ("003", "全力打造生态文明高地和建设产业“四地”中心城市，"),
+    ],
+)
+def test_joins_blank_line_inside_a_sentence(seed, joined):
+    assert joined in cleaned(seed)
+
+
+@pytest.mark.parametrize(
+    "seed, kept",
+    [
+        ("004", "主题宣传视频《守\n\n活动现场播放了"),  # the page prints the broken sentence twice
+        ("004", "这是一段意义非凡的时代征程-\n\n\"要立足"),  # a lead-in
+        ("004", "一步-现实\n\n同时,市委市政府"),  # 同时 opens a paragraph
+        ("003", "（记者 徐顺凯）\n\n省人大代表、西宁市城中区委副书记、区长 石林\n\n为走在前作表率贡献中区力量\n\n政府工作报告是一份"),
+        ("000", "光明可期——\n\n在“十四五”规划收官"),
+    ],
+)
+def test_keeps_real_paragraph_breaks(seed, kept):
+    assert kept in cleaned(seed)
+
+
+def test_one_paragraph_per_line_pages_keep_their_lines():
+    for seed in ("002", "004"):
+        lines = [squeeze(line) for line in cleaned(seed).split("\n")]
+        starts = {squeeze(line)[:12] for line in raw(seed).split("\n") if line.strip()}
+        # Every line of the page still starts a line, except the continuation of a broken sentence.
+        missing = [s for s in starts if not any(line.startswith(s) for line in lines)]
+        assert len(missing) <= 6, missing
+
+
+# --- whitespace normalisation -------------------------------------------------------------------
+
+
+def test_strips_bom_line_endings_blank_runs_and_trailing_spaces():
+    assert clean_text("\ufeff第一段。  \r\n\r\n\r\n\r\n第二段。 \r\n\n") == "第一段。\n\n第二段。"
+    assert clean_text("甲。\r乙。") == "甲。\n乙。"
+    assert clean_text(" \n\u3000\n") == ""
+
+
+@pytest.mark.parametrize("seed", SEED_IDS)
+def test_idempotent_on_seeds(seed):
+    once = clean_text((SEEDS / f"{seed}.txt").read_text(encoding="utf-8"))
+    assert clean_text(once) == once
+
+
+@pytest.mark.parametrize("seed", SEED_IDS)
+def test_keeps_every_character_but_whitespace(seed):
+    text = (SEEDS / f"{seed}.txt").read_text(encoding="utf-8")
+    assert squeeze(clean_text(text)) == squeeze(text)
+
+
+def test_normalize_folds_width_and_case():
+    assert normalize("ＡＢＣ１２３％ Hello") == "abc123% hello"
+    assert normalize("两会") == "两会"
+
+
+# --- articles -----------------------------------------------------------------------------------
+
+
+def articles_of(seed: str):
+    text = cleaned(seed)
+    return text, find_articles(text, f"default-{seed}")
+
+
+@pytest.mark.parametrize("seed", [s[:3] for s in SEED_IDS])
+def test_articles_cover_the_text_in_order(seed):
+    text, arts = articles_of(seed)
+    assert arts[0].start == 0
+    assert arts[-1].end == len(text)
+    for a, b in zip(arts, arts[1:]):
+        assert a.end == b.start
+        assert a.start < a.end
+
+
+def test_articles_of_seed_001_take_headlines_printed_after_the_body():
+    text, arts = articles_of("001")
+    assert [a.title for a in arts] == [
+        "王卫东参加市十七届人大五次会议大通代表团审议时强调 始终保持坚定清醒 锚定任务狠抓落实",
+        "石建平参加湟中代表团联组审议时强调 推动宜居宜业宜游新湟中 建设不断取得新实效",
+        "以走在前作表率的实际行动为谱写中国式现代化青海新篇章作出西宁贡献 市十七届人大五次会议开幕 王卫东出席石建平作政府工作报告宋晨曦主持",
+        "全市降温降雪天气防范 应对工作视频调度会召开",
+    ]
+    assert [a.date for a in arts] == ["2024-02-01"] * 4
+    assert text[arts[1].start :].startswith("本报讯（记者 樊娅楠）2月1日下午，市委副书记、市长石建平")
+    assert text[arts[3].start :].startswith("本报讯（记者 樊娅楠）2月1日晚")
+
+
+def test_articles_of_seed_003_match_bylines_after_the_body():
+    text, arts = articles_of("003")
+    assert [a.title for a in arts] == [
+        "旗帜鲜明讲政治 实干担当促发展",
+        "为走在前作表率贡献中区力量",
+        "改进作风狠抓落实在走在前作表率中展现担当作为",
+        "踔厉笃行 奋力谱写高质量发展新篇章",
+        "夯实东区经济社会高质量发展底气",
+        "城市服务功能走在前作表率",
+        "以新担当新作为推动高质量发展",
+    ]
+    # The story under "城市服务功能走在前作表率" is the one about 城西区.
+    assert "城西区" in text[arts[5].start : arts[5].end]
+    assert all(a.date is None for a in arts)
+
+
+def test_articles_of_seed_004_mix_headline_positions():
+    text, arts = articles_of("004")
+    assert [a.title for a in arts] == [
+        '每月一地: 产业"四地"中心城市建设"加速器"',
+        "西宁开发区化工产业竞争力持续攀升",
+        "关爱保护未成年人健康成长",
+        '西宁市党建引领"有诉必应马上办" 机制创新工作日报',
+        "西宁市安全隐患举报受理情况日报",
+    ]
+    assert [a.date for a in arts] == [None, None, "2025-10-16", "2025-10-15", "2025-10-15"]
+    assert "破题——每月一议 统筹调度" in text[arts[0].start : arts[0].end]  # a subheading
+
+
+def test_articles_of_seeds_000_and_002():
+    _, arts = articles_of("000")
+    assert [a.title for a in arts] == [
+        "乘势而上 接续推进中国式现代化西宁实践",
+        "坚定信心 迎难而上 实干争先 勇开新局 ——市委十五届十二次全会分组讨论综述",
+    ]
+    assert [a.date for a in arts] == [None, "2025-12-11"]
+    text, arts = articles_of("002")
+    assert [a.title for a in arts] == [
+        "坚定信心 抢抓机遇 学习落实两会精神",
+        "default-002",
+        "扛牢“首善”之责 践行“首善”标准",
+    ]
+    assert text[arts[1].start :].startswith("2023年,城中区全区上下")
+
+
+def test_article_dates():
+    assert find_articles("2024年2月1日，会议召开。", "t")[0].date == "2024-02-01"
+    assert find_articles("2月1日，会议召开。", "t")[0].date == "2月1日"
+    assert find_articles("会议召开。", "t")[0].date is None
+    assert find_articles("到2035年建成。2023年工作回顾。3月5日，会议召开。", "t")[0].date == "2023-03-05"
+
+
+def test_find_articles_on_plain_text():
+    (empty,) = find_articles("", "t")
+    assert (empty.title, empty.start, empty.end) == ("t", 0, 0)
+    (art,) = find_articles("一段没有标题的文字。", "默认")
+    assert (art.title, art.start, art.end) == ("默认", 0, 10)
+
+
+# --- properties -----------------------------------------------------------------------------------
+
+PAGE_CHARS = st.sampled_from(
+    list("会议大通代表团审议本报讯记者施翔月日年同时献衔接求是标题设计制图")
+    + list("，。、；：！？,.;:!?…“”\"《》（）()—- \n\n\n\u3000\t\r\ufeff")
+    + list("0123456789abcXYZ%")
+)
+PAGES = st.one_of(st.lists(PAGE_CHARS, max_size=150).map("".join), st.text(max_size=150))
+
+
+@settings(max_examples=400, deadline=None)
+@given(PAGES)
+def test_clean_text_is_idempotent_and_keeps_characters(text):
+    once = clean_text(text)
+    assert clean_text(once) == once
+    assert squeeze(once) == squeeze(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(PAGES)
+def test_articles_always_cover_the_text(text):
+    text = clean_text(text)
+    arts = find_articles(text, "t")
+    assert arts and arts[0].start == 0 and arts[-1].end == len(text)
+    assert all(a.end == b.start for a, b in zip(arts, arts[1:]))

@@ -1,0 +1,175 @@
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from rag.embedders import FakeEmbedder
+from rag.errors import IndexCorruptError, IndexMismatchError, IndexMissingError, InputError
+from rag.indexing import open_index, remove_documents, update_index
+
+
+def test_build_and_search(fake_index):
+    hits = fake_index.search("西宁地区生产总值增长多少？", k=3)
+    assert hits[0].chunk.doc_id == "econ"
+    assert [h.rank for h in hits] == [1, 2, 3]
+    assert set(hits[0].ranks) <= {"dense", "bm25"} and hits[0].ranks
+    docs = {d["doc_id"]: d for d in fake_index.documents()}
+    assert set(docs) == {"econ", "eco", "sport"}
+    assert docs["sport"]["title"] == "篮球联赛开幕" and docs["econ"]["chunks"] >= 1 and docs["econ"]["added"]
+
+
+def test_chunk_offsets_point_into_cleaned_text(fake_index):
+    from rag.cleaning import clean_text
+    from tests.conftest import CORPUS
+
+    for c in fake_index.chunks_of("econ"):
+        assert clean_text(CORPUS["econ.txt"])[c.start:c.end] == c.text
+
+
+def test_reindex_unchanged_embeds_nothing(corpus_dir, settings, fake_index):
+    s = update_index([corpus_dir], settings, FakeEmbedder())
+    assert s.embedded == 0 and sorted(s.unchanged) == ["eco", "econ", "sport"]
+    assert not s.added and not s.updated and not s.removed
+
+
+def test_incremental_update_and_disappearance(corpus_dir, settings, fake_index):
+    (corpus_dir / "eco.txt").write_text("生态保护\n\n新的内容：湿地面积达到5万亩。", encoding="utf-8")
+    (corpus_dir / "sport.md").unlink()
+    (corpus_dir / "new.txt").write_text("新文章\n\n西宁新开通两条地铁线路。", encoding="utf-8")
+    s = update_index([corpus_dir], settings, FakeEmbedder())
+    assert s.updated == ["eco"] and s.removed == ["sport"] and s.added == ["new"] and s.unchanged == ["econ"]
+    assert s.embedded == len(open_index(settings=settings, embedder=FakeEmbedder()).chunks_of("eco")) + \
+        len(open_index(settings=settings, embedder=FakeEmbedder()).chunks_of("new"))
+    idx = open_index(settings=settings, embedder=FakeEmbedder())
+    assert {d["doc_id"] for d in idx.documents()} == {"econ", "eco", "new"}
+    assert idx.search("湿地面积", k=1)[0].chunk.doc_id == "eco"
+
+
+def test_indexing_another_path_keeps_existing_documents(tmp_path, settings, fake_index):
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "extra.txt").write_text("补充\n\n补充材料内容。", encoding="utf-8")
+    s = update_index([other], settings, FakeEmbedder())
+    assert s.added == ["extra"] and not s.removed
+    assert len(open_index(settings=settings, embedder=FakeEmbedder()).documents()) == 4
+
+
+def test_remove_document(settings, fake_index):
+    assert remove_documents(["sport"], settings) == ["sport"]
+    idx = open_index(settings=settings, embedder=FakeEmbedder())
+    assert "sport" not in {d["doc_id"] for d in idx.documents()}
+    assert all(h.chunk.doc_id != "sport" for h in idx.search("篮球联赛", k=5))
+    with pytest.raises(InputError, match="not in the index"):
+        remove_documents(["sport"], settings)
+
+
+def test_exception_mid_build_leaves_old_index(corpus_dir, settings, fake_index, monkeypatch):
+    (corpus_dir / "new.txt").write_text("新文章\n\n内容。", encoding="utf-8")
+
+    class Boom(FakeEmbedder):
+        def embed_chunks(self, texts, progress=None):
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        update_index([corpus_dir], settings, Boom())
+    idx = open_index(settings=settings, embedder=FakeEmbedder())
+    assert {d["doc_id"] for d in idx.documents()} == {"econ", "eco", "sport"}
+    assert not [p for p in idx.index_dir.iterdir() if p.name.startswith(".tmp-gen")]
+
+
+def test_model_mismatch_is_a_clear_error(settings, fake_index, corpus_dir):
+    with pytest.raises(IndexMismatchError, match="rag index --rebuild"):
+        open_index(settings=settings, embedder=FakeEmbedder(dim=128))
+    with pytest.raises(IndexMismatchError, match="--rebuild"):
+        update_index([corpus_dir], settings, FakeEmbedder(dim=128))
+    s = update_index([corpus_dir], settings, FakeEmbedder(dim=128), rebuild=True)
+    assert s.embedded > 0
+    assert open_index(settings=settings, embedder=FakeEmbedder(dim=128)).search("篮球", k=1)
+
+
+def test_old_schema_is_a_clear_error(settings, fake_index):
+    gen = fake_index.gen_dir
+    m = json.loads((gen / "manifest.json").read_text())
+    m["schema_version"] = 0
+    (gen / "manifest.json").write_text(json.dumps(m))
+    with pytest.raises(IndexMismatchError, match="schema"):
+        open_index(settings=settings, embedder=FakeEmbedder())
+
+
+@pytest.mark.parametrize("name", ["vectors.npy", "dense.faiss", "chunks.sqlite", "bm25_weights.npz"])
+def test_truncated_file_is_detected_and_rebuild_recovers(settings, fake_index, corpus_dir, name):
+    p = fake_index.gen_dir / name
+    data = p.read_bytes()
+    p.write_bytes(data[: len(data) // 2])
+    with pytest.raises(IndexCorruptError, match="--rebuild"):
+        open_index(settings=settings, embedder=FakeEmbedder())
+    update_index([corpus_dir], settings, FakeEmbedder(), rebuild=True)
+    assert open_index(settings=settings, embedder=FakeEmbedder()).search("篮球", k=1)[0].chunk.doc_id == "sport"
+
+
+def test_flipped_byte_is_detected(settings, fake_index):
+    p = fake_index.gen_dir / "vectors.npy"
+    data = bytearray(p.read_bytes())
+    data[-5] ^= 0xFF
+    p.write_bytes(bytes(data))
+    with pytest.raises(IndexCorruptError, match="checksum"):
+        open_index(settings=settings, embedder=FakeEmbedder())
+
+
+def test_missing_index(settings):
+    with pytest.raises(IndexMissingError, match="rag index"):
+        open_index(settings=settings, embedder=FakeEmbedder())
+
+
+def test_hnsw_option(corpus_dir, settings):
+    settings.retrieval.faiss = "hnsw"
+    update_index([corpus_dir], settings, FakeEmbedder())
+    idx = open_index(settings=settings, embedder=FakeEmbedder())
+    assert idx.dense.kind == "hnsw"
+    assert idx.search("篮球联赛", k=1)[0].chunk.doc_id == "sport"
+
+
+def test_vectors_match_store_rows(fake_index):
+    vecs = np.load(fake_index.gen_dir / "vectors.npy")
+    assert vecs.shape[0] == len(fake_index)
+    np.testing.assert_allclose(np.linalg.norm(vecs, axis=1), 1.0, rtol=1e-5)
+
+
+def test_cli_index_search_docs_remove(corpus_dir, tmp_path):
+    env_args = ["--backend", "fake", "--index", str(tmp_path / "cli_idx")]
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "rag", *args], capture_output=True, text=True, timeout=120)
+
+    r = run("index", str(corpus_dir), *env_args)
+    assert r.returncode == 0, r.stderr
+    assert "3 added" in r.stdout
+    r = run("index", str(corpus_dir), *env_args)
+    assert "3 unchanged" in r.stdout and "0 embedded" in r.stdout
+    r = run("search", "篮球联赛有多少支球队", "-k", "2", "--json", *env_args)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["hits"][0]["doc_id"] == "sport"
+    assert set(out["hits"][0]) >= {"doc_id", "chunk_id", "title", "text", "score", "ranks"}
+    r = run("docs", *env_args)
+    assert "sport" in r.stdout and "3 documents" in r.stdout
+    r = run("remove", "sport", *env_args)
+    assert r.returncode == 0
+    r = run("search", "", *env_args)
+    assert r.returncode == 2 and r.stderr.startswith("error:") and len(r.stderr.strip().splitlines()) == 1
+    r = run("search", "问题", "--index", str(tmp_path / "nowhere"), "--backend", "fake")
+    assert r.returncode == 2 and "no index" in r.stderr
+
+
+def test_skip_and_warn(tmp_path, settings):
+    d = tmp_path / "mixed"
+    d.mkdir()
+    (d / "good.txt").write_text("好文章\n\n正文内容。", encoding="utf-8")
+    (d / "empty.txt").write_text("", encoding="utf-8")
+    (d / "bin.txt").write_bytes(b"\x00\x01\x02" * 100)
+    logs = []
+    s = update_index([d], settings, FakeEmbedder(), log=logs.append)
+    assert s.added == ["good"] and len(s.skipped) == 2
+    assert any("empty" in m for m in logs) and any("binary" in m for m in logs)

@@ -1,0 +1,56 @@
+import math
+
+from rag.sparse import Bm25Index, tokenize
+
+
+def test_numbers_stay_whole():
+    toks = tokenize("地区生产总值增长5.5%左右，接待游客3161.8万人次，实施“1964+N”工程")
+    assert "5.5%" in toks
+    assert "3161.8" in toks
+    assert "1964+n" in toks
+
+
+def test_stopwords_dropped_and_fullwidth_folded():
+    toks = tokenize("西宁的ＧＤＰ是多少？")
+    assert "的" not in toks and "多少" not in toks
+    assert "gdp" in toks
+    assert "西宁" in toks
+
+
+def test_search_mode_gives_subwords():
+    toks = tokenize("中华人民共和国")
+    assert "中华人民共和国" in toks and "共和国" in toks
+
+
+def _reference_bm25(docs, query, k1=1.2, b=0.75):
+    n = len(docs)
+    avg = sum(len(d) for d in docs) / n
+    out = []
+    for d in docs:
+        s = 0.0
+        for t in set(query):
+            df = sum(1 for x in docs if t in x)
+            if not df:
+                continue
+            idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
+            tf = d.count(t)
+            s += idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * len(d) / avg))
+        out.append(s)
+    return out
+
+
+def test_bm25_matches_reference_implementation():
+    docs = [["西宁", "生态", "保护"], ["西宁", "经济", "增长", "增长"], ["篮球", "联赛"], ["生态", "旅游", "西宁", "旅游"]]
+    idx = Bm25Index().build(docs)
+    for q in (["西宁", "增长"], ["旅游"], ["生态", "西宁"], ["没有"]):
+        ref = _reference_bm25(docs, q)
+        got = idx.scores(q)
+        assert all(abs(a - b) < 1e-5 for a, b in zip(ref, got)), (q, ref, list(got))
+
+
+def test_bm25_save_load_roundtrip(tmp_path):
+    idx = Bm25Index().build([["a", "b"], ["b", "c"]])
+    idx.save(tmp_path)
+    again = Bm25Index.load(tmp_path)
+    assert again.search(["c"], 2) == idx.search(["c"], 2)
+    assert again.search(["c"], 2)[0][0] == 1
