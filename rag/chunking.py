@@ -117,7 +117,9 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
             quotes += 1
         if c in _END and not mask[i]:
             j = i + 1
-            while j < n and (text[j] in _END or text[j] in _CLOSE or (text[j] == '"' and quotes % 2)):
+            while j < n and (
+                text[j] in _END or text[j] in _CLOSE or (text[j] == '"' and quotes % 2)
+            ):
                 if text[j] == '"':
                     quotes += 1
                 j += 1
@@ -149,16 +151,16 @@ def _safe_cut(text: str, k: int, titles: list[tuple[int, int]]) -> bool:
     return not any(o < k <= c for o, c in titles)
 
 
-def _cut_long(text: str, s: int, e: int, size: int, titles: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def _cut_long(
+    text: str, s: int, e: int, size: int, titles: list[tuple[int, int]]
+) -> list[tuple[int, int]]:
     """Cut one sentence longer than 1.5 × size into pieces of about size characters."""
     limit = int(1.5 * size)
     pieces = []
     while e - s > limit:
         lo, hi = s + max(1, size // 2), s + size
-        cut = next(
-            (k for k in range(hi, lo - 1, -1) if text[k - 1] in _SOFT and _safe_cut(text, k, titles)),
-            None,
-        )
+        soft = (k for k in range(hi, lo - 1, -1) if text[k - 1] in _SOFT)
+        cut = next((k for k in soft if _safe_cut(text, k, titles)), None)
         if cut is None:
             cut = next((k for k in range(hi, s, -1) if _safe_cut(text, k, titles)), None)
         if cut is None:
@@ -234,5 +236,6 @@ def split_document(
                 continue
             occurrence = seen.get(piece, 0)
             seen[piece] = occurrence + 1
-            chunks.append(Chunk(chunk_id(doc_id, piece, occurrence), doc_id, piece, s, e, art.title, art.date))
+            cid = chunk_id(doc_id, piece, occurrence)
+            chunks.append(Chunk(cid, doc_id, piece, s, e, art.title, art.date))
     return chunks

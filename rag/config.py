@@ -118,7 +118,7 @@ class GeneratorSettings:
 class AnswerSettings:
     """Prompting, refusal and citation checks."""
 
-    min_relevance: float = field(default=0.80, metadata={"doc": "refuse before generation when no hit's dense similarity reaches this"})
+    min_relevance: float = field(default=0.85, metadata={"doc": "refuse before generation when no hit's dense similarity reaches this"})
     max_question_chars: int = field(default=500, metadata={"doc": "longest accepted question (characters)"})
     trim_chunks: bool = field(default=True, metadata={"doc": "keep only the relevant sentences of each chunk"})
     trim_chars: int = field(default=160, metadata={"doc": "characters kept per chunk when trimming"})

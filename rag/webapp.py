@@ -62,14 +62,19 @@ def text_html(text: str) -> str:
     return esc(text).replace("\n", "<br>")
 
 
+def _compact_html(text: str) -> str:
+    """Escaped text with runs of blank lines shown as one break (chunks keep paragraph gaps)."""
+    return esc(re.sub(r"\n\s*\n+", "\n", text)).replace("\n", "<br>")
+
+
 def highlight(text: str, span: tuple[int, int] | None) -> str:
     """The chunk text, escaped, with ``text[start:end]`` wrapped in ``<mark>``."""
     if not span:
-        return text_html(text)
+        return _compact_html(text)
     start, end = max(0, min(int(span[0]), len(text))), max(0, min(int(span[1]), len(text)))
     if end <= start:
-        return text_html(text)
-    return f"{text_html(text[:start])}<mark>{text_html(text[start:end])}</mark>{text_html(text[end:])}"
+        return _compact_html(text)
+    return f"{_compact_html(text[:start])}<mark>{_compact_html(text[start:end])}</mark>{_compact_html(text[end:])}"
 
 
 def _key(sentence: str) -> str:
@@ -307,8 +312,8 @@ def render_documents(docs: Sequence[dict], uploads_dir: Path | None = None) -> s
         rows.append(f"<tr><td>{esc(d.get('title') or d['doc_id'])}</td><td class='rag-docid'>{esc(d['doc_id'])}</td>"
                     f"<td class='rag-num-cell'>{esc(d.get('chunks', 0))}</td><td>{esc(added)}</td><td>{origin}</td></tr>")
     total = sum(int(d.get("chunks", 0) or 0) for d in docs)
-    return ('<table class="rag-docs"><thead><tr><th>标题</th><th>文档编号</th><th>分块数</th><th>添加时间</th>'
-            f'<th>来源</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
+    return ('<div class="rag-docs-card"><table class="rag-docs"><thead><tr><th>标题</th><th>文档编号</th><th>分块数</th>'
+            f'<th>添加时间</th><th>来源</th></tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
             f'<div class="rag-meta">共 {len(docs)} 篇文档，{total} 个分块</div>')
 
 
@@ -499,7 +504,10 @@ class Runtime:
                 else:
                     self.note = "知识库还是空的：请在「知识库」页上传文档。"
             self._set("正在加载模型")
-            embedder.embed_queries(["预热"])
+            if index is not None:  # the first search loads the tokenizer's dictionary: do it now
+                index.retrieve("预热", 1)
+            else:
+                embedder.embed_queries(["预热"])
             load = getattr(generator, "load", None)
             if callable(load):
                 load()
@@ -761,7 +769,7 @@ def launch_options(settings: "Settings", *, share: bool = False, quiet: bool = F
         "css": CSS,
         "js": _PAGE_JS,
         "ssr_mode": False,
-        "footer_links": ["api", "settings"],
+        "footer_links": ["settings"],
         "quiet": quiet,
         "show_error": False,
     }
@@ -835,10 +843,10 @@ def build_app(settings: "Settings", pipeline: "Pipeline | None" = None) -> Any:
                 docs_html = gr.HTML(render_documents(runtime.documents(), upload_root), elem_id="rag-docs")
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=3):
-                        files = gr.File(label=f"上传文档（{'、'.join(SUPPORTED)}；单个文件不超过 "
-                                              f"{settings.app.max_upload_mb} MB）",
-                                        file_count="multiple", file_types=list(SUPPORTED), elem_id="rag-upload",
-                                        height=140)
+                        files = gr.File(label="上传文档", file_count="multiple", file_types=list(SUPPORTED),
+                                        elem_id="rag-upload")
+                        gr.HTML(f'<div class="rag-hint">支持 {esc("、".join(SUPPORTED))}，单个文件不超过 '
+                                f'{settings.app.max_upload_mb} MB。同名文件再次上传会更新原来的文档。</div>')
                         add_btn = gr.Button("上传并加入知识库", variant="primary", elem_id="rag-add")
                     with gr.Column(scale=2):
                         remove_pick = gr.Dropdown(choices=doc_choices(runtime.documents()), label="选择要删除的文档",
@@ -910,29 +918,37 @@ def build_app(settings: "Settings", pipeline: "Pipeline | None" = None) -> Any:
                 return f'<div class="rag-error">⚠ 反馈保存失败：{esc(e.strerror or e)}</div>', text
             return '<div class="rag-ok">已记录你的反馈，谢谢！</div>', ""
 
-        answer_kw = {"concurrency_limit": 1, "concurrency_id": "generate", "show_progress": "minimal"}
-        chat_out = [chat, turns, panel, copy_box]
-        for trigger in (question.submit, send.click):
-            trigger(ask, [question, turns], [chat, turns, question], queue=False).then(respond, [turns], chat_out,
-                                                                                   **answer_kw)
-        chat.example_select(pick_example, None, [question], queue=False).then(
-            ask, [question, turns], [chat, turns, question], queue=False).then(respond, [turns], chat_out, **answer_kw)
-        regen_btn.click(regenerate, [turns], [chat, turns, notice], queue=False).then(respond, [turns], chat_out,
-                                                                                     **answer_kw)
-        new_btn.click(new_conversation, None, [chat, turns, panel, copy_box, notice, comment], queue=False)
-        chat.clear(new_conversation, None, [chat, turns, panel, copy_box, notice, comment], queue=False)
-        cite_btn.click(open_source, [cite_box, turns], [panel], queue=False, show_progress="hidden")
-        copy_btn.click(lambda t: '<div class="rag-ok">已复制最新的回答。</div>' if t else
-                       '<div class="rag-hint">还没有可以复制的回答。</div>',
-                       [copy_box], [notice], js=_COPY_JS, queue=False)
         def rate_up(text: str, state: list, request: gr.Request) -> tuple:
             return rate("up", text, state, request)
 
         def rate_down(text: str, state: list, request: gr.Request) -> tuple:
             return rate("down", text, state, request)
 
-        up_btn.click(rate_up, [comment, turns], [notice, comment], queue=False)
-        down_btn.click(rate_down, [comment, turns], [notice, comment], queue=False)
+        def copied(text: str) -> str:
+            return '<div class="rag-ok">已复制最新的回答。</div>' if text else '<div class="rag-hint">还没有可以复制的回答。</div>'
+
+        # Every event is private: the page calls them itself, and Gradio's login page embeds the
+        # API description even before login, which must not list labels or document titles.
+        ui = {"api_visibility": "private", "queue": False}
+        answer_kw = {"api_visibility": "private", "concurrency_limit": 1, "concurrency_id": "generate",
+                     "show_progress": "minimal"}
+        chat_out = [chat, turns, panel, copy_box]
+        answering = []  # the streaming events, cancelled by 新对话 so they cannot refill the chat
+        for trigger in (question.submit, send.click):
+            answering.append(trigger(ask, [question, turns], [chat, turns, question], **ui)
+                             .then(respond, [turns], chat_out, **answer_kw))
+        answering.append(chat.example_select(pick_example, None, [question], **ui)
+                         .then(ask, [question, turns], [chat, turns, question], **ui)
+                         .then(respond, [turns], chat_out, **answer_kw))
+        answering.append(regen_btn.click(regenerate, [turns], [chat, turns, notice], **ui)
+                         .then(respond, [turns], chat_out, **answer_kw))
+        reset_out = [chat, turns, panel, copy_box, notice, comment]
+        new_btn.click(new_conversation, None, reset_out, cancels=answering, **ui)
+        chat.clear(new_conversation, None, reset_out, cancels=answering, **ui)
+        cite_btn.click(open_source, [cite_box, turns], [panel], show_progress="hidden", **ui)
+        copy_btn.click(copied, [copy_box], [notice], js=_COPY_JS, **ui)
+        up_btn.click(rate_up, [comment, turns], [notice, comment], **ui)
+        down_btn.click(rate_down, [comment, turns], [notice, comment], **ui)
 
         # ---- knowledge base ---------------------------------------------------------------
 
@@ -959,10 +975,11 @@ def build_app(settings: "Settings", pipeline: "Pipeline | None" = None) -> Any:
             return (msg,) + kb_view()
 
         kb_out = [docs_html, remove_pick, chat]
-        kb_kw = {"concurrency_limit": 1, "concurrency_id": "index", "show_progress_on": [kb_msg]}
+        kb_kw = {"api_visibility": "private", "concurrency_limit": 1, "concurrency_id": "index",
+                 "show_progress_on": [kb_msg]}
         add_btn.click(on_add, [files], [kb_msg, files] + kb_out, **kb_kw)
         remove_btn.click(on_remove, [remove_pick], [kb_msg] + kb_out, **kb_kw)
-        refresh_btn.click(kb_view, None, kb_out, show_progress_on=[docs_html])
+        refresh_btn.click(kb_view, None, kb_out, show_progress_on=[docs_html], api_visibility="private")
 
         def tick() -> tuple:
             done = runtime.ready.is_set()
@@ -970,8 +987,11 @@ def build_app(settings: "Settings", pipeline: "Pipeline | None" = None) -> Any:
                 return (banner(), gr.Timer(active=False)) + kb_view()
             return banner(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
 
-        timer.tick(tick, None, [status, timer] + kb_out, show_progress="hidden")
-        demo.load(lambda: (banner(),) + kb_view(), None, [status] + kb_out, show_progress="hidden")
+        def on_load() -> tuple:
+            return (banner(),) + kb_view()
+
+        timer.tick(tick, None, [status, timer] + kb_out, show_progress="hidden", api_visibility="private")
+        demo.load(on_load, None, [status] + kb_out, show_progress="hidden", api_visibility="private")
 
     demo.queue(default_concurrency_limit=8)
     demo.rag_runtime = runtime  # for tests and app.py
@@ -1082,8 +1102,15 @@ a.rag-cite.rag-hit:hover { background: transparent; color: #1e3a8a !important; }
 .rag-source-meta { font-size: 0.8em; color: #64748b; margin: 2px 0 6px; }
 .rag-source-text { font-size: 0.92em; line-height: 1.75; white-space: normal; }
 .rag-source-text mark, #rag-chat mark { background: #fde68a; color: inherit; padding: 0 1px; border-radius: 2px; }
-table.rag-docs { width: 100%; border-collapse: collapse; font-size: 0.92rem; }
-table.rag-docs th, table.rag-docs td { border-bottom: 1px solid var(--border-color-primary); padding: 6px 8px; text-align: left; }
+.rag-docs-card { border: 1px solid var(--border-color-primary); border-radius: 10px; overflow: hidden;
+  background: var(--background-fill-primary); }
+table.rag-docs { width: 100%; border-collapse: collapse; font-size: 0.92rem; border: none !important; margin: 0 !important; }
+table.rag-docs tr, table.rag-docs thead, table.rag-docs tbody { border: none !important; }
+table.rag-docs th, table.rag-docs td { border: none !important; border-bottom: 1px solid var(--border-color-primary) !important;
+  padding: 7px 12px !important; text-align: left; }
+table.rag-docs tbody tr:last-child td { border-bottom: none !important; }
+.rag-docs-card + .rag-meta { margin: 6px 2px 0; }
+table.rag-docs tbody tr:hover { background: var(--background-fill-secondary); }
 table.rag-docs th { background: var(--background-fill-secondary); font-weight: 600; }
 .rag-num-cell { text-align: right !important; }
 .rag-kb-msg { padding: 8px 12px; border-radius: 6px; background: #f0fdf4; color: #166534; border: 1px solid #bbf7d0; }

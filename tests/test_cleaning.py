@@ -36,7 +36,10 @@ def test_seeds_are_there():
 
 
 def test_joins_wrapped_lines_of_seed_001():
-    page = "本报讯（记者 施翔）2 月 1\n日下午，省委常委、市委书记王卫东\n参加他所在的市十七届人大五\n次 会 议 大 通 代 表 团 联 组 审\n议。强调要深入贯彻落实习近平\n"
+    page = (
+        "本报讯（记者 施翔）2 月 1\n日下午，省委常委、市委书记王卫东\n参加他所在的市十七届人大五\n"
+        "次 会 议 大 通 代 表 团 联 组 审\n议。强调要深入贯彻落实习近平\n"
+    )
     assert clean_text(page) == (
         "本报讯（记者 施翔）2月1日下午，省委常委、市委书记王卫东参加他所在的市十七届人大五次会议大通代表团联组审议。强调要深入贯彻落实习近平"
     )
@@ -56,7 +59,10 @@ def test_removes_letter_spacing_between_cjk():
 
 def test_joins_dates_and_numbers_broken_across_lines():
     assert clean_text("2 月 1\n日下午，会议召开。") == "2月1日下午，会议召开。"
-    assert clean_text("等 6 名\n代表先后发言。") == "等6名代表先后发言。"
+    assert (
+        clean_text("审议中，刘波、马明旭、陈有财、\n马海臻、王贤兰、贺洪福等 6 名\n代表先后发言，")
+        == "审议中，刘波、马明旭、陈有财、马海臻、王贤兰、贺洪福等6名代表先后发言，"
+    )
     page = cleaned("001")
     assert "一是2023年工作回顾" in page
     assert "成立75周年" in page
