@@ -67,6 +67,9 @@ def main(argv: list[str] | None = None) -> int:
     except RagError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    if options["server_name"] not in ("127.0.0.1", "localhost", "::1") and not options["auth"]:
+        print(f"warning: serving on {options['server_name']} without a login; anyone who can reach this "
+              f"machine can use and change the knowledge base. Add --auth user:password.", file=sys.stderr)
     demo.launch(**options)
     return 0
 

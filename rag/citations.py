@@ -30,6 +30,7 @@ MARKER = re.compile(
 )
 _SENT_END = re.compile(r"(?<=[。！？!?；;])|\n+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*%?")
+_COUNTED = re.compile(r"\d+(?:\.\d+)?[册本岁吨元件家项所座辆台套户亩栋]")
 _QUOTED = re.compile(r"《([^》]{1,30})》|“([^”]{1,20})”")
 
 
@@ -103,6 +104,9 @@ def key_terms(sentence: str) -> list[str]:
     # Citation-like small ordinals ("第1", "1.") are not facts; keep numbers that carry content.
     terms = [t for t in terms if len(t.rstrip("%")) > 1 or t.endswith("%")]
     terms += [a or b for a, b in _QUOTED.findall(s)]
+    # A count with a unit that is rarely paraphrased must keep its unit: "10册" is not supported
+    # by a chunk that only has "10月".
+    terms += [m.group(0) for m in _COUNTED.finditer(s)]
     return terms
 
 
@@ -157,7 +161,6 @@ def check_answer(answer: str, chunks: Sequence[Chunk], threshold: float = 0.3,
     invalid: list[int] = []
     ignore_norm = {normalize(x).strip("。. ") for x in ignore}
     sentences = split_answer(answer)
-    any_cited = any(1 <= n <= len(chunks) for s in sentences for n in s.cited)
     supported = 0
     counted = 0
     for sent in sentences:
@@ -167,13 +170,13 @@ def check_answer(answer: str, chunks: Sequence[Chunk], threshold: float = 0.3,
         valid = [n for n in sent.cited if 1 <= n <= len(chunks)]
         invalid.extend(n for n in sent.cited if not 1 <= n <= len(chunks))
         ok = False
-        if valid:
-            for n in valid:
-                support, span, _ = verify(sent.text, chunks[n - 1].text)
-                citations.append(Citation(n=n, chunk=chunks[n - 1], span=span, support=support, sentence=sent.text))
-                ok = ok or support >= threshold
-        elif chunks:
-            # No usable citation: attach the chunk that supports the sentence best, as inferred.
+        for n in valid:
+            support, span, _ = verify(sent.text, chunks[n - 1].text)
+            citations.append(Citation(n=n, chunk=chunks[n - 1], span=span, support=support, sentence=sent.text))
+            ok = ok or support >= threshold
+        if not ok and chunks:
+            # No citation, or none that holds: attach the chunk that supports the sentence best, as
+            # inferred (a small model often cites the neighbour of the right chunk).
             scored = [(verify(sent.text, c.text), i) for i, c in enumerate(chunks)]
             (support, span, _), i = max(scored, key=lambda x: (x[0][0], -x[1]))
             if support >= threshold:
@@ -184,5 +187,4 @@ def check_answer(answer: str, chunks: Sequence[Chunk], threshold: float = 0.3,
             supported += 1
         else:
             unsupported.append(sent.text)
-    del any_cited
     return CheckedAnswer(tuple(citations), tuple(unsupported), tuple(dict.fromkeys(invalid)), supported, counted)

@@ -46,6 +46,9 @@ REPORT = "report.html"
 # Retrieval metrics always report hit@10, so a retrieval-only run fetches at least this many hits.
 HIT_KS = (1, 3, 5, 10)
 _FIELDS = ("id", "question", "answers", "sources", "answerable", "history", "contexts")
+# Fields of the chat page's feedback file: accepted and ignored, so feedback can be re-run as a
+# question file. Any other unknown field is still an error (it is usually a typo).
+_FEEDBACK_FIELDS = ("answer", "abstained", "citations", "rating", "comment", "time", "user")
 
 
 @dataclass
@@ -144,7 +147,7 @@ def _check_record(rec: Any, max_chars: int | None) -> tuple[dict[str, Any] | Non
         return None, rec
     if not isinstance(rec, dict):
         return None, "not a JSON object"
-    unknown = sorted(set(rec) - set(_FIELDS))
+    unknown = sorted(set(rec) - set(_FIELDS) - set(_FEEDBACK_FIELDS))
     if unknown:
         return None, f"unknown field(s) {', '.join(repr(u) for u in unknown)}; known: {', '.join(_FIELDS)}"
     if "question" not in rec:

@@ -8,8 +8,11 @@ dropped. The result is published atomically (see ``store``).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
+import os
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +26,7 @@ from .cleaning import clean_text, find_articles
 from .errors import IndexCorruptError, IndexMismatchError, IndexMissingError, InputError, RagError
 from .fusion import fuse_rankings
 from .sparse import Bm25Index, tokenize
+from .textnorm import to_simplified
 from .types import Article, Chunk, Document, Hit
 
 if TYPE_CHECKING:
@@ -32,6 +36,7 @@ if TYPE_CHECKING:
 # Formats that come from page extraction get layout repair and splitting into articles; the
 # others (JSONL records, DOCX, HTML) already carry their own structure and title.
 LAYOUT_KINDS = {"txt", "md", "pdf"}
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass
@@ -57,7 +62,21 @@ class IndexSummary:
 
 
 def chunk_settings(settings: "Settings") -> dict:
-    return {"size": settings.chunking.size, "overlap": settings.chunking.overlap}
+    """What decides the chunks and their tokens; an index built otherwise must be rebuilt."""
+    from .sparse import TOKENIZER_VERSION
+
+    return {"size": settings.chunking.size, "overlap": settings.chunking.overlap, "tokenizer": TOKENIZER_VERSION}
+
+
+def valid_unicode(doc: Document) -> Document:
+    """The document with lone surrogates replaced by U+FFFD (same length, so offsets hold).
+
+    A JSONL ``"\\ud800"`` escape or a file name that is not UTF-8 gives such characters; SQLite,
+    the manifest and the chunk ids need encodable UTF-8.
+    """
+    bad = {f.name: _SURROGATE.sub("\ufffd", v) for f in dataclasses.fields(doc)
+           if isinstance(v := getattr(doc, f.name), str) and _SURROGATE.search(v)}
+    return dataclasses.replace(doc, **bad) if bad else doc
 
 
 def prepare_document(doc: Document, size: int, overlap: int) -> list[Chunk]:
@@ -65,6 +84,8 @@ def prepare_document(doc: Document, size: int, overlap: int) -> list[Chunk]:
     if doc.kind in LAYOUT_KINDS:
         text = clean_text(doc.text)
         articles = find_articles(text, doc.title) or [Article(doc.title, 0, len(text), doc.date)]
+        if doc.kind == "md":  # a Markdown heading's "#" marks are layout, not title
+            articles = [Article(a.title.lstrip("#").strip() or doc.title, a.start, a.end, a.date) for a in articles]
     else:
         text = doc.text.replace("\r\n", "\n").strip()
         articles = [Article(doc.title, 0, len(text), doc.date)]
@@ -130,7 +151,10 @@ def _write_generation(index_dir: Path, settings: "Settings", embedder: "Embedder
     """Write a complete generation and publish it."""
     from .dense import FaissIndex, choose_kind
 
-    tmp = store.new_generation_dir(index_dir)
+    try:
+        tmp = store.new_generation_dir(index_dir)
+    except OSError as e:
+        raise (store.write_failure(e, index_dir) or e) from e
     try:
         db = store.ChunkStore(tmp / "chunks.sqlite", create=True)
         db.add([(i, c, t) for i, (c, t) in enumerate(rows)])
@@ -153,10 +177,13 @@ def _write_generation(index_dir: Path, settings: "Settings", embedder: "Embedder
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         return store.publish_generation(index_dir, tmp)
-    except BaseException:
+    except BaseException as e:
         import shutil
 
         shutil.rmtree(tmp, ignore_errors=True)
+        failure = store.write_failure(e, index_dir)  # disk full, read-only...: one clear line
+        if failure is not None:
+            raise failure from e
         raise
 
 
@@ -176,6 +203,7 @@ def update_index(paths: Iterable[str | Path], settings: "Settings", embedder: "E
     chunking = chunk_settings(settings)
     with store.write_lock(index_dir, on_wait=log):
         docs, skipped = read_sources(paths, max_file_mb=settings.chunking.max_file_mb)
+        docs = [valid_unicode(d) for d in docs]
         summary.skipped = list(skipped)
         for path, reason in skipped:
             log(f"skipped {path}: {reason}")
@@ -199,7 +227,9 @@ def update_index(paths: Iterable[str | Path], settings: "Settings", embedder: "E
             seen.add(doc.doc_id)
             h = content_hash(doc, chunking)
             prev = old_docs.get(doc.doc_id)
-            entry = {"title": doc.title, "source": doc.source, "kind": doc.kind, "date": doc.date,
+            # Absolute: a later run from another working directory must still see the file as covered.
+            source = os.path.abspath(doc.source) if doc.source else ""
+            entry = {"title": doc.title, "source": source, "kind": doc.kind, "date": doc.date,
                      "url": doc.url, "hash": h}
             if prev and prev["hash"] == h and old_db is not None:
                 kept.extend(old_db.rows_of(doc.doc_id))
@@ -229,6 +259,7 @@ def update_index(paths: Iterable[str | Path], settings: "Settings", embedder: "E
             summary.unchanged.sort()
             summary.seconds = time.perf_counter() - t0
             old_db.close()
+            store.cleanup(index_dir)  # what a killed writer left behind goes even when nothing changed
             return summary
 
         total = len(kept) + len(fresh)
@@ -350,6 +381,8 @@ class Index:
         k = k or cfg.k
         if k < 1:
             raise InputError("k must be at least 1")
+        # The articles are simplified Chinese: fold a traditional question before both retrievers.
+        question = to_simplified(question)
         t0 = time.perf_counter()
         qv = query_vector if query_vector is not None else self.embedder.embed_queries([question])[0]
         t1 = time.perf_counter()

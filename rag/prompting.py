@@ -20,6 +20,7 @@ from .errors import ContextOverflowError, RagError
 from .types import Hit
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
+TITLE_CHARS = 24
 _LATIN = re.compile(r"[A-Za-z]")
 
 
@@ -68,23 +69,44 @@ def _grams(text: str) -> set[str]:
     return {t[i : i + 2] for i in range(len(t) - 1)} | set(re.findall(r"\d+(?:\.\d+)?%?", t))
 
 
-def trim_chunk(text: str, question: str, max_chars: int) -> str:
-    """Keep the sentences of ``text`` that share the most with the question, in their order.
+_CLAUSE_END = re.compile(r"[。！？!?；;，,：:]+[”’」』）)]*|\n+")
 
-    Short chunks are returned as they are. The best sentence and its neighbours are kept first
-    (an answer often sits in the sentence after the one that repeats the question's words), then
-    other sentences by overlap, until ``max_chars``. Dropped stretches become ``…``.
+
+def _clauses(text: str) -> list[tuple[int, int]]:
+    """Clause spans (ending at ，；。 and the like): the unit trimming keeps or drops."""
+    spans, start = [], 0
+    for m in _CLAUSE_END.finditer(text):
+        if m.end() > start:
+            spans.append((start, m.end()))
+        start = m.end()
+    if start < len(text):
+        spans.append((start, len(text)))
+    return [(s, e) for s, e in spans if text[s:e].strip()]
+
+
+def trim_chunk(text: str, question: str, max_chars: int) -> str:
+    """Keep the clauses of ``text`` that share the most with the question, in their order.
+
+    Short chunks are returned as they are. The best clause and then its neighbours are kept
+    first (an answer often sits right after the words that repeat the question), then other
+    clauses by overlap, until ``max_chars``. Dropped stretches become ``…``. Whole clauses only:
+    a number or a name is never cut.
     """
     if len(text) <= max_chars:
         return text
-    spans = [(s, e) for s, e in split_sentences(text) if text[s:e].strip()]
+    spans = _clauses(text)
     if len(spans) <= 1:
         return text
     q = _grams(question)
     score = [len(q & _grams(text[s:e])) for s, e in spans]
     best = max(range(len(spans)), key=lambda i: (score[i], -i))
-    order = [best] + [i for i in (best + 1, best - 1) if 0 <= i < len(spans)]
-    order += sorted((i for i in range(len(spans)) if i not in order), key=lambda i: (-score[i], i))
+    order = [best]
+    for d in range(1, len(spans)):
+        for i in (best + d, best - d):
+            if 0 <= i < len(spans) and (d <= 2 or score[i] > 0):
+                order.append(i)
+    order.sort(key=lambda i: (0 if i == best else 1 if abs(i - best) <= 1 else 2 if score[i] else 3, -score[i],
+                              abs(i - best)))
     keep: set[int] = set()
     used = 0
     for i in order:
@@ -123,7 +145,10 @@ class BuiltPrompt:
 def _source_block(prompts: Prompts, n: int, hit: Hit, text: str) -> str:
     # Titles and text are quoted material: angle brackets are neutralised so a document cannot
     # close the <资料> tag and speak as the user.
-    title = hit.chunk.title.replace("<", "＜").replace(">", "＞").replace('"', "'")
+    title = hit.chunk.title
+    if len(title) > TITLE_CHARS:  # long multi-line headlines cost tokens and add nothing
+        title = title.split(" ")[0][:TITLE_CHARS]
+    title = title.replace("<", "＜").replace(">", "＞").replace('"', "'")
     body = text.replace("</资料", "＜/资料").replace("<资料", "＜资料")
     return prompts.get("source").format(n=n, title=title, text=body).strip()
 

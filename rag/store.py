@@ -13,6 +13,7 @@ generation live, never a mix; leftovers are removed by the next writer.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import json
@@ -24,7 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from .errors import IndexCorruptError, IndexLockedError, IndexMissingError
+from .errors import IndexCorruptError, IndexLockedError, IndexMissingError, RagError
 from .types import Chunk
 
 SCHEMA_VERSION = 1
@@ -99,6 +100,37 @@ def _fsync_dir(path: Path) -> None:
         pass
 
 
+_WRITE_FIXES = {
+    errno.ENOSPC: ("disk full", "free some space and run the command again"),
+    errno.EDQUOT: ("disk full (quota exceeded)", "free some space and run the command again"),
+    errno.EROFS: ("read-only file system", "point --index, RAG_INDEX_DIR or paths.index_dir at a writable folder"),
+    errno.EACCES: ("permission denied", "fix the folder's permissions or point --index at a writable folder"),
+    errno.EPERM: ("permission denied", "fix the folder's permissions or point --index at a writable folder"),
+}
+
+
+def write_failure(exc: BaseException, index_dir: Path) -> RagError | None:
+    """A one-line error for a failed index write (disk full, read-only...), or None for other errors.
+
+    OSError carries an errno; SQLite and FAISS report the same conditions as text only.
+    """
+    code = exc.errno if isinstance(exc, OSError) else None
+    if isinstance(exc, (sqlite3.OperationalError, RuntimeError)):
+        text = str(exc).lower()
+        if "disk is full" in text or os.strerror(errno.ENOSPC).lower() in text:
+            code = errno.ENOSPC
+        elif "readonly" in text or os.strerror(errno.EROFS).lower() in text:
+            code = errno.EROFS
+        elif os.strerror(errno.EACCES).lower() in text:
+            code = errno.EACCES
+        else:
+            return None
+    elif not isinstance(exc, OSError):
+        return None
+    what, fix = _WRITE_FIXES.get(code, (getattr(exc, "strerror", None) or str(exc), "check the disk and run the command again"))
+    return RagError(f"cannot write the index in {index_dir}: {what}; {fix}. The previous index is unchanged.")
+
+
 def new_generation_dir(index_dir: Path) -> Path:
     """A fresh, empty temporary folder for a generation under construction."""
     index_dir.mkdir(parents=True, exist_ok=True)
@@ -117,11 +149,17 @@ def publish_generation(index_dir: Path, tmp_dir: Path) -> Path:
     final = index_dir / tmp_dir.name.replace(".tmp-", "", 1)
     os.rename(tmp_dir, final)
     pointer_tmp = index_dir / "CURRENT.tmp"
-    with open(pointer_tmp, "w", encoding="utf-8") as f:
-        f.write(final.name)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(pointer_tmp, index_dir / "CURRENT")
+    try:
+        with open(pointer_tmp, "w", encoding="utf-8") as f:
+            f.write(final.name)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(pointer_tmp, index_dir / "CURRENT")
+    except BaseException:
+        # CURRENT still names the old generation: the new one is an orphan, drop it now.
+        shutil.rmtree(final, ignore_errors=True)
+        pointer_tmp.unlink(missing_ok=True)
+        raise
     _fsync_dir(index_dir)
     cleanup(index_dir)
     return final
@@ -136,13 +174,17 @@ def cleanup(index_dir: Path) -> None:
     for p in index_dir.iterdir():
         if p.is_dir() and (p.name.startswith(".tmp-gen-") or (p.name.startswith("gen-") and p.name != live)):
             shutil.rmtree(p, ignore_errors=True)
+    (index_dir / "CURRENT.tmp").unlink(missing_ok=True)  # a writer killed before its swap
 
 
 @contextmanager
 def write_lock(index_dir: Path, timeout_s: float = 600.0, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
     """Hold the index's write lock; a second writer waits up to ``timeout_s`` and then refuses."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    f = open(index_dir / ".lock", "a+")
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        f = open(index_dir / ".lock", "a+")
+    except OSError as e:
+        raise (write_failure(e, index_dir) or e) from e
     try:
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)

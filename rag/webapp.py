@@ -30,7 +30,6 @@ import re
 import shutil
 import tempfile
 import threading
-import time
 import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
@@ -523,7 +522,7 @@ class Runtime:
 
     def describe(self) -> str:
         """What is being prepared, with the progress when known."""
-        pct = f" {self.fraction:.0%}" if self.fraction is not None and self.fraction < 1 else ""
+        pct = f" {self.fraction:.0%}" if self.fraction and self.fraction < 1 else ""
         return f"{self.status}{pct}"
 
     def wait(self, timeout: float) -> bool:
@@ -591,10 +590,11 @@ def add_documents(runtime: Runtime, files: Sequence[Any], progress: Callable[...
             progress((done, total), desc="正在计算向量…", unit="块")
     summary = update_index(saved, settings, runtime.embedder(), index_dir=runtime.index_dir(), progress=tick)
     for where, reason in summary.skipped:
-        problems.append(f"{Path(where.split(':')[0]).name}：无法读取（{reason}）")
-        p = Path(where.split(":")[0])
-        if p in saved and not any(d == p.stem for d in summary.added + summary.updated):
-            p.unlink(missing_ok=True)
+        line = re.fullmatch(r"(.*):(\d+)", where)  # "file.jsonl:7": one bad line, the file stays
+        path = Path(line.group(1) if line else where)
+        problems.append(f"{path.name}{f' 第 {line.group(2)} 行' if line else ''}：无法读取（{reason}）")
+        if not line and path in saved:
+            path.unlink(missing_ok=True)
     if progress:
         progress(1.0, desc="正在切换到新索引…")
     if runtime.pipeline is not None and runtime.pipeline.index is None:
@@ -674,8 +674,21 @@ def chat_messages(turns: Sequence[dict]) -> list[dict]:
 def answer_turn(runtime: Runtime, turns: list[dict], poll_s: float = 0.5) -> Iterator[str]:
     """Fill in the last turn: yields the assistant message HTML as it grows.
 
-    Sets ``turn["answer"]`` (an ``Answer``) on success and ``turn["error"]`` otherwise.
+    Sets ``turn["answer"]`` (an ``Answer``) on success and ``turn["error"]`` otherwise; marks the
+    turn ``started`` at once and ``done`` at the end, even when the stream is closed early.
     """
+    turn = turns[-1]
+    turn["started"] = True
+    try:
+        yield from _answer_turn(runtime, turns, poll_s)
+    finally:
+        if turn.get("answer") is None and not turn.get("error"):
+            turn["error"] = "interrupted"
+            turn["html"] = render_error("回答被中断了，请点「重新生成」。")
+        turn["done"] = True
+
+
+def _answer_turn(runtime: Runtime, turns: list[dict], poll_s: float) -> Iterator[str]:
     from .types import Answer
 
     turn = turns[-1]
@@ -843,8 +856,9 @@ def build_app(settings: "Settings", pipeline: "Pipeline | None" = None) -> Any:
                 docs_html = gr.HTML(render_documents(runtime.documents(), upload_root), elem_id="rag-docs")
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=3):
-                        files = gr.File(label="上传文档", file_count="multiple", file_types=list(SUPPORTED),
-                                        elem_id="rag-upload")
+                        # No file_types filter: Gradio would refuse other types with an English toast;
+                        # the server checks them and says why in Chinese instead.
+                        files = gr.File(label="上传文档", file_count="multiple", elem_id="rag-upload")
                         gr.HTML(f'<div class="rag-hint">支持 {esc("、".join(SUPPORTED))}，单个文件不超过 '
                                 f'{settings.app.max_upload_mb} MB。同名文件再次上传会更新原来的文档。</div>')
                         add_btn = gr.Button("上传并加入知识库", variant="primary", elem_id="rag-add")
@@ -857,13 +871,17 @@ def build_app(settings: "Settings", pipeline: "Pipeline | None" = None) -> Any:
 
         # ---- chat -------------------------------------------------------------------------
 
+        busy = '<div class="rag-hint">上一个问题还在回答中，请稍候再提问（或点「新对话」）。</div>'
+
         def ask(q: str, state: list) -> tuple:
+            if state and not state[-1].get("done"):
+                return gr.skip(), gr.skip(), gr.skip(), busy
             state = list(state) + [{"question": q or "", "html": render_status("排队中，请稍候…"), "answer": None}]
-            return chat_messages(state), state, ""
+            return chat_messages(state), state, "", ""
 
         def respond(state: list):
-            if not state or state[-1].get("answer") is not None or state[-1].get("error"):
-                yield chat_messages(state), state, gr.skip(), gr.skip()
+            if not state or state[-1].get("started"):  # answered, or being answered by an earlier event
+                yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
                 return
             for _ in answer_turn(runtime, state):
                 yield chat_messages(state), state, gr.skip(), gr.skip()
@@ -882,9 +900,10 @@ def build_app(settings: "Settings", pipeline: "Pipeline | None" = None) -> Any:
 
         def regenerate(state: list) -> tuple:
             if not state:
-                return chat_messages(state), state, '<div class="rag-hint">还没有可以重新生成的回答。</div>'
-            last = dict(state[-1])
-            last.update(answer=None, error=None, html=render_status("排队中，请稍候…"))
+                return gr.skip(), gr.skip(), '<div class="rag-hint">还没有可以重新生成的回答。</div>'
+            if not state[-1].get("done"):
+                return gr.skip(), gr.skip(), busy
+            last = {"question": state[-1]["question"], "answer": None, "html": render_status("排队中，请稍候…")}
             state = list(state[:-1]) + [last]
             return chat_messages(state), state, ""
 
@@ -931,14 +950,14 @@ def build_app(settings: "Settings", pipeline: "Pipeline | None" = None) -> Any:
         # API description even before login, which must not list labels or document titles.
         ui = {"api_visibility": "private", "queue": False}
         answer_kw = {"api_visibility": "private", "concurrency_limit": 1, "concurrency_id": "generate",
-                     "show_progress": "minimal"}
+                     "show_progress": "full", "show_progress_on": [chat]}
         chat_out = [chat, turns, panel, copy_box]
         answering = []  # the streaming events, cancelled by 新对话 so they cannot refill the chat
         for trigger in (question.submit, send.click):
-            answering.append(trigger(ask, [question, turns], [chat, turns, question], **ui)
+            answering.append(trigger(ask, [question, turns], [chat, turns, question, notice], **ui)
                              .then(respond, [turns], chat_out, **answer_kw))
         answering.append(chat.example_select(pick_example, None, [question], **ui)
-                         .then(ask, [question, turns], [chat, turns, question], **ui)
+                         .then(ask, [question, turns], [chat, turns, question, notice], **ui)
                          .then(respond, [turns], chat_out, **answer_kw))
         answering.append(regen_btn.click(regenerate, [turns], [chat, turns, notice], **ui)
                          .then(respond, [turns], chat_out, **answer_kw))

@@ -234,6 +234,26 @@ def test_upload_is_indexed_answered_at_once_then_removed(tmp_path, runtime, sett
         remove_document(runtime, "湟源陈醋")
 
 
+def test_unreadable_upload_is_reported_and_not_kept(tmp_path, runtime, settings):
+    from rag.webapp import add_documents, uploads_dir
+
+    bad = tmp_path / "坏.txt"
+    bad.write_bytes(b"\x00\x01\x02" * 100)
+    lines = tmp_path / "records.jsonl"
+    lines.write_text('{"doc_id": "r1", "title": "记录", "text": "青海湖裸鲤数量持续增长。"}\n{broken\n', encoding="utf-8")
+    msg = add_documents(runtime, [str(bad), str(lines)])
+    assert "坏.txt：无法读取" in msg and "records.jsonl 第 2 行：无法读取" in msg and "已添加 1 篇：r1" in msg
+    assert not (uploads_dir(settings) / "坏.txt").exists()
+    assert (uploads_dir(settings) / "records.jsonl").exists()
+
+
+def test_upload_waits_for_preparation(settings):
+    from rag.webapp import Runtime, add_documents
+
+    with pytest.raises(InputError, match="仍在准备中"):
+        add_documents(Runtime(settings), ["x.txt"])
+
+
 def test_removing_a_seed_document_keeps_its_file(runtime, corpus_dir):
     from rag.webapp import remove_document
 
@@ -299,7 +319,7 @@ def test_chat_waits_for_preparation_with_a_status(settings, make_pipeline):
 
     rt = Runtime(settings)
     rt.status = "正在建立索引（首次运行）"
-    rt.fraction = 0.4
+    rt.fraction = 0.4  # shown as a percentage
     pipeline = make_pipeline()
 
     def finish():
@@ -378,8 +398,6 @@ def test_feedback_is_appended_and_readable_as_a_question_file(tmp_path):
     json.loads(lines[1])
 
 
-@pytest.mark.xfail(reason="rag.evaluation rejects fields other than its own (answer, rating, ...); "
-                          "needs evaluation to accept the feedback fields", strict=False)
 def test_feedback_file_loads_as_eval_questions(tmp_path):
     from rag.evaluation import load_questions
     from rag.feedback import append_feedback, feedback_record
@@ -474,6 +492,7 @@ def test_every_route_needs_login_when_auth_is_on(served_with_auth):
         assert r.status_code == 200 and "rag-chat" in r.text
 
 
+@pytest.mark.slow
 def test_app_py_starts_on_a_fresh_data_dir(tmp_path):
     import httpx
 

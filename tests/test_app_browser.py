@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import socket
 import time
 from pathlib import Path
@@ -192,7 +191,11 @@ def test_streamed_answer_with_citation_that_opens_its_chunk(page):
 def test_follow_up_new_conversation_and_regenerate(page, server):
     pg = page.page
     page.ask(SEED_QUESTION)
+    pg.wait_for_timeout(200)
+    page.ask("还没答完就再问")  # one answer at a time per conversation: the page says so
+    pg.locator("#rag-notice").get_by_text("还在回答中").wait_for()
     page.wait_answer(1)
+    assert pg.locator("#rag-chat [data-testid=user]").count() == 1
     page.ask("那是在几月几日？")
     page.wait_answer(2)
     sent = server["pipeline"].generator.calls[-1]
@@ -260,13 +263,25 @@ def test_document_html_shows_as_text(xss_document, page):
     assert pg.locator("#rag-chat img, #rag-sources img, #rag-docs img").count() == 0
 
 
+def _choose_file(pg, path: Path, tries: int = 3) -> None:
+    """Open the knowledge-base tab and put a file in the upload box (retried: the tab renders lazily)."""
+    pg.get_by_role("tab", name="知识库").click()
+    pg.locator("#rag-docs table").wait_for()
+    for _ in range(tries):
+        pg.set_input_files("#rag-upload input[type=file]", str(path))
+        try:
+            pg.locator("#rag-upload").get_by_text(path.name).first.wait_for(timeout=5_000)
+            return
+        except Exception:  # noqa: BLE001 - playwright's TimeoutError; try again
+            continue
+    raise AssertionError(f"the upload box did not take {path.name}")
+
+
 def test_upload_answer_then_remove(page, server, tmp_path):
     pg = page.page
     src = tmp_path / "湟源陈醋.txt"
     src.write_text(UPLOAD_TEXT, encoding="utf-8")
-    pg.get_by_role("tab", name="知识库").click()
-    pg.set_input_files("#rag-upload input[type=file]", str(src))
-    pg.locator("#rag-upload").get_by_text("湟源陈醋.txt").first.wait_for()
+    _choose_file(pg, src)
     pg.click("#rag-add")
     pg.locator("#rag-kb-msg").get_by_text("已添加 1 篇").wait_for(timeout=30_000)
     assert "湟源陈醋文化节开幕" in pg.locator("#rag-docs").inner_text()
@@ -302,18 +317,11 @@ def test_upload_of_an_unsupported_file_says_why(page, tmp_path):
     pg = page.page
     bad = tmp_path / "表格.csv"
     bad.write_text("a,b\n1,2\n", encoding="utf-8")
-    pg.get_by_role("tab", name="知识库").click()
-    # The picker offers only supported types; a file forced in anyway is refused with a reason.
-    pg.set_input_files("#rag-upload input[type=file]", str(bad))
-    pg.wait_for_timeout(500)
-    if pg.locator("#rag-upload").get_by_text("表格.csv").count():
-        pg.click("#rag-add")
-        msg = pg.locator("#rag-kb-msg .rag-kb-error")
-        msg.wait_for()
-        assert "不支持的文件类型 .csv" in msg.inner_text()
-    else:  # Gradio refused it in the browser: nothing was stored
-        pg.click("#rag-add")
-        pg.locator("#rag-kb-msg .rag-kb-error").wait_for()
+    _choose_file(pg, bad)
+    pg.click("#rag-add")
+    msg = pg.locator("#rag-kb-msg .rag-kb-error")
+    msg.wait_for()
+    assert "表格.csv：不支持的文件类型 .csv" in msg.inner_text() and ".docx" in msg.inner_text()
 
 
 def test_two_users_at_once_both_get_their_own_answers(server, browser):

@@ -45,9 +45,12 @@ def test_wrong_number_is_unsupported():
     assert res.unsupported == ("会议应到代表320人。",)
 
 
-def test_citation_to_wrong_chunk_is_unsupported():
+def test_citation_to_wrong_chunk_is_flagged_and_corrected():
     res = check_answer("会议应到代表312人[3]。", CHUNKS)
-    assert res.unsupported and res.citations[0].n == 3 and res.citations[0].support < 0.3
+    wrong, right = res.citations
+    assert wrong.n == 3 and wrong.support < 0.3 and not wrong.inferred
+    assert right.n == 1 and right.inferred and right.support > 0.8
+    assert res.unsupported == ()
 
 
 def test_out_of_range_numbers_dropped():
@@ -81,3 +84,9 @@ def test_parser_never_fails_and_spans_inside(answer):
         assert 1 <= c.n <= len(CHUNKS)
         assert 0 <= c.span[0] <= c.span[1] <= len(c.chunk.text)
         assert 0.0 <= c.support <= 1.0
+
+
+def test_number_with_unit_must_match():
+    chunk = [_chunk(1, "10月15日，护苗2025绿书签行动在西宁启动，向学生赠送图书。")]
+    res = check_answer("护苗行动一共赠送了10册图书[1]。", chunk)
+    assert res.unsupported and res.citations[0].support == 0.0
