@@ -20,7 +20,7 @@ from .errors import ContextOverflowError, RagError
 from .types import Hit
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
-TITLE_CHARS = 24
+TITLE_CHARS = 16
 _LATIN = re.compile(r"[A-Za-z]")
 
 

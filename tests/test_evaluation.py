@@ -303,7 +303,7 @@ def test_run_writes_results_metrics_and_report(tmp_path, pipeline_factory):
     metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
     assert metrics == rep.metrics
     assert metrics["models"] == {"embedder": "fake-bigram-256", "generator": "fake-generator"}
-    assert metrics["settings"]["retrieval"]["k"] == 5 and metrics["k"] == 5
+    assert metrics["settings"]["retrieval"]["k"] == metrics["k"] == p.settings.retrieval.k
     assert metrics["answers"]["accuracy"] == 1.0
     assert metrics["retrieval"]["hit@1"] == 1.0
     html = (out / "report.html").read_text(encoding="utf-8")

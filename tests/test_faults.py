@@ -211,9 +211,14 @@ def test_sigkill_during_eval_resumes_to_the_same_results(tmp_path, settings, cor
         p.wait()
         assert p.returncode == -9, "the run finished before it could be killed"
         assert results.read_bytes().count(b"\n") < N_QUESTIONS
+    written = results.read_bytes()
+    finished = written[: written.rfind(b"\n") + 1]  # a half-written last line is dropped on resume
+    assert finished.count(b"\n") >= 5
     final = subprocess.run(cmd(resumed), capture_output=True, text=True, timeout=300)
     assert final.returncode == 0, final.stderr
     assert "resuming" in final.stderr
+    # Resumed, not redone: the lines finished before the kill are kept byte for byte, timings too.
+    assert results.read_bytes().startswith(finished)
 
     def lines(path: Path) -> list[dict]:
         out = []

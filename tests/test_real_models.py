@@ -1,0 +1,62 @@
+"""End-to-end with the real default models on the real seeds (marked `model`; runs in CI)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.model
+
+QUESTIONS = {json.loads(line)["id"]: json.loads(line)
+             for line in open(ROOT / "eval" / "seeds_questions.jsonl", encoding="utf-8")}
+
+
+def _norm(t: str) -> str:
+    from rag.cleaning import normalize
+
+    return re.sub(r"\s+", "", normalize(t))
+
+
+def test_seed_retrieval_finds_answers(real_index):
+    answerable = [q for q in QUESTIONS.values() if q["answerable"]]
+    found = 0
+    for q in answerable:
+        hits = real_index.search(q["question"], k=3)
+        found += any(_norm(a) in _norm(h.chunk.text) for h in hits for a in q["answers"])
+    assert found / len(answerable) >= 0.97
+
+
+def test_paraphrase_and_number_queries(real_index):
+    hits = real_index.search("会议应到代表多少人？", k=3)
+    assert any("312" in h.chunk.text for h in hits)
+    hits = real_index.search("“1964+N”", k=3)
+    assert any("1964+N" in h.chunk.text for h in hits)
+
+
+@pytest.mark.parametrize("qid", ["s001", "s019", "s021"])
+def test_real_model_answers_with_citations(real_pipeline, qid):
+    q = QUESTIONS[qid]
+    answer = real_pipeline.ask(q["question"])
+    assert not answer.abstained, answer.text
+    assert any(_norm(a) in _norm(answer.text) for a in q["answers"]), answer.text
+    assert answer.citations
+    assert all(1 <= c.n <= len(answer.hits) for c in answer.citations)
+    assert any(any(_norm(a) in _norm(c.chunk.text) for a in q["answers"]) for c in answer.citations)
+    assert answer.timings["ttft_ms"] > 0 and answer.timings["prompt_tokens"] > 0
+
+
+def test_real_model_refuses_off_topic(real_pipeline):
+    answer = real_pipeline.ask("2022年卡塔尔世界杯的冠军是哪支球队？")
+    assert answer.abstained
+    assert answer.text == "根据现有资料，无法回答这个问题。"
+
+
+def test_real_model_follow_up(real_pipeline):
+    first = real_pipeline.ask("市十七届人大五次会议开幕时，会议应到代表多少人？")
+    history = [{"role": "user", "content": first.question}, {"role": "assistant", "content": first.text}]
+    follow = real_pipeline.ask("那实到多少人？", history=history)
+    assert "301" in follow.text, follow.text
