@@ -79,8 +79,10 @@ class EmbedderSettings:
     model: str = field(default="multilingual-e5-small", metadata={"doc": "folder name under models_dir, a path, or a model name"})
     query_prompt: str = field(default="query: ", metadata={"doc": "prefix for questions (e5 convention)"})
     passage_prompt: str = field(default="passage: ", metadata={"doc": "prefix for chunks (e5 convention)"})
+    runtime: str = field(default="onnx-int8", metadata={"doc": "torch | onnx | onnx-int8 (ONNX Runtime, int8 weights: ~5x faster on CPU, own index id; exported once on first use)"})
     batch_size: int = field(default=32, metadata={"doc": "chunks per embedding batch"})
-    device: str = field(default="cpu", metadata={"doc": "torch device"})
+    device: str = field(default="cpu", metadata={"doc": "torch device (runtime torch only)"})
+    threads: int = field(default_factory=_physical_cores, metadata={"doc": "CPU threads for embedding (default: physical cores)"})
 
 
 @dataclass
@@ -118,7 +120,7 @@ class GeneratorSettings:
 class AnswerSettings:
     """Prompting, refusal and citation checks."""
 
-    min_relevance: float = field(default=0.85, metadata={"doc": "refuse before generation when no hit's dense similarity reaches this"})
+    min_relevance: float | None = field(default=None, metadata={"doc": "refuse before generation when no hit's dense similarity reaches this (default: calibrated per embedder)"})
     max_question_chars: int = field(default=500, metadata={"doc": "longest accepted question (characters)"})
     trim_chunks: bool = field(default=True, metadata={"doc": "keep only the relevant sentences of each chunk"})
     trim_chars: int = field(default=160, metadata={"doc": "characters kept per chunk when trimming"})
@@ -183,6 +185,9 @@ def _coerce(section: str, key: str, tp: Any, value: Any) -> Any:
     name = f"{section}.{key}"
     text = getattr(tp, "__name__", None) if isinstance(tp, type) else None
     text = text or str(tp).replace("typing.", "").replace("pathlib.", "")
+    if value is not None and text.endswith(" | None"):
+        text = text[: -len(" | None")]
+        tp = {"float": float, "int": int, "str": str, "bool": bool}.get(text, tp)
     if value is None:
         if "None" in text:
             return None

@@ -199,7 +199,7 @@ def _agreement(model_dir: Path, path: Path, layout: dict, threads: int) -> float
     st = SentenceTransformer(str(model_dir), device="cpu", local_files_only=True)
     ref = st.encode(_CHECK_TEXTS, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
     del st
-    emb = OnnxEmbedder(model_dir, runtime="onnx", path=path, query_prompt="", passage_prompt="", threads=threads,
+    emb = OnnxEmbedder(model_dir, runtime="onnx", onnx_path=path, query_prompt="", passage_prompt="", threads=threads,
                        max_seq_length=layout["max_seq_length"])
     got = emb.embed_chunks(_CHECK_TEXTS)
     return float(np.min(np.sum(ref * got, axis=1)))

@@ -127,7 +127,8 @@ def write_failure(exc: BaseException, index_dir: Path) -> RagError | None:
             return None
     elif not isinstance(exc, OSError):
         return None
-    what, fix = _WRITE_FIXES.get(code, (getattr(exc, "strerror", None) or str(exc), "check the disk and run the command again"))
+    what, fix = _WRITE_FIXES.get(code, (getattr(exc, "strerror", None) or str(exc),
+                                        "check the disk and run the command again"))
     return RagError(f"cannot write the index in {index_dir}: {what}; {fix}. The previous index is unchanged.")
 
 

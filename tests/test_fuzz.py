@@ -19,7 +19,7 @@ from rag.chunking import split_document
 from rag.citations import check_answer, parse_markers, split_answer
 from rag.cleaning import clean_text, normalize
 from rag.errors import InputError
-from rag.indexing import LAYOUT_KINDS, prepare_document
+from rag.indexing import LAYOUT_KINDS, prepare_document, valid_unicode
 from rag.pipeline import check_question
 from rag.textnorm import to_simplified
 from rag.types import Article, Chunk, Document
@@ -50,7 +50,9 @@ def test_cleaner_survives_any_unicode(text):
 @given(HOSTILE_TEXT, st.sampled_from(sorted(LAYOUT_KINDS | {"jsonl", "html", "docx"})),
        st.integers(min_value=20, max_value=120), st.integers(min_value=0, max_value=3))
 def test_chunks_through_prepare_document_are_exact_slices(text, kind, size, overlap):
-    doc = Document(doc_id="d", title="标题", text=text, kind=kind)
+    doc = valid_unicode(Document(doc_id="d", title="标题", text=text, kind=kind))  # as update_index does
+    assert len(doc.text) == len(text)
+    text = doc.text
     cleaned = clean_text(text) if kind in LAYOUT_KINDS else text.replace("\r\n", "\n").strip()
     chunks = prepare_document(doc, size, overlap)
     for c in chunks:

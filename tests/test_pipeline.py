@@ -97,3 +97,25 @@ def test_bad_questions(bad, msg):
 
 def test_control_characters_and_surrogates_are_cleaned():
     assert check_question("西宁\x00的\x07GDP\ud800是多少？") == "西宁 的 GDP?是多少？"
+
+
+def test_cli_ask_json_and_text(corpus_dir, tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    idx = ["--backend", "fake", "--index", str(tmp_path / "idx")]
+    run = lambda *a: subprocess.run([sys.executable, "-m", "rag", *a], capture_output=True, text=True, timeout=120)  # noqa: E731
+    assert run("index", str(corpus_dir), *idx).returncode == 0
+    r = run("ask", "青海省篮球联赛有多少支球队参赛？", "--json", *idx)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert set(out) >= {"answer", "abstained", "citations", "hits", "timings"}
+    assert out["citations"][0]["doc_id"] == "sport" and out["citations"][0]["n"] == 1
+    assert set(out["citations"][0]) >= {"n", "doc_id", "chunk_id", "title", "text", "support"}
+    assert set(out["hits"][0]) >= {"doc_id", "chunk_id", "title", "text", "score", "rank"}
+    assert set(out["timings"]) >= {"retrieve_ms", "prompt_tokens", "ttft_ms", "tokens_per_s", "total_ms"}
+    r = run("ask", "青海省篮球联赛有多少支球队参赛？", *idx)
+    assert r.returncode == 0 and "[1]" in r.stdout and "sport" in r.stdout
+    r = run("ask", "   ", *idx)
+    assert r.returncode == 2 and "empty" in r.stderr
