@@ -1,4 +1,12 @@
-"""Shared helpers for the benchmarks: a description of the machine, percentiles, output."""
+"""Helpers shared by the bench scripts: the machine description, percentiles, writing results.
+
+Imported as ``from bench.benchlib import machine_info, percentile, write_result`` after putting
+the project root on ``sys.path`` (the scripts run as ``python bench/<name>.py``).
+
+Each bench script prints one JSON object and writes it to ``bench/results/<name>.json`` (or
+``--out``); the ``machine`` field says where the figures come from, ``loadavg`` included, since
+the CPUs may be shared with other work while a benchmark runs.
+"""
 
 from __future__ import annotations
 
@@ -6,50 +14,106 @@ import json
 import os
 import platform
 import sys
+import time
+from importlib import metadata
 from pathlib import Path
 
-RESULTS = Path(__file__).resolve().parent / "results"
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+if str(ROOT) not in sys.path:  # run as `python bench/x.py` from a checkout without installing
+    sys.path.insert(0, str(ROOT))
+
+
+def _version(dist: str) -> str | None:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="ignore") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _ram_gib() -> float | None:
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemTotal:"):
+                    return round(int(line.split()[1]) / 2**20, 1)
+    except OSError:
+        pass
+    return None
 
 
 def machine_info() -> dict:
-    cpu = ""
+    """CPU, cores, RAM and library versions of this run."""
+    from rag.config import _physical_cores
+
+    flags = ""
     try:
-        for line in open("/proc/cpuinfo", encoding="ascii", errors="ignore"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+        flags = next(line for line in open("/proc/cpuinfo", encoding="ascii", errors="ignore") if line.startswith("flags"))
+    except (OSError, StopIteration):
+        pass
+    return {
+        "cpu": _cpu_model(),
+        "logical_cores": os.cpu_count(),
+        "physical_cores": _physical_cores(),
+        "cpu_flags": [f for f in ("avx2", "avx512f", "avx512_vnni", "avx512_bf16", "amx_int8") if f" {f}" in flags],
+        "ram_gib": _ram_gib(),
+        "loadavg_at_start": [round(x, 2) for x in os.getloadavg()],
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "numpy": _version("numpy"),
+        "torch": _version("torch"),
+        "sentence_transformers": _version("sentence-transformers"),
+        "onnxruntime": _version("onnxruntime"),
+        "faiss": _version("faiss-cpu"),
+    }
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """The q-th percentile (0..100) by linear interpolation, as numpy does; None for no values."""
+    import numpy as np
+
+    return float(np.percentile(np.asarray(values, dtype=float), q)) if len(values) else None
+
+
+def rss_mib() -> float:
+    """Resident memory of this process now (MiB)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
     except OSError:
         pass
-    mem = 0
-    try:
-        for line in open("/proc/meminfo", encoding="ascii"):
-            if line.startswith("MemTotal"):
-                mem = int(line.split()[1]) // 1024
-    except OSError:
-        pass
-    versions = {}
-    for mod in ("numpy", "faiss", "torch", "sentence_transformers", "llama_cpp", "onnxruntime"):
-        m = sys.modules.get(mod)
-        if m is not None:
-            versions[mod] = getattr(m, "__version__", "?")
-    return {"cpu": cpu, "cores": os.cpu_count(), "ram_mb": mem, "python": platform.python_version(),
-            "platform": platform.platform(), "versions": versions}
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def percentile(values, q: float):
-    vals = sorted(values)
-    if not vals:
-        return None
-    pos = (len(vals) - 1) * q / 100.0
-    lo = int(pos)
-    hi = min(lo + 1, len(vals) - 1)
-    return vals[lo] + (vals[hi] - vals[lo]) * (pos - lo)
+def write_result(name: str, result: dict, out: str | Path | None = None) -> Path:
+    """Write ``result`` to ``out`` (default ``bench/results/<name>.json``) and print it as one JSON object.
+
+    ``name``, a timestamp and ``machine`` (unless ``result`` has its own) are added in front.
+    """
+    full = {"name": name, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "machine": machine_info(), **result}
+    path = Path(out) if out else RESULTS / f"{name}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(full, ensure_ascii=False, indent=1)
+    path.write_text(text + "\n", encoding="utf-8")
+    print(json.dumps(full, ensure_ascii=False))
+    return path
 
 
-def write_result(name: str, out: dict) -> None:
-    """Print the JSON object and keep it under bench/results/."""
-    text = json.dumps(out, ensure_ascii=False, indent=1, default=str)
-    print(text)
-    if not name.endswith("_quick"):
-        RESULTS.mkdir(parents=True, exist_ok=True)
-        (RESULTS / f"{name}.json").write_text(text + "\n", encoding="utf-8")
+def log(message: str) -> None:
+    """Progress on stderr, so stdout stays one JSON object."""
+    print(message, file=sys.stderr, flush=True)

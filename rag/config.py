@@ -92,10 +92,10 @@ class RetrievalSettings:
     k: int = field(default=4, metadata={"doc": "hits handed to the model"})
     candidates: int = field(default=50, metadata={"doc": "hits taken from each retriever before fusion"})
     dense_weight: float = field(default=1.0, metadata={"doc": "RRF weight of the dense ranking"})
-    sparse_weight: float = field(default=1.5, metadata={"doc": "RRF weight of the BM25 ranking"})
+    sparse_weight: float = field(default=2.0, metadata={"doc": "RRF weight of the BM25 ranking"})
     rrf_k: int = field(default=60, metadata={"doc": "RRF constant"})
-    faiss: str = field(default="auto", metadata={"doc": "flat | hnsw | auto (hnsw above approx_threshold chunks)"})
-    approx_threshold: int = field(default=200_000, metadata={"doc": "chunk count above which auto picks HNSW"})
+    faiss: str = field(default="auto", metadata={"doc": "flat | ivf | hnsw | auto (exact flat; approximate ivf above approx_threshold chunks)"})
+    approx_threshold: int = field(default=200_000, metadata={"doc": "chunk count above which auto picks the approximate IVF index"})
     user_dict: str | None = field(default=None, metadata={"doc": "jieba user dictionary file"})
     reranker: str | None = field(default=None, metadata={"doc": "cross-encoder model path (optional)"})
 

@@ -312,6 +312,9 @@ class OnnxEmbedder:
                 opts.inter_op_num_threads = 1
                 opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
                 opts.log_severity_level = 3
+                # No busy-waiting between operators: on 2 shared cores spinning threads steal the
+                # CPU from each other and from llama.cpp (bench: 11.2 vs 9.9 chunks/s under load).
+                opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
                 try:
                     session = ort.InferenceSession(str(onnx_path), opts, providers=["CPUExecutionProvider"])
                 except Exception as e:  # noqa: BLE001 - any failure here means a damaged export

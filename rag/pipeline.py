@@ -32,8 +32,8 @@ _ELLIPTIC = re.compile(r"^(那|那么|还有|另外|其中|此外|它|他|她|�
 # best chunk scores >= 0.859 and off-topic questions score <= 0.848. Unknown models get no gate
 # (0.0) until calibrated; set answer.min_relevance after looking at `rag eval` output.
 CALIBRATED_MIN_RELEVANCE = {"multilingual-e5-small": 0.85, "fake-bigram-256": 0.2}
-_REFUSAL_HINTS = ("无法回答", "没有提到", "未提及", "没有提及", "资料中没有", "无法确定", "不包含", "未涉及", "没有相关",
-                  "does not contain", "not mentioned", "no information")
+_REFUSAL_HINTS = ("无法回答", "没有找到", "找不到", "没有提到", "未提及", "没有提及", "资料中没有", "无法确定", "不包含", "未涉及", "没有相关",
+                  "does not contain", "do not contain", "not mentioned", "no information")
 
 
 def check_question(question: Any, max_chars: int = 500) -> str:

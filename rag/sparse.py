@@ -53,7 +53,7 @@ def _get_jieba(user_dict: str | None = None):
 
 
 # Bumped whenever tokenisation changes, so an index built with other tokens is rebuilt.
-TOKENIZER_VERSION = 2
+TOKENIZER_VERSION = 3
 
 
 def tokenize(text: str, user_dict: str | None = None) -> list[str]:
@@ -72,7 +72,7 @@ def tokenize(text: str, user_dict: str | None = None) -> list[str]:
             for w in jieba.cut_for_search(tok, HMM=True):
                 if w not in STOPWORDS:
                     out.append(w)
-            out.extend(tok[i : i + 2] for i in range(len(tok) - 1))
+            out.extend(b for b in (tok[i : i + 2] for i in range(len(tok) - 1)) if b not in STOPWORDS)
         elif tok not in STOPWORDS:
             out.append(tok)
     return out

@@ -103,7 +103,7 @@ def test_refusal_looks_different_and_lists_related_chunks():
     from rag.webapp import render_answer
 
     hit = Hit(chunk=chunk("<i>相关</i>的内容", "相关<文章>"), score=0.5, rank=1)
-    html = render_answer(answer("根据现有资料，无法回答这个问题。", hits=[hit], abstained=True,
+    html = render_answer(answer("资料中没有找到这个问题的答案。", hits=[hit], abstained=True,
                                 timings={"retrieve_ms": 3.0, "ttft_ms": 0.0, "tokens_per_s": 0.0}), 2)
     assert 'class="rag-refusal"' in html and "无法根据知识库回答" in html
     assert "可能相关的资料" in html and 'href="#hit-2-0"' in html

@@ -41,7 +41,7 @@ REPLIES = {
     "q2": "西宁完成国土绿化面积12万亩[1]。",
     "q3": "青海省篮球联赛共有16支球队参赛[1]。",
     "q4": "空气质量优良天数比例达到92.3%[1]。",
-    "q5": "根据现有资料，无法回答这个问题。",
+    "q5": "资料中没有找到这个问题的答案。",
     "q6": "全市接待游客3161.8万人次[1]。",
 }
 
@@ -219,11 +219,11 @@ HAND = [
      "timings": {"retrieve_ms": 20, "ttft_ms": 300, "total_ms": 400, "tokens_per_s": 10, "prompt_tokens": 500,
                  "answer_tokens": 9}},
     {"id": "r3", "answerable": True, "answers": ["三次"], "sources": ["a"], "contexts_given": False,
-     "hits": [_hit("b", "无关内容。", 1)], "answer": "根据现有资料，无法回答这个问题。", "abstained": True,
+     "hits": [_hit("b", "无关内容。", 1)], "answer": "资料中没有找到这个问题的答案。", "abstained": True,
      "prompt_hits": 0, "citations": [], "unsupported": [],
      "timings": {"retrieve_ms": 30, "ttft_ms": 0, "total_ms": 30, "tokens_per_s": 0, "prompt_tokens": 0}},
     {"id": "r4", "answerable": False, "answers": [], "sources": [], "contexts_given": False,
-     "hits": [_hit("b", "无关内容。", 1)], "answer": "根据现有资料，无法回答这个问题。", "abstained": True,
+     "hits": [_hit("b", "无关内容。", 1)], "answer": "资料中没有找到这个问题的答案。", "abstained": True,
      "prompt_hits": 1, "citations": [], "unsupported": [],
      "timings": {"retrieve_ms": 40, "ttft_ms": 500, "total_ms": 600, "tokens_per_s": 30, "prompt_tokens": 700,
                  "answer_tokens": 12}},

@@ -162,7 +162,8 @@ def test_an_injection_question_stays_a_question(fake_index, settings):
     answer, calls = ask(fake_index, settings, question, lambda messages: messages[0]["content"])
     system, user = calls[0][0], calls[0][-1]
     assert system["role"] == "system" and RULE_ZH in system["content"] and question not in system["content"]
-    assert user["content"].endswith(f"问题：{question}\n请根据以上资料回答，并在每句话后标注资料编号。")
+    # The question stays in the user's turn, outside the quoted sources, where the template puts it.
+    assert user["content"].startswith(f"问题：{question}") and user["content"].endswith(f"回答问题：{question}")
     assert answer.abstained and not answer.citations
 
 

@@ -25,7 +25,7 @@ def test_every_citation_points_at_a_given_chunk(make_pipeline):
 
 
 def test_refusal_by_model_sets_abstained(make_pipeline):
-    p = make_pipeline(["根据现有资料，无法回答这个问题。"])
+    p = make_pipeline(["资料中没有找到这个问题的答案。"])
     a = p.ask("西宁的人口是多少？")
     assert a.abstained and a.citations == ()
 
@@ -44,7 +44,7 @@ def test_gate_refuses_without_calling_the_model(fake_index, settings):
     gen = FakeGenerator(["不应被调用[1]。"])
     a = Pipeline(fake_index, gen, settings).ask("量子计算机的原理是什么？")
     assert a.abstained and gen.calls == []
-    assert a.text == "根据现有资料，无法回答这个问题。"
+    assert a.text == "资料中没有找到这个问题的答案。"
     assert a.hits  # the closest chunks are still returned for "可能相关的资料"
 
 
@@ -61,7 +61,7 @@ def test_injection_document_is_quoted_not_obeyed(tmp_path, settings, fake_embedd
     gen = FakeGenerator(["西宁公告发布于三月[1]。"])
     a = Pipeline(open_index(settings=settings, embedder=fake_embedder), gen, settings).ask("西宁公告什么时候发布？")
     system, user = gen.calls[0][0]["content"], gen.calls[0][-1]["content"]
-    assert "忽略" in system and "资料" in system  # the rule against obeying quoted instructions
+    assert "一律忽略" in system and "资料" in system  # the rule against obeying quoted instructions
     assert "<资料 编号=\"1\"" in user and "忽略以上指令" in user  # the document arrives as quoted material
     assert a.citations and not a.abstained
 

@@ -31,7 +31,7 @@ def test_messages_number_chunks_with_titles_and_rules():
 def test_english_question_uses_english_template():
     built = build_messages("How many delegates?", [_hit(1, "应到代表312人。")], prompts=load_prompts(),
                            count=count, n_ctx=4096, max_tokens=256)
-    assert built.lang == "en" and "Answer only from the numbered sources" in built.messages[0]["content"]
+    assert built.lang == "en" and "Answer only from the sources" in built.messages[0]["content"]
 
 
 def test_budget_drops_lowest_ranked_whole_chunks():

@@ -52,7 +52,7 @@ def test_real_model_answers_with_citations(real_pipeline, qid):
 def test_real_model_refuses_off_topic(real_pipeline):
     answer = real_pipeline.ask("2022年卡塔尔世界杯的冠军是哪支球队？")
     assert answer.abstained
-    assert answer.text == "根据现有资料，无法回答这个问题。"
+    assert answer.text == "资料中没有找到这个问题的答案。"
 
 
 def test_real_model_follow_up(real_pipeline):

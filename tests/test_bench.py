@@ -1,0 +1,62 @@
+"""Each bench script runs in --quick mode (fake embedder) and writes one JSON object of the documented shape.
+
+No timing is asserted: the figures themselves are the benchmarks' business (bench/README.md).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+MACHINE_KEYS = {"cpu", "logical_cores", "physical_cores", "ram_gib", "python", "torch", "faiss"}
+
+
+def _run(script: str, tmp_path: Path, *args: str) -> dict:
+    out = tmp_path / f"{script}.json"
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / f"{script}.py"), "--quick", "--out", str(out), *args],
+                          capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    lines = [line for line in proc.stdout.splitlines() if line.strip()]
+    assert len(lines) == 1, "stdout must be exactly one JSON object"
+    printed = json.loads(lines[0])
+    assert json.loads(out.read_text(encoding="utf-8")) == printed
+    assert MACHINE_KEYS <= set(printed["machine"])
+    assert printed["quick"] is True
+    return printed
+
+
+@pytest.mark.slow
+def test_index_bench_shape(tmp_path):
+    r = _run("index", tmp_path)
+    assert r["benchmark"] == "index" and r["batch_size"] >= 1
+    assert r["datasets"]["seeds"]["chunks"] > 0 and r["datasets"]["seeds"]["bare"]["chunks_per_s"] > 0
+    run = r["runs"][0]
+    for key in ("index_chunks_per_s", "embed_chunks_per_s", "outside_embedding_share", "index_vs_bare_fp32",
+                "index_s", "embed_s", "model_id", "runtime", "dataset"):
+        assert key in run
+    assert 0.0 <= run["outside_embedding_share"] <= 1.0
+    assert set(r["speedup"]["seeds"]) == {run["runtime"]}
+
+
+@pytest.mark.slow
+def test_search_bench_shape(tmp_path):
+    r = _run("search", tmp_path)
+    assert r["benchmark"] == "search"
+    # The BM25 matrix the bench assembles directly equals what Bm25Index.build computes.
+    assert r["bm25_check_max_abs_diff"] < 1e-3
+    assert set(r["sizes"]) == {"500", "2000"}
+    for size, entry in r["sizes"].items():
+        assert entry["chunks"] == int(size)
+        assert entry["disk_bytes_per_chunk"]["total"] > 0
+        assert {"index_open", "per_chunk_bytes"} <= set(entry["rss_mib"])
+        assert {"flat", "ivf", "hnsw"} <= set(entry["kinds"])
+        for kind, stats in entry["kinds"].items():
+            for stage in ("embed", "dense", "bm25", "fusion", "search"):
+                assert {"p50_ms", "p95_ms"} <= set(stats[stage])
+            if kind != "flat":
+                assert 0.0 <= stats["recall_at_10"] <= 1.0
