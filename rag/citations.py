@@ -31,6 +31,7 @@ MARKER = re.compile(
 _SENT_END = re.compile(r"(?<=[。！？!?；;])|\n+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*%?")
 _COUNTED = re.compile(r"\d+(?:\.\d+)?[册本岁吨元件家项所座辆台套户亩栋]")
+_URL = re.compile(r"(?:https?://|www\.)[^\s，。；、）)\]】]+")
 _QUOTED = re.compile(r"《([^》]{1,30})》|“([^”]{1,20})”")
 
 
@@ -107,6 +108,8 @@ def key_terms(sentence: str) -> list[str]:
     # A count with a unit that is rarely paraphrased must keep its unit: "10册" is not supported
     # by a chunk that only has "10月".
     terms += [m.group(0) for m in _COUNTED.finditer(s)]
+    # Links must be copied exactly: a made-up URL that merely resembles one in a chunk is not support.
+    terms += _URL.findall(s)
     return terms
 
 

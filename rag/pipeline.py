@@ -188,7 +188,9 @@ class Pipeline:
         checked = check_answer(text, chunks, cfg.answer.support_threshold, ignore=[refusal])
         refused = not text or is_refusal(text, refusal)
         abstained = refused or (checked.sentences > 0 and checked.supported_sentences == 0)
-        yield Answer(question=question, text=text or refusal, citations=() if refused else checked.citations,
+        # A refusal is shown as the one fixed sentence, whatever else the model wrapped around it
+        # (a model that leaked its instructions has also "said" the refusal sentence).
+        yield Answer(question=question, text=refusal if refused else text, citations=() if refused else checked.citations,
                      hits=tuple(hits), abstained=abstained, timings=timings,
                      unsupported=() if refused else checked.unsupported)
 

@@ -10,7 +10,11 @@ from rag.errors import ConfigError
 
 
 def _vectors(n: int, dim: int = 32, seed: int = 0) -> np.ndarray:
-    v = np.random.default_rng(seed).standard_normal((n, dim)).astype(np.float32)
+    # Clustered, like embeddings of texts on a few topics (uniform random data has no structure
+    # for an approximate index to use).
+    rng = np.random.default_rng(seed)
+    centres = np.random.default_rng(99).standard_normal((50, dim))
+    v = (centres[rng.integers(0, 50, n)] + 0.4 * rng.standard_normal((n, dim))).astype(np.float32)
     return v / np.linalg.norm(v, axis=1, keepdims=True)
 
 

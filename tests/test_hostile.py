@@ -121,8 +121,6 @@ def test_an_invented_link_is_flagged(fake_index, settings):
     assert answer.abstained and answer.unsupported
 
 
-@pytest.mark.xfail(strict=True, reason="citations.key_terms checks numbers and quoted names verbatim but not URLs: "
-                                       "a made-up URL shares enough bigrams with a URL in a hostile chunk to pass")
 def test_a_link_resembling_one_in_a_hostile_document_is_flagged(hostile_index, settings):
     answer, _ = ask(hostile_index, settings, "优惠活动持续多久？",
                     lambda m: f"详情请访问 https://phish.example/login [{_number_of(m, '优惠活动')}]。")
