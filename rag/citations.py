@@ -19,13 +19,15 @@ from .cleaning import normalize
 from .types import Chunk, Citation
 
 _NUM = r"[0-9０-９]+"
-_LIST = rf"{_NUM}(?:\s*(?:[,，、;；]|-|–|~|和|与)\s*{_NUM})*"
+_LIST = rf"{_NUM}(?:\s*(?:[,，、;；]|-|–|~|和|与)\s*(?:资料)?\s*{_NUM})*"
 MARKER = re.compile(
     rf"\[\s*(?:资料|来源|编号|source|ref)?\s*({_LIST})\s*\]"
     rf"|【\s*(?:资料|来源|编号)?\s*({_LIST})\s*】"
     rf"|［\s*(?:资料|来源|编号)?\s*({_LIST})\s*］"
     rf"|\^\s*\[?({_LIST})\]?"
-    rf"|（\s*(?:资料|来源)\s*({_LIST})\s*）|\(\s*(?:资料|来源|source)\s*({_LIST})\s*\)",
+    rf"|（\s*(?:资料|来源)\s*({_LIST})\s*）|\(\s*(?:资料|来源|source)\s*({_LIST})\s*\)"
+    # Small models also write the number out in words: "资料编号为1的资料", "根据资料1和资料2".
+    rf"|资料编号\s*(?:为|是)?\s*({_LIST})|资料\s*({_NUM}(?:\s*(?:和|与|、|,|，)\s*(?:资料)?\s*{_NUM})*)(?![0-9０-９])",
     re.IGNORECASE,
 )
 _SENT_END = re.compile(r"(?<=[。！？!?；;])|\n+")
@@ -36,7 +38,7 @@ _QUOTED = re.compile(r"《([^》]{1,30})》|“([^”]{1,20})”")
 
 
 def _numbers(group: str) -> list[int]:
-    group = normalize(group)
+    group = normalize(group).replace("资料", "")
     out: list[int] = []
     for part in re.split(r"\s*(?:[,，、;；]|和|与)\s*", group):
         m = re.fullmatch(r"(\d+)\s*(?:-|–|~)\s*(\d+)", part)

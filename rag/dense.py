@@ -1,12 +1,13 @@
 """Dense retrieval: unit vectors in FAISS, searched by inner product (= cosine).
 
 Exact search (``IndexFlatIP``) is the default: at seed and department scale it is fast enough and
-never misses (p95 of a whole search ~20 ms at 100k chunks, ``bench/search.py``). Above
-``retrieval.approx_threshold`` chunks, ``auto`` builds an inverted-file index (IVF) instead.
-IVF was chosen over HNSW by measurement at 1M chunks on 2 cores (``bench/README.md``): both keep
-recall@10 >= 0.95 at well under a millisecond a query, but HNSW(M=32) took ~10x longer to build
-and keeps a graph of ~260 bytes a chunk in memory and on disk. HNSW stays available as an
-explicit choice. Row ids are the chunk store's row numbers, so a hit maps straight back to its
+never misses (FAISS ~40 ms a query at 100k chunks on 2 shared cores, but ~280 ms at 1M;
+``bench/search.py``). Above ``retrieval.approx_threshold`` chunks, ``auto`` builds an
+inverted-file index (IVF) instead. IVF was chosen over HNSW by measurement (``bench/README.md``):
+at 100k chunks both answer in ~1 ms with recall@10 ~0.97, but HNSW (M=32) took 43 s to build
+against 2 s for IVF, its build grows faster than linearly (~10 min extrapolated at 1M, against
+43 s for IVF) and its graph adds ~270 bytes a chunk in memory and on disk. HNSW stays available as
+an explicit choice. Row ids are the chunk store's row numbers, so a hit maps straight back to its
 chunk.
 """
 
@@ -24,9 +25,9 @@ HNSW_EF_SEARCH = 128
 
 # IVF parameters. About 2*sqrt(n) lists (a power of two) keeps both the list scan and the centroid
 # scan small; 40 training points per list is FAISS's own advice, and 10 k-means iterations
-# instead of 25 cut the build time with no measurable recall loss. Searching 32 lists gave
-# recall@10 >= 0.99 against exact search at 1M chunks in bench/search.py.
-IVF_NPROBE = 32
+# instead of 25 cut the build time. Searching 64 lists gave recall@10 0.97-0.98 against exact
+# search at 100k, 200k and 1M chunks (32 lists: 0.94-0.96) for 2-4 ms a query at 1M.
+IVF_NPROBE = 64
 IVF_TRAIN_PER_LIST = 40
 IVF_NITER = 10
 KINDS = ("flat", "ivf", "hnsw")

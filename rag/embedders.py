@@ -153,23 +153,24 @@ def make_embedder(settings: "Settings", log: Callable[[str], None] = lambda m: N
         case "sentence-transformers":
             from .models import ensure_embedder
 
+            # Settings errors first: the model may take a minute to install or export.
+            if cfg.runtime not in ("torch", "onnx", "onnx-int8"):
+                raise ConfigError(f"unknown embedder.runtime {cfg.runtime!r}; use torch, onnx or onnx-int8")
+            if cfg.runtime != "torch" and cfg.device != "cpu":
+                raise ConfigError(f"embedder.runtime = {cfg.runtime!r} runs on the CPU only; "
+                                  f"set embedder.runtime = \"torch\" to use device {cfg.device!r}")
             path = ensure_embedder(settings, log=log)
             name = os.path.basename(str(cfg.model).rstrip("/"))
-            match cfg.runtime:
-                case "torch":
-                    return SentenceTransformerEmbedder(path, query_prompt=cfg.query_prompt,
-                                                       passage_prompt=cfg.passage_prompt, batch_size=cfg.batch_size,
-                                                       device=cfg.device, model_id=name, threads=cfg.threads)
-                case "onnx" | "onnx-int8":
-                    from .onnx_embedder import OnnxEmbedder
+            if cfg.runtime == "torch":
+                return SentenceTransformerEmbedder(path, query_prompt=cfg.query_prompt, passage_prompt=cfg.passage_prompt,
+                                                   batch_size=cfg.batch_size, device=cfg.device, model_id=name,
+                                                   threads=cfg.threads)
+            from .onnx_embedder import OnnxEmbedder
 
-                    if cfg.device != "cpu":
-                        raise ConfigError(f"embedder.runtime = {cfg.runtime!r} runs on the CPU only; "
-                                          f"set embedder.runtime = \"torch\" to use device {cfg.device!r}")
-                    # The int8 vectors differ slightly from fp32 ones, so they carry their own id.
-                    model_id = f"{name}@onnx-int8" if cfg.runtime == "onnx-int8" else name
-                    return OnnxEmbedder(path, runtime=cfg.runtime, query_prompt=cfg.query_prompt,
-                                        passage_prompt=cfg.passage_prompt, batch_size=cfg.batch_size,
-                                        threads=cfg.threads, model_id=model_id, log=log)
-            raise ConfigError(f"unknown embedder.runtime {cfg.runtime!r}; use torch, onnx or onnx-int8")
+            # The int8 vectors differ slightly from fp32 ones, so they carry their own id; the
+            # export to ONNX happens on first use, with a message through ``log``.
+            model_id = f"{name}@onnx-int8" if cfg.runtime == "onnx-int8" else name
+            return OnnxEmbedder(path, runtime=cfg.runtime, query_prompt=cfg.query_prompt,
+                                passage_prompt=cfg.passage_prompt, batch_size=cfg.batch_size, threads=cfg.threads,
+                                model_id=model_id, log=log)
     raise ModelError(f"unknown embedder backend {cfg.backend!r}")

@@ -149,7 +149,7 @@ def _source_block(prompts: Prompts, n: int, hit: Hit, text: str) -> str:
     if len(title) > TITLE_CHARS:  # long multi-line headlines cost tokens and add nothing
         title = title.split(" ")[0][:TITLE_CHARS]
     title = title.replace("<", "＜").replace(">", "＞").replace('"', "'")
-    body = text.replace("</资料", "＜/资料").replace("<资料", "＜资料")
+    body = text.replace("</资料", "＜/资料").replace("<资料", "＜资料").replace("【资料", "[资料")
     return prompts.get("source").format(n=n, title=title, text=body).strip()
 
 
