@@ -114,6 +114,14 @@ def cmd_models(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     paths = install_models(settings.paths.resolved_models_dir(), log=print)
+    if settings.embedder.backend == "sentence-transformers" and settings.embedder.runtime != "torch":
+        # The ONNX export is part of installing: the first index run should not pay for it.
+        from .models import EMBEDDER_DIRNAME
+        from .onnx_embedder import ensure_onnx
+
+        if settings.embedder.model == EMBEDDER_DIRNAME:
+            paths["embedder onnx"] = ensure_onnx(paths["embedder"], settings.embedder.runtime, log=print,
+                                                 threads=settings.embedder.threads)
     for role, path in paths.items():
         print(f"{role}: {path}")
     return 0

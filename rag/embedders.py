@@ -3,7 +3,7 @@
 All satisfy the ``Embedder`` protocol, so the indexer and the pipeline never know which one
 they hold. Vectors are L2-normalised float32 so inner product is cosine similarity. The real
 model runs on one of three runtimes (``embedder.runtime``): ``torch`` (sentence-transformers as
-is), ``onnx`` (the same vectors through ONNX Runtime) and ``onnx-int8`` (the default: about 5x
+is), ``onnx`` (the same vectors through ONNX Runtime) and ``onnx-int8`` (the default: 2.5-6x
 faster than torch on CPU, its own ``model_id``; see ``onnx_embedder`` and ``bench/README.md``).
 """
 

@@ -488,7 +488,8 @@ class Runtime:
 
                 self._set("正在准备生成模型（首次运行需要组装模型文件，约一分钟）")
                 ensure_generator(s, log=lambda m: log.info(m), progress=self._progress("正在组装生成模型文件"))
-            embedder = make_embedder(s)
+            self._set("正在准备向量模型（首次运行需要转换为 ONNX，约一分钟）")
+            embedder = make_embedder(s, log=lambda m: log.info(m))
             self._embedder = embedder
             generator = make_generator(s)
             index = None
