@@ -115,7 +115,7 @@ def key_terms(sentence: str) -> list[str]:
     return terms
 
 
-def verify(sentence: str, chunk_text: str) -> tuple[float, tuple[int, int], list[str]]:
+def verify(sentence: str, chunk_text: str, given: str = "") -> tuple[float, tuple[int, int], list[str]]:
     """(support in [0, 1], supporting span in the chunk, key terms missing from the chunk).
 
     Support is the share of the sentence's character bigrams found in the chunk, and zero when
@@ -124,7 +124,9 @@ def verify(sentence: str, chunk_text: str) -> tuple[float, tuple[int, int], list
     """
     grams = _bigrams(sentence)
     norm_chunk = re.sub(r"\s+", "", normalize(chunk_text))
-    missing = [t for t in key_terms(sentence) if re.sub(r"\s+", "", t) not in norm_chunk]
+    # Terms the question itself supplied ("2024年…") are the asker's words, not claims to check.
+    known = norm_chunk + "\x00" + re.sub(r"\s+", "", normalize(given))
+    missing = [t for t in key_terms(sentence) if re.sub(r"\s+", "", t) not in known]
     if not grams:
         return 0.0, (0, 0), missing
     chunk_grams = set(_bigrams(chunk_text))
@@ -156,7 +158,7 @@ class CheckedAnswer:
 
 
 def check_answer(answer: str, chunks: Sequence[Chunk], threshold: float = 0.3,
-                 ignore: Sequence[str] = ()) -> CheckedAnswer:
+                 ignore: Sequence[str] = (), question: str = "") -> CheckedAnswer:
     """Parse, validate and verify the citations of ``answer`` against the numbered ``chunks``.
 
     ``chunks[0]`` is source [1]. Sentences in ``ignore`` (the refusal sentence) are skipped.
@@ -176,13 +178,13 @@ def check_answer(answer: str, chunks: Sequence[Chunk], threshold: float = 0.3,
         invalid.extend(n for n in sent.cited if not 1 <= n <= len(chunks))
         ok = False
         for n in valid:
-            support, span, _ = verify(sent.text, chunks[n - 1].text)
+            support, span, _ = verify(sent.text, chunks[n - 1].text, question)
             citations.append(Citation(n=n, chunk=chunks[n - 1], span=span, support=support, sentence=sent.text))
             ok = ok or support >= threshold
         if not ok and chunks:
             # No citation, or none that holds: attach the chunk that supports the sentence best, as
             # inferred (a small model often cites the neighbour of the right chunk).
-            scored = [(verify(sent.text, c.text), i) for i, c in enumerate(chunks)]
+            scored = [(verify(sent.text, c.text, question), i) for i, c in enumerate(chunks)]
             (support, span, _), i = max(scored, key=lambda x: (x[0][0], -x[1]))
             if support >= threshold:
                 citations.append(Citation(n=i + 1, chunk=chunks[i], span=span, support=support, inferred=True,

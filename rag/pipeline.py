@@ -185,7 +185,7 @@ class Pipeline:
                        total_ms=(t_end - t0) * 1e3, answer_tokens=n_out, dropped_chunks=built.dropped)
         refusal = self.prompts.refusal(built.lang)
         chunks = [h.chunk for h in built.hits]
-        checked = check_answer(text, chunks, cfg.answer.support_threshold, ignore=[refusal])
+        checked = check_answer(text, chunks, cfg.answer.support_threshold, ignore=[refusal], question=question)
         refused = not text or is_refusal(text, refusal)
         abstained = refused or (checked.sentences > 0 and checked.supported_sentences == 0)
         # A refusal is shown as the one fixed sentence, whatever else the model wrapped around it

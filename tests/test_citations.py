@@ -90,3 +90,10 @@ def test_number_with_unit_must_match():
     chunk = [_chunk(1, "10月15日，护苗2025绿书签行动在西宁启动，向学生赠送图书。")]
     res = check_answer("护苗行动一共赠送了10册图书[1]。", chunk)
     assert res.unsupported and res.citations[0].support == 0.0
+
+
+def test_numbers_from_the_question_are_not_claims():
+    chunk = [_chunk(1, "城市空气质量优良天数比例保持在92%以上。")]
+    answer = "按2024年报告，优良天数比例要保持在92%以上[1]。"
+    assert check_answer(answer, chunk).unsupported  # 2024 is in no chunk
+    assert not check_answer(answer, chunk, question="2024年报告对空气质量提出了什么目标？").unsupported
