@@ -34,6 +34,7 @@ _SENT_END = re.compile(r"(?<=[。！？!?；;])|\n+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*%?")
 _COUNTED = re.compile(r"\d+(?:\.\d+)?[册本岁吨元件家项所座辆台套户亩栋]")
 _URL = re.compile(r"(?:https?://|www\.)[^\s，。；、）)\]】]+")
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 _QUOTED = re.compile(r"《([^》]{1,30})》|“([^”]{1,20})”")
 
 
@@ -124,9 +125,10 @@ def verify(sentence: str, chunk_text: str, given: str = "") -> tuple[float, tupl
     """
     grams = _bigrams(sentence)
     norm_chunk = re.sub(r"\s+", "", normalize(chunk_text))
-    # Terms the question itself supplied ("2024年…") are the asker's words, not claims to check.
-    known = norm_chunk + "\x00" + re.sub(r"\s+", "", normalize(given))
-    missing = [t for t in key_terms(sentence) if re.sub(r"\s+", "", t) not in known]
+    # Years the question itself supplied ("2024年的目标…") set the context; they are not claims
+    # to check. Other figures from the question still need a chunk (a question can assert "99%").
+    years = set(_YEAR.findall(normalize(given)))
+    missing = [t for t in key_terms(sentence) if re.sub(r"\s+", "", t) not in norm_chunk and t not in years]
     if not grams:
         return 0.0, (0, 0), missing
     chunk_grams = set(_bigrams(chunk_text))
