@@ -344,3 +344,28 @@ def test_two_users_at_once_both_get_their_own_answers(server, browser):
     finally:
         a.close()
         b.close()
+
+
+@pytest.mark.model
+def test_real_models_answer_in_the_page(browser, real_settings, real_pipeline):
+    """The page on the real default models: a seed question gets a cited answer that opens its chunk."""
+    from rag.webapp import build_app, launch_options
+
+    real_settings.app.port = _free_port()
+    demo = build_app(real_settings, real_pipeline)
+    demo.launch(prevent_thread_lock=True, **launch_options(real_settings, quiet=True))
+    try:
+        p = Page(browser, f"http://127.0.0.1:{real_settings.app.port}/")
+        p.page.set_default_timeout(180_000)
+        p.ask("在市委十五届十二次全会分组讨论中发言的城东区委书记叫什么名字？")
+        bot = p.wait_answer(selector="a.rag-cite")
+        assert "王晓云" in bot.inner_text()
+        bot.locator("a.rag-cite").first.click()
+        source = p.page.locator("#rag-sources .rag-source.rag-selected")
+        source.wait_for()
+        assert "王晓云" in source.inner_text()
+        _screenshot(p.page, "screenshot_chat_real.png")
+        assert p.dialogs == [] and p.external == []
+        p.close()
+    finally:
+        demo.close()
