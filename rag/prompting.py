@@ -14,7 +14,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Sequence
 
-from .chunking import split_sentences
 from .cleaning import normalize
 from .errors import ContextOverflowError, RagError
 from .types import Hit
