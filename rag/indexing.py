@@ -129,22 +129,38 @@ def _open_live(index_dir: Path):
     return gen, store.read_manifest(gen)
 
 
-def _check_compatible(manifest: dict, embedder: "Embedder", chunking: dict, index_dir: Path) -> None:
+def _check_schema(manifest: dict, index_dir: Path) -> None:
     if manifest.get("schema_version") != store.SCHEMA_VERSION:
         raise IndexMismatchError(
             f"index {index_dir} has schema {manifest.get('schema_version')}, this version needs {store.SCHEMA_VERSION}; "
             f"run `rag index --rebuild --index {index_dir}`"
         )
-    if manifest.get("embedder") != embedder.model_id:
+
+
+def _check_embedder(manifest: dict, model_id: str, index_dir: Path) -> None:
+    if manifest.get("embedder") != model_id:
         raise IndexMismatchError(
             f"index {index_dir} was built with embedding model {manifest.get('embedder')!r}, "
-            f"but the settings select {embedder.model_id!r}; run `rag index --rebuild --index {index_dir}`"
+            f"but the settings select {model_id!r}; run `rag index --rebuild --index {index_dir}`"
         )
+
+
+def _check_compatible(manifest: dict, embedder: "Embedder", chunking: dict, index_dir: Path) -> None:
+    _check_schema(manifest, index_dir)
+    _check_embedder(manifest, embedder.model_id, index_dir)
     if manifest.get("chunking") != chunking:
         raise IndexMismatchError(
             f"index {index_dir} was built with chunking {manifest.get('chunking')}, settings say {chunking}; "
             f"run `rag index --rebuild --index {index_dir}`"
         )
+
+
+def _carry_vectors(old_vectors: np.ndarray, rows: list[int], total: int, dim: int) -> np.ndarray:
+    """A (total, dim) array whose first rows are the kept chunks' old vectors, in ``rows`` order."""
+    vectors = np.zeros((total, dim), dtype=np.float32)
+    if rows:
+        vectors[: len(rows)] = old_vectors[np.asarray(rows, dtype=np.int64)]
+    return vectors
 
 
 def _write_generation(index_dir: Path, settings: "Settings", embedder: "Embedder", documents: dict,
@@ -268,9 +284,7 @@ def update_index(paths: Iterable[str | Path], settings: "Settings", embedder: "E
 
         total = len(kept) + len(fresh)
         dim = embedder.dim
-        vectors = np.zeros((total, dim), dtype=np.float32)
-        for i, (old_row, _, _) in enumerate(kept):
-            vectors[i] = old_vectors[old_row]
+        vectors = _carry_vectors(old_vectors, [r for r, _, _ in kept], total, dim)
         te = time.perf_counter()
         done = 0
 
@@ -293,8 +307,7 @@ def update_index(paths: Iterable[str | Path], settings: "Settings", embedder: "E
         return summary
 
 
-def remove_documents(doc_ids: Iterable[str], settings: "Settings", *, index_dir: Path | None = None,
-                     embedder_id: str | None = None) -> list[str]:
+def remove_documents(doc_ids: Iterable[str], settings: "Settings", *, index_dir: Path | None = None) -> list[str]:
     """Drop documents from the index (no embedding needed); returns the ids removed."""
     index_dir = Path(index_dir or settings.paths.resolved_index_dir())
     wanted = list(doc_ids)
@@ -309,9 +322,7 @@ def remove_documents(doc_ids: Iterable[str], settings: "Settings", *, index_dir:
         old_vectors = np.load(gen / "vectors.npy", mmap_mode="r")
         documents = {k: v for k, v in manifest["documents"].items() if k not in wanted}
         kept = [r for d in documents for r in db.rows_of(d)]
-        vectors = np.zeros((len(kept), manifest["dim"]), dtype=np.float32)
-        for i, (row, _, _) in enumerate(kept):
-            vectors[i] = old_vectors[row]
+        vectors = _carry_vectors(old_vectors, [r for r, _, _ in kept], len(kept), manifest["dim"])
         db.close()
 
         class _Id:  # the manifest's embedder id is carried over unchanged
@@ -361,13 +372,8 @@ class Index:
             from .embedders import make_embedder
 
             self._embedder = make_embedder(self.settings)
-        e = self._embedder
-        if e.model_id != self.manifest["embedder"]:
-            raise IndexMismatchError(
-                f"index {self.index_dir} was built with embedding model {self.manifest['embedder']!r}, "
-                f"but the settings select {e.model_id!r}; run `rag index --rebuild --index {self.index_dir}`"
-            )
-        return e
+        _check_embedder(self.manifest, self._embedder.model_id, self.index_dir)
+        return self._embedder
 
     def __len__(self) -> int:
         return int(self.manifest["chunks"])
@@ -418,11 +424,7 @@ def open_index(index_dir: str | Path | None = None, settings: "Settings | None" 
     index_dir = Path(index_dir or settings.paths.resolved_index_dir())
     gen = store.current_generation(index_dir)
     manifest = store.read_manifest(gen)
-    if manifest.get("schema_version") != store.SCHEMA_VERSION:
-        raise IndexMismatchError(
-            f"index {index_dir} has schema {manifest.get('schema_version')}, this version needs "
-            f"{store.SCHEMA_VERSION}; run `rag index --rebuild --index {index_dir}`"
-        )
+    _check_schema(manifest, index_dir)
     store.verify_files(gen, manifest.get("files", {}))
     index = Index(index_dir, gen, manifest, settings, embedder)
     if embedder is not None:
