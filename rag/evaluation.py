@@ -29,11 +29,11 @@ import os
 import re
 import sys
 import time
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
+from .cleaning import normalize
 from .errors import ContextOverflowError, InputError
 
 if TYPE_CHECKING:
@@ -290,7 +290,7 @@ _WS = re.compile(r"\s+")
 
 def normalize_answer(text: str) -> str:
     """Form used for answer matching: NFKC (folds full/half width), no whitespace, lower case."""
-    return _WS.sub("", unicodedata.normalize("NFKC", text)).lower()
+    return _WS.sub("", normalize(text))
 
 
 def answer_parts(answers: Sequence[Any]) -> list[list[str]]:
