@@ -36,6 +36,13 @@ _COUNTED = re.compile(r"\d+(?:\.\d+)?[册本岁吨元件家项所座辆台套户
 _URL = re.compile(r"(?:https?://|www\.)[^\s，。；、）)\]】]+")
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 _QUOTED = re.compile(r"《([^》]{1,30})》|“([^”]{1,20})”")
+_PERCENT_WORDS = re.compile(r"百分之\s*(\d+(?:\.\d+)?)")
+# What is left of "资料编号为1的资料中提到，" or "根据资料[1]，" once the marker is gone: a pointer
+# to the source, not a claim, so it is neither verified nor counted against the sentence's support.
+_SOURCE = r"(?:根据|据|参见)?\s*的?\s*(?:资料|报告|文章|材料|来源|编号)\s*(?:编号)?\s*(?:为|是)?\s*(?:的\s*(?:资料|报告|文章|材料))?\s*(?:中|里)?"
+_SAYS = r"(?:提到|显示|指出|写道|记载|表明|所示|可知|称|说)"
+_LEADIN = re.compile(rf"^{_SOURCE}\s*{_SAYS}\s*[:：，,]?\s*|^{_SOURCE}\s*[:：，,]\s*|^{_SOURCE}\s*[:：，,。]?\s*$"
+                     rf"|^(?:中|里)?\s*{_SAYS}\s*[:：，,]\s*")
 
 
 def _numbers(group: str) -> list[int]:
@@ -77,6 +84,12 @@ class AnswerSentence:
     cited: tuple[int, ...]
 
 
+def _claim(body: str) -> str:
+    """A sentence without its source lead-in ("的资料中提到，", "根据资料，")."""
+    m = _LEADIN.match(body)
+    return body[m.end():] if m else body
+
+
 def split_answer(answer: str) -> list[AnswerSentence]:
     """Sentences with their citation numbers; markers right after a sentence end belong to it."""
     # Move markers that follow the full stop ("…增长5%。[1]") in front of it, then split.
@@ -86,7 +99,7 @@ def split_answer(answer: str) -> list[AnswerSentence]:
         if not part or not part.strip():
             continue
         cited = tuple(parse_markers(part))
-        body = strip_markers(part).strip()
+        body = _claim(strip_markers(part).strip()).strip()
         if not re.search(r"\w", body):
             if cited and out:  # a lone marker line: attach to the previous sentence
                 prev = out[-1]
@@ -103,7 +116,7 @@ def _bigrams(text: str) -> list[str]:
 
 def key_terms(sentence: str) -> list[str]:
     """Numbers and quoted names that must appear verbatim in a supporting chunk."""
-    s = normalize(strip_markers(sentence))
+    s = _PERCENT_WORDS.sub(r"\1%", normalize(strip_markers(sentence)))
     terms = [m.group(0) for m in _NUMBER.finditer(s)]
     # Citation-like small ordinals ("第1", "1.") are not facts; keep numbers that carry content.
     terms = [t for t in terms if len(t.rstrip("%")) > 1 or t.endswith("%")]
@@ -173,7 +186,8 @@ def check_answer(answer: str, chunks: Sequence[Chunk], threshold: float = 0.3,
     supported = 0
     counted = 0
     for sent in sentences:
-        if normalize(sent.text).strip("。. ") in ignore_norm or len(_bigrams(sent.text)) < 2:
+        # Two characters are already a claim ("三次", "袁文"); one is not ("是").
+        if normalize(sent.text).strip("。. ") in ignore_norm or len(re.sub(r"\W", "", sent.text)) < 2:
             continue
         counted += 1
         valid = [n for n in sent.cited if 1 <= n <= len(chunks)]

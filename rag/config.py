@@ -126,6 +126,8 @@ class AnswerSettings:
     trim_chars: int = field(default=160, metadata={"doc": "characters kept per chunk when trimming"})
     history_turns: int = field(default=2, metadata={"doc": "earlier turns kept in the prompt"})
     support_threshold: float = field(default=0.3, metadata={"doc": "a sentence below this support is flagged unsupported"})
+    check_scope: bool = field(default=True, metadata={"doc": "refuse an answer whose sources miss the year, date or place the question names"})
+    opening_chars: int = field(default=600, metadata={"doc": "characters of an article's opening that count as its scope (where and when)"})
 
 
 @dataclass

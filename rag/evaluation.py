@@ -344,8 +344,9 @@ def score_result(r: dict[str, Any]) -> dict[str, Any]:
     - ``false_refusal``: an answerable question abstained on; ``refusal_ok``: an unanswerable one;
     - ``citations_total``/``citations_valid``: distinct ``[n]`` markers in the raw answer, and
       those pointing at one of the ``prompt_hits`` chunks the model was given;
-    - ``cited_chunk_has_answer``: for a correct answer, whether its explicitly cited chunks
-      (not the inferred ones) together hold the answer;
+    - ``cited_chunk_has_answer``: for a correct answer, whether the chunks its citations point at
+      (the model's own markers and the inferred ones the answer shows for sentences those do not
+      support) together hold the answer; ``marker_chunk_has_answer``: the model's markers only;
     - ``unsupported``/``sentences``: flagged sentences out of the answer's sentences.
     """
     from .citations import parse_markers
@@ -364,7 +365,8 @@ def score_result(r: dict[str, Any]) -> dict[str, Any]:
     generated = r.get("answer") is not None
     if not generated or r.get("error"):
         s.update(correct=None, false_refusal=None, refusal_ok=None, citations_total=None, citations_valid=None,
-                 citation_valid=None, cited_chunk_has_answer=None, unsupported=None, sentences=None)
+                 citation_valid=None, cited_chunk_has_answer=None, marker_chunk_has_answer=None, unsupported=None,
+                 sentences=None)
         if r.get("error") and answerable and answers:
             s["correct"] = False  # a question the pipeline could not take counts as not answered
         return s
@@ -378,11 +380,13 @@ def score_result(r: dict[str, Any]) -> dict[str, Any]:
     s["citations_total"] = len(nums)
     s["citations_valid"] = sum(1 for n in nums if 1 <= n <= given)
     s["citation_valid"] = s["citations_valid"] / len(nums) if nums else None
+    s["cited_chunk_has_answer"] = s["marker_chunk_has_answer"] = None
     if s["correct"]:
-        cited = [c.get("text", "") for c in r.get("citations") or [] if not c.get("inferred")]
-        s["cited_chunk_has_answer"] = bool(cited) and answer_rank(["\n".join(cited)], answers) is not None
-    else:
-        s["cited_chunk_has_answer"] = None
+        cites = r.get("citations") or []
+        shown = [c.get("text", "") for c in cites]
+        marked = [c.get("text", "") for c in cites if not c.get("inferred")]
+        s["cited_chunk_has_answer"] = bool(shown) and answer_rank(["\n".join(shown)], answers) is not None
+        s["marker_chunk_has_answer"] = bool(marked) and answer_rank(["\n".join(marked)], answers) is not None
     if abstained:
         s["unsupported"] = s["sentences"] = None
     else:
@@ -472,6 +476,7 @@ def compute_metrics(results: Sequence[dict[str, Any]], *, k: int, generate: bool
             "markers": total,
             "valid": _share(sum(s["citations_valid"] or 0 for _, s in scored), total),
             "cited_chunk_has_answer": _share(sum(1 for s in correct if s["cited_chunk_has_answer"]), len(correct)),
+            "marker_chunk_has_answer": _share(sum(1 for s in correct if s["marker_chunk_has_answer"]), len(correct)),
             "unsupported_sentences": _share(sum(s["unsupported"] for s in with_sent),
                                             sum(s["sentences"] for s in with_sent)),
         }
@@ -686,8 +691,8 @@ def _run_one(q: dict[str, Any], *, pipeline: Any, index: Any, generate: bool, k:
         d = final.to_dict()
         timings = dict(final.timings)
         generated = "answer_tokens" in timings
-        rec.update(answer=d["answer"], abstained=d["abstained"], citations=d["citations"],
-                   unsupported=d["unsupported"],
+        rec.update(answer=d["answer"], abstained=d["abstained"], reason=d["reason"], draft=d["draft"],
+                   citations=d["citations"], unsupported=d["unsupported"],
                    prompt_hits=(len(final.hits) - int(timings.get("dropped_chunks", 0))) if generated else 0,
                    hits=d["hits"])
     rec["scores"] = score_result(rec)

@@ -385,6 +385,10 @@ class Index:
     def chunks_of(self, doc_id: str) -> list[Chunk]:
         return self.db.chunks_of(doc_id)
 
+    def article_opening(self, chunk: Chunk, chars: int) -> str:
+        """The opening of the article ``chunk`` belongs to: where a news story says where and when."""
+        return self.db.article_opening(chunk.doc_id, chunk.title, chars)
+
     def retrieve(self, question: str, k: int | None = None, *, query_vector: np.ndarray | None = None) -> Retrieval:
         """Dense and BM25 rankings fused by weighted RRF; top-k hits with each retriever's rank."""
         cfg = self.settings.retrieval

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from .citations import check_answer
+from .grounding import check_grounding
 from .cleaning import normalize
 from .errors import InputError
 from .prompting import build_messages, load_prompts, question_language
@@ -133,7 +134,7 @@ class Pipeline:
     def _refuse(self, question: str, lang: str, hits: Sequence[Hit], timings: dict, t0: float) -> Answer:
         timings.update(prompt_tokens=0, ttft_ms=0.0, tokens_per_s=0.0, total_ms=(time.perf_counter() - t0) * 1e3)
         return Answer(question=question, text=self.prompts.refusal(lang), citations=(), hits=tuple(hits),
-                      abstained=True, timings=timings)
+                      abstained=True, timings=timings, reason="no passage is relevant enough to answer from")
 
     def stream(self, question: str, history: Sequence[dict] | None = None, *, contexts: Sequence[Any] | None = None,
                k: int | None = None) -> Iterator[str | Answer]:
@@ -187,12 +188,27 @@ class Pipeline:
         chunks = [h.chunk for h in built.hits]
         checked = check_answer(text, chunks, cfg.answer.support_threshold, ignore=[refusal], question=question)
         refused = not text or is_refusal(text, refusal)
-        abstained = refused or (checked.sentences > 0 and checked.supported_sentences == 0)
+        reason = "the model refused" if refused else ""
+        if not refused and checked.sentences > 0 and checked.supported_sentences == 0:
+            reason = "no sentence of the answer is supported by its sources"
+        elif not refused and cfg.answer.check_scope:
+            # Given contexts are not in the index: their own text is their whole scope.
+            opening = self._opening if contexts is None else (lambda chunk: "")
+            reason = check_grounding(question, text, checked.citations, cfg.answer.support_threshold, opening) or ""
+            # The draft answers something else (another year, place or event): refuse plainly
+            # rather than show a figure that belongs to a different question.
+            refused = bool(reason)
         # A refusal is shown as the one fixed sentence, whatever else the model wrapped around it
         # (a model that leaked its instructions has also "said" the refusal sentence).
         yield Answer(question=question, text=refusal if refused else text, citations=() if refused else checked.citations,
-                     hits=tuple(hits), abstained=abstained, timings=timings,
-                     unsupported=() if refused else checked.unsupported)
+                     hits=tuple(hits), abstained=bool(reason), timings=timings,
+                     unsupported=() if refused else checked.unsupported, reason=reason,
+                     draft=text if refused and text != refusal else "")
+
+    def _opening(self, chunk: Chunk) -> str:
+        """The opening of a chunk's article, for the scope check (nothing without an index)."""
+        index = self.index
+        return index.article_opening(chunk, self.settings.answer.opening_chars) if index is not None else ""
 
     def min_relevance(self) -> float:
         """The gate's threshold: the setting, else the value calibrated for the index's embedder."""

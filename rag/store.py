@@ -274,3 +274,15 @@ class ChunkStore:
 
     def chunks_of(self, doc_id: str) -> list[Chunk]:
         return [c for _, c, _ in self.rows_of(doc_id)]
+
+    def article_opening(self, doc_id: str, title: str, chars: int) -> str:
+        """The first ``chars`` characters of an article (its chunks in order, overlaps included)."""
+        out: list[str] = []
+        size = 0
+        for (text,) in self._db.execute("SELECT text FROM chunks WHERE doc_id=? AND title=? ORDER BY start",
+                                        (doc_id, title)):
+            out.append(text)
+            size += len(text)
+            if size >= chars:
+                break
+        return "\n".join(out)[:chars]

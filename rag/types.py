@@ -81,6 +81,8 @@ class Answer:
     abstained: bool
     timings: dict[str, float] = field(default_factory=dict)
     unsupported: tuple[str, ...] = ()
+    reason: str = ""  # why the pipeline abstained, when it did
+    draft: str = ""  # the model's own text when a check replaced it with the refusal
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape used by ``rag ask --json`` and the evaluation results."""
@@ -103,6 +105,8 @@ class Answer:
                 for c in self.citations
             ],
             "unsupported": list(self.unsupported),
+            "reason": self.reason,
+            "draft": self.draft,
             "hits": [hit_to_dict(h) for h in self.hits],
             "timings": dict(self.timings),
         }

@@ -1,6 +1,7 @@
+import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
-from rag.citations import check_answer, parse_markers, split_answer, strip_markers, verify
+from rag.citations import AnswerSentence, check_answer, parse_markers, split_answer, strip_markers, verify
 from rag.types import Chunk
 
 
@@ -97,3 +98,39 @@ def test_numbers_from_the_question_are_not_claims():
     answer = "按2024年报告，优良天数比例要保持在92%以上[1]。"
     assert check_answer(answer, chunk).unsupported  # 2024 is in no chunk
     assert not check_answer(answer, chunk, question="2024年报告对空气质量提出了什么目标？").unsupported
+
+
+# Lead-ins a small model writes around its markers are pointers to a source, not claims.
+@pytest.mark.parametrize("answer, claim, cited", [
+    ("资料编号为1的资料中提到，会议实到301人。", "会议实到301人。", (1,)),
+    ("根据资料[2]，全市地区生产总值预期增长5.5%左右。", "全市地区生产总值预期增长5.5%左右。", (2,)),
+    ("资料编号为[3]，共有16支球队参赛。", "共有16支球队参赛。", (3,)),
+    ("资料1显示：增长5.5%。", "增长5.5%。", (1,)),
+    ("报告共三个部分。", "报告共三个部分。", ()),  # a subject, not a lead-in
+])
+def test_source_lead_in_is_not_part_of_the_claim(answer, claim, cited):
+    assert split_answer(answer) == [AnswerSentence(claim, cited)]
+
+
+def test_lone_marker_sentence_attaches_to_the_previous_one():
+    assert split_answer("301人。资料编号为[2]。") == [AnswerSentence("301人。", (2,))]
+
+
+def test_lead_in_does_not_lower_support():
+    # Every bigram of the claim is in chunk 1; those of the lead-in "的资料中提到" are not.
+    bare = check_answer("实到301人，符合法定人数[1]。", CHUNKS).citations[0].support
+    led = check_answer("资料编号为1的资料中提到，实到301人，符合法定人数。", CHUNKS).citations[0].support
+    assert led == bare == 1.0
+
+
+def test_a_two_character_answer_is_verified():
+    checked = check_answer("三次[1]", [_chunk(1, "总书记三次考察青海。")])
+    assert checked.sentences == 1 and checked.supported_sentences == 1
+    assert checked.citations[0].n == 1 and checked.citations[0].support == 1.0
+
+
+def test_percent_in_words_must_match_the_chunk():
+    # "百分之4" is the figure 4%; the chunk only has 5.5% and 6%.
+    checked = check_answer("城镇调查失业率控制在百分之4以内[2]。", CHUNKS)
+    assert checked.supported_sentences == 0 and checked.unsupported
+    assert check_answer("预期增长百分之5.5左右[2]。", CHUNKS).supported_sentences == 1

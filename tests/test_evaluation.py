@@ -208,7 +208,8 @@ HAND = [
     {"id": "r1", "answerable": True, "answers": ["5.5%"], "sources": ["econ"], "contexts_given": False,
      "hits": [_hit("eco", "完成国土绿化。", 1), _hit("econ", "生产总值增长5.5%左右。", 2)],
      "answer": "增长5.5%[1][3]。", "abstained": False, "prompt_hits": 2,
-     "citations": [{"n": 1, "text": "完成国土绿化。", "span": [0, 3], "inferred": False}], "unsupported": [],
+     "citations": [{"n": 1, "text": "完成国土绿化。", "span": [0, 3], "inferred": False},
+                   {"n": 2, "text": "生产总值增长5.5%左右。", "span": [0, 12], "inferred": True}], "unsupported": [],
      "timings": {"retrieve_ms": 10, "ttft_ms": 100, "total_ms": 200, "tokens_per_s": 20, "prompt_tokens": 300,
                  "answer_tokens": 5}},
     {"id": "r2", "answerable": True, "answers": [["西宁"], ["16支", "十六支"]], "sources": ["sport"],
@@ -248,7 +249,9 @@ def test_per_question_scores_by_hand():
     assert [x["false_refusal"] for x in s] == [False, False, True, None, None, False]
     assert [x["refusal_ok"] for x in s] == [None, None, None, True, False, None]
     assert (s[0]["citations_total"], s[0]["citations_valid"], s[0]["citation_valid"]) == (2, 1, 0.5)
-    assert [x["cited_chunk_has_answer"] for x in s] == [False, True, None, None, None, False]
+    # r1's own marker points at the wrong chunk; the inferred citation shown for it holds the answer.
+    assert [x["cited_chunk_has_answer"] for x in s] == [True, True, None, None, None, False]
+    assert [x["marker_chunk_has_answer"] for x in s] == [False, True, None, None, None, False]
     assert [(x["unsupported"], x["sentences"]) for x in s] == [(0, 1), (1, 2), (None, None), (None, None),
                                                                 (1, 1), (0, 1)]
     assert s[0]["answer_in_top1"] is False and s[0]["answer_in_top3"] is True
@@ -270,7 +273,8 @@ def test_every_metric_on_a_hand_computed_example():
     assert a["refusal_recall"] == 0.5  # r4 refused, r5 answered
     c = m["citations"]
     assert c["markers"] == 4 and c["valid"] == 0.5  # [1][3] of 2 given, [1] of 1, [9] of 3
-    assert c["cited_chunk_has_answer"] == 0.3333  # r2 only, of correct r1, r2, r6
+    assert c["cited_chunk_has_answer"] == 0.6667  # r1 (inferred) and r2, of correct r1, r2, r6
+    assert c["marker_chunk_has_answer"] == 0.3333  # r2 only
     assert c["unsupported_sentences"] == 0.4  # (0 + 1 + 1 + 0) / (1 + 2 + 1 + 1)
     t = m["latency"]
     assert (t["retrieve_ms_p50"], t["retrieve_ms_p95"]) == (30, 48)

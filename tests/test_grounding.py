@@ -1,0 +1,104 @@
+"""The scope check: an answer about another year, date or place becomes a refusal."""
+
+import pytest
+
+from rag.grounding import check_grounding, missing_kind, missing_scope, scope_terms
+from rag.types import Chunk, Citation
+
+
+@pytest.mark.parametrize("question, terms", [
+    ("2022年城中区完成地区生产总值多少？", ["2022", "城中区"]),
+    ("上海明天的天气怎么样？", ["上海"]),
+    ("10月15日12345热线中反映供暖问题的诉求有多少件？", ["10月15日"]),  # 12345 is a hotline, not a year
+    ("2024年西宁市政府工作报告把城镇调查失业率控制在多少以内？", ["2024", "西宁市"]),  # 城镇 is no place
+    ("西寧地區生產總值增長多少？", ["西宁"]),  # traditional characters fold to the articles' script
+    ("会议应到代表多少人？", []),
+])
+def test_scope_terms(question, terms):
+    assert scope_terms(question) == terms
+
+
+def test_missing_scope_looks_at_every_text():
+    assert missing_scope("2022年城中区完成地区生产总值多少？", ["2023年，城中区完成地区生产总值3270308万元。"]) == ["2022"]
+    assert missing_scope("2023年城中区完成地区生产总值多少？", ["城中区工作报告", "2023年，全区上下狠抓落实。"]) == []
+
+
+@pytest.mark.parametrize("question, answer, missing", [
+    ("会议是哪一天闭幕的？", "会议在青海会议中心隆重开幕[1]。", "a date"),
+    ("全会是在几月几日召开的？", "12月11日，全会听取了工作报告[1]。", None),
+    ("机制是哪一年提出的？", "机制提出后成效明显[1]。", "a year"),
+    ("机制是什么时候提出的？", "2023年9月提出[1]。", None),
+    ("会议应到代表多少人？", "312人[1]。", None),
+])
+def test_missing_kind(question, answer, missing):
+    assert missing_kind(question, answer) == missing
+
+
+def _citation(text, support, title="t"):
+    chunk = Chunk(chunk_id=str(hash(text)), doc_id="d", text=text, start=0, end=len(text), title=title)
+    return Citation(n=1, chunk=chunk, span=(0, len(text)), support=support)
+
+
+def test_only_supporting_citations_give_scope():
+    cites = [_citation("2023年，城中区完成地区生产总值3270308万元。", 0.9), _citation("2022年的情况另见他文。", 0.1)]
+    reason = check_grounding("2022年城中区完成地区生产总值多少？", "完成地区生产总值3270308万元[1]。", cites, 0.3)
+    assert reason and "2022" in reason
+    assert check_grounding("2023年城中区完成地区生产总值多少？", "完成地区生产总值3270308万元[1]。", cites, 0.3) is None
+
+
+def test_article_opening_counts_as_scope():
+    cites = [_citation("完成地区生产总值3270308万元。", 0.9, title="工作报告")]
+    question, answer = "2023年城中区完成地区生产总值多少？", "完成地区生产总值3270308万元[1]。"
+    assert "2023, 城中区" in check_grounding(question, answer, cites, 0.3)
+    assert check_grounding(question, answer, cites, 0.3, opening=lambda c: "城中区 2023年，全区上下狠抓落实。") is None
+
+
+# ---------------------------------------------------------------- through the pipeline
+
+FILLER = "".join(f"第{i}项工作扎实推进，群众满意度持续提升，各项指标稳中向好。" for i in range(1, 16))
+ARTICLE = ("城中区工作报告\n\n2023年，城中区全区上下狠抓落实、担当实干，各项工作取得新成效。" + FILLER
+           + "\n\n完成地区生产总值3270308万元，规模以上工业总产值5477886万元。")
+
+
+@pytest.fixture
+def report_pipeline(tmp_path, settings, fake_embedder):
+    from rag.generators import FakeGenerator
+    from rag.indexing import open_index, update_index
+    from rag.pipeline import Pipeline
+
+    d = tmp_path / "report"
+    d.mkdir()
+    (d / "report.txt").write_text(ARTICLE, encoding="utf-8")
+    update_index([d], settings, fake_embedder)
+    index = open_index(settings=settings, embedder=fake_embedder)
+    # The figure's chunk says neither the year nor the place; the article's opening says both.
+    target = next(c for c in index.chunks_of("report") if "3270308" in c.text)
+    assert "2023" not in target.text and "城中区" not in target.text
+
+    def make(script):
+        return Pipeline(index, FakeGenerator(script), settings)
+
+    return make
+
+
+def test_answer_in_scope_of_the_article_is_kept(report_pipeline):
+    a = report_pipeline(["完成地区生产总值3270308万元[1]。"]).ask("2023年城中区完成地区生产总值多少？")
+    assert not a.abstained and a.reason == "" and "3270308" in a.text
+
+
+def test_answer_for_another_year_is_refused(report_pipeline):
+    a = report_pipeline(["完成地区生产总值3270308万元[1]。"]).ask("2022年城中区完成地区生产总值多少？")
+    assert a.abstained and a.text == "资料中没有找到这个问题的答案。" and a.citations == ()
+    assert "2022" in a.reason and a.hits  # the closest chunks are still there for "可能相关的资料"
+    assert a.draft == "完成地区生产总值3270308万元[1]。"  # kept for analysts, not shown as the answer
+
+
+def test_answer_for_another_place_is_refused(report_pipeline):
+    a = report_pipeline(["完成地区生产总值3270308万元[1]。"]).ask("城北区完成地区生产总值多少？")
+    assert a.abstained and "城北区" in a.reason
+
+
+def test_scope_check_can_be_switched_off(report_pipeline, settings):
+    settings.answer.check_scope = False
+    a = report_pipeline(["完成地区生产总值3270308万元[1]。"]).ask("2022年城中区完成地区生产总值多少？")
+    assert not a.abstained
