@@ -94,6 +94,7 @@ class RetrievalSettings:
     dense_weight: float = field(default=1.0, metadata={"doc": "RRF weight of the dense ranking"})
     sparse_weight: float = field(default=2.0, metadata={"doc": "RRF weight of the BM25 ranking"})
     rrf_k: int = field(default=60, metadata={"doc": "RRF constant"})
+    title_weight: float = field(default=0.0, metadata={"doc": "RRF weight of the ranking of candidates whose title the question names (0: off)"})
     faiss: str = field(default="auto", metadata={"doc": "flat | ivf | hnsw | auto (exact flat; approximate ivf above approx_threshold chunks)"})
     approx_threshold: int = field(default=200_000, metadata={"doc": "chunk count above which auto picks the approximate IVF index"})
     user_dict: str | None = field(default=None, metadata={"doc": "jieba user dictionary file"})

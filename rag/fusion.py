@@ -8,7 +8,12 @@ on our data (BM25 on Chinese news) count for more.
 
 from __future__ import annotations
 
+import re
 from typing import Mapping, Sequence
+
+from .cleaning import normalize
+
+_QUALIFIER = re.compile(r"\s*[(（][^()（）]{1,20}[)）]\s*$")
 
 
 def fuse_rankings(rankings: Mapping[str, Sequence[tuple[int, float]]], weights: Mapping[str, float] | None = None,
@@ -29,3 +34,28 @@ def fuse_rankings(rankings: Mapping[str, Sequence[tuple[int, float]]], weights: 
             scores.setdefault(item, {})[name] = float(score)
     order = sorted(fused, key=lambda i: (-fused[i], min(ranks[i].values()), i))
     return [(i, fused[i], ranks[i], scores[i]) for i in order]
+
+
+def _title_keys(title: str) -> list[str]:
+    t = re.sub(r"\s+", "", normalize(title))
+    bare = re.sub(r"\s+", "", normalize(_QUALIFIER.sub("", title)))
+    return [k for k in dict.fromkeys((t, bare)) if len(k) >= 2]
+
+
+def title_ranking(question: str, titles: Mapping[int, str], order: Sequence[int]) -> list[tuple[int, float]]:
+    """Candidates whose title the question names, longest title first, then in ``order``.
+
+    Encyclopedia pages and many document sets are titled by their subject ("前肛鳗", "大沙地站");
+    a question naming that subject should prefer its page over a page that only mentions it
+    ("异齿前肛鳗"). A trailing qualifier ("雅芳河 (布里斯托)") may be left out by the question.
+    News headlines are rarely named in a question, so there this ranking is simply empty.
+    """
+    q = re.sub(r"\s+", "", normalize(question))
+    pos = {item: i for i, item in enumerate(order)}
+    matched = []
+    for item, title in titles.items():
+        length = max((len(k) for k in _title_keys(title) if k in q), default=0)
+        if length:
+            matched.append((item, float(length)))
+    matched.sort(key=lambda x: (-x[1], pos.get(x[0], len(pos)), x[0]))
+    return matched

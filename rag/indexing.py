@@ -25,7 +25,7 @@ from . import store
 from .chunking import split_document
 from .cleaning import clean_text, find_articles
 from .errors import IndexCorruptError, IndexMismatchError, IndexMissingError, InputError, RagError
-from .fusion import fuse_rankings
+from .fusion import fuse_rankings, title_ranking
 from .sparse import Bm25Index, tokenize
 from .textnorm import to_simplified
 from .types import Article, Chunk, Document, Hit
@@ -404,8 +404,13 @@ class Index:
         t2 = time.perf_counter()
         sparse = self.sparse.search(tokenize(question, cfg.user_dict), cfg.candidates)
         t3 = time.perf_counter()
-        fused = fuse_rankings({"dense": dense, "bm25": sparse},
-                              {"dense": cfg.dense_weight, "bm25": cfg.sparse_weight}, cfg.rrf_k)[:k]
+        rankings = {"dense": dense, "bm25": sparse}
+        weights = {"dense": cfg.dense_weight, "bm25": cfg.sparse_weight}
+        if cfg.title_weight:
+            pool = [i for i, *_ in fuse_rankings(rankings, weights, cfg.rrf_k)]
+            rankings["title"] = title_ranking(question, self.db.titles(pool), pool)
+            weights["title"] = cfg.title_weight
+        fused = fuse_rankings(rankings, weights, cfg.rrf_k)[:k]
         chunks = self.db.get([i for i, *_ in fused])
         hits = [Hit(chunk=chunks[i], score=s, rank=r, ranks=ranks, scores=scores)
                 for r, (i, s, ranks, scores) in enumerate(fused, start=1)]

@@ -261,6 +261,12 @@ class ChunkStore:
         )
         return {r[0]: self._chunk(r[1:]) for r in cur}
 
+    def titles(self, rows: list[int]) -> dict[int, str]:
+        if not rows:
+            return {}
+        q = ",".join("?" * len(rows))
+        return dict(self._db.execute(f"SELECT row, title FROM chunks WHERE row IN ({q})", rows).fetchall())
+
     def rows_of(self, doc_id: str) -> list[tuple[int, Chunk, list[str]]]:
         cur = self._db.execute(
             "SELECT row, chunk_id, doc_id, title, date, start, end, text, tokens FROM chunks WHERE doc_id=? ORDER BY row",

@@ -726,6 +726,27 @@ def _answer_turn(runtime: Runtime, turns: list[dict], poll_s: float) -> Iterator
         yield turn["html"]
 
 
+def api_answer(runtime: Runtime, question: Any, history: Any = None, wait_s: float = 600.0) -> dict:
+    """The HTTP API's answer: ``Answer.to_dict()``, or a ``gr.Error`` with a one-line reason."""
+    import gradio as gr
+
+    if history is not None and not (isinstance(history, list) and all(
+            isinstance(m, dict) and m.get("role") in ("user", "assistant") and isinstance(m.get("content"), str)
+            for m in history)):
+        raise gr.Error('history must be a list of {"role": "user"|"assistant", "content": str}')
+    if not runtime.wait(wait_s):
+        raise gr.Error(f"the models and index are still being prepared ({runtime.describe()}); try again later")
+    if runtime.error or runtime.pipeline is None:
+        raise gr.Error(f"the models or index failed to load: {runtime.error or 'no pipeline'}")
+    try:
+        return runtime.pipeline.ask(question, history or None).to_dict()
+    except RagError as e:
+        raise gr.Error(str(e)) from None
+    except Exception as e:  # noqa: BLE001 - a reason for the caller, the traceback for the log
+        log.exception("answering failed")
+        raise gr.Error(f"internal error: {type(e).__name__}") from None
+
+
 # --------------------------------------------------------------------------------------------
 # Serving
 
@@ -1012,6 +1033,16 @@ def build_app(settings: "Settings", pipeline: "Pipeline | None" = None) -> Any:
 
         timer.tick(tick, None, [status, timer] + kb_out, show_progress="hidden", api_visibility="private")
         demo.load(on_load, None, [status] + kb_out, show_progress="hidden", api_visibility="private")
+
+        # ---- HTTP API -----------------------------------------------------------------------
+
+        def ask_api(question: str, history: list | None = None) -> dict:
+            """Answer one question from the knowledge base; returns the same JSON as `rag ask --json`."""
+            return api_answer(runtime, question, history)
+
+        # Shares the page's one model slot ("generate"), so API callers queue with page users. It
+        # names no label or title, so the login page may describe it before anyone has logged in.
+        gr.api(ask_api, api_name="ask", concurrency_limit=1, concurrency_id="generate")
 
     demo.queue(default_concurrency_limit=8)
     demo.rag_runtime = runtime  # for tests and app.py
