@@ -94,7 +94,7 @@ class RetrievalSettings:
     dense_weight: float = field(default=1.0, metadata={"doc": "RRF weight of the dense ranking"})
     sparse_weight: float = field(default=2.0, metadata={"doc": "RRF weight of the BM25 ranking"})
     rrf_k: int = field(default=60, metadata={"doc": "RRF constant"})
-    title_weight: float = field(default=0.0, metadata={"doc": "RRF weight of the ranking of candidates whose title the question names (0: off)"})
+    title_weight: float = field(default=1.0, metadata={"doc": "RRF weight of the ranking of candidates whose title the question names (0: off)"})
     faiss: str = field(default="auto", metadata={"doc": "flat | ivf | hnsw | auto (exact flat; approximate ivf above approx_threshold chunks)"})
     approx_threshold: int = field(default=200_000, metadata={"doc": "chunk count above which auto picks the approximate IVF index"})
     user_dict: str | None = field(default=None, metadata={"doc": "jieba user dictionary file"})
@@ -139,6 +139,7 @@ class AppSettings:
     port: int = field(default=7860, metadata={"doc": "port"})
     auth: str | None = field(default=None, metadata={"doc": "user:password, or a file of such lines"})
     max_upload_mb: int = field(default=20, metadata={"doc": "largest accepted upload (MB)"})
+    max_sessions: int = field(default=1000, metadata={"doc": "browser/API sessions kept in memory (~80 KB each); the oldest is dropped beyond this"})
     feedback_file: str | None = field(default=None, metadata={"doc": "feedback JSONL (default: DATA_DIR/feedback.jsonl)"})
 
 
@@ -267,6 +268,9 @@ def validate(settings: Settings) -> Settings:
         ("answer.max_question_chars", settings.answer.max_question_chars >= 10, "use at least 10"),
         ("app.port", 0 <= settings.app.port <= 65535, "use 0 to 65535"),
         ("app.max_upload_mb", settings.app.max_upload_mb >= 1, "use at least 1"),
+        ("app.max_sessions", settings.app.max_sessions >= 1, "use at least 1"),
+        ("answer.opening_chars", settings.answer.opening_chars >= 0, "use 0 or more characters"),
+        ("retrieval.title_weight", settings.retrieval.title_weight >= 0, "use 0 (off) or a positive weight"),
     ]
     for name, ok, fix in checks:
         if not ok:

@@ -43,6 +43,7 @@ class FakeGenerator:
     """
 
     model_id = "fake-generator"
+    KEEP_CALLS = 1000
 
     def __init__(self, script: Sequence[str] | Callable[[Sequence[Message]], str] | None = None,
                  n_ctx: int = 4096, delay_s: float = 0.0) -> None:
@@ -72,6 +73,8 @@ class FakeGenerator:
     def stream(self, messages: Sequence[Message], *, max_tokens: int = 256) -> Iterator[str]:
         with self._lock:
             self.calls.append([dict(m) for m in messages])
+            if len(self.calls) > self.KEEP_CALLS:  # a demo server runs for days: keep the recent ones
+                del self.calls[0]
             reply = self._reply(messages)
             for i in range(0, len(reply), 4):
                 if self.delay_s:

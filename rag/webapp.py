@@ -800,6 +800,9 @@ def launch_options(settings: "Settings", *, share: bool = False, quiet: bool = F
         "auth_message": "请登录后使用知识库问答。",
         "share": share,
         "max_file_size": f"{settings.app.max_upload_mb}mb",
+        # Gradio keeps every session's copy of the page (~80 KB) up to this many; an HTTP client
+        # that sends no session_hash opens a new session per call, so this is what bounds memory.
+        "state_session_capacity": settings.app.max_sessions,
         "theme": make_theme(),
         "css": CSS,
         "js": _PAGE_JS,
@@ -895,7 +898,7 @@ def build_app(settings: "Settings", pipeline: "Pipeline | None" = None) -> Any:
 
         busy = '<div class="rag-hint">上一个问题还在回答中，请稍候再提问（或点「新对话」）。</div>'
 
-        def ask(q: str, state: list) -> tuple:
+        def enqueue(q: str, state: list) -> tuple:
             if state and not state[-1].get("done"):
                 return gr.skip(), gr.skip(), gr.skip(), busy
             state = list(state) + [{"question": q or "", "html": render_status("排队中，请稍候…"), "answer": None}]
@@ -976,10 +979,10 @@ def build_app(settings: "Settings", pipeline: "Pipeline | None" = None) -> Any:
         chat_out = [chat, turns, panel, copy_box]
         answering = []  # the streaming events, cancelled by 新对话 so they cannot refill the chat
         for trigger in (question.submit, send.click):
-            answering.append(trigger(ask, [question, turns], [chat, turns, question, notice], **ui)
+            answering.append(trigger(enqueue, [question, turns], [chat, turns, question, notice], **ui)
                              .then(respond, [turns], chat_out, **answer_kw))
         answering.append(chat.example_select(pick_example, None, [question], **ui)
-                         .then(ask, [question, turns], [chat, turns, question, notice], **ui)
+                         .then(enqueue, [question, turns], [chat, turns, question, notice], **ui)
                          .then(respond, [turns], chat_out, **answer_kw))
         answering.append(regen_btn.click(regenerate, [turns], [chat, turns, notice], **ui)
                          .then(respond, [turns], chat_out, **answer_kw))

@@ -473,7 +473,8 @@ def test_every_route_needs_login_when_auth_is_on(served_with_auth):
         # The page itself is only the login form: no components, no API description, no titles.
         assert page.status_code in (200, 302, 303, 401)
         assert '"auth_required":true' in page.text and '"components":[]' in page.text
-        assert '"named_endpoints":{}' in page.text
+        # Only the HTTP API is described (its two parameters), never a page label or a document.
+        assert '"named_endpoints":{"/ask":' in page.text and page.text.count('"parameter_name"') == 2
         assert "篮球" not in page.text and "rag-chat" not in page.text and "知识库</" not in page.text
         for path in ("/config", "/gradio_api/info", "/gradio_api/openapi.json", "/gradio_api/queue/status",
                      "/gradio_api/queue/data", "/gradio_api/file=/etc/passwd", "/gradio_api/upload_progress",
@@ -482,7 +483,8 @@ def test_every_route_needs_login_when_auth_is_on(served_with_auth):
             assert r.status_code in (401, 403), (path, r.status_code)
         # Gradio leaves the login page's own assets and a few content-free endpoints open.
         assert c.get("/gradio_api/startup-events").text in ("true", "false")
-        for path in ("/gradio_api/upload", "/gradio_api/queue/join", "/gradio_api/run/predict"):
+        for path in ("/gradio_api/upload", "/gradio_api/queue/join", "/gradio_api/run/predict",
+                     "/gradio_api/call/ask"):
             r = c.post(path, json={})
             assert r.status_code in (401, 403), (path, r.status_code)
         assert c.post("/login", data={"username": "alice", "password": "wrong"}).status_code in (400, 401)
@@ -490,6 +492,8 @@ def test_every_route_needs_login_when_auth_is_on(served_with_auth):
         assert c.post("/login", data={"username": "alice", "password": "s3cret"}).status_code == 200
         r = c.get("/config")
         assert r.status_code == 200 and "rag-chat" in r.text
+        r = c.post("/gradio_api/call/ask", json={"data": ["篮球联赛有几支球队？", None]})
+        assert r.status_code == 200 and r.json()["event_id"]  # the API works once logged in
 
 
 @pytest.mark.slow

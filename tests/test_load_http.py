@@ -22,6 +22,8 @@ from test_app import ROOT, free_port
 CLIENTS = 8
 QUESTIONS_TOTAL = 200
 TIMEOUT_S = 60
+MAX_SESSIONS = 50  # app.max_sessions (default 1000), small so the bound is reached within the test
+RSS_GROWTH_MB = 8  # measured: 1-3 MB of allocator noise per 200 questions; unbounded sessions add ~16 MB
 
 
 def _questions(n: int) -> list[str]:
@@ -29,9 +31,16 @@ def _questions(n: int) -> list[str]:
     return [r["question"] for r in rows if r["answerable"]][:n]
 
 
-def ask(httpx, base: str, question: str, history=None) -> tuple[str, object]:
-    """("complete", answer dict) or ("error", message), through Gradio's two-step call API."""
-    r = httpx.post(f"{base}/gradio_api/call/ask", json={"data": [question, history]}, timeout=TIMEOUT_S)
+def ask(httpx, base: str, question: str, history=None, session: str | None = None) -> tuple[str, object]:
+    """("complete", answer dict) or ("error", message), through Gradio's two-step call API.
+
+    ``session`` is the client's session_hash (gradio_client sends one per client); without it
+    every call opens a new server-side session.
+    """
+    body = {"data": [question, history]}
+    if session:
+        body["session_hash"] = session
+    r = httpx.post(f"{base}/gradio_api/call/ask", json=body, timeout=TIMEOUT_S)
     r.raise_for_status()
     event_id = r.json()["event_id"]
     kind, data = None, None
@@ -59,11 +68,14 @@ def served(tmp_path_factory):
     import httpx
 
     data = tmp_path_factory.mktemp("served") / "data"
+    config = data.parent / "app.toml"
+    config.write_text(f"[app]\nmax_sessions = {MAX_SESSIONS}\n", encoding="utf-8")
     port = free_port()
     env = dict(os.environ, RAG_DATA_DIR=str(data), GRADIO_ANALYTICS_ENABLED="False")
     for name in ("RAG_AUTH", "RAG_INDEX_DIR", "RAG_CONFIG"):
         env.pop(name, None)
-    proc = subprocess.Popen([sys.executable, "app.py", "--backend", "fake", "--port", str(port)], cwd=ROOT, env=env,
+    proc = subprocess.Popen([sys.executable, "app.py", "--backend", "fake", "--port", str(port),
+                             "--config", str(config)], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -96,7 +108,44 @@ def test_api_answers_and_explains_bad_questions(served):
     assert kind == "error"
 
 
-def test_concurrent_clients_get_their_own_answers_and_memory_stays_flat(served):
+def _run_clients(httpx, base: str, questions: list[str], expected: dict, sessions: bool) -> list[str]:
+    """CLIENTS threads, one question each, QUESTIONS_TOTAL calls in all; the mismatches and failures."""
+    errors: list[str] = []
+    done = [0]
+    lock = threading.Lock()
+
+    def client(n: int, q: str) -> None:
+        for _ in range(QUESTIONS_TOTAL // CLIENTS):
+            try:
+                kind, a = ask(httpx, base, q, session=f"client-{n}" if sessions else None)
+            except Exception as e:  # noqa: BLE001 - collected and reported by the caller
+                with lock:
+                    errors.append(f"{q}: {type(e).__name__}: {e}")
+                return
+            got = (a["answer"], [h["chunk_id"] for h in a["hits"]]) if kind == "complete" else (kind, a)
+            with lock:
+                done[0] += 1
+                if got != expected[q]:
+                    errors.append(f"{q}: got {str(got)[:120]}")
+
+    threads = [threading.Thread(target=client, args=(n, q)) for n, q in enumerate(questions)]
+    t0 = time.time()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=max(1.0, 300 - (time.time() - t0)))
+    if any(t.is_alive() for t in threads):
+        errors.append("clients still waiting after 300 s")
+    if done[0] != QUESTIONS_TOTAL:
+        errors.append(f"{done[0]} of {QUESTIONS_TOTAL} questions answered")
+    return errors
+
+
+@pytest.mark.parametrize("sessions", [True, False], ids=["client-sessions", "no-session"])
+def test_concurrent_clients_get_their_own_answers_and_memory_stays_flat(served, sessions):
+    """With a session per client (as gradio_client does) and without one (a new server session per
+    call, bounded by app.max_sessions): every answer is the one asked for, the service stays up,
+    and memory is flat across 200 questions."""
     base, httpx, proc = served
     questions = _questions(CLIENTS)
     # What each question gets when asked alone: the reference for the answers under load.
@@ -105,38 +154,11 @@ def test_concurrent_clients_get_their_own_answers_and_memory_stays_flat(served):
         kind, a = ask(httpx, base, q)
         assert kind == "complete", a
         solo[q] = (a["answer"], [h["chunk_id"] for h in a["hits"]])
-    for i in range(40):  # warm-up: caches, the queue's worker threads, allocator pools
-        ask(httpx, base, questions[i % len(questions)])
+    # Warm-up: caches, the queue's worker threads, allocator pools, and (without sessions) enough
+    # calls to fill app.max_sessions, after which each new session drops the oldest.
+    assert _run_clients(httpx, base, questions, solo, sessions) == []
     before = rss_kb(proc.pid)
-
-    errors: list[str] = []
-    done = [0]
-    lock = threading.Lock()
-
-    def client(q: str) -> None:
-        for _ in range(QUESTIONS_TOTAL // CLIENTS):
-            try:
-                kind, a = ask(httpx, base, q)
-            except Exception as e:  # noqa: BLE001 - collected and reported below
-                errors.append(f"{q}: {type(e).__name__}: {e}")
-                return
-            got = (a["answer"], [h["chunk_id"] for h in a["hits"]]) if kind == "complete" else (kind, a)
-            with lock:
-                done[0] += 1
-                if got != solo[q]:
-                    errors.append(f"{q}: got {str(got)[:120]}")
-
-    threads = [threading.Thread(target=client, args=(q,)) for q in questions]
-    t0 = time.time()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=max(1.0, 300 - (time.time() - t0)))
-    assert not any(t.is_alive() for t in threads), "clients still waiting after 300 s"
-    assert errors == []
-    assert done[0] == QUESTIONS_TOTAL
+    assert _run_clients(httpx, base, questions, solo, sessions) == []
     assert proc.poll() is None and httpx.get(f"{base}/config", timeout=5).status_code == 200  # still up
     grown_mb = (rss_kb(proc.pid) - before) / 1024
-    # Measured: a few MB of allocator noise; a leak of one prompt or answer per question
-    # (~10 KB each with hits) would not show, but one of the pipeline's hits or sessions would.
-    assert grown_mb < 40, f"RSS grew {grown_mb:.1f} MB over {QUESTIONS_TOTAL} questions"
+    assert grown_mb < RSS_GROWTH_MB, f"RSS grew {grown_mb:.1f} MB over {QUESTIONS_TOTAL} questions"
