@@ -84,8 +84,8 @@ class AnswerSentence:
     cited: tuple[int, ...]
 
 
-def _claim(body: str) -> str:
-    """A sentence without its source lead-in ("的资料中提到，", "根据资料，")."""
+def claim_text(body: str) -> str:
+    """A sentence (markers removed) without its source lead-in ("的资料中提到，", "根据资料，")."""
     m = _LEADIN.match(body)
     return body[m.end():] if m else body
 
@@ -99,7 +99,7 @@ def split_answer(answer: str) -> list[AnswerSentence]:
         if not part or not part.strip():
             continue
         cited = tuple(parse_markers(part))
-        body = _claim(strip_markers(part).strip()).strip()
+        body = claim_text(strip_markers(part).strip()).strip()
         if not re.search(r"\w", body):
             if cited and out:  # a lone marker line: attach to the previous sentence
                 prev = out[-1]

@@ -137,7 +137,7 @@ def _cite_link(turn: int, k: int, n: int, title: str, inferred: bool = False) ->
 
 def render_answer_body(answer: "Answer", turn: int) -> str:
     """The answer text, escaped, with clickable citations and unsupported sentences marked."""
-    from .citations import parse_markers
+    from .citations import claim_text, parse_markers
 
     unsupported = {_key(u) for u in answer.unsupported}
     cites = list(answer.citations)
@@ -147,7 +147,7 @@ def render_answer_body(answer: "Answer", turn: int) -> str:
             parts.append("<br>")
             continue
         body = "".join(p for kind, p in sentence if kind == "text")
-        key = _key(body)
+        key = _key(claim_text(body.strip()))  # as citations.split_answer keys it: without "资料中提到，"
         mine = [k for k, c in enumerate(cites) if _key(c.sentence) == key] if key else []
         html_parts: list[str] = []
         for kind, piece in sentence:

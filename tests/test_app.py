@@ -99,6 +99,21 @@ def test_inferred_citation_is_shown_after_its_sentence():
     assert 'class="rag-cite rag-inferred" href="#cite-0-0"' in html
 
 
+def test_citations_find_their_sentence_behind_a_lead_in():
+    from rag.citations import check_answer
+    from rag.webapp import render_answer
+
+    # The model wrote "资料编号为1的资料中提到，" and cited the wrong chunk; verification keys the
+    # sentence without the lead-in, and the page must find it the same way.
+    chunks = [chunk("今天天气晴。", doc_id="a"), chunk("预计全年接待游客将达到3161.8万人次。", doc_id="b")]
+    text = "资料编号为1的资料中提到，预计全年接待游客将达到3161.8万人次。人口翻了三倍。"
+    checked = check_answer(text, chunks)
+    html = render_answer(answer(text, checked.citations, unsupported=checked.unsupported), 0)
+    assert 'class="rag-cite rag-inferred"' in html and "[2]" in html
+    marked = html.split('<span class="rag-unsupported"', 1)[1]
+    assert "人口翻了三倍" in marked and "3161.8" not in marked
+
+
 def test_refusal_looks_different_and_lists_related_chunks():
     from rag.webapp import render_answer
 
