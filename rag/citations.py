@@ -26,8 +26,9 @@ MARKER = re.compile(
     rf"|［\s*(?:资料|来源|编号)?\s*({_LIST})\s*］"
     rf"|\^\s*\[?({_LIST})\]?"
     rf"|（\s*(?:资料|来源)\s*({_LIST})\s*）|\(\s*(?:资料|来源|source)\s*({_LIST})\s*\)"
-    # Small models also write the number out in words: "资料编号为1的资料", "根据资料1和资料2".
-    rf"|资料编号\s*(?:为|是)?\s*({_LIST})|资料\s*({_NUM}(?:\s*(?:和|与|、|,|，)\s*(?:资料)?\s*{_NUM})*)(?![0-9０-９])",
+    # Small models also write the number out in words: "资料编号为1的资料", "根据资料1和资料2",
+    # or copy the source tag's attribute: 资料编号="1".
+    rf"|资料编号\s*(?:为|是|=)?\s*[\"“”]?\s*({_LIST})\s*[\"“”]?|资料\s*({_NUM}(?:\s*(?:和|与|、|,|，)\s*(?:资料)?\s*{_NUM})*)(?![0-9０-９])",
     re.IGNORECASE,
 )
 _SENT_END = re.compile(r"(?<=[。！？!?；;])|\n+")

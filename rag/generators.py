@@ -38,8 +38,9 @@ class FakeGenerator:
     """Replays scripted replies and records the messages it received.
 
     ``script`` is a list of replies used in order, or a function of the messages. With no script
-    it answers with the first sentence of source 1 followed by ``[1]`` (or the refusal sentence
-    when the prompt holds no sources), which is enough to drive the page and the CLI in tests.
+    it answers with the sentence of source 1 that shares most characters with the question,
+    followed by ``[1]`` (or the refusal sentence when the prompt holds no sources), which is
+    enough to drive the page and the CLI in tests.
     """
 
     model_id = "fake-generator"
@@ -63,12 +64,17 @@ class FakeGenerator:
         if self.script:
             return self.script.pop(0)
         user = messages[-1]["content"]
-        m = re.search(r'编号="1"[^>]*>\n(.+?)(?:[。！？!?]|\n|$)', user)
+        m = re.search(r'编号="1"[^>]*>\n(.*?)\n</资料>', user, re.S)
         if not m:
             from .prompting import load_prompts
 
             return load_prompts().refusal("zh")
-        return m.group(1).strip() + "。[1]"
+        # A tiny extractive reader: the sentence of source 1 sharing most characters with the question.
+        q = re.search(r"^(?:问题：|Question: )(.*)$", user, re.M)
+        asked = set(q.group(1)) if q else set()
+        sentences = [x.strip() for x in re.split(r"(?<=[。！？!?])|\n+", m.group(1)) if x.strip()]
+        best = max(sentences, key=lambda x: (len(asked & set(x)), -sentences.index(x)))
+        return best.rstrip("。！？!?") + "。[1]"
 
     def stream(self, messages: Sequence[Message], *, max_tokens: int = 256) -> Iterator[str]:
         with self._lock:

@@ -9,7 +9,9 @@ unanswerable questions the model answered. Two cheap checks catch them:
   in the opening of the article that chunk comes from (a news story says where and when at
   the top; later chunks say "今年", "全区"). The first 600 characters (``answer.opening_chars``)
   held every answerable seed question's year and place; 150 missed five of them;
-- **kind**: a question that asks for a day ("哪一天", "几月几日") must be answered with a date.
+- **kind**: a question that asks for a day ("哪一天", "几月几日") must be answered with a date,
+  one asking "多少"/"几个" with a number, one asking an age with "岁". Asked "控制在百分之几以内",
+  a model that answers "控制在省定目标内" has not answered.
 
 A failed check turns the answer into the refusal; ``Answer.reason`` says which term was missing.
 """
@@ -19,6 +21,7 @@ from __future__ import annotations
 import re
 from typing import Callable, Sequence
 
+from .citations import split_answer
 from .cleaning import normalize
 from .textnorm import to_simplified
 from .types import Chunk, Citation
@@ -33,6 +36,10 @@ _PLACE_END = re.compile(r"^[\u4e00-\u9fff]{1,8}(?:省|市|区|县|州|乡|镇|�
 _ASKS_DAY = re.compile(r"哪一?天|几月几[日号]|几号|哪一?日")
 _ASKS_YEAR = re.compile(r"哪一?年|几几年")
 _ASKS_TIME = re.compile(r"什么时候|何时|什么时间")
+# "多少", "几个/几次/几万…" ask for a quantity; "哪几个" asks for names, "几月几日" for a date.
+_ASKS_NUMBER = re.compile(r"多少|百分之几|(?<!哪)几(?=[个次件项家所名位人年天倍种条批座万千百亿成十岁])")
+_ASKS_AGE = re.compile(r"多大年纪|多大岁数|几岁|多少岁|年龄")
+_NUMBER = re.compile(r"\d|[零〇一二两三四五六七八九十百千万亿]")
 _DAY = re.compile(r"\d{1,2}\s*[日号]|[一二三四五六七八九十]{1,3}[日号]|今天|昨天|明天|当天|当日")
 _YEAR_ANY = re.compile(r"(?:19|20)\d\d|[一二〇零九]{4}年|今年|去年|明年")
 _TIME = re.compile(r"\d+\s*(?:年|月|日|号|时|点)|[一二三四五六七八九十]+月|今年|去年|明年|年[初底末中]|上午|下午|晚上|期间|以来")
@@ -72,13 +79,21 @@ def missing_scope(question: str, texts: Sequence[str]) -> list[str]:
 
 
 def missing_kind(question: str, answer: str) -> str | None:
-    """What kind of answer the question wants and the answer lacks ("a date", "a year"), or None."""
+    """What kind of answer the question wants and the answer lacks ("a date", "a number"...), or None.
+
+    ``answer`` is the claims only (citation markers and "资料编号为1的资料中提到，" removed), so a
+    marker's digit does not count as a number.
+    """
+    if _ASKS_AGE.search(question) and "岁" not in answer:
+        return "an age"
     if _ASKS_DAY.search(question) and not _DAY.search(answer):
         return "a date"
     if _ASKS_YEAR.search(question) and not _YEAR_ANY.search(answer):
         return "a year"
     if _ASKS_TIME.search(question) and not _TIME.search(answer):
         return "a time"
+    if not _ASKS_DAY.search(question) and _ASKS_NUMBER.search(question) and not _NUMBER.search(answer):
+        return "a number"
     return None
 
 
@@ -89,7 +104,8 @@ def check_grounding(question: str, answer: str, citations: Sequence[Citation], t
     ``citations`` are the verified ones; only those reaching ``threshold`` count as support.
     ``opening(chunk)`` gives the opening of the chunk's article (empty when there is no index).
     """
-    kind = missing_kind(to_simplified(question), answer)
+    claims = "".join(s.text for s in split_answer(answer))
+    kind = missing_kind(to_simplified(question), claims)
     if kind:
         return f"the question asks for {kind} and the answer gives none"
     supporting = [c.chunk for c in citations if c.support >= threshold]

@@ -106,6 +106,7 @@ def test_numbers_from_the_question_are_not_claims():
     ("根据资料[2]，全市地区生产总值预期增长5.5%左右。", "全市地区生产总值预期增长5.5%左右。", (2,)),
     ("资料编号为[3]，共有16支球队参赛。", "共有16支球队参赛。", (3,)),
     ("资料1显示：增长5.5%。", "增长5.5%。", (1,)),
+    ('资料编号="2"的资料中提到，增长5.5%。', "增长5.5%。", (2,)),  # the source tag's attribute, copied
     ("报告共三个部分。", "报告共三个部分。", ()),  # a subject, not a lead-in
 ])
 def test_source_lead_in_is_not_part_of_the_claim(answer, claim, cited):

@@ -57,3 +57,16 @@ def test_every_setting_is_documented():
     rows = describe()
     assert len(rows) > 30
     assert all(doc for _, _, doc in rows)
+
+
+def test_readme_settings_table_matches_the_code():
+    from pathlib import Path
+
+    from rag.config import describe
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    for name, default, _doc in describe():
+        if name in ("paths.data_dir", "paths.sources", "paths.prompts_dir"):
+            assert f"| `{name}` | `(see doc)` |" in readme, name
+        else:
+            assert f"| `{name}` | `{default}` |" in readme, f"README's settings table is stale for {name}"

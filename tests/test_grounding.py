@@ -29,9 +29,20 @@ def test_missing_scope_looks_at_every_text():
     ("机制是哪一年提出的？", "机制提出后成效明显[1]。", "a year"),
     ("机制是什么时候提出的？", "2023年9月提出[1]。", None),
     ("会议应到代表多少人？", "312人[1]。", None),
+    ("失业率控制在百分之几以内？", "控制在省定目标内。", "a number"),
+    ("全会安排了几个方面的重点工作？", "六个方面重点工作。", None),  # a number in words is a number
+    ("城中区要建设的是哪几所学校？", "沈家寨学校和阳光小学。", None),  # 哪几 asks for names
+    ("市委书记今年多大年纪？", "2月1日下午，市委书记参加审议。", "an age"),
+    ("市委书记今年多大年纪？", "今年49岁。", None),
 ])
 def test_missing_kind(question, answer, missing):
     assert missing_kind(question, answer) == missing
+
+
+def test_marker_digits_are_not_the_number_asked_for():
+    cites = [_citation("城镇登记失业率、调查失业率控制在省定目标内。", 0.9)]
+    reason = check_grounding("失业率控制在百分之几以内？", '资料编号="1"的资料中提到，失业率控制在省定目标内。', cites, 0.3)
+    assert reason == "the question asks for a number and the answer gives none"
 
 
 def _citation(text, support, title="t"):
