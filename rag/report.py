@@ -245,6 +245,7 @@ def render_report(metrics: dict[str, Any], results: Sequence[dict[str, Any]]) ->
                   ("refusal recall", _fmt(ans.get("refusal_recall"), True)),
                   ("valid citations", _fmt(cit.get("valid"), True)),
                   ("cited chunk has answer", _fmt(cit.get("cited_chunk_has_answer"), True)),
+                  ("model's own markers have answer", _fmt(cit.get("marker_chunk_has_answer"), True)),
                   ("unsupported sentences", _fmt(cit.get("unsupported_sentences"), True)),
                   ("first token p50 (ms)", _fmt(lat.get("ttft_ms_p50")))]
     cards += [("retrieve p50 (ms)", _fmt(lat.get("retrieve_ms_p50"))), ("total p95 (ms)", _fmt(lat.get("total_ms_p95")))]
@@ -272,6 +273,10 @@ def render_report(metrics: dict[str, Any], results: Sequence[dict[str, Any]]) ->
         answer_html = _e(answer) if answer is not None else '<span class="muted">(retrieval only)</span>'
         if r.get("error"):
             answer_html = f'<span class="muted">error: {_e(str(r["error"]))}</span>'
+        elif r.get("abstained") and r.get("reason"):
+            # Why the pipeline refused, and what the model had written when a check overruled it.
+            draft = f'<br><small class="muted">draft: {_e(str(r["draft"]))}</small>' if r.get("draft") else ""
+            answer_html += f'<br><small class="muted">refused: {_e(str(r["reason"]))}</small>{draft}'
         gold = " | ".join(" + ".join(a) if isinstance(a, list) else a for a in r.get("answers") or [])
         rows.append(
             f'<tr class="{cls}" data-verdict="{cls}"><td>{_e(str(r.get("id", "")))}</td>'

@@ -465,3 +465,14 @@ def test_report_escapes_document_markup(tmp_path, eval_settings):
     assert "<mark>" in html  # the supporting span of the cited chunk
     # self-contained: nothing is fetched (the generator's base_url shows up as text in the settings)
     assert "src=" not in html and "href=" not in html and "<link" not in html and "@import" not in html
+
+
+def test_report_shows_why_an_answer_was_refused():
+    from rag.report import render_report
+
+    r = dict(HAND[3], reason="the question names 2022, which the supporting passages do not mention",
+             draft="完成<b>3270308</b>万元[1]。")
+    results = [r]
+    html = render_report(compute_metrics(results, k=5), results)
+    assert "refused: the question names 2022" in html
+    assert "draft: 完成&lt;b&gt;3270308&lt;/b&gt;万元[1]。" in html and "<b>3270308" not in html
