@@ -85,6 +85,29 @@ class AnswerSentence:
     cited: tuple[int, ...]
 
 
+# A sentence that opens by naming its source ("资料编号为1的资料中提到，…", "根据资料[2]，…").
+_CITED_LEADIN = re.compile(
+    r"(?:(?<=^)|(?<=[。！？!?\n]))(?P<space>\s*)(?:根据|据)?\s*"
+    r"(?:资料编号\s*(?:为|是|=)?\s*[\"“\[]?\s*(?P<a>\d+)\s*[\"”\]]?|资料\s*\[?\s*(?P<b>\d+)\s*\]?|\[\s*(?P<c>\d+)\s*\])"
+    rf"\s*(?:的\s*(?:资料|报告|文章|材料))?\s*(?:中|里)?\s*{_SAYS}?\s*[:：，,]\s*"
+    r"(?P<body>[^。！？!?\n]+)(?P<end>[。！？!?]?)")
+
+
+def tidy_answer(text: str) -> str:
+    """The answer as shown: "资料编号为1的资料中提到，X。" becomes "X[1]。".
+
+    Small models open most answers by naming the source in words; the claim reads better with
+    the citation where every other answer has it, after the sentence.
+    """
+    def move(m: re.Match) -> str:
+        n = m.group("a") or m.group("b") or m.group("c")
+        body = m.group("body").rstrip()
+        marker = "" if MARKER.search(body) else f"[{n}]"
+        return f"{m.group('space')}{body}{marker}{m.group('end')}"
+
+    return _CITED_LEADIN.sub(move, text)
+
+
 def claim_text(body: str) -> str:
     """A sentence (markers removed) without its source lead-in ("的资料中提到，", "根据资料，")."""
     m = _LEADIN.match(body)

@@ -13,7 +13,7 @@ import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
-from .citations import check_answer
+from .citations import check_answer, tidy_answer
 from .grounding import check_grounding
 from .cleaning import normalize
 from .errors import InputError
@@ -200,7 +200,8 @@ class Pipeline:
             refused = bool(reason)
         # A refusal is shown as the one fixed sentence, whatever else the model wrapped around it
         # (a model that leaked its instructions has also "said" the refusal sentence).
-        yield Answer(question=question, text=refusal if refused else text, citations=() if refused else checked.citations,
+        yield Answer(question=question, text=refusal if refused else tidy_answer(text),
+                     citations=() if refused else checked.citations,
                      hits=tuple(hits), abstained=bool(reason), timings=timings,
                      unsupported=() if refused else checked.unsupported, reason=reason,
                      draft=text if refused and text != refusal else "")

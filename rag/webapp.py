@@ -129,9 +129,10 @@ def _sentences(text: str) -> list[list[tuple[str, str]]]:
     return out
 
 
-def _cite_link(turn: int, k: int, n: int, title: str, inferred: bool = False) -> str:
-    cls = "rag-cite rag-inferred" if inferred else "rag-cite"
-    tip = f"自动匹配的出处：{title}" if inferred else f"查看出处：{title}"
+def _cite_link(turn: int, k: int, n: int, title: str, inferred: bool = False, weak: bool = False) -> str:
+    cls = "rag-cite rag-inferred" if inferred else ("rag-cite rag-weak-cite" if weak else "rag-cite")
+    tip = (f"自动匹配的出处：{title}" if inferred
+           else f"这条资料不支持这句话（已自动匹配出处）：{title}" if weak else f"查看出处：{title}")
     return f'<a class="{cls}" href="#cite-{turn}-{k}" title="{esc(tip)}">[{n}]</a>'
 
 
@@ -149,6 +150,8 @@ def render_answer_body(answer: "Answer", turn: int) -> str:
         body = "".join(p for kind, p in sentence if kind == "text")
         key = _key(claim_text(body.strip()))  # as citations.split_answer keys it: without "资料中提到，"
         mine = [k for k, c in enumerate(cites) if _key(c.sentence) == key] if key else []
+        # An inferred citation is only added when none of the model's own markers held.
+        weak = any(cites[k].inferred for k in mine)
         html_parts: list[str] = []
         for kind, piece in sentence:
             if kind == "text":
@@ -161,7 +164,7 @@ def render_answer_body(answer: "Answer", turn: int) -> str:
                 if k is None:
                     html_parts.append(f'<span class="rag-cite-bad" title="无效引用：没有第 {n} 条资料">[{n}]</span>')
                 else:
-                    html_parts.append(_cite_link(turn, k, n, cites[k].chunk.title))
+                    html_parts.append(_cite_link(turn, k, n, cites[k].chunk.title, weak=weak and k in mine))
         for k in mine:
             if cites[k].inferred:
                 html_parts.append(_cite_link(turn, k, cites[k].n, cites[k].chunk.title, inferred=True))
@@ -1124,6 +1127,7 @@ a.rag-cite.rag-inferred { background: #eef2f7; color: #475569 !important; border
 a.rag-cite.rag-hit { font-size: 0.92em; vertical-align: 0; background: transparent; padding: 0;
   color: #1d4ed8 !important; text-decoration: underline !important; font-weight: 500; }
 a.rag-cite.rag-hit:hover { background: transparent; color: #1e3a8a !important; }
+a.rag-cite.rag-weak-cite { text-decoration: line-through; opacity: 0.6; }
 .rag-cite-bad { font-size: 0.78em; color: #9ca3af; text-decoration: line-through; }
 .rag-unsupported { text-decoration: underline wavy #f59e0b; text-underline-offset: 4px; background: #fffbeb; }
 .rag-warn { color: #b45309; font-size: 0.72em; margin-left: 2px; white-space: nowrap; }

@@ -99,6 +99,20 @@ def test_inferred_citation_is_shown_after_its_sentence():
     assert 'class="rag-cite rag-inferred" href="#cite-0-0"' in html
 
 
+def test_a_marker_that_does_not_hold_is_struck_through():
+    from rag.citations import check_answer
+    from rag.webapp import render_answer
+
+    chunks = [chunk("今天天气晴。", doc_id="a"), chunk("预计全年接待游客将达到3161.8万人次。", doc_id="b")]
+    text = "预计全年接待游客将达到3161.8万人次[1]。"
+    html = render_answer(answer(text, check_answer(text, chunks).citations), 0)
+    assert 'class="rag-cite rag-weak-cite"' in html and "不支持这句话" in html
+    assert 'class="rag-cite rag-inferred"' in html
+    good = render_answer(answer("预计全年接待游客将达到3161.8万人次[2]。",
+                                check_answer("预计全年接待游客将达到3161.8万人次[2]。", chunks).citations), 0)
+    assert "rag-weak-cite" not in good and "rag-inferred" not in good
+
+
 def test_citations_find_their_sentence_behind_a_lead_in():
     from rag.citations import check_answer
     from rag.webapp import render_answer
@@ -110,6 +124,7 @@ def test_citations_find_their_sentence_behind_a_lead_in():
     checked = check_answer(text, chunks)
     html = render_answer(answer(text, checked.citations, unsupported=checked.unsupported), 0)
     assert 'class="rag-cite rag-inferred"' in html and "[2]" in html
+    assert 'class="rag-cite rag-weak-cite"' in html  # "资料编号为1" cited chunk 1, which does not hold
     marked = html.split('<span class="rag-unsupported"', 1)[1]
     assert "人口翻了三倍" in marked and "3161.8" not in marked
 

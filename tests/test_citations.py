@@ -135,3 +135,20 @@ def test_percent_in_words_must_match_the_chunk():
     checked = check_answer("城镇调查失业率控制在百分之4以内[2]。", CHUNKS)
     assert checked.supported_sentences == 0 and checked.unsupported
     assert check_answer("预期增长百分之5.5左右[2]。", CHUNKS).supported_sentences == 1
+
+
+@pytest.mark.parametrize("raw, shown", [
+    ("资料编号为1的资料中提到，会议实到301人。", "会议实到301人[1]。"),
+    ("资料编号为[3]，共有16支球队参赛。", "共有16支球队参赛[3]。"),
+    ('资料编号="2"的资料中提到，增长5.5%。', "增长5.5%[2]。"),
+    ("根据资料[2]，增长5.5%。第二句[1]。", "增长5.5%[2]。第二句[1]。"),
+    ("资料编号为1的资料中提到，增长5.5%[2]。", "增长5.5%[2]。"),  # the sentence's own marker wins
+    ("报告共三个部分[1]。", "报告共三个部分[1]。"),
+])
+def test_tidy_answer_moves_the_source_lead_in_to_a_marker(raw, shown):
+    from rag.citations import tidy_answer
+
+    assert tidy_answer(raw) == shown
+    # The shown text cites nothing the model did not cite, and keeps the same claims.
+    assert {n for s in split_answer(shown) for n in s.cited} <= {n for s in split_answer(raw) for n in s.cited}
+    assert [s.text for s in split_answer(shown)] == [s.text for s in split_answer(raw)]

@@ -119,3 +119,9 @@ def test_cli_ask_json_and_text(corpus_dir, tmp_path):
     assert r.returncode == 0 and "[1]" in r.stdout and "sport" in r.stdout
     r = run("ask", "   ", *idx)
     assert r.returncode == 2 and "empty" in r.stderr
+
+
+def test_answer_is_shown_without_the_source_lead_in(make_pipeline):
+    a = make_pipeline(["资料编号为1的资料中提到，2024年西宁地区生产总值增长5.5%左右。"]).ask("西宁地区生产总值增长多少？")
+    assert a.text == "2024年西宁地区生产总值增长5.5%左右[1]。"
+    assert not a.abstained and a.citations[0].sentence == "2024年西宁地区生产总值增长5.5%左右。"
