@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from .chunking import split_sentences
-from .cleaning import normalize
+from .cleaning import compact, normalize
 from .types import Chunk, Citation
 
 _NUM = r"[0-9０-９]+"
@@ -161,7 +161,7 @@ def verify(sentence: str, chunk_text: str, given: str = "") -> tuple[float, tupl
     sentences that together hold the most of the sentence's bigrams.
     """
     grams = _bigrams(sentence)
-    norm_chunk = re.sub(r"\s+", "", normalize(chunk_text))
+    norm_chunk = compact(chunk_text)
     # Years the question itself supplied ("2024年的目标…") set the context; they are not claims
     # to check. Other figures from the question still need a chunk (a question can assert "99%").
     years = set(_YEAR.findall(normalize(given)))

@@ -335,6 +335,11 @@ def normalize(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower()
 
 
+def compact(text: str) -> str:
+    """``normalize`` without any whitespace: the form for substring tests across line breaks."""
+    return _WS.sub("", normalize(text))
+
+
 # --- articles -------------------------------------------------------------------------------
 
 _HEAD, _BODY, _LEADP, _CREDIT = "head", "body", "lead", "credit"

@@ -26,14 +26,13 @@ import io
 import json
 import math
 import os
-import re
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
-from .cleaning import normalize
+from .cleaning import compact
 from .errors import ContextOverflowError, InputError
 
 if TYPE_CHECKING:
@@ -285,12 +284,11 @@ def load_questions(source: str | Path | Sequence[dict], *, skip_invalid: bool = 
 # --------------------------------------------------------------------------------------------
 # Matching and scoring (pure functions of results lines)
 
-_WS = re.compile(r"\s+")
 
 
 def normalize_answer(text: str) -> str:
     """Form used for answer matching: NFKC (folds full/half width), no whitespace, lower case."""
-    return _WS.sub("", normalize(text))
+    return compact(text)
 
 
 def answer_parts(answers: Sequence[Any]) -> list[list[str]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Mapping, Sequence
 
-from .cleaning import normalize
+from .cleaning import compact
 
 _QUALIFIER = re.compile(r"\s*[(（][^()（）]{1,20}[)）]\s*$")
 
@@ -37,8 +37,8 @@ def fuse_rankings(rankings: Mapping[str, Sequence[tuple[int, float]]], weights: 
 
 
 def _title_keys(title: str) -> list[str]:
-    t = re.sub(r"\s+", "", normalize(title))
-    bare = re.sub(r"\s+", "", normalize(_QUALIFIER.sub("", title)))
+    t = compact(title)
+    bare = compact(_QUALIFIER.sub("", title))
     return [k for k in dict.fromkeys((t, bare)) if len(k) >= 2]
 
 
@@ -50,7 +50,7 @@ def title_ranking(question: str, titles: Mapping[int, str], order: Sequence[int]
     ("异齿前肛鳗"). A trailing qualifier ("雅芳河 (布里斯托)") may be left out by the question.
     News headlines are rarely named in a question, so there this ranking is simply empty.
     """
-    q = re.sub(r"\s+", "", normalize(question))
+    q = compact(question)
     pos = {item: i for i, item in enumerate(order)}
     matched = []
     for item, title in titles.items():

@@ -22,7 +22,7 @@ import re
 from typing import Callable, Sequence
 
 from .citations import split_answer
-from .cleaning import normalize
+from .cleaning import compact, normalize
 from .textnorm import to_simplified
 from .types import Chunk, Citation
 
@@ -45,10 +45,6 @@ _YEAR_ANY = re.compile(r"(?:19|20)\d\d|[一二〇零九]{4}年|今年|去年|明
 _TIME = re.compile(r"\d+\s*(?:年|月|日|号|时|点)|[一二三四五六七八九十]+月|今年|去年|明年|年[初底末中]|上午|下午|晚上|期间|以来")
 
 
-def _squash(text: str) -> str:
-    return re.sub(r"\s+", "", normalize(text))
-
-
 def _places(question: str) -> list[str]:
     from .sparse import load_jieba
 
@@ -69,12 +65,12 @@ def scope_terms(question: str) -> list[str]:
     """Years, dates and place names the question is pinned to, in order, without repeats."""
     q = normalize(to_simplified(question))  # the articles are simplified; "西寧" must find "西宁"
     terms = _YEAR.findall(q) + _DATE.findall(q) + _places(q)
-    return list(dict.fromkeys(_squash(t) for t in terms))
+    return list(dict.fromkeys(compact(t) for t in terms))
 
 
 def missing_scope(question: str, texts: Sequence[str]) -> list[str]:
     """The question's scope terms that none of ``texts`` mentions."""
-    haystack = "\n".join(_squash(t) for t in texts)
+    haystack = "\n".join(compact(t) for t in texts)
     return [t for t in scope_terms(question) if t not in haystack]
 
 

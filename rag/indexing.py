@@ -406,11 +406,14 @@ class Index:
         t3 = time.perf_counter()
         rankings = {"dense": dense, "bm25": sparse}
         weights = {"dense": cfg.dense_weight, "bm25": cfg.sparse_weight}
+        fused = fuse_rankings(rankings, weights, cfg.rrf_k)
         if cfg.title_weight:
-            pool = [i for i, *_ in fuse_rankings(rankings, weights, cfg.rrf_k)]
-            rankings["title"] = title_ranking(question, self.db.titles(pool), pool)
-            weights["title"] = cfg.title_weight
-        fused = fuse_rankings(rankings, weights, cfg.rrf_k)[:k]
+            pool = [i for i, *_ in fused]
+            named = title_ranking(question, self.db.titles(pool), pool)
+            if named:  # rarely for news: headlines are not named in questions
+                rankings["title"], weights["title"] = named, cfg.title_weight
+                fused = fuse_rankings(rankings, weights, cfg.rrf_k)
+        fused = fused[:k]
         chunks = self.db.get([i for i, *_ in fused])
         hits = [Hit(chunk=chunks[i], score=s, rank=r, ranks=ranks, scores=scores)
                 for r, (i, s, ranks, scores) in enumerate(fused, start=1)]

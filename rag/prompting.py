@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Sequence
 
-from .cleaning import normalize
+from .cleaning import compact
 from .errors import ContextOverflowError, RagError
 from .types import Hit
 
@@ -64,7 +64,7 @@ def load_prompts(folder: str | Path | None = None) -> Prompts:
 
 
 def _grams(text: str) -> set[str]:
-    t = re.sub(r"\s+", "", normalize(text))
+    t = compact(text)
     return {t[i : i + 2] for i in range(len(t) - 1)} | set(re.findall(r"\d+(?:\.\d+)?%?", t))
 
 
