@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -526,34 +527,49 @@ def test_every_route_needs_login_when_auth_is_on(served_with_auth):
         assert r.status_code == 200 and r.json()["event_id"]  # the API works once logged in
 
 
-@pytest.mark.slow
-def test_app_py_starts_on_a_fresh_data_dir(tmp_path):
+@contextlib.contextmanager
+def running_app(data_dir: Path, *args: str, timeout_s: float = 120):
+    """``python app.py --backend fake`` on a free loopback port with its own data directory.
+
+    Yields (base URL, process) once the page answers; the output goes to a log file next to the
+    data directory (a pipe nobody reads could fill up and stall a server under load).
+    """
     import httpx
 
     port = free_port()
-    env = dict(os.environ, RAG_DATA_DIR=str(tmp_path / "data"), GRADIO_ANALYTICS_ENABLED="False")
-    env.pop("RAG_AUTH", None)
-    env.pop("RAG_INDEX_DIR", None)
-    proc = subprocess.Popen([sys.executable, "app.py", "--backend", "fake", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    env = dict(os.environ, RAG_DATA_DIR=str(data_dir), GRADIO_ANALYTICS_ENABLED="False")
+    for name in ("RAG_AUTH", "RAG_INDEX_DIR", "RAG_CONFIG"):
+        env.pop(name, None)
+    log = data_dir.parent / "app.log"
+    with open(log, "w", encoding="utf-8") as out:
+        proc = subprocess.Popen([sys.executable, "app.py", "--backend", "fake", "--port", str(port), *args],
+                                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.time() + 90
-        ok = False
-        while time.time() < deadline and not ok:
+        deadline = time.time() + timeout_s
+        while True:
             if proc.poll() is not None:
-                pytest.fail(f"app.py exited: {proc.stdout.read()}")
+                pytest.fail(f"app.py exited: {log.read_text(encoding='utf-8')}")
+            assert time.time() < deadline, "app.py did not come up"
             try:
-                ok = httpx.get(f"http://127.0.0.1:{port}/config", timeout=2).status_code == 200
+                if httpx.get(f"{base}/config", timeout=2).status_code == 200:
+                    break
             except httpx.HTTPError:
                 time.sleep(0.3)
-        assert ok, "app.py did not come up"
-        current = tmp_path / "data" / "index" / "CURRENT"
-        while time.time() < deadline and not current.exists():
-            time.sleep(0.2)
-        assert current.exists()  # the seeds were indexed on first run
+        yield base, proc
     finally:
         proc.terminate()
         try:
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.mark.slow
+def test_app_py_starts_on_a_fresh_data_dir(tmp_path):
+    with running_app(tmp_path / "data", timeout_s=90):
+        deadline = time.time() + 90
+        current = tmp_path / "data" / "index" / "CURRENT"
+        while time.time() < deadline and not current.exists():
+            time.sleep(0.2)
+        assert current.exists()  # the seeds were indexed on first run

@@ -8,16 +8,13 @@ a deadline on every request.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from test_app import ROOT, free_port
+from test_app import ROOT, running_app
 
 CLIENTS = 8
 QUESTIONS_TOTAL = 200
@@ -70,31 +67,8 @@ def served(tmp_path_factory):
     data = tmp_path_factory.mktemp("served") / "data"
     config = data.parent / "app.toml"
     config.write_text(f"[app]\nmax_sessions = {MAX_SESSIONS}\n", encoding="utf-8")
-    port = free_port()
-    env = dict(os.environ, RAG_DATA_DIR=str(data), GRADIO_ANALYTICS_ENABLED="False")
-    for name in ("RAG_AUTH", "RAG_INDEX_DIR", "RAG_CONFIG"):
-        env.pop(name, None)
-    proc = subprocess.Popen([sys.executable, "app.py", "--backend", "fake", "--port", str(port),
-                             "--config", str(config)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 120
-        while True:
-            assert proc.poll() is None, "app.py exited"
-            assert time.time() < deadline, "app.py did not come up"
-            try:
-                if httpx.get(f"{base}/config", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.3)
+    with running_app(data, "--config", str(config)) as (base, proc):
         yield base, httpx, proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def test_api_answers_and_explains_bad_questions(served):
