@@ -796,6 +796,10 @@ def make_theme():
 
 def launch_options(settings: "Settings", *, share: bool = False, quiet: bool = False) -> dict[str, Any]:
     """Keyword arguments for ``Blocks.launch``: bind address, login, upload limit, theme, CSS, JS."""
+    from starlette.middleware import Middleware
+
+    from .login_gate import LoginGate
+
     return {
         "server_name": settings.app.host,
         "server_port": settings.app.port,
@@ -813,6 +817,8 @@ def launch_options(settings: "Settings", *, share: bool = False, quiet: bool = F
         "footer_links": ["settings"],
         "quiet": quiet,
         "show_error": False,
+        # Gradio guards only some routes with the login; the gate refuses all but the login form's.
+        "app_kwargs": {"middleware": [Middleware(LoginGate)]},
     }
 
 

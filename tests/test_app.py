@@ -512,10 +512,18 @@ def test_every_route_needs_login_when_auth_is_on(served_with_auth):
                      "/gradio_api/deep_link", "/monitoring"):
             r = c.get(path)
             assert r.status_code in (401, 403), (path, r.status_code)
-        # Gradio leaves the login page's own assets and a few content-free endpoints open.
+        # Routes Gradio itself leaves open are refused by the login gate too.
+        for path in ("/gradio_api/heartbeat/abc", "/gradio_api/user", "/gradio_api/token", "/gradio_api/app_id",
+                     "/gradio_api/runs", "/gradio_api/stream/abc/0/1/playlist.m3u8", "/gradio_api/file/x",
+                     "/gradio_api/call/ask/abc", "/gradio_api/queue/data?session_hash=abc", "/nonexistent"):
+            r = c.get(path)
+            assert r.status_code == 401, (path, r.status_code)
+        # Only what the login form needs stays open: its shell, assets and theme.
         assert c.get("/gradio_api/startup-events").text in ("true", "false")
+        assert c.get("/theme.css").status_code == 200 and c.get("/favicon.ico").status_code != 401
         for path in ("/gradio_api/upload", "/gradio_api/queue/join", "/gradio_api/run/predict",
-                     "/gradio_api/call/ask"):
+                     "/gradio_api/call/ask", "/gradio_api/cancel", "/gradio_api/reset",
+                     "/gradio_api/stream/abc", "/gradio_api/stream/abc/close", "/theme.css"):
             r = c.post(path, json={})
             assert r.status_code in (401, 403), (path, r.status_code)
         assert c.post("/login", data={"username": "alice", "password": "wrong"}).status_code in (400, 401)
@@ -525,6 +533,8 @@ def test_every_route_needs_login_when_auth_is_on(served_with_auth):
         assert r.status_code == 200 and "rag-chat" in r.text
         r = c.post("/gradio_api/call/ask", json={"data": ["篮球联赛有几支球队？", None]})
         assert r.status_code == 200 and r.json()["event_id"]  # the API works once logged in
+        result = c.get(f"/gradio_api/call/ask/{r.json()['event_id']}")
+        assert result.status_code == 200 and "event: complete" in result.text
 
 
 @contextlib.contextmanager

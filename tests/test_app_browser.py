@@ -369,3 +369,39 @@ def test_real_models_answer_in_the_page(browser, real_settings, real_pipeline):
         p.close()
     finally:
         demo.close()
+
+
+def test_login_form_then_chat_works_behind_the_login_gate(server, browser):
+    """With --auth the login gate refuses every route but the form's; logging in still gives the whole page."""
+    import copy
+
+    from rag.webapp import build_app, launch_options
+
+    settings = copy.deepcopy(server["settings"])
+    settings.app.auth = "alice:s3cret"
+    settings.app.port = _free_port()
+    demo = build_app(settings, server["pipeline"])
+    demo.launch(prevent_thread_lock=True, **launch_options(settings, quiet=True))
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 900})
+    refused: list[str] = []
+    try:
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        page.goto(f"http://127.0.0.1:{settings.app.port}/")
+        page.wait_for_selector("input[type=password]")
+        assert page.locator("#rag-chat").count() == 0  # nothing of the page before the login
+        page.on("response", lambda r: refused.append(r.url) if r.status == 401 else None)
+        page.locator("input[type=text]").first.fill("alice")
+        page.fill("input[type=password]", "s3cret")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#rag-chat")
+        page.fill("#rag-question textarea", SEED_QUESTION)
+        page.press("#rag-question textarea", "Enter")
+        page.wait_for_function(
+            """() => { const b = document.querySelector('#rag-chat [data-testid=bot]');
+                       return b && b.querySelector('a.rag-cite') && !b.querySelector('.rag-streaming'); }""")
+        assert "建议" in page.locator("#rag-chat [data-testid=bot]").last.inner_text()
+        assert refused == [], f"logged in, yet refused: {refused}"
+    finally:
+        context.close()
+        demo.close()
