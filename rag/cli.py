@@ -65,6 +65,10 @@ def cmd_index(args: argparse.Namespace) -> int:
         if ids:
             print(f"{label}: {', '.join(ids)}")
     print(summary.line())
+    if summary.skipped and not (summary.added or summary.updated or summary.unchanged or summary.kept):
+        # Every file was skipped: a script must not take this for a successful run.
+        _eprint(f"error: none of the {len(summary.skipped)} files could be read; see the warnings above")
+        return 1
     return 0
 
 

@@ -49,6 +49,8 @@ class IndexSummary:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    # Indexed earlier from a file that this run could not read: the indexed version stays.
+    kept: list[str] = field(default_factory=list)
     chunks: int = 0
     embedded: int = 0
     seconds: float = 0.0
@@ -57,7 +59,9 @@ class IndexSummary:
     def line(self) -> str:
         return (
             f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
-            f"{len(self.removed)} removed, {len(self.skipped)} skipped; {self.chunks} chunks in the index, "
+            f"{len(self.removed)} removed, {len(self.skipped)} skipped"
+            + (f" ({len(self.kept)} kept as indexed before)" if self.kept else "")
+            + f"; {self.chunks} chunks in the index, "
             f"{self.embedded} embedded, {self.seconds:.1f}s"
         )
 
@@ -266,10 +270,18 @@ def update_index(paths: Iterable[str | Path], settings: "Settings", embedder: "E
                     entry["updated"] = now
                 (summary.updated if prev else summary.added).append(doc.doc_id)
             documents[doc.doc_id] = entry
+        # A file that exists but cannot be read now (truncated, locked, a bad save) did not go away:
+        # dropping what was indexed from it would lose the document to a transient fault.
+        unreadable = {os.path.abspath(path) for path, _ in skipped}
         for doc_id, prev in old_docs.items():
             if doc_id in seen:
                 continue
-            if _covered(prev.get("source", ""), scanned):
+            if prev.get("source") and os.path.abspath(prev["source"]) in unreadable:
+                kept.extend(old_db.rows_of(doc_id))
+                documents[doc_id] = prev
+                summary.kept.append(doc_id)
+                log(f"kept the indexed version of {doc_id}: {prev['source']} could not be read this time")
+            elif _covered(prev.get("source", ""), scanned):
                 summary.removed.append(doc_id)
             else:  # indexed from elsewhere in an earlier run: keep it
                 kept.extend(old_db.rows_of(doc_id))

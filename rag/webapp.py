@@ -226,8 +226,10 @@ def render_answer(answer: "Answer", turn: int) -> str:
 
 
 def render_streaming(text: str) -> str:
-    """An answer still being written."""
-    return f'<div class="rag-answer rag-streaming">{text_html(text)}<span class="rag-cursor">▍</span></div>'
+    """An answer still being written, tidied as the final answer will be (no "资料编号为1的资料中提到，")."""
+    from .citations import tidy_answer
+
+    return f'<div class="rag-answer rag-streaming">{text_html(tidy_answer(text))}<span class="rag-cursor">▍</span></div>'
 
 
 def render_status(message: str) -> str:

@@ -322,6 +322,14 @@ def test_unexpected_errors_show_a_message_not_a_traceback(runtime):
     assert "内部错误" in shown[-1] and "secret" not in shown[-1]
 
 
+def test_streamed_text_is_tidied_like_the_final_answer():
+    from rag.webapp import render_streaming
+
+    shown = render_streaming("资料编号为1的资料中提到，会议应到代表300人。资料[2]中提到，实到")
+    assert "资料编号" not in shown and "中提到" not in shown
+    assert "会议应到代表300人[1]。实到[2]" in shown and "rag-cursor" in shown
+
+
 def test_turn_streams_then_renders_the_final_answer(runtime):
     from rag.webapp import answer_turn
 

@@ -47,6 +47,19 @@ def test_incremental_update_and_disappearance(corpus_dir, settings, fake_index):
     assert idx.search("湿地面积", k=1)[0].chunk.doc_id == "eco"
 
 
+def test_a_file_that_turns_unreadable_keeps_its_indexed_version(corpus_dir, settings, fake_index):
+    before = len(open_index(settings=settings, embedder=FakeEmbedder()).chunks_of("eco"))
+    (corpus_dir / "eco.txt").write_bytes(b"\x00\x01\x02" * 100)  # a bad save over a good file
+    logs = []
+    s = update_index([corpus_dir], settings, FakeEmbedder(), log=logs.append)
+    assert s.kept == ["eco"] and not s.removed and "1 kept as indexed before" in s.line()
+    assert any("kept the indexed version of eco" in m for m in logs)
+    idx = open_index(settings=settings, embedder=FakeEmbedder())
+    assert len(idx.chunks_of("eco")) == before and idx.search("国土绿化面积", k=1)[0].chunk.doc_id == "eco"
+    (corpus_dir / "eco.txt").unlink()  # gone for real: now it is removed
+    assert update_index([corpus_dir], settings, FakeEmbedder()).removed == ["eco"]
+
+
 def test_indexing_another_path_keeps_existing_documents(tmp_path, settings, fake_index):
     other = tmp_path / "other"
     other.mkdir()
@@ -173,3 +186,14 @@ def test_skip_and_warn(tmp_path, settings):
     s = update_index([d], settings, FakeEmbedder(), log=logs.append)
     assert s.added == ["good"] and len(s.skipped) == 2
     assert any("empty" in m for m in logs) and any("binary" in m for m in logs)
+
+
+def test_cli_index_fails_when_no_file_could_be_read(tmp_path):
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "empty.txt").write_text("", encoding="utf-8")
+    (bad / "bin.txt").write_bytes(b"\x00\x01" * 50)
+    r = subprocess.run([sys.executable, "-m", "rag", "index", str(bad), "--backend", "fake",
+                        "--index", str(tmp_path / "idx")], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1 and "2 skipped" in r.stdout
+    assert "none of the 2 files could be read" in r.stderr.strip().splitlines()[-1]
