@@ -34,6 +34,9 @@ MARKER = re.compile(
 _SENT_END = re.compile(r"(?<=[。！？!?；;])|\n+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*%?")
 _COUNTED = re.compile(r"\d+(?:\.\d+)?[册本岁吨元件家项所座辆台套户亩栋]")
+# Which session of a congress or committee ("十五届", "第十七届") is a number written in words;
+# "政协第十三届" for a chunk's "市政协十五届" is as wrong as a wrong figure.
+_SESSION = re.compile(r"[一二三四五六七八九十]+届")
 _URL = re.compile(r"(?:https?://|www\.)[^\s，。；、）)\]】]+")
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 _QUOTED = re.compile(r"《([^》]{1,30})》|“([^”]{1,20})”")
@@ -148,6 +151,7 @@ def key_terms(sentence: str) -> list[str]:
     # A count with a unit that is rarely paraphrased must keep its unit: "10册" is not supported
     # by a chunk that only has "10月".
     terms += [m.group(0) for m in _COUNTED.finditer(s)]
+    terms += _SESSION.findall(s)
     # Links must be copied exactly: a made-up URL that merely resembles one in a chunk is not support.
     terms += _URL.findall(s)
     return terms

@@ -10,8 +10,9 @@ unanswerable questions the model answered. Two cheap checks catch them:
   the top; later chunks say "今年", "全区"). The first 600 characters (``answer.opening_chars``)
   held every answerable seed question's year and place; 150 missed five of them;
 - **kind**: a question that asks for a day ("哪一天", "几月几日") must be answered with a date,
-  one asking "多少"/"几个" with a number, one asking an age with "岁". Asked "控制在百分之几以内",
-  a model that answers "控制在省定目标内" has not answered.
+  one asking "多少"/"几个" with a number, one asking an age with "岁", one counting "多少名选手"
+  with a number of 名/位/人 (not "50余项活动"). Asked "控制在百分之几以内", a model that answers
+  "控制在省定目标内" has not answered.
 
 A failed check turns the answer into the refusal; ``Answer.reason`` says which term was missing.
 """
@@ -39,7 +40,16 @@ _ASKS_TIME = re.compile(r"什么时候|何时|什么时间")
 # "多少", "几个/几次/几万…" ask for a quantity; "哪几个" asks for names, "几月几日" for a date.
 _ASKS_NUMBER = re.compile(r"多少|百分之几|(?<!哪)几(?=[个次件项家所名位人年天倍种条批座万千百亿成十岁])")
 _ASKS_AGE = re.compile(r"多大年纪|多大岁数|几岁|多少岁|年龄")
-_NUMBER = re.compile(r"\d|[零〇一二两三四五六七八九十百千万亿]")
+# A quantity: digits, or Chinese numerals with a unit after them ("十二万吨", "两所", "百分之三"). A
+# bare numeral is not enough: "产业“四地”" and "五个之城" name things, they do not count them.
+_NUMBER = re.compile(r"\d|[零〇一二两三四五六七八九十百千万亿半]+(?:[个次件项家所名位人年天倍种条批座万千百亿成岁届期"
+                     r"元吨亩册本户台套辆栋场起宗]|分之|公里|平方)")
+_NUMERAL = r"(?:\d|[零〇一二两三四五六七八九十百千万亿])[\d.,，零〇一二两三四五六七八九十百千万亿余多近约]*\s*"
+# "多少名选手" wants people counted: "50余项活动" is a number but not an answer. Each classifier
+# the question uses, with the ones an answer may use instead.
+_COUNTS = {"名": "名位人", "位": "名位人", "人": "名位人", "家": "家户个所", "户": "户家", "件": "件个起宗",
+           "所": "所个家", "座": "座个", "项": "项个", "场": "场次", "届": "届"}
+_ASKS_COUNT = re.compile(r"(?:多少|(?<!哪)几)(?:万|千|百)?([名位人家户件所座项场届])(?!民)")
 _DAY = re.compile(r"\d{1,2}\s*[日号]|[一二三四五六七八九十]{1,3}[日号]|今天|昨天|明天|当天|当日")
 _YEAR_ANY = re.compile(r"(?:19|20)\d\d|[一二〇零九]{4}年|今年|去年|明年")
 _TIME = re.compile(r"\d+\s*(?:年|月|日|号|时|点)|[一二三四五六七八九十]+月|今年|去年|明年|年[初底末中]|上午|下午|晚上|期间|以来")
@@ -90,6 +100,10 @@ def missing_kind(question: str, answer: str) -> str | None:
         return "a time"
     if not _ASKS_DAY.search(question) and _ASKS_NUMBER.search(question) and not _NUMBER.search(answer):
         return "a number"
+    m = _ASKS_COUNT.search(question)
+    if m and not _ASKS_AGE.search(question) and \
+            not re.search(rf"{_NUMERAL}(?:万|千|百)?[{_COUNTS[m.group(1)]}]", answer):
+        return f"a count of {m.group(1)}"
     return None
 
 

@@ -189,8 +189,11 @@ class Pipeline:
         checked = check_answer(text, chunks, cfg.answer.support_threshold, ignore=[refusal], question=question)
         refused = not text or is_refusal(text, refusal)
         reason = "the model refused" if refused else ""
+        nothing_holds = False
         if not refused and checked.sentences > 0 and checked.supported_sentences == 0:
+            # Nothing of it holds: show the refusal, not a made-up answer marked as doubtful.
             reason = "no sentence of the answer is supported by its sources"
+            refused = nothing_holds = True
         elif not refused and cfg.answer.check_scope:
             # Given contexts are not in the index: their own text is their whole scope.
             opening = self._opening if contexts is None else (lambda chunk: "")
@@ -203,7 +206,8 @@ class Pipeline:
         yield Answer(question=question, text=refusal if refused else tidy_answer(text),
                      citations=() if refused else checked.citations,
                      hits=tuple(hits), abstained=bool(reason), timings=timings,
-                     unsupported=() if refused else checked.unsupported, reason=reason,
+                     # The sentences that failed stay listed when they are why the answer was refused.
+                     unsupported=checked.unsupported if nothing_holds or not refused else (), reason=reason,
                      draft=text if refused and text != refusal else "")
 
     def _opening(self, chunk: Chunk) -> str:

@@ -93,6 +93,12 @@ def test_number_with_unit_must_match():
     assert res.unsupported and res.citations[0].support == 0.0
 
 
+def test_session_number_in_words_must_match():
+    chunk = [_chunk(1, "市政协十五届四次会议的委员列席开幕大会。")]
+    assert check_answer("同期召开的是政协第十三届四次会议[1]。", chunk).unsupported
+    assert not check_answer("同期召开的是市政协十五届四次会议[1]。", chunk).unsupported
+
+
 def test_numbers_from_the_question_are_not_claims():
     chunk = [_chunk(1, "城市空气质量优良天数比例保持在92%以上。")]
     answer = "按2024年报告，优良天数比例要保持在92%以上[1]。"

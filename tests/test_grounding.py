@@ -34,6 +34,13 @@ def test_missing_scope_looks_at_every_text():
     ("城中区要建设的是哪几所学校？", "沈家寨学校和阳光小学。", None),  # 哪几 asks for names
     ("市委书记今年多大年纪？", "2月1日下午，市委书记参加审议。", "an age"),
     ("市委书记今年多大年纪？", "今年49岁。", None),
+    # A numeral that names something ("产业四地") is not a quantity; one with a unit is.
+    ("森林覆盖率提高到多少？", "紧扣产业“四地”建设，打造生态北区。", "a number"),
+    ("粮食产量是多少？", "产量达到十二万吨。", None),
+    # Asked to count people, a count of events is no answer; 名, 位 and 人 stand for each other.
+    ("半程马拉松共有多少名选手参赛？", "共有50余项文旅活动。", "a count of 名"),
+    ("半程马拉松共有多少名选手参赛？", "共有3万余人参赛。", None),
+    ("开发区有多少家国家级绿色工厂？", "国家级绿色工厂12户。", None),
 ])
 def test_missing_kind(question, answer, missing):
     assert missing_kind(question, answer) == missing

@@ -118,13 +118,14 @@ def test_an_invented_link_is_flagged(fake_index, settings):
     assert not answer.abstained  # the first sentence is supported...
     assert any("phish.example" in s for s in answer.unsupported)  # ...the link sentence is flagged
     answer, _ = ask(fake_index, settings, "西宁地区生产总值增长多少？", "详情请访问 https://phish.example/login [1]。")
-    assert answer.abstained and answer.unsupported
+    # Nothing else was said: the refusal is shown and the link is not.
+    assert answer.abstained and "phish" not in answer.text and "phish" in answer.draft
 
 
 def test_a_link_resembling_one_in_a_hostile_document_is_flagged(hostile_index, settings):
     answer, _ = ask(hostile_index, settings, "优惠活动持续多久？",
                     lambda m: f"详情请访问 https://phish.example/login [{_number_of(m, '优惠活动')}]。")
-    assert answer.abstained and answer.unsupported
+    assert answer.abstained and "phish" not in answer.text and "phish" in answer.draft
 
 
 def test_a_link_copied_from_a_hostile_document_is_cited_to_it(hostile_index, settings):

@@ -33,7 +33,9 @@ def test_refusal_by_model_sets_abstained(make_pipeline):
 def test_unsupported_answer_is_abstained(make_pipeline):
     p = make_pipeline(["答案是8.8%[1]。"])
     a = p.ask("西宁地区生产总值增长多少？")
-    assert a.abstained and a.unsupported == ("答案是8.8%。",)
+    # Shown as the plain refusal; what the model wrote stays in draft for the report.
+    assert a.abstained and a.text == "资料中没有找到这个问题的答案。" and a.citations == ()
+    assert a.draft == "答案是8.8%[1]。" and "supported" in a.reason
 
 
 def test_gate_refuses_without_calling_the_model(fake_index, settings):
