@@ -128,3 +128,29 @@ def hit_to_dict(hit: Hit) -> dict[str, Any]:
         "ranks": dict(hit.ranks),
         "scores": {k: round(v, 6) for k, v in hit.scores.items()},
     }
+
+
+@dataclass(frozen=True)
+class SearchFilter:
+    """What a search may return: a publication-date range (ISO ``YYYY-MM-DD``, inclusive), document
+    ids and collections. ``None`` means no restriction on that field; all given fields must hold.
+    Every index backend applies it before fusion, so filtered-out chunks never take a slot."""
+
+    since: str | None = None
+    until: str | None = None
+    doc_ids: frozenset[str] | None = None
+    collections: frozenset[str] | None = None
+
+    def is_empty(self) -> bool:
+        return self.since is None and self.until is None and self.doc_ids is None and self.collections is None
+
+    def describe(self) -> str:
+        """A short human description of the restriction, e.g. for a refusal that names the range."""
+        parts = []
+        if self.since or self.until:
+            parts.append(f"{self.since or '…'} – {self.until or '…'}")
+        if self.doc_ids is not None:
+            parts.append("documents " + ", ".join(sorted(self.doc_ids)))
+        if self.collections is not None:
+            parts.append("collections " + ", ".join(sorted(self.collections)))
+        return "; ".join(parts)
