@@ -59,11 +59,22 @@ def cmd_index(args: argparse.Namespace) -> int:
     settings = _settings(args)
     embedder = make_embedder(settings, log=_eprint)
     paths = args.paths or settings.paths.sources
-    summary = update_index(paths, settings, embedder, rebuild=args.rebuild, log=_eprint,
-                           progress=_Progress("embedding"))
+    if args.rebuild_from_sources:  # seeds + data/uploads: the one command that restores the index
+        from .indexing import index_sources
+
+        if args.paths:
+            _eprint("error: --rebuild-from-sources reads the configured sources and uploads; give no paths")
+            return 2
+        paths = index_sources(settings)
+    summary = update_index(paths, settings, embedder, rebuild=args.rebuild or args.rebuild_from_sources, log=_eprint,
+                           progress=_Progress("embedding"), replace=args.replace)
     for label, ids in (("added", summary.added), ("updated", summary.updated), ("removed", summary.removed)):
         if ids:
             print(f"{label}: {', '.join(ids)}")
+    for doc_id, source in summary.replaced:
+        still = (f"; {source} still gives this id, so a rebuild from sources reports the duplicate until "
+                 f"that file changes") if source and os.path.exists(source) else ""
+        print(f"replaced: {doc_id} (was indexed from {source or 'an unknown source'}{still})")
     print(summary.line())
     if summary.skipped and not (summary.added or summary.updated or summary.unchanged or summary.kept):
         # Every file was skipped: a script must not take this for a successful run.
@@ -128,7 +139,28 @@ def cmd_models(args: argparse.Namespace) -> int:
                                                  threads=settings.embedder.threads)
     for role, path in paths.items():
         print(f"{role}: {path}")
+    if settings.generator.backend == "llama-cpp":
+        # Installing ends with the same smoke test as `rag doctor`: a build that cannot run on this
+        # CPU is found now, with the reinstall command, not at the first question in the page.
+        from .doctor import smoke_generation
+
+        check = smoke_generation(paths["generator"], settings.generator.threads)
+        print(f"smoke test: {check.value}")
+        if not check.ok:
+            _eprint(f"error: the model does not run on this machine; fix: {check.fix}")
+            return 1
     return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from .doctor import run_doctor
+
+    report = run_doctor(_settings(args), generate=not args.no_generate)
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
+    else:
+        print("\n".join(report.lines()))
+    return 0 if report.ok else 1
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -203,6 +235,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("index", help="index files and folders (default: seeds/)")
     sp.add_argument("paths", nargs="*")
     sp.add_argument("--rebuild", action="store_true", help="rebuild from scratch (after a model change or damage)")
+    sp.add_argument("--rebuild-from-sources", action="store_true",
+                    help="rebuild from scratch from paths.sources and DATA_DIR/uploads (everything the index holds)")
+    sp.add_argument("--replace", action="store_true",
+                    help="let these files take over document ids the index holds from other sources")
     common(sp)
     sp.set_defaults(func=cmd_index)
 
@@ -227,6 +263,12 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("action", choices=["install"])
     common(sp, index=False)
     sp.set_defaults(func=cmd_models)
+
+    sp = sub.add_parser("doctor", help="check this machine, the llama.cpp build, models and index; one test answer")
+    sp.add_argument("--json", action="store_true")
+    sp.add_argument("--no-generate", action="store_true", help="skip the generation smoke test")
+    common(sp)
+    sp.set_defaults(func=cmd_doctor)
 
     sp = sub.add_parser("ask", help="answer a question with citations")
     sp.add_argument("question")
