@@ -61,6 +61,10 @@ class PathSettings:
     def resolved_models_dir(self) -> Path:
         return Path(self.models_dir) if self.models_dir else Path(self.data_dir) / "models"
 
+    def resolved_uploads_dir(self) -> Path:
+        """Where the page keeps uploaded files: with ``sources``, what the index is rebuilt from."""
+        return Path(self.data_dir) / "uploads"
+
 
 @dataclass
 class ChunkingSettings:

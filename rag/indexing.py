@@ -17,7 +17,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Collection, Iterable
 
 import numpy as np
 
@@ -51,6 +51,8 @@ class IndexSummary:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     # Indexed earlier from a file that this run could not read: the indexed version stays.
     kept: list[str] = field(default_factory=list)
+    # (doc_id, the source it was indexed from before): taken over only because the run allowed it.
+    replaced: list[tuple[str, str]] = field(default_factory=list)
     chunks: int = 0
     embedded: int = 0
     seconds: float = 0.0
@@ -60,6 +62,7 @@ class IndexSummary:
         return (
             f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
             f"{len(self.removed)} removed, {len(self.skipped)} skipped"
+            + (f", {len(self.replaced)} replaced from another source" if self.replaced else "")
             + (f" ({len(self.kept)} kept as indexed before)" if self.kept else "")
             + f"; {self.chunks} chunks in the index, "
             f"{self.embedded} embedded, {self.seconds:.1f}s"
@@ -122,6 +125,47 @@ def _covered(source: str, scanned: list[Path]) -> bool:
         if p == s or s in p.parents:
             return True
     return False
+
+
+def _same_source(a: str, b: str) -> bool:
+    if not a or not b:
+        return False
+    if os.path.normcase(os.path.abspath(a)) == os.path.normcase(os.path.abspath(b)):
+        return True
+    try:
+        return os.path.realpath(a) == os.path.realpath(b)
+    except (OSError, ValueError):
+        return False
+
+
+def source_clashes(docs: list[Document], old_docs: dict, scanned: list[Path], unreadable: set[str],
+                   replace: "bool | Collection[str]") -> dict[str, str]:
+    """Files to refuse whole: {source: reason} for each file giving an id another source owns.
+
+    A document belongs to the file it was indexed from. A run may update documents from the
+    files it reads, and may move an id between files it scans (the old file no longer gives it);
+    it may not take an id whose indexed source lies outside what it scanned (or could not be read
+    this time), because that would silently replace someone else's document: an upload reusing a
+    seed's ``doc_id`` would overwrite the seed and make a rebuild from the sources fail on the
+    duplicate. Only ``replace`` (True, or the ids allowed) takes such an id over. The whole file
+    is refused, not just the line: a file left half-indexed could not be rebuilt from.
+    """
+    out: dict[str, str] = {}
+    for doc in docs:
+        prev = old_docs.get(doc.doc_id)
+        if prev is None:
+            continue
+        source, owner = os.path.abspath(doc.source) if doc.source else "", prev.get("source", "")
+        if _same_source(owner, source) or replace is True or (replace and doc.doc_id in replace):
+            continue
+        moved = owner and _covered(owner, scanned) and os.path.abspath(owner) not in unreadable
+        if moved or source in out:
+            continue
+        title = prev.get("title") or doc.doc_id
+        out[source] = (f"document id {doc.doc_id!r} is already in the index as 《{title}》 from {owner or 'an unknown source'}; "
+                       f"nothing from this file was indexed. Give the document another id, or replace it explicitly "
+                       f"(`rag index --replace`) (文档编号 {doc.doc_id} 已被《{title}》使用，本文件未入库)")
+    return out
 
 
 def _open_live(index_dir: Path):
@@ -210,8 +254,14 @@ def _write_generation(index_dir: Path, settings: "Settings", embedder: "Embedder
 
 def update_index(paths: Iterable[str | Path], settings: "Settings", embedder: "Embedder", *,
                  index_dir: Path | None = None, rebuild: bool = False, log: Callable[[str], None] = lambda m: None,
-                 progress: Callable[[int, int], None] | None = None) -> IndexSummary:
-    """Index the sources under ``paths`` into ``index_dir`` (incrementally unless ``rebuild``)."""
+                 progress: Callable[[int, int], None] | None = None,
+                 replace: "bool | Collection[str]" = False) -> IndexSummary:
+    """Index the sources under ``paths`` into ``index_dir`` (incrementally unless ``rebuild``).
+
+    A file giving a ``doc_id`` that the index holds from another source is skipped whole (see
+    :func:`source_clashes`) unless ``replace`` is True or names that id; what was replaced is
+    listed in ``summary.replaced``.
+    """
     from .sources import read_sources
 
     t0 = time.perf_counter()
@@ -239,6 +289,13 @@ def update_index(paths: Iterable[str | Path], settings: "Settings", embedder: "E
         old_docs: dict = dict(old_manifest["documents"]) if old_manifest else {}
         scanned = [p.resolve() for p in paths]
         now = time.strftime("%Y-%m-%dT%H:%M:%S")
+        clashes = source_clashes(docs, old_docs, scanned, {os.path.abspath(p) for p, _ in skipped}, replace)
+        if clashes:
+            docs = [d for d in docs if (os.path.abspath(d.source) if d.source else "") not in clashes]
+            summary.skipped.extend(clashes.items())
+            skipped = list(skipped) + list(clashes.items())
+            for path, reason in clashes.items():
+                log(f"skipped {path}: {reason}")
 
         documents: dict = {}
         kept: list[tuple[int, Chunk, list[str]]] = []  # (old row, chunk, tokens)
@@ -269,6 +326,8 @@ def update_index(paths: Iterable[str | Path], settings: "Settings", embedder: "E
                 if prev:
                     entry["updated"] = now
                 (summary.updated if prev else summary.added).append(doc.doc_id)
+            if prev and not _same_source(prev.get("source", ""), source) and not _covered(prev.get("source", ""), scanned):
+                summary.replaced.append((doc.doc_id, prev.get("source", "")))
             documents[doc.doc_id] = entry
         # A file that exists but cannot be read now (truncated, locked, a bad save) did not go away:
         # dropping what was indexed from it would lose the document to a transient fault.
@@ -317,6 +376,12 @@ def update_index(paths: Iterable[str | Path], settings: "Settings", embedder: "E
         summary.chunks = total
         summary.seconds = time.perf_counter() - t0
         return summary
+
+
+def index_sources(settings: "Settings") -> list[Path]:
+    """Everything the index is built from: the configured sources and the page's uploads."""
+    uploads = settings.paths.resolved_uploads_dir()
+    return [Path(p) for p in settings.paths.sources] + ([uploads] if uploads.is_dir() else [])
 
 
 def remove_documents(doc_ids: Iterable[str], settings: "Settings", *, index_dir: Path | None = None) -> list[str]:

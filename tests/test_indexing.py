@@ -197,3 +197,72 @@ def test_cli_index_fails_when_no_file_could_be_read(tmp_path):
                         "--index", str(tmp_path / "idx")], capture_output=True, text=True, timeout=120)
     assert r.returncode == 1 and "2 skipped" in r.stdout
     assert "none of the 2 files could be read" in r.stderr.strip().splitlines()[-1]
+
+
+# Documents belong to the file they were indexed from (issue 14, row 1)
+
+def _jsonl(path, *records):
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_file_reusing_another_sources_id_is_refused_whole(corpus_dir, settings, fake_index, tmp_path):
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    f = _jsonl(uploads / "evil.jsonl", {"doc_id": "new1", "text": "无害的新文档。"},
+               {"doc_id": "econ", "text": "篡改后的内容。"})
+    s = update_index([f], settings, FakeEmbedder())
+    assert not s.added and not s.updated and len(s.skipped) == 1
+    where, reason = s.skipped[0]
+    assert where == str(f) and "'econ'" in reason and "西宁经济稳步增长" in reason and "--replace" in reason
+    idx = open_index(settings=settings, embedder=FakeEmbedder())
+    docs = {d["doc_id"]: d for d in idx.documents()}
+    assert "new1" not in docs and docs["econ"]["source"] == str(corpus_dir / "econ.txt")
+    assert idx.search("生产总值", k=1)[0].chunk.doc_id == "econ"
+    # Explicit replacement takes it over and says from where.
+    s = update_index([f], settings, FakeEmbedder(), replace={"econ"})
+    assert s.replaced == [("econ", str(corpus_dir / "econ.txt"))] and "new1" in s.added
+    assert "1 replaced from another source" in s.line()
+
+
+def test_replace_names_only_the_ids_it_allows(corpus_dir, settings, fake_index, tmp_path):
+    f = _jsonl(tmp_path / "two.jsonl", {"doc_id": "econ", "text": "甲。"}, {"doc_id": "eco", "text": "乙。"})
+    s = update_index([f], settings, FakeEmbedder(), replace={"econ"})
+    assert s.skipped and "'eco'" in s.skipped[0][1] and not s.replaced
+    assert update_index([f], settings, FakeEmbedder(), replace=True).replaced  # --replace: all of them
+
+
+def test_an_id_may_move_between_files_the_run_scans(corpus_dir, settings, fake_index):
+    (corpus_dir / "econ.txt").rename(corpus_dir / "econ2.txt")
+    _jsonl(corpus_dir / "moved.jsonl", {"doc_id": "econ", "text": "搬到了另一个文件。"})
+    s = update_index([corpus_dir], settings, FakeEmbedder())
+    assert "econ" in s.updated and not s.replaced and "econ2" in s.added
+    assert not [r for _, r in s.skipped if "already in the index" in r]
+
+
+def test_own_file_updates_itself_and_a_clashing_edit_keeps_the_old_version(corpus_dir, settings, fake_index, tmp_path):
+    f = _jsonl(tmp_path / "mine.jsonl", {"doc_id": "mine", "text": "第一版。"})
+    assert update_index([f], settings, FakeEmbedder()).added == ["mine"]
+    _jsonl(f, {"doc_id": "mine", "text": "第二版。"})
+    assert update_index([f], settings, FakeEmbedder()).updated == ["mine"]
+    _jsonl(f, {"doc_id": "mine", "text": "第三版。"}, {"doc_id": "sport", "text": "抢来的编号。"})
+    s = update_index([f], settings, FakeEmbedder())
+    assert s.kept == ["mine"] and not s.updated
+    idx = open_index(settings=settings, embedder=FakeEmbedder())
+    assert "第二版" in idx.chunks_of("mine")[0].text and idx.documents()[-1]["doc_id"] == "sport"
+
+
+def test_rebuild_from_sources_restores_seeds_and_uploads(tmp_path, corpus_dir, settings):
+    from rag.cli import main
+
+    settings.paths.sources = [str(corpus_dir)]
+    up = settings.paths.resolved_uploads_dir()
+    up.mkdir(parents=True)
+    _jsonl(up / "u.jsonl", {"doc_id": "u1", "text": "上传的文档。"})
+    cfg = tmp_path / "rag.toml"
+    cfg.write_text(f'[paths]\ndata_dir = "{settings.paths.data_dir}"\nsources = ["{corpus_dir}"]\n'
+                   '[embedder]\nbackend = "fake"\n', encoding="utf-8")
+    assert main(["index", "--config", str(cfg), "--rebuild-from-sources"]) == 0
+    idx = open_index(settings=settings, embedder=FakeEmbedder())
+    assert {d["doc_id"] for d in idx.documents()} == {"econ", "eco", "sport", "u1"}
+    assert main(["index", "--config", str(cfg), "--rebuild-from-sources", str(corpus_dir)]) == 2
