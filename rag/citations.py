@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from .chunking import split_sentences
-from .cleaning import compact, normalize
+from .textnorm import compact, normalize
 from .types import Chunk, Citation
 
 _NUM = r"[0-9０-９]+"

@@ -45,9 +45,9 @@ its docstring.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
+from .textnorm import compact, normalize  # noqa: F401  (moved to textnorm; kept importable here)
 from .types import Article
 
 _CJK_SYMBOLS = frozenset("‘’“”…—·")
@@ -325,19 +325,6 @@ def clean_text(text: str) -> str:
     out_blocks.reverse()
     _join_opening_line(out_blocks[0])
     return "\n\n".join("\n".join(_fix_spaces(ln) for ln in b.lines) for b in out_blocks)
-
-
-def normalize(text: str) -> str:
-    """Matching form of a text: NFKC (full-width digits and letters to half-width), lower case.
-
-    Used only to compare and tokenise; offsets shown to the reader refer to the cleaned text.
-    """
-    return unicodedata.normalize("NFKC", text).lower()
-
-
-def compact(text: str) -> str:
-    """``normalize`` without any whitespace: the form for substring tests across line breaks."""
-    return _WS.sub("", normalize(text))
 
 
 # --- articles -------------------------------------------------------------------------------

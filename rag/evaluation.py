@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
-from .cleaning import compact
+from .textnorm import compact
 from .errors import ContextOverflowError, InputError
 
 if TYPE_CHECKING:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Mapping, Sequence
 
-from .cleaning import compact
+from .textnorm import compact
 
 _QUALIFIER = re.compile(r"\s*[(（][^()（）]{1,20}[)）]\s*$")
 

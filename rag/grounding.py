@@ -23,7 +23,7 @@ import re
 from typing import Callable, Sequence
 
 from .citations import split_answer
-from .cleaning import compact, normalize
+from .textnorm import compact, normalize
 from .textnorm import to_simplified
 from .types import Chunk, Citation
 

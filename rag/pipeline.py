@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from .citations import check_answer, tidy_answer
 from .grounding import check_grounding
-from .cleaning import normalize
+from .textnorm import normalize
 from .errors import InputError
 from .prompting import build_messages, load_prompts, question_language
 from .types import Answer, Chunk, Hit

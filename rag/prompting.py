@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Sequence
 
-from .cleaning import compact
+from .textnorm import compact
 from .errors import ContextOverflowError, RagError
 from .types import Hit
 

@@ -15,7 +15,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from .cleaning import normalize
+from .textnorm import normalize
 
 # Numbers stay whole tokens so `5.5%`, `3161.8`, `1964+n` and `2024年` style figures are findable.
 _NUMBER = re.compile(r"\d+(?:[.,:：]\d+)*(?:%|‰|\+[a-z0-9]*)?")

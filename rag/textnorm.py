@@ -1,4 +1,11 @@
-"""Traditional -> simplified Chinese conversion for retrieval queries.
+"""Text normalisation for matching: one home for the forms every module compares in.
+
+``normalize`` (NFKC, lower case) and ``compact`` (that without whitespace) are the matching forms
+of questions, answers and chunks; ``bigrams`` is the package's one character-bigram function and
+``CJK`` its one range of Chinese characters. None of these change what is shown: offsets shown
+to the reader refer to the cleaned text.
+
+Traditional -> simplified Chinese conversion for retrieval queries.
 
 The articles are written in simplified characters; a question typed in traditional ones
 (``西寧地區生產總值增長多少？``) shares almost no characters with them, so neither BM25 nor the
@@ -13,7 +20,37 @@ questions keeps working, traditional ones simply match less.
 
 from __future__ import annotations
 
+import re
 import threading
+import unicodedata
+
+# CJK Unified Ideographs with Extension A and the compatibility block: the one range the
+# package uses to tell Chinese text (rare characters of names live in Extension A).
+CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_WS = re.compile(r"\s+")
+_NON_WORD = re.compile(r"[\s\W_]+")
+
+
+def normalize(text: str) -> str:
+    """Matching form of a text: NFKC (full-width digits and letters to half-width), lower case.
+
+    Used only to compare and tokenise; offsets shown to the reader refer to the cleaned text.
+    """
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def compact(text: str) -> str:
+    """``normalize`` without any whitespace: the form for substring tests across line breaks."""
+    return _WS.sub("", normalize(text))
+
+
+def bigrams(text: str) -> list[str]:
+    """Character bigrams of the normalised text with whitespace and punctuation removed.
+
+    A text of one character gives that character (so a one-character claim still compares).
+    """
+    t = _NON_WORD.sub("", normalize(text))
+    return [t[i : i + 2] for i in range(len(t) - 1)] or ([t] if t else [])
 
 _lock = threading.Lock()
 _convert = None  # zhconv.convert once loaded; False when zhconv is not installed
@@ -36,7 +73,10 @@ def _converter():
 
 
 def _has_cjk(text: str) -> bool:
-    return any("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text)
+    return _CJK_CHAR.search(text) is not None
+
+
+_CJK_CHAR = re.compile(f"[{CJK}]")
 
 
 def to_simplified(text: str) -> str:

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rag.cleaning import clean_text, find_articles, normalize
+from rag.cleaning import clean_text, find_articles
+from rag.textnorm import normalize
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 SEED_IDS = sorted(p.stem for p in SEEDS.glob("*.txt"))

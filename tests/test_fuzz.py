@@ -17,7 +17,8 @@ from hypothesis import given, settings, strategies as st
 
 from rag.chunking import split_document
 from rag.citations import check_answer, parse_markers, split_answer
-from rag.cleaning import clean_text, normalize
+from rag.cleaning import clean_text
+from rag.textnorm import normalize
 from rag.errors import InputError
 from rag.indexing import LAYOUT_KINDS, prepare_document, valid_unicode
 from rag.pipeline import check_question
