@@ -101,8 +101,13 @@ def prepare_document(doc: Document, size: int, overlap: int) -> list[Chunk]:
 
 
 def indexed_text(chunk: Chunk) -> str:
-    """What the retrievers see: the article title gives each chunk its topic."""
-    if chunk.title and chunk.title not in chunk.text:
+    """What the retrievers see: the article title gives each chunk its topic.
+
+    A title that is only the document's id (a file named by its stem) is left out: an id such as
+    ``news-00000`` became every chunk's first BM25 token and part of its embedding, and matches
+    nothing a person asks.
+    """
+    if chunk.title and chunk.title != chunk.doc_id and chunk.title not in chunk.text:
         return f"{chunk.title}\n{chunk.text}"
     return chunk.text
 

@@ -401,7 +401,8 @@ def _jsonl_document(raw: bytes, source: str) -> Document:
     title = record.get("title")
     return Document(
         doc_id=doc_id,
-        title=str(title).strip() if title not in (None, "") else doc_id,
+        # No title stays empty: an id handed to the retrievers as a title matches nothing a person asks.
+        title=str(title).strip() if title is not None else "",
         text=text,
         source=source,
         kind="jsonl",

@@ -28,7 +28,9 @@ from typing import Any, Callable, Iterator
 from .errors import IndexCorruptError, IndexLockedError, IndexMissingError, RagError
 from .types import Chunk
 
-SCHEMA_VERSION = 1
+# 2: a JSONL record without a title no longer gets its doc id as title (the id was prefixed to
+# every chunk's embedded text and BM25 tokens), so indexes of version 1 must be rebuilt.
+SCHEMA_VERSION = 2
 # Files up to this size are verified by sha256 on open; larger ones by size only, because hashing
 # gigabytes of vectors on every start would cost more than it protects.
 HASH_LIMIT = 64 * 1024 * 1024

@@ -266,3 +266,24 @@ def test_rebuild_from_sources_restores_seeds_and_uploads(tmp_path, corpus_dir, s
     idx = open_index(settings=settings, embedder=FakeEmbedder())
     assert {d["doc_id"] for d in idx.documents()} == {"econ", "eco", "sport", "u1"}
     assert main(["index", "--config", str(cfg), "--rebuild-from-sources", str(corpus_dir)]) == 2
+
+
+def test_an_untitled_record_shows_no_id_to_the_retrievers(tmp_path, settings):
+    # A JSONL record without a title used to get its id as title, prefixed to every chunk's
+    # embedded text and BM25 tokens ("news-00000\t当时\t…").
+    path = tmp_path / "news.jsonl"
+    path.write_text(json.dumps({"doc_id": "news-00000", "text": "当时市民广场举行了篮球联赛开幕式。"},
+                               ensure_ascii=False) + "\n", "utf-8")
+    seen: list[str] = []
+
+    class Recording(FakeEmbedder):
+        def embed_chunks(self, texts, progress=None):
+            seen.extend(texts)
+            return super().embed_chunks(texts, progress=progress)
+
+    update_index([path], settings, Recording(dim=128))
+    index = open_index(settings=settings, embedder=FakeEmbedder(dim=128))
+    [(_, chunk, tokens)] = index.db.rows_of("news-00000")
+    assert chunk.title == "" and "news-00000" not in tokens and tokens[0] != "news"
+    assert seen and not any("news" in t for t in seen)
+    assert index.documents()[0]["doc_id"] == "news-00000"

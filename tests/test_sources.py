@@ -320,7 +320,7 @@ def test_jsonl_documents(tmp_path: Path) -> None:
     assert skips == []
     assert docs == [
         Document("a1", "标题甲", "正文甲", str(path), "jsonl", "2024-03-01", "http://x/a"),
-        Document("42", "42", "正文乙", str(path), "jsonl"),
+        Document("42", "", "正文乙", str(path), "jsonl"),
     ]
 
 
