@@ -1,0 +1,357 @@
+"""HTML for the chat page: pure functions from library data (``Answer``, documents, readiness) to markup.
+
+Everything taken from documents (chunk text, titles, ids) and from the model (answers) is escaped
+with ``html.escape`` before any markup is added around it, and the chat renders HTML without a
+Markdown pass, so a document holding ``<script>`` or ``**`` shows exactly those characters.
+
+Citation markers become ``<a class="rag-cite" href="#cite-T-K">`` links (Gradio's sanitiser keeps
+``class`` and ``href``, drops ``data-*``); ``static/page.js`` turns a click on one into a request
+for that chunk. No Gradio here: these functions are tested on their own (tests/test_render.py).
+User-facing text is Simplified Chinese.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from typing import TYPE_CHECKING, Any, Sequence
+
+if TYPE_CHECKING:
+    from .service import Readiness, Removal, UploadReport
+    from .types import Answer, Chunk
+
+_ENDERS = "。！？!?；;"
+
+def esc(text: Any) -> str:
+    """HTML-escape any text (quotes included, so it is also safe inside attributes)."""
+    return html.escape(str(text), quote=True)
+
+
+def text_html(text: str) -> str:
+    """Escaped text with line breaks kept."""
+    return esc(text).replace("\n", "<br>")
+
+
+def _compact_html(text: str) -> str:
+    """Escaped text with runs of blank lines shown as one break (chunks keep paragraph gaps)."""
+    return esc(re.sub(r"\n\s*\n+", "\n", text)).replace("\n", "<br>")
+
+
+def highlight(text: str, span: tuple[int, int] | None) -> str:
+    """The chunk text, escaped, with ``text[start:end]`` wrapped in ``<mark>``."""
+    if not span:
+        return _compact_html(text)
+    start, end = max(0, min(int(span[0]), len(text))), max(0, min(int(span[1]), len(text)))
+    if end <= start:
+        return _compact_html(text)
+    return f"{_compact_html(text[:start])}<mark>{_compact_html(text[start:end])}</mark>{_compact_html(text[end:])}"
+
+
+def _key(sentence: str) -> str:
+    """Comparison form of a sentence: NFKC, no whitespace, no trailing punctuation."""
+    s = re.sub(r"\s+", "", unicodedata.normalize("NFKC", sentence))
+    return s.rstrip("。.!！?？;；,，、")
+
+
+def _sentences(text: str) -> list[list[tuple[str, str]]]:
+    """Cut an answer into sentences of ("text" | "marker" | "br", piece) tokens.
+
+    A citation marker right after a sentence end ("…增长5%。[1]") belongs to that sentence, as in
+    ``citations.split_answer``; a line break is its own token.
+    """
+    from .citations import MARKER
+
+    tokens: list[tuple[str, str]] = []
+    pos = 0
+    for m in MARKER.finditer(text):
+        tokens.append(("text", text[pos:m.start()]))
+        tokens.append(("marker", m.group(0)))
+        pos = m.end()
+    tokens.append(("text", text[pos:]))
+    out: list[list[tuple[str, str]]] = []
+    cur: list[tuple[str, str]] = []
+    closed = False
+
+    def flush() -> None:
+        nonlocal cur, closed
+        if cur:
+            out.append(cur)
+        cur, closed = [], False
+
+    for kind, piece in tokens:
+        if kind == "marker":
+            cur.append(("marker", piece))
+            continue
+        for ch in piece:
+            if ch == "\n":
+                flush()
+                out.append([("br", "")])
+            elif closed and ch not in _ENDERS and not ch.isspace():
+                flush()
+                cur.append(("text", ch))
+            else:
+                if ch in _ENDERS:
+                    closed = True
+                if cur and cur[-1][0] == "text":
+                    cur[-1] = ("text", cur[-1][1] + ch)
+                else:
+                    cur.append(("text", ch))
+    flush()
+    return out
+
+
+def _cite_link(turn: int, k: int, n: int, title: str, inferred: bool = False, weak: bool = False) -> str:
+    cls = "rag-cite rag-inferred" if inferred else ("rag-cite rag-weak-cite" if weak else "rag-cite")
+    tip = (f"自动匹配的出处：{title}" if inferred
+           else f"这条资料不支持这句话（已自动匹配出处）：{title}" if weak else f"查看出处：{title}")
+    return f'<a class="{cls}" href="#cite-{turn}-{k}" title="{esc(tip)}">[{n}]</a>'
+
+
+def render_answer_body(answer: Answer, turn: int) -> str:
+    """The answer text, escaped, with clickable citations and unsupported sentences marked."""
+    from .citations import claim_text, parse_markers
+
+    unsupported = {_key(u) for u in answer.unsupported}
+    cites = list(answer.citations)
+    parts: list[str] = []
+    for sentence in _sentences(answer.text):
+        if sentence[0][0] == "br":
+            parts.append("<br>")
+            continue
+        body = "".join(p for kind, p in sentence if kind == "text")
+        key = _key(claim_text(body.strip()))  # as citations.split_answer keys it: without "资料中提到，"
+        mine = [k for k, c in enumerate(cites) if _key(c.sentence) == key] if key else []
+        # An inferred citation is only added when none of the model's own markers held.
+        weak = any(cites[k].inferred for k in mine)
+        html_parts: list[str] = []
+        for kind, piece in sentence:
+            if kind == "text":
+                html_parts.append(esc(piece))
+                continue
+            for n in parse_markers(piece):
+                k = next((k for k in mine if cites[k].n == n and not cites[k].inferred), None)
+                if k is None:
+                    k = next((k for k, c in enumerate(cites) if c.n == n), None)
+                if k is None:
+                    html_parts.append(f'<span class="rag-cite-bad" title="无效引用：没有第 {n} 条资料">[{n}]</span>')
+                else:
+                    html_parts.append(_cite_link(turn, k, n, cites[k].chunk.title, weak=weak and k in mine))
+        for k in mine:
+            if cites[k].inferred:
+                html_parts.append(_cite_link(turn, k, cites[k].n, cites[k].chunk.title, inferred=True))
+        inner = "".join(html_parts)
+        if key and key in unsupported:
+            inner = (f'<span class="rag-unsupported" title="这句话在资料中找不到依据">{inner}'
+                     f'<sup class="rag-warn">⚠ 无依据</sup></span>')
+        parts.append(inner)
+    return "".join(parts)
+
+
+def render_timings(timings: dict[str, float], generated: bool = True) -> str:
+    """The discreet line under an answer: retrieval time, time to first token, speed."""
+    items = [f"检索 {timings.get('retrieve_ms', 0.0):.0f} 毫秒"]
+    if generated:
+        items.append(f"首字 {timings.get('ttft_ms', 0.0):.0f} 毫秒")
+        items.append(f"{timings.get('tokens_per_s', 0.0):.1f} token/秒")
+    else:
+        items.append("未调用模型")
+    return f'<div class="rag-meta">{" · ".join(items)}</div>'
+
+
+def _snippet(text: str, n: int = 60) -> str:
+    t = " ".join(text.split())
+    return t if len(t) <= n else t[:n] + "…"
+
+
+def render_related(answer: Answer, turn: int, limit: int = 3) -> str:
+    """The closest chunks, listed under a refusal as 可能相关的资料."""
+    if not answer.hits:
+        return '<div class="rag-related"><div class="rag-related-head">知识库中没有找到相关的资料。</div></div>'
+    items = []
+    for i, h in enumerate(answer.hits[:limit]):
+        c = h.chunk
+        items.append(
+            f'<li><a class="rag-cite rag-hit" href="#hit-{turn}-{i}" title="查看原文">{esc(c.title or c.doc_id)}</a>'
+            f' <span class="rag-docid">{esc(c.doc_id)}</span><br><span class="rag-snippet">{esc(_snippet(c.text))}</span></li>'
+        )
+    return ('<div class="rag-related"><div class="rag-related-head">可能相关的资料：</div>'
+            f'<ul>{"".join(items)}</ul></div>')
+
+
+def render_answer(answer: Answer, turn: int) -> str:
+    """The final assistant message for one turn."""
+    generated = answer.timings.get("ttft_ms", 0.0) > 0 or not answer.abstained
+    meta = render_timings(answer.timings, generated)
+    if answer.abstained and not answer.unsupported:
+        return ('<div class="rag-refusal"><div class="rag-refusal-head">⊘ 无法根据知识库回答</div>'
+                f'<div class="rag-refusal-text">{text_html(answer.text)}</div>'
+                f"{render_related(answer, turn)}</div>{meta}")
+    body = f'<div class="rag-answer">{render_answer_body(answer, turn)}</div>'
+    if answer.abstained:
+        return ('<div class="rag-refusal rag-weak"><div class="rag-refusal-head">⚠ 这个回答在资料中找不到依据，请勿采信</div>'
+                f"{body}{render_related(answer, turn)}</div>{meta}")
+    note = ""
+    if answer.unsupported:
+        note = '<div class="rag-note">⚠ 标有波浪线的句子在资料中找不到依据，请谨慎参考。</div>'
+    return f"{body}{note}{meta}"
+
+
+def render_streaming(text: str) -> str:
+    """An answer still being written, tidied as the final answer will be (no "资料编号为1的资料中提到，")."""
+    from .citations import tidy_answer
+
+    return f'<div class="rag-answer rag-streaming">{text_html(tidy_answer(text))}<span class="rag-cursor">▍</span></div>'
+
+
+def render_status(message: str) -> str:
+    """A waiting message in the chat (queue, preparation)."""
+    return f'<div class="rag-status"><span class="rag-spinner"></span>{esc(message)}</div>'
+
+
+def render_error(message: str) -> str:
+    """A library error shown in the chat instead of a traceback."""
+    return f'<div class="rag-error"><b>⚠ 出错了：</b>{text_html(message)}</div>'
+
+
+def _source_card(chunk: Chunk, span: tuple[int, int] | None, *, label: str, extra: str = "",
+                 selected: bool = False) -> str:
+    cls = "rag-source rag-selected" if selected else "rag-source"
+    meta = [f"文档 {esc(chunk.doc_id)}", esc(chunk.date) if chunk.date else "日期未知"]
+    if extra:
+        meta.append(extra)
+    return (f'<div class="{cls}"><div class="rag-source-head"><span class="rag-num">{esc(label)}</span> '
+            f'<span class="rag-source-title">{esc(chunk.title or chunk.doc_id)}</span></div>'
+            f'<div class="rag-source-meta">{" · ".join(meta)}</div>'
+            f'<div class="rag-source-text">{highlight(chunk.text, span)}</div></div>')
+
+
+def render_citation(answer: Answer, k: int, turn: int | None = None) -> str:
+    """The sources panel for citation ``k`` of an answer: that chunk first, the others below."""
+    cites = list(answer.citations)
+    if not 0 <= k < len(cites):
+        return render_panel_hint("找不到这条出处。")
+    c = cites[k]
+
+    def extra(x) -> str:
+        s = f"支持度 {x.support:.0%}"
+        return s + " · 自动匹配" if x.inferred else s
+
+    out = ['<div class="rag-panel">', '<div class="rag-panel-head">出处</div>',
+           _source_card(c.chunk, c.span, label=f"[{c.n}]", extra=extra(c), selected=True)]
+    seen = {(c.n, tuple(c.span))}
+    others = []
+    for j, o in enumerate(cites):
+        if (o.n, tuple(o.span)) in seen:
+            continue
+        seen.add((o.n, tuple(o.span)))
+        others.append(_source_card(o.chunk, o.span, label=f"[{o.n}]", extra=extra(o)))
+    if others:
+        out.append('<div class="rag-panel-sub">本回答的其他出处</div>')
+        out.extend(others)
+    out.append("</div>")
+    return "".join(out)
+
+
+def render_hit(answer: Answer, i: int) -> str:
+    """The sources panel for the ``i``-th retrieved chunk (listed under a refusal)."""
+    if not 0 <= i < len(answer.hits):
+        return render_panel_hint("找不到这条资料。")
+    h = answer.hits[i]
+    return ('<div class="rag-panel"><div class="rag-panel-head">可能相关的资料</div>'
+            f'{_source_card(h.chunk, None, label=f"#{i + 1}", extra=f"检索排名 {h.rank or i + 1}", selected=True)}'
+            "</div>")
+
+
+def render_panel_hint(message: str = "") -> str:
+    """The sources panel before anything is selected."""
+    msg = message or "点击回答中的 [1]、[2] 等引用编号，在这里查看原文，依据的句子会高亮显示。"
+    return f'<div class="rag-panel"><div class="rag-panel-head">出处</div><div class="rag-hint">{esc(msg)}</div></div>'
+
+
+def render_documents(docs: Sequence[dict]) -> str:
+    """The knowledge-base table: title, id, chunks, date added, origin (``uploaded`` set by the service)."""
+    if not docs:
+        return '<div class="rag-hint">知识库中还没有文档。请在下方上传文档。</div>'
+    rows = []
+    for d in docs:
+        origin = "上传" if d.get("uploaded") else "内置"
+        added = str(d.get("added") or "").replace("T", " ")
+        rows.append(f"<tr><td>{esc(d.get('title') or d['doc_id'])}</td><td class='rag-docid'>{esc(d['doc_id'])}</td>"
+                    f"<td class='rag-num-cell'>{esc(d.get('chunks', 0))}</td><td>{esc(added)}</td><td>{origin}</td></tr>")
+    total = sum(int(d.get("chunks", 0) or 0) for d in docs)
+    return ('<div class="rag-docs-card"><table class="rag-docs"><thead><tr><th>标题</th><th>文档编号</th><th>分块数</th>'
+            f'<th>添加时间</th><th>来源</th></tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
+            f'<div class="rag-meta">共 {len(docs)} 篇文档，{total} 个分块</div>')
+
+
+def plain_answer(answer: Answer) -> str:
+    """What 复制 puts on the clipboard: the answer with its [n] markers and a source list."""
+    lines = [answer.text.strip()]
+    seen: dict[int, Chunk] = {}
+    for c in answer.citations:
+        seen.setdefault(c.n, c.chunk)
+    if seen:
+        lines.append("")
+        lines.append("出处：")
+        lines.extend(f"[{n}] {ch.title}（{ch.doc_id}）" for n, ch in sorted(seen.items()))
+    return "\n".join(lines)
+
+
+def render_kb_message(lines: Sequence[str], error: bool = False) -> str:
+    """A message under the knowledge base: one escaped line per item, red when ``error``."""
+    cls = "rag-kb-msg rag-kb-error" if error else "rag-kb-msg"
+    return f'<div class="{cls}">{"<br>".join(esc(x) for x in lines)}</div>'
+
+
+def doc_choices(docs: Sequence[dict]) -> list[tuple[str, str]]:
+    """(label, doc_id) pairs for the removal dropdown."""
+    return [(f"{d.get('title') or d['doc_id']}（{d['doc_id']}）", d["doc_id"]) for d in docs]
+
+
+
+def chat_messages(turns: Sequence[dict]) -> list[dict]:
+    """The Chatbot value for the session's turns."""
+    msgs: list[dict] = []
+    for t in turns:
+        q = t["question"]
+        msgs.append({"role": "user", "content": text_html(q) if q.strip() else '<span class="rag-hint">（空问题）</span>'})
+        msgs.append({"role": "assistant", "content": t.get("html") or render_status("排队中，请稍候…")})
+    return msgs
+
+
+def upload_lines(report: UploadReport) -> list[str]:
+    """What an upload did, one Chinese line per fact, problems last."""
+    lines = []
+    if report.added:
+        lines.append(f"已添加 {len(report.added)} 篇：{'、'.join(report.added)}")
+    if report.updated:
+        lines.append(f"已更新 {len(report.updated)} 篇：{'、'.join(report.updated)}")
+    if report.unchanged and not report.added and not report.updated:
+        lines.append(f"内容未变化：{'、'.join(report.unchanged)}")
+    if report.indexed:
+        lines.append(f"索引现有 {report.chunks} 个分块，用时 {report.seconds:.1f} 秒。")
+    return lines + list(report.problems)
+
+
+def render_upload(report: UploadReport) -> str:
+    """The message after an upload: red when nothing was added or updated and something went wrong."""
+    return render_kb_message(upload_lines(report), error=bool(report.problems) and not report.changed)
+
+
+def render_removal(removal: Removal) -> str:
+    """The message after removing a document."""
+    deleted = "，并删除了上传的文件" if removal.deleted_file else ""
+    return render_kb_message([f"已从知识库删除《{removal.title}》（{removal.doc_id}）{deleted}。"])
+
+
+def render_banner(readiness: Readiness) -> str:
+    """The line above the page while models and index are prepared (empty when there is nothing to say)."""
+    if readiness.error:
+        return f'<div class="rag-banner rag-banner-error">⚠ 模型/索引准备失败：{esc(readiness.error)}</div>'
+    if not readiness.ready:
+        return (f'<div class="rag-banner"><span class="rag-spinner"></span>正在准备模型/索引…'
+                f'（{esc(readiness.describe())}）</div>')
+    if readiness.note:
+        return f'<div class="rag-banner">{esc(readiness.note)}</div>'
+    return ""
