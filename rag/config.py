@@ -109,7 +109,7 @@ class RetrievalSettings:
 class GeneratorSettings:
     """The answering model."""
 
-    backend: str = field(default="llama-cpp", metadata={"doc": "llama-cpp | openai | fake"})
+    backend: str = field(default="llama-cpp", metadata={"doc": "llama-cpp | openai | fake (fake-crash, fake-hang: test facilities that crash or hang in a worker on a question containing FAULT)"})
     model: str = field(default="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf", metadata={"doc": "GGUF file name under models_dir, or a path"})
     n_ctx: int = field(default=4096, metadata={"doc": "context window in tokens"})
     threads: int = field(default_factory=_physical_cores, metadata={"doc": "CPU threads (default: physical cores)"})
@@ -119,6 +119,8 @@ class GeneratorSettings:
     base_url: str = field(default="http://127.0.0.1:8000/v1", metadata={"doc": "OpenAI-compatible server (backend=openai)"})
     api_key: str = field(default="", metadata={"doc": "API key for the OpenAI-compatible server"})
     timeout_s: float = field(default=120.0, metadata={"doc": "request timeout for the server (s)"})
+    isolation: str = field(default="auto", metadata={"doc": "process: the model runs in a supervised child process that is restarted when it crashes or hangs; inline: in the caller's process; auto: process for llama-cpp and the fault fakes, inline otherwise"})
+    worker_timeout_s: float = field(default=120.0, metadata={"doc": "a model process that sends no token for this long is killed and restarted (s); must exceed the longest prompt's prefill"})
 
 
 @dataclass
@@ -264,7 +266,9 @@ def validate(settings: Settings) -> Settings:
         ("embedder.threads", settings.embedder.threads >= 1, "use a positive number"),
         ("embedder.backend", settings.embedder.backend in ("sentence-transformers", "fake"), "use sentence-transformers or fake"),
         ("embedder.batch_size", settings.embedder.batch_size >= 1, "use a positive number"),
-        ("generator.backend", settings.generator.backend in ("llama-cpp", "openai", "fake"), "use llama-cpp, openai or fake"),
+        ("generator.backend", settings.generator.backend in ("llama-cpp", "openai", "fake", "fake-crash", "fake-hang"), "use llama-cpp, openai or fake"),
+        ("generator.isolation", settings.generator.isolation in ("auto", "process", "inline"), "use auto, process or inline"),
+        ("generator.worker_timeout_s", settings.generator.worker_timeout_s > 0, "use a positive number of seconds"),
         ("generator.n_ctx", 512 <= settings.generator.n_ctx <= 131072, "use 512 to 131072 tokens"),
         ("generator.threads", settings.generator.threads >= 1, "use a positive number"),
         ("generator.max_tokens", 16 <= settings.generator.max_tokens < settings.generator.n_ctx // 2, "use 16 to half of n_ctx"),

@@ -33,6 +33,10 @@ class ModelError(RagError):
     """A model file exists but cannot be used (corrupt, wrong checksum, wrong format)."""
 
 
+class ModelCrashedError(ModelError):
+    """The model's process died or hung mid-answer; it was restarted, so asking again works."""
+
+
 class IndexMissingError(RagError):
     """No index at the given directory."""
 

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 from .textnorm import compact
-from .errors import ContextOverflowError, InputError
+from .errors import ContextOverflowError, InputError, ModelCrashedError
 
 if TYPE_CHECKING:
     from .config import Settings
@@ -677,8 +677,9 @@ def _run_one(q: dict[str, Any], *, pipeline: Any, index: Any, generate: bool, k:
             for event in pipeline.stream(q["question"], q.get("history"), contexts=q.get("contexts"), k=k):
                 if isinstance(event, Answer):
                     final = event
-        except (InputError, ContextOverflowError) as e:
-            # This question cannot be asked (too long for the context...): record it, go on.
+        except (InputError, ContextOverflowError, ModelCrashedError) as e:
+            # This question cannot be asked (too long for the context...), or the model's process
+            # crashed on it (it restarts by itself): record it, go on.
             rec.update(answer=None, abstained=None, citations=[], unsupported=[], prompt_hits=None, hits=[],
                        error=str(e))
             rec["scores"] = score_result(rec)

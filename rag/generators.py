@@ -88,6 +88,54 @@ class FakeGenerator:
                 yield reply[i : i + 4]
 
 
+# A question containing this word makes a fault-injecting fake fail; every other question is answered.
+FAULT_MARKER = "FAULT"
+
+
+class FaultyGenerator(FakeGenerator):
+    """Test facility: a ``FakeGenerator`` whose process crashes or hangs mid-answer.
+
+    When the last message contains ``marker`` it yields ``after`` deltas, then ``fault``:
+    ``crash`` (SIGSEGV, as a fault in native code), ``abort`` (``os.abort()``, SIGABRT) or
+    ``hang`` (sleeps forever). It only runs inside a model worker process (``rag.worker``): inline it
+    would take the caller down, which is what the worker exists to prevent.
+    """
+
+    model_id = "fake-faulty-generator"
+
+    def __init__(self, fault: str = "crash", *, after: int = 2, marker: str = FAULT_MARKER, **kw) -> None:
+        from .worker import CHILD_ENV
+
+        if fault not in ("crash", "abort", "hang"):
+            raise ConfigError(f"unknown fault {fault!r}; use crash, abort or hang")
+        super().__init__(**kw)
+        self.fault, self.after, self.marker = fault, after, marker
+        self._armed_here = os.environ.get(CHILD_ENV) == "1"
+
+    def _fail(self) -> None:
+        if not self._armed_here:
+            raise ConfigError("fault-injecting generators run only in a model worker process "
+                              "(generator.isolation = process)")
+        if self.fault == "crash":
+            import signal
+
+            os.kill(os.getpid(), signal.SIGSEGV)
+        elif self.fault == "abort":
+            os.abort()
+        while True:
+            time.sleep(3600)
+
+    def stream(self, messages: Sequence[Message], *, max_tokens: int = 256) -> Iterator[str]:
+        armed = bool(messages) and self.marker in messages[-1]["content"]
+        n = 0
+        for n, delta in enumerate(super().stream(messages, max_tokens=max_tokens), start=1):
+            yield delta
+            if armed and n >= self.after:
+                self._fail()
+        if armed:  # a reply shorter than `after` deltas
+            self._fail()
+
+
 class LlamaCppGenerator:
     """A GGUF chat model run in-process by llama-cpp-python.
 
@@ -204,18 +252,37 @@ class OpenAIGenerator:
 
 
 def make_generator(settings: "Settings", log: Callable[[str], None] = lambda m: None) -> Generator:
-    """The generator the settings ask for (the only place generator backends are chosen)."""
+    """The generator the settings ask for (the only place generator backends are chosen).
+
+    With ``generator.isolation = process`` (``auto``: for llama-cpp and the fault fakes) the
+    generator runs in a supervised child process (``rag.worker.WorkerGenerator``): a crash or hang
+    in native code becomes a ``ModelCrashedError`` for one question instead of the end of the
+    program. The fault fakes always run there.
+    """
+    from functools import partial
+
     cfg = settings.generator
+    factory: Callable[[], Generator]
     match cfg.backend:
         case "fake":
-            return FakeGenerator(n_ctx=cfg.n_ctx)
+            factory = partial(FakeGenerator, n_ctx=cfg.n_ctx)
+        case "fake-crash" | "fake-hang":
+            factory = partial(FaultyGenerator, cfg.backend.removeprefix("fake-"), n_ctx=cfg.n_ctx)
         case "openai":
-            return OpenAIGenerator(cfg.base_url, cfg.model, api_key=cfg.api_key, n_ctx=cfg.n_ctx,
-                                   temperature=cfg.temperature, seed=cfg.seed, timeout_s=cfg.timeout_s)
+            factory = partial(OpenAIGenerator, cfg.base_url, cfg.model, api_key=cfg.api_key, n_ctx=cfg.n_ctx,
+                              temperature=cfg.temperature, seed=cfg.seed, timeout_s=cfg.timeout_s)
         case "llama-cpp":
             from .models import ensure_generator
 
-            path = ensure_generator(settings, log=log)
-            return LlamaCppGenerator(str(path), n_ctx=cfg.n_ctx, threads=cfg.threads,
-                                     temperature=cfg.temperature, seed=cfg.seed)
-    raise ConfigError(f"unknown generator backend {cfg.backend!r}")
+            path = ensure_generator(settings, log=log)  # here, once: the child only opens the file
+            factory = partial(LlamaCppGenerator, str(path), n_ctx=cfg.n_ctx, threads=cfg.threads,
+                              temperature=cfg.temperature, seed=cfg.seed)
+        case _:
+            raise ConfigError(f"unknown generator backend {cfg.backend!r}")
+    isolated = cfg.isolation == "process" or cfg.backend.startswith("fake-") or (
+        cfg.isolation == "auto" and cfg.backend == "llama-cpp")
+    if not isolated:
+        return factory()
+    from .worker import WorkerGenerator
+
+    return WorkerGenerator(factory, timeout_s=cfg.worker_timeout_s)
