@@ -3,9 +3,11 @@
 An answer is split into sentences; each sentence's markers (``[1]``, ``[1,3]``, ``[1][2]``,
 ``【1】``, ``[资料1]``...) are read, numbers that point at no chunk are dropped, and every remaining
 citation is checked against its chunk: character-bigram recall of the sentence in the chunk,
-numbers that must appear verbatim, and the best-matching stretch of the chunk recorded as the
+figures that the chunk must state as values (``langrules``: 三次 is 3次, not 两次), no guess or
+conclusion the chunk does not make, and the best-matching stretch of the chunk recorded as the
 supporting span (character offsets into ``chunk.text``). A sentence with no valid citation gets
-the chunk that supports it best, flagged ``inferred``.
+the chunk that supports it best, flagged ``inferred``. The result is one ``types.Sentence`` per
+sentence: the structure every later check and every renderer reads.
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from .chunking import split_sentences
-from .textnorm import compact, normalize
-from .types import Chunk, Citation
+from .langrules import SOURCE_WORD_NUMBER, quantities, speculation, unmatched_quantities
+from .textnorm import bigrams, compact, normalize
+from .types import Chunk, Citation, Sentence
 
 _NUM = r"[0-9０-９]+"
+_SRC = SOURCE_WORD_NUMBER
 _LIST = rf"{_NUM}(?:\s*(?:[,，、;；]|-|–|~|和|与)\s*(?:资料)?\s*{_NUM})*"
 MARKER = re.compile(
     rf"\[\s*(?:资料|来源|编号|source|ref)?\s*({_LIST})\s*\]"
@@ -28,19 +32,14 @@ MARKER = re.compile(
     rf"|（\s*(?:资料|来源)\s*({_LIST})\s*）|\(\s*(?:资料|来源|source)\s*({_LIST})\s*\)"
     # Small models also write the number out in words: "资料编号为1的资料", "根据资料1和资料2",
     # or copy the source tag's attribute: 资料编号="1".
-    rf"|资料编号\s*(?:为|是|=)?\s*[\"“”]?\s*({_LIST})\s*[\"“”]?|资料\s*({_NUM}(?:\s*(?:和|与|、|,|，)\s*(?:资料)?\s*{_NUM})*)(?![0-9０-９])",
+        # "资料" + a number is a source only in the shape langrules.SOURCE_WORD_NUMBER allows: in
+    # "宣传资料3000余份" the number counts leaflets.
+    rf"|资料编号\s*(?:为|是|=)?\s*[\"“”]?\s*({_LIST})\s*[\"“”]?"
+    rf"|资料\s*({_SRC}(?:\s*(?:和|与|、|,|，)\s*(?:资料)?\s*{_SRC})*)",
     re.IGNORECASE,
 )
-_SENT_END = re.compile(r"(?<=[。！？!?；;])|\n+")
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*%?")
-_COUNTED = re.compile(r"\d+(?:\.\d+)?[册本岁吨元件家项所座辆台套户亩栋]")
-# Which session of a congress or committee ("十五届", "第十七届") is a number written in words;
-# "政协第十三届" for a chunk's "市政协十五届" is as wrong as a wrong figure.
-_SESSION = re.compile(r"[一二三四五六七八九十]+届")
 _URL = re.compile(r"(?:https?://|www\.)[^\s，。；、）)\]】]+")
-_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 _QUOTED = re.compile(r"《([^》]{1,30})》|“([^”]{1,20})”")
-_PERCENT_WORDS = re.compile(r"百分之\s*(\d+(?:\.\d+)?)")
 # What is left of "资料编号为1的资料中提到，" or "根据资料[1]，" once the marker is gone: a pointer
 # to the source, not a claim, so it is neither verified nor counted against the sentence's support.
 _SOURCE = r"(?:根据|据|参见)?\s*的?\s*(?:资料|报告|文章|材料|来源|编号)\s*(?:编号)?\s*(?:为|是)?\s*(?:的\s*(?:资料|报告|文章|材料))?\s*(?:中|里)?"
@@ -91,7 +90,7 @@ class AnswerSentence:
 # A sentence that opens by naming its source ("资料编号为1的资料中提到，…", "根据资料[2]，…").
 _CITED_LEADIN = re.compile(
     r"(?:(?<=^)|(?<=[。！？!?\n]))(?P<space>\s*)(?:根据|据)?\s*"
-    r"(?:资料编号\s*(?:为|是|=)?\s*[\"“\[]?\s*(?P<a>\d+)\s*[\"”\]]?|资料\s*\[?\s*(?P<b>\d+)\s*\]?|\[\s*(?P<c>\d+)\s*\])"
+    r"(?:资料编号\s*(?:为|是|=)?\s*[\"“\[]?\s*(?P<a>\d+)\s*[\"”\]]?|资料\s*\[?\s*(?P<b>\d{1,2})\s*\]?|\[\s*(?P<c>\d+)\s*\])"
     rf"\s*(?:的\s*(?:资料|报告|文章|材料))?\s*(?:中|里)?\s*{_SAYS}?\s*[:：，,]\s*"
     r"(?P<body>[^。！？!?\n]+)(?P<end>[。！？!?]?)")
 
@@ -118,12 +117,17 @@ def claim_text(body: str) -> str:
 
 
 def split_answer(answer: str) -> list[AnswerSentence]:
-    """Sentences with their citation numbers; markers right after a sentence end belong to it."""
+    """Sentences with their citation numbers; markers right after a sentence end belong to it.
+
+    Sentences are cut by the package's one splitter (``chunking.split_sentences``), so an answer
+    and its chunks are cut the same way (a full stop inside 《》 or a short quotation holds).
+    """
     # Move markers that follow the full stop ("…增长5%。[1]") in front of it, then split.
     moved = re.sub(rf"([。！？!?；;])\s*((?:{MARKER.pattern}\s*)+)", r"\2\1", answer, flags=re.IGNORECASE)
     out = []
-    for part in _SENT_END.split(moved):
-        if not part or not part.strip():
+    for s, e in split_sentences(moved):
+        part = moved[s:e]
+        if not part.strip():
             continue
         cited = tuple(parse_markers(part))
         body = claim_text(strip_markers(part).strip()).strip()
@@ -136,54 +140,57 @@ def split_answer(answer: str) -> list[AnswerSentence]:
     return out
 
 
-def _bigrams(text: str) -> list[str]:
-    t = re.sub(r"[\s\W_]+", "", normalize(text))
-    return [t[i : i + 2] for i in range(len(t) - 1)] or ([t] if t else [])
-
-
 def key_terms(sentence: str) -> list[str]:
-    """Numbers and quoted names that must appear verbatim in a supporting chunk."""
-    s = _PERCENT_WORDS.sub(r"\1%", normalize(strip_markers(sentence)))
-    terms = [m.group(0) for m in _NUMBER.finditer(s)]
-    # Citation-like small ordinals ("第1", "1.") are not facts; keep numbers that carry content.
-    terms = [t for t in terms if len(t.rstrip("%")) > 1 or t.endswith("%")]
-    terms += [a or b for a, b in _QUOTED.findall(s)]
-    # A count with a unit that is rarely paraphrased must keep its unit: "10册" is not supported
-    # by a chunk that only has "10月".
-    terms += [m.group(0) for m in _COUNTED.finditer(s)]
-    terms += _SESSION.findall(s)
+    """Quoted names and links that must appear verbatim in a supporting chunk.
+
+    Figures are compared as values instead (``langrules.unmatched_quantities``).
+    """
+    s = normalize(strip_markers(sentence))
+    terms = [a or b for a, b in _QUOTED.findall(s)]
     # Links must be copied exactly: a made-up URL that merely resembles one in a chunk is not support.
     terms += _URL.findall(s)
     return terms
 
 
+def problems(sentence: str, chunk_text: str, given: str = "") -> list[str]:
+    """Why ``chunk_text`` cannot support ``sentence`` whatever their word overlap (empty if none).
+
+    A figure of the sentence that the chunk does not state as a value (三次 against 两次, 3000余份
+    against 2000余份); a quoted name or link not in it; a guess or conclusion (可能, 这表明) the
+    chunk does not make. Years the question itself supplied ("2024年的目标…") set the context and
+    are not claims; other figures from the question still need a chunk.
+    """
+    norm_chunk = compact(chunk_text)
+    given_years = [q for q in quantities(given) if q.year or (not q.unit and 1000 <= q.value <= 2999)]
+    out = [t for t in key_terms(sentence) if re.sub(r"\s+", "", t) not in norm_chunk]
+    out += [q.text for q in unmatched_quantities(strip_markers(sentence), chunk_text, given_years)]
+    out += [f"speculation: {w}" for w in speculation(sentence, chunk_text)]
+    return out
+
+
 def verify(sentence: str, chunk_text: str, given: str = "") -> tuple[float, tuple[int, int], list[str]]:
-    """(support in [0, 1], supporting span in the chunk, key terms missing from the chunk).
+    """(support in [0, 1], supporting span in the chunk, problems that void the support).
 
     Support is the share of the sentence's character bigrams found in the chunk, and zero when
-    a number or quoted name of the sentence is not in it. The span is the run of chunk
-    sentences that together hold the most of the sentence's bigrams.
+    ``problems`` finds any. The span is the run of chunk sentences that together hold the most of
+    the sentence's bigrams.
     """
-    grams = _bigrams(sentence)
-    norm_chunk = compact(chunk_text)
-    # Years the question itself supplied ("2024年的目标…") set the context; they are not claims
-    # to check. Other figures from the question still need a chunk (a question can assert "99%").
-    years = set(_YEAR.findall(normalize(given)))
-    missing = [t for t in key_terms(sentence) if re.sub(r"\s+", "", t) not in norm_chunk and t not in years]
+    grams = bigrams(sentence)
+    missing = problems(sentence, chunk_text, given)
     if not grams:
         return 0.0, (0, 0), missing
-    chunk_grams = set(_bigrams(chunk_text))
+    chunk_grams = set(bigrams(chunk_text))
     recall = sum(1 for g in grams if g in chunk_grams) / len(grams)
     support = 0.0 if missing else recall
     spans = [(s, e) for s, e in split_sentences(chunk_text) if chunk_text[s:e].strip()] or [(0, len(chunk_text))]
     gset = set(grams)
-    scores = [len(gset & set(_bigrams(chunk_text[s:e]))) for s, e in spans]
+    scores = [len(gset & set(bigrams(chunk_text[s:e]))) for s, e in spans]
     best = max(range(len(spans)), key=lambda i: (scores[i], -i))
     start, end = spans[best]
     # Extend to a neighbour when it adds bigrams the best sentence lacks (answers spanning two).
-    have = set(_bigrams(chunk_text[start:end]))
+    have = set(bigrams(chunk_text[start:end]))
     for j in (best + 1, best - 1):
-        if 0 <= j < len(spans) and (gset & set(_bigrams(chunk_text[spans[j][0]:spans[j][1]]))) - have:
+        if 0 <= j < len(spans) and (gset & set(bigrams(chunk_text[spans[j][0]:spans[j][1]]))) - have:
             start, end = min(start, spans[j][0]), max(end, spans[j][1])
             break
     return round(support, 4), (start, end), missing
@@ -191,51 +198,72 @@ def verify(sentence: str, chunk_text: str, given: str = "") -> tuple[float, tupl
 
 @dataclass(frozen=True)
 class CheckedAnswer:
-    """Citations found and verified for an answer, and the sentences left unsupported."""
+    """An answer's sentences as verified, with the counts the pipeline decides on."""
 
-    citations: tuple[Citation, ...]
-    unsupported: tuple[str, ...]
+    verified: tuple[Sentence, ...]
     invalid_numbers: tuple[int, ...]
-    supported_sentences: int
-    sentences: int
+
+    @property
+    def citations(self) -> tuple[Citation, ...]:
+        """Every citation checked, in sentence order (``holds`` says which support their sentence)."""
+        return tuple(c for s in self.verified for c in s.citations)
+
+    @property
+    def unsupported(self) -> tuple[str, ...]:
+        return tuple(s.text for s in self.verified if s.verdict == "unsupported")
+
+    @property
+    def sentences(self) -> int:
+        """Sentences that are claims (the refusal and one-character fragments are not)."""
+        return sum(1 for s in self.verified if s.verdict != "none")
+
+    @property
+    def supported_sentences(self) -> int:
+        return sum(1 for s in self.verified if s.verdict in ("supported", "inferred"))
+
+
+def check_sentence(sent: AnswerSentence, chunks: Sequence[Chunk], threshold: float, question: str = "") -> Sentence:
+    """Verify one sentence against the chunk(s) it cites, else find the chunk that supports it."""
+    valid = [n for n in sent.cited if 1 <= n <= len(chunks)]
+    cites: list[Citation] = []
+    found: list[str] = []
+    for n in valid:
+        support, span, missing = verify(sent.text, chunks[n - 1].text, question)
+        cites.append(Citation(n=n, chunk=chunks[n - 1], span=span, support=support, sentence=sent.text,
+                              holds=support >= threshold))
+        found += missing
+    held = [c for c in cites if c.holds]
+    verdict = "supported" if held else "unsupported"
+    if not held and chunks:
+        # No citation, or none that holds: attach the chunk that supports the sentence best, as
+        # inferred (a small model often cites the neighbour of the right chunk).
+        scored = [(verify(sent.text, c.text, question), i) for i, c in enumerate(chunks)]
+        (support, span, missing), i = max(scored, key=lambda x: (x[0][0], -x[1]))
+        if support >= threshold:
+            held = [Citation(n=i + 1, chunk=chunks[i], span=span, support=support, inferred=True, sentence=sent.text)]
+            cites += held
+            verdict = "inferred"
+        elif not valid:
+            found += missing
+    best = max((c.support for c in held), default=0.0)
+    return Sentence(text=sent.text, cited=sent.cited, citations=tuple(cites), support=best, verdict=verdict,
+                    problems=tuple(dict.fromkeys(found)) if verdict == "unsupported" else ())
 
 
 def check_answer(answer: str, chunks: Sequence[Chunk], threshold: float = 0.3,
                  ignore: Sequence[str] = (), question: str = "") -> CheckedAnswer:
     """Parse, validate and verify the citations of ``answer`` against the numbered ``chunks``.
 
-    ``chunks[0]`` is source [1]. Sentences in ``ignore`` (the refusal sentence) are skipped.
+    ``chunks[0]`` is source [1]. Sentences in ``ignore`` (the refusal sentence) are no claims.
     """
-    citations: list[Citation] = []
-    unsupported: list[str] = []
-    invalid: list[int] = []
     ignore_norm = {normalize(x).strip("。. ") for x in ignore}
-    sentences = split_answer(answer)
-    supported = 0
-    counted = 0
-    for sent in sentences:
+    out: list[Sentence] = []
+    invalid: list[int] = []
+    for sent in split_answer(answer):
         # Two characters are already a claim ("三次", "袁文"); one is not ("是").
         if normalize(sent.text).strip("。. ") in ignore_norm or len(re.sub(r"\W", "", sent.text)) < 2:
+            out.append(Sentence(text=sent.text, cited=sent.cited, citations=(), support=0.0, verdict="none"))
             continue
-        counted += 1
-        valid = [n for n in sent.cited if 1 <= n <= len(chunks)]
         invalid.extend(n for n in sent.cited if not 1 <= n <= len(chunks))
-        ok = False
-        for n in valid:
-            support, span, _ = verify(sent.text, chunks[n - 1].text, question)
-            citations.append(Citation(n=n, chunk=chunks[n - 1], span=span, support=support, sentence=sent.text))
-            ok = ok or support >= threshold
-        if not ok and chunks:
-            # No citation, or none that holds: attach the chunk that supports the sentence best, as
-            # inferred (a small model often cites the neighbour of the right chunk).
-            scored = [(verify(sent.text, c.text, question), i) for i, c in enumerate(chunks)]
-            (support, span, _), i = max(scored, key=lambda x: (x[0][0], -x[1]))
-            if support >= threshold:
-                citations.append(Citation(n=i + 1, chunk=chunks[i], span=span, support=support, inferred=True,
-                                          sentence=sent.text))
-                ok = True
-        if ok:
-            supported += 1
-        else:
-            unsupported.append(sent.text)
-    return CheckedAnswer(tuple(citations), tuple(unsupported), tuple(dict.fromkeys(invalid)), supported, counted)
+        out.append(check_sentence(sent, chunks, threshold, question))
+    return CheckedAnswer(tuple(out), tuple(dict.fromkeys(invalid)))

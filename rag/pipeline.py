@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from .citations import check_answer, tidy_answer
-from .grounding import check_grounding
-from .textnorm import normalize
-from .errors import IndexMissingError, InputError
+from .grounding import CHECKS, Draft, check_citations, run_checks
+from .langrules import is_follow_up, is_refusal_text
+from .errors import InputError
 from .prompting import build_messages, load_prompts, question_language
 from .types import Answer, Chunk, Hit
 
@@ -26,15 +26,11 @@ if TYPE_CHECKING:
     from .indexing import Index
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
-# Follow-ups that lean on the previous turn: pronouns and demonstratives, or "那/还有" openings.
-_ELLIPTIC = re.compile(r"^(那|那么|还有|另外|其中|此外|它|他|她|这|该|此)|它|他们|她们|其|这个|那个|这些|那些|这项|该项|上述")
 # Cosine similarities are not comparable across embedders, so the gate's threshold is calibrated
 # per model on eval/seeds_questions.jsonl: for multilingual-e5-small every answerable question's
 # best chunk scores >= 0.859 and off-topic questions score <= 0.848. Unknown models get no gate
 # (0.0) until calibrated; set answer.min_relevance after looking at `rag eval` output.
 CALIBRATED_MIN_RELEVANCE = {"multilingual-e5-small": 0.85, "fake-bigram-256": 0.2}
-_REFUSAL_HINTS = ("无法回答", "没有找到", "找不到", "没有提到", "未提及", "没有提及", "资料中没有", "无法确定", "不包含", "未涉及", "没有相关",
-                  "does not contain", "do not contain", "not mentioned", "no information")
 
 
 def check_question(question: Any, max_chars: int = 500) -> str:
@@ -56,13 +52,13 @@ def check_question(question: Any, max_chars: int = 500) -> str:
 
 
 def retrieval_query(question: str, history: Sequence[dict] | None) -> str:
-    """The text to retrieve with: an elliptical follow-up is joined to the previous question."""
+    """The text to retrieve with: a follow-up (``langrules.is_follow_up``) is joined to the previous question."""
     if not history:
         return question
     prev = next((m["content"] for m in reversed(history) if m.get("role") == "user" and m.get("content")), None)
     if not prev:
         return question
-    if len(question) <= 8 or _ELLIPTIC.search(question):
+    if is_follow_up(question):
         return f"{prev} {question}"
     return question
 
@@ -84,11 +80,8 @@ def hits_from_contexts(contexts: Sequence[Any]) -> list[Hit]:
 
 
 def is_refusal(text: str, refusal: str) -> bool:
-    """Whether the answer is (essentially) the refusal sentence."""
-    t = normalize(text)
-    if normalize(refusal).strip("。. ") in t:
-        return True
-    return len(t) < 60 and any(h in t for h in _REFUSAL_HINTS)
+    """Whether the answer is the refusal sentence or a close variant (``langrules.is_refusal_text``)."""
+    return is_refusal_text(text, refusal)
 
 
 class Pipeline:
@@ -103,32 +96,23 @@ class Pipeline:
 
     @classmethod
     def from_settings(cls, settings: "Settings", log: Callable[[str], None] = lambda m: None,
-                      index: "Index | None" = None, generator: "Generator | None" = None, *,
-                      embedder: Any = None, missing_index_ok: bool = False) -> "Pipeline":
-        """Open the configured index and generator (models load on first use).
-
-        ``embedder`` reuses one already made; ``missing_index_ok`` gives a pipeline with no index
-        (it answers IndexMissingError) where none is built yet, e.g. the page with no sources.
-        """
+                      index: "Index | None" = None, generator: "Generator | None" = None) -> "Pipeline":
+        """Open the configured index and generator (models load on first use)."""
         from .embedders import make_embedder
         from .generators import make_generator
         from .indexing import open_index
 
         if index is None:
-            try:
-                index = open_index(settings=settings, embedder=embedder or make_embedder(settings, log=log))
-            except IndexMissingError:
-                if not missing_index_ok:
-                    raise
+            index = open_index(settings=settings, embedder=make_embedder(settings, log=log))
         return cls(index, generator or make_generator(settings, log=log), settings)
 
-    def reload_index(self, index_dir: Path | None = None, embedder: Any = None) -> None:
+    def reload_index(self, index_dir: Path | None = None) -> None:
         """Switch to the newest generation of the index (after an upload or removal)."""
         from .indexing import open_index
 
         with self._index_lock:
             old = self.index
-            embedder = embedder or (old._embedder if old is not None else None)
+            embedder = old._embedder if old is not None else None
             self.index = open_index(index_dir or (old.index_dir if old else None), self.settings, embedder)
 
     def ask(self, question: str, history: Sequence[dict] | None = None, **kw: Any) -> Answer:
@@ -162,8 +146,7 @@ class Pipeline:
                 from .errors import IndexMissingError
 
                 raise IndexMissingError("no index is loaded; build one with `rag index`")
-            with self._index_lock:
-                index = self.index
+            index = self.current_index()
             r = index.retrieve(retrieval_query(question, history), k or cfg.retrieval.k)
             hits = r.hits
             timings["retrieve_ms"] = r.timings["retrieve_ms"]
@@ -199,17 +182,16 @@ class Pipeline:
         refused = not text or is_refusal(text, refusal)
         reason = "the model refused" if refused else ""
         nothing_holds = False
-        if not refused and checked.sentences > 0 and checked.supported_sentences == 0:
-            # Nothing of it holds: show the refusal, not a made-up answer marked as doubtful.
-            reason = "no sentence of the answer is supported by its sources"
-            refused = nothing_holds = True
-        elif not refused and cfg.answer.check_scope:
+        if not refused:
             # Given contexts are not in the index: their own text is their whole scope.
             opening = self._opening if contexts is None else (lambda chunk: "")
-            reason = check_grounding(question, text, checked.citations, cfg.answer.support_threshold, opening) or ""
-            # The draft answers something else (another year, place or event): refuse plainly
-            # rather than show a figure that belongs to a different question.
+            # Nothing of it holds: show the refusal, not a made-up answer marked as doubtful. An
+            # answer of another kind, year, place or event than asked: refuse plainly rather than
+            # show a figure that belongs to a different question.
+            checks = CHECKS if cfg.answer.check_scope else (check_citations,)
+            reason = run_checks(Draft(question, checked.verified, opening), checks) or ""
             refused = bool(reason)
+            nothing_holds = refused and checked.supported_sentences == 0
         # A refusal is shown as the one fixed sentence, whatever else the model wrapped around it
         # (a model that leaked its instructions has also "said" the refusal sentence).
         yield Answer(question=question, text=refusal if refused else tidy_answer(text),
@@ -217,7 +199,8 @@ class Pipeline:
                      hits=tuple(hits), abstained=bool(reason), timings=timings,
                      # The sentences that failed stay listed when they are why the answer was refused.
                      unsupported=checked.unsupported if nothing_holds or not refused else (), reason=reason,
-                     draft=text if refused and text != refusal else "")
+                     draft=text if refused and text != refusal else "",
+                     sentences=() if refused else checked.verified)
 
     def _opening(self, chunk: Chunk) -> str:
         """The opening of a chunk's article, for the scope check (nothing without an index)."""

@@ -68,6 +68,51 @@ class Citation:
     support: float
     inferred: bool = False
     sentence: str = ""
+    # False for a model's marker whose chunk does not support its sentence: such a citation is
+    # kept so the reader can see what the model claimed, never shown as a plain citation.
+    holds: bool = True
+
+
+# What a sentence's checks concluded: a model's own citation holds ("supported"), only a chunk the
+# checker found holds ("inferred"), nothing holds ("unsupported"), or it is no claim ("none": the
+# refusal sentence, a one-character fragment).
+VERDICTS = ("supported", "inferred", "unsupported", "none")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence of an answer, verified once: every consumer reads this instead of re-splitting.
+
+    ``text`` is the claim as shown (markers and source lead-ins removed); ``cited`` the numbers the
+    model wrote; ``citations`` all citations checked for it (each with ``holds``, its support and
+    supporting span); ``support`` the best support that holds (0 when none); ``problems`` why it
+    is not supported (a figure missing from its chunk, a guess the chunk does not make).
+    """
+
+    text: str
+    cited: tuple[int, ...]
+    citations: tuple[Citation, ...]
+    support: float
+    verdict: str
+    problems: tuple[str, ...] = ()
+
+    @property
+    def span(self) -> tuple[int, int] | None:
+        """The supporting span of the best citation that holds, in that chunk's text."""
+        held = [c for c in self.citations if c.holds]
+        return max(held, key=lambda c: c.support).span if held else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON shape of the sentence (citations by number and chunk id)."""
+        return {
+            "text": self.text,
+            "cited": list(self.cited),
+            "citations": [{"n": c.n, "chunk_id": c.chunk.chunk_id, "span": list(c.span), "support": round(c.support, 4),
+                           "inferred": c.inferred, "holds": c.holds} for c in self.citations],
+            "support": round(self.support, 4),
+            "verdict": self.verdict,
+            "problems": list(self.problems),
+        }
 
 
 @dataclass(frozen=True)
@@ -83,6 +128,9 @@ class Answer:
     unsupported: tuple[str, ...] = ()
     reason: str = ""  # why the pipeline abstained, when it did
     draft: str = ""  # the model's own text when a check replaced it with the refusal
+    # The shown answer's sentences as verified (empty for a refusal): the one place that says which
+    # citation holds for which sentence. ``citations``/``unsupported`` above are views of it.
+    sentences: tuple[Sentence, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape used by ``rag ask --json`` and the evaluation results."""
@@ -101,9 +149,11 @@ class Answer:
                     "support": round(c.support, 4),
                     "inferred": c.inferred,
                     "sentence": c.sentence,
+                    "holds": c.holds,
                 }
                 for c in self.citations
             ],
+            "sentences": [x.to_dict() for x in self.sentences],
             "unsupported": list(self.unsupported),
             "reason": self.reason,
             "draft": self.draft,

@@ -1,0 +1,370 @@
+"""Rules of written Chinese that the answer checks rely on, each stated with its reason.
+
+Every check that reads an answer as language (citation verification, the kind and scope checks,
+refusal and follow-up detection, the evaluation's answer matching) takes its rules from here, so a
+rule is stated once, tested once (``tests/test_langrules.py``, cases written from news and
+encyclopedia sentences outside the seed pages, including cases where the rule must not fire) and
+changed in one place. ``RULES_VERSION`` changes whenever a rule does; the evaluation puts it in its
+fingerprint so a resumed run cannot mix answers checked by two sets of rules.
+
+Numbers: ``quantities`` reads every number of a text as a value with its unit, whatever the
+script -- Arabic (``3,000``, ``5.5万``), Chinese (``十六``, ``两``, ``二〇二三``), percentages
+(``百分之五`` and ``5%``), approximate forms (``3000余``, ``约5.5%``). Chinese numerals are turned
+into values by ``cn2an`` (imported on first use: it costs ~0.3 s that ``import rag`` should not
+pay). Its ``transform`` over a whole text is *not* used: it rewrites words that merely contain a
+numeral character (一带一路 -> 1带1路, 十分重要 -> 10分重要) and leaves 两次 alone. Instead a
+Chinese numeral counts only when a unit or classifier follows it (or it is a percentage), and only
+that run is handed to ``cn2an.cn2an``.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from typing import Iterable
+
+from .textnorm import normalize
+
+RULES_VERSION = "2026-12-03.1"
+
+# --- numbers -------------------------------------------------------------------------------------
+
+CN_DIGITS = "零〇○一二两三四五六七八九十百千万亿"
+# Why this list: a classifier or unit after a numeral is what makes it a quantity in Chinese
+# ("十六支球队", "两周", "3处桥梁"); a bare Chinese numeral is usually part of a word (一些,
+# 一带一路, 十分, 四地). Longer units first so "平方公里" is not read as "平方" + stray characters.
+UNITS = (
+    "平方公里", "平方米", "公顷", "公里", "千米", "公斤", "千克", "个月", "小时", "分钟", "星期", "周年", "百分点",
+    "年", "月", "日", "号", "天", "周", "时", "岁",
+    "个", "次", "件", "项", "家", "所", "名", "位", "人", "倍", "种", "条", "批", "座", "支", "处", "架", "艘",
+    "头", "辆", "届", "期", "场", "台", "套", "户", "亩", "册", "本", "栋", "幢", "起", "宗", "份", "篇", "部",
+    "只", "匹", "株", "棵", "颗", "枚", "张", "轮", "列", "元", "吨", "米", "层", "间", "例", "对", "双", "组",
+    "类", "门", "款", "首", "幅", "所", "口", "员", "队", "回", "克", "升", "度", "级", "号",
+)
+_UNIT_RE = "|".join(sorted(set(UNITS), key=len, reverse=True))
+
+# Classifiers a "how many X" question may be answered with, and which counts compare as the same
+# kind: "几座桥" is answered by "3处桥梁", "多少名选手" by "120人", "多少支球队" by "16个队";
+# "多少名选手" is not answered by "50余项活动". 个 is the general classifier and joins most kinds.
+CLASSIFIER_CLASSES: dict[str, str] = {
+    "people": "名位人个口员",
+    "organisations": "家户所个座",
+    "buildings and places": "座处个所栋幢",
+    "events": "场次届期轮回",
+    "items and cases": "件个项起宗例",
+    "vehicles": "辆架艘台部列",
+    "animals": "头只匹条",
+    "teams": "支个队",
+    "documents": "份篇部本册",
+    "days": "天日",
+    "weeks": "周星期",
+}
+
+
+def equivalent_units(unit: str) -> set[str]:
+    """The classifiers that count the same kind of thing as ``unit`` (itself included)."""
+    out = {unit}
+    for members in CLASSIFIER_CLASSES.values():
+        if unit in members:
+            out |= set(members)
+    if unit == "星期":
+        out |= {"周"}
+    return out
+
+
+_NUM = rf"(?:\d+(?:,\d{{3}})*(?:\.\d+)?|[{CN_DIGITS}]+(?:点[{CN_DIGITS}]+)?)"
+# Prefixes that make a figure approximate: "约5.5%", "近3000人", "超过100家".
+_APPROX_BEFORE = "约|近|大约|将近|接近|超过|逾|不到|上"
+_QTY = re.compile(
+    rf"(?P<pre>{_APPROX_BEFORE})?(?P<pct>百分之)?(?P<num>{_NUM})(?P<mag>[万亿千]*)(?P<approx>余|多)?"
+    rf"\s*(?P<unit>%|‰|{_UNIT_RE})?"
+)
+_MAGNITUDE = {"千": 1e3, "万": 1e4, "亿": 1e8}
+
+_cn2an_lock = threading.Lock()
+_cn2an = None
+
+
+def _cn_value(run: str) -> float | None:
+    """The value of a Chinese numeral run (``十六``, ``二〇二三``, ``三点五``), or None."""
+    global _cn2an
+    with _cn2an_lock:
+        if _cn2an is None:
+            import cn2an  # lazy: see the module docstring
+
+            _cn2an = cn2an
+    run = run.replace("○", "〇")
+    try:
+        value = _cn2an.cn2an(run, "smart")
+    except (ValueError, KeyError, IndexError, TypeError):
+        # cn2an rejects runs that are not one numeral ("一二", "万一"); digit-by-digit years
+        # ("二〇二三") it reads itself, so a rejected run is a word, not a number.
+        if all(ch in "零〇一二三四五六七八九" for ch in run) and len(run) >= 2:
+            return float("".join(str("零一二三四五六七八九".index(ch) if ch != "〇" else 0) for ch in run))
+        return None
+    return float(value)
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A number read from text: its value (magnitude applied), unit, and how it was written."""
+
+    value: float
+    unit: str  # classifier or unit after it ("支", "年", "%"), "" for a bare number
+    approx: bool
+    text: str
+    start: int
+    end: int
+
+    @property
+    def percent(self) -> bool:
+        return self.unit in ("%", "‰")
+
+    @property
+    def year(self) -> bool:
+        """A calendar year ("2023年", "二〇二三年"): four digits before 年."""
+        return self.unit == "年" and 1000 <= self.value <= 2999 and float(self.value).is_integer()
+
+
+def quantities(text: str) -> list[Quantity]:
+    """Every quantity in ``text`` (NFKC-normalised first), in order.
+
+    A Chinese numeral counts only with a unit or classifier after it, or as 百分之N; an Arabic
+    number counts bare too ("编号0971"). See the module docstring for why.
+    """
+    t = normalize(text)
+    out: list[Quantity] = []
+    for m in _QTY.finditer(t):
+        num, unit = m.group("num"), m.group("unit") or ""
+        arabic = num[0].isdigit()
+        if m.group("pct"):
+            unit = "%"
+        if not arabic and not unit:
+            continue
+        if arabic:
+            # A digit glued to Latin letters or an ASCII identifier is a code, not a figure ("GPT4").
+            if m.start("num") > 0 and t[m.start("num") - 1].isascii() and t[m.start("num") - 1].isalpha():
+                continue
+            value = float(num.replace(",", ""))
+        else:
+            v = _cn_value(num)
+            if v is None:
+                continue
+            value = v
+        for ch in m.group("mag"):
+            value *= _MAGNITUDE[ch]
+        out.append(Quantity(value=value, unit=unit, approx=bool(m.group("pre") or m.group("approx")),
+                            text=m.group(0), start=m.start(), end=m.end()))
+    return out
+
+
+def same_quantity(a: Quantity, b: Quantity) -> bool:
+    """Whether two quantities state the same figure: equal values, compatible units.
+
+    A percentage equals only a percentage (5% is not 5人); a bare number matches any unit (the
+    chunk may write "共16支" where the answer repeats "16"); other units must count the same kind
+    of thing (3处 = 3座, but 10册 is not 10月).
+    """
+    if abs(a.value - b.value) > 1e-9 * max(1.0, abs(a.value)):
+        return False
+    if a.percent != b.percent:
+        return False
+    if not a.unit or not b.unit:
+        return True
+    return b.unit in equivalent_units(a.unit)
+
+
+def unmatched_quantities(claim: str, source: str, given: Iterable[Quantity] = ()) -> list[Quantity]:
+    """The quantities of ``claim`` that ``source`` does not state (by value, whatever the script).
+
+    ``given`` are quantities the question supplied (its years): context, not claims. A bare
+    one-digit Arabic number is skipped: it is a list ordinal ("1.") far more often than a fact.
+    """
+    have = quantities(source)
+    given = list(given)
+    out = []
+    for q in quantities(claim):
+        if not q.unit and q.value < 10 and q.text.strip().isdigit():
+            continue
+        if any(same_quantity(q, g) for g in given):
+            continue
+        if not any(same_quantity(q, h) for h in have):
+            out.append(q)
+    return out
+
+
+def canonical_numbers(text: str) -> str:
+    """``text`` with every quantity written the one way answer matching compares.
+
+    Chinese numerals become Arabic (十六支 -> 16支, 二〇二三年 -> 2023年, 百分之五 -> 5%), thousands
+    separators go (3,000 -> 3000), and 多 after a figure becomes 余 (3000多份 -> 3000余份).
+    """
+    t = normalize(text)
+    parts: list[str] = []
+    pos = 0
+    for q in quantities(t):
+        parts.append(t[pos:q.start])
+        m = _QTY.fullmatch(t[q.start:q.end])
+        pre = (m.group("pre") or "") if m else ""
+        num = m.group("num") if m else ""
+        mag = (m.group("mag") or "") if m else ""
+        if num[:1].isdigit():
+            n = num.replace(",", "")
+        else:
+            value = q.value
+            for ch in mag:
+                value /= _MAGNITUDE[ch]
+            n = f"{value:g}" if value < 1e15 else str(int(value))
+        unit = q.unit
+        parts.append(f"{pre}{n}{mag}{'余' if q.approx and (m and m.group('approx')) else ''}{unit}")
+        pos = q.end
+    parts.append(t[pos:])
+    return "".join(parts)
+
+
+# --- citation markers ----------------------------------------------------------------------------
+
+# The prompt asks for "[1]" after each sentence; small models also write "资料1", "资料编号为1".
+# Sources are numbered 1..k with k at most a few dozen, so "资料" + a number is a citation only
+# when the number is short and no unit, classifier, magnitude or decimal follows it: in
+# "发放宣传资料3000余份" the number is a count of leaflets, not source 3000.
+MAX_SOURCE_NUMBER = 99
+SOURCE_WORD_NUMBER = rf"\d{{1,2}}(?![\d.,%‰万亿千余多]|\s*(?:{_UNIT_RE}))"
+
+
+# --- refusals ------------------------------------------------------------------------------------
+
+# A refusal talks about the sources or about the assistant ("资料中没有提到…", "无法回答"); an
+# answer that says something is *not* so ("该方案不包含东区的三个街道。") talks about the world and
+# is an answer. So the subject decides, not the negative word.
+_SOURCES = r"(?:所给|给出|提供|上述|以上|现有|给定)?的?(?:资料|材料|文章|文本|上下文|来源|参考资料|信息|内容|文档)"
+REFUSAL_SENTENCE = re.compile(
+    r"^(?:抱歉|对不起|很抱歉)?[，,]?\s*"
+    rf"(?:(?:根据|在|从|按照)?\s*{_SOURCES}\s*(?:中|里|内)?\s*[，,]?\s*(?:并|均|都|尚|暂)?\s*"
+    r"(?:没有|没|未|不|无)(?:有)?(?:找到|提到|提及|包含|涉及|给出|说明|记载|相关|关于|明确|具体|该|此|这)"
+    r"|(?:我)?(?:无法|不能|没法|难以)(?:回答|确定|找到|判断|给出|提供|得知|从)"
+    r"|(?:没有|未)(?:找到|检索到)(?:相关|有关)?"
+    r"|(?:the\s+)?(?:provided\s+|given\s+)?(?:sources?|context|documents?|passages?)\s+(?:do|does)\s+not\s+(?:contain|mention|say|state|include)"
+    r"|i\s+(?:cannot|can't|can\s+not|don't|do\s+not)\s+(?:answer|know|find|determine)"
+    r"|(?:there\s+is\s+)?no\s+(?:relevant\s+)?information)",
+    re.IGNORECASE,
+)
+# A refusal is one or two short sentences; a long text that opens with "资料中没有提到2022年，但…"
+# goes on to answer something and is judged as an answer.
+REFUSAL_MAX_CHARS = 60
+
+
+def is_refusal_text(text: str, refusal: str) -> bool:
+    """Whether ``text`` is the refusal sentence, a close variant of it, or a bare "cannot answer"."""
+    t = normalize(text).strip()
+    core = normalize(refusal).strip("。. ")
+    if core and core in t:
+        return True
+    if len(t) >= REFUSAL_MAX_CHARS:
+        return False
+    t = re.sub(r"\[\s*\d+(?:\s*[,，、]\s*\d+)*\s*\]", "", t).strip()
+    return bool(REFUSAL_SENTENCE.match(t))
+
+
+# --- follow-up questions -------------------------------------------------------------------------
+
+# A follow-up leans on the previous turn by its shape: it opens with a pronoun or demonstrative
+# (它/他们/这/该/其中…), with 那/那么/还有/另外 ("那城北区呢？"), or is an ellipsis that ends in 呢
+# ("2022年呢？") or is too short to name its subject. A pronoun-like character elsewhere is not a
+# follow-up: "其他省份的增长目标是什么？" names its subject (其他 = "other"), and so does
+# "他们的家乡在哪里" only at the start.
+_LEADING_REFERENCE = re.compile(
+    r"^(?:那么|那|还有|另外|此外|然后|再|又|其中|其余|它们|它|他们|他|她们|她|这些|这个|这项|这次|这位|这家|这|"
+    r"那些|那个|该|此|上述|前者|后者|and\b|what\s+about|how\s+about|and\s+what|it\b|they\b|he\b|she\b|its\b|their\b|"
+    r"this\b|that\b|those\b|these\b)",
+    re.IGNORECASE,
+)
+# 其他/其它 at the start means "other": not a reference (checked before the pattern above).
+_NOT_REFERENCE = re.compile(r"^(?:其他|其它|这样|那样|此外还有什么)")
+_ELLIPSIS_END = re.compile(r"(?:呢|吗呢)\s*[?？]?\s*$|^(?:and|what about)\b.*\?$", re.IGNORECASE)
+# A question of at most this many letters cannot name a subject and a predicate ("多少人？", "哪年？").
+FOLLOW_UP_MAX_CHARS = 4
+
+
+def is_follow_up(question: str) -> bool:
+    """Whether ``question`` leans on the previous turn (see the rule above)."""
+    q = normalize(question).strip()
+    q = re.sub(r"^[\s，,。.!！?？]+", "", q)
+    if not q:
+        return False
+    letters = re.sub(r"[\W_]+", "", q)
+    if len(letters) <= FOLLOW_UP_MAX_CHARS:
+        return True
+    if _NOT_REFERENCE.match(q):
+        return False
+    return bool(_LEADING_REFERENCE.match(q) or _ELLIPSIS_END.search(q))
+
+
+# --- speculation and unstated conclusions ----------------------------------------------------------
+
+# Words that mark a guess ("可能", "推测", "或许", "应该是") or a conclusion drawn by the writer
+# ("这表明", "由此可见", "意味着"). A sentence carrying one states something its source did not,
+# whatever its word overlap; when the source itself uses the same word (a forecast quoted: "预计
+# 可能出现降雨") the sentence only repeats it. "尽可能" / "可能性" are not guesses by the answer.
+SPECULATION = re.compile(
+    r"(?<!尽)可能(?!性)|推测|推断|猜测|或许|也许|大概|估计|应该是|想必|似乎|看来|恐怕"
+    r"|这表明|这说明|这意味着|意味着|由此可见|可以看出|可见|说明了|表明了|因此可以|据此"
+    r"|probably|perhaps|maybe|likely|suggests\s+that|this\s+(?:shows|means|indicates)",
+    re.IGNORECASE,
+)
+
+
+def speculation(claim: str, source: str) -> list[str]:
+    """The guess or conclusion markers of ``claim`` that ``source`` does not itself use."""
+    src = normalize(source)
+    out = []
+    for m in SPECULATION.finditer(normalize(claim)):
+        word = m.group(0)
+        if word not in src:
+            out.append(word)
+    return list(dict.fromkeys(out))
+
+
+# --- what a question asks for ------------------------------------------------------------------------
+
+ASKS_DAY = re.compile(r"哪一?天|几月几[日号]|几号|哪一?日|what\s+date|which\s+day", re.IGNORECASE)
+ASKS_YEAR = re.compile(r"哪一?年|几几年|which\s+year|what\s+year", re.IGNORECASE)
+ASKS_TIME = re.compile(r"什么时候|何时|什么时间|\bwhen\b", re.IGNORECASE)
+ASKS_AGE = re.compile(r"多大年纪|多大岁数|几岁|多少岁|年龄|how\s+old", re.IGNORECASE)
+# "多少X"/"几X" with a classifier asks for a count of X ("多少支球队", "几座桥", "持续几周"); "哪几个"
+# asks for names, "几月几日" for a date, "多少" alone ("人口是多少") for any figure.
+ASKS_COUNT = re.compile(rf"(?:多少|(?<!哪)几)(?:十|百|千|万|亿)*\s*({_UNIT_RE})(?!民)")
+ASKS_NUMBER = re.compile(r"多少|百分之几|how\s+(?:many|much)|what\s+percentage", re.IGNORECASE)
+# Words of time that answer "什么时候" without a figure.
+TIME_WORDS = re.compile(r"今年|去年|明年|前年|年[初底末中]|上午|下午|晚上|期间|以来|当天|当日|今天|昨天|明天|月[初底末中]|上旬|中旬|下旬")
+
+
+def missing_kind(question: str, claims: str) -> str | None:
+    """What kind of answer the question wants and ``claims`` lacks ("a date", "a count of 支"...).
+
+    ``claims`` is the answer's claims only (markers and source lead-ins removed).
+    """
+    q = normalize(question)
+    qs = quantities(claims)
+    if ASKS_AGE.search(q):
+        return None if any(x.unit == "岁" for x in qs) or re.search(r"\d+\s*(?:years?\s+old)", claims, re.I) else "an age"
+    if ASKS_DAY.search(q):
+        ok = any(x.unit in ("日", "号") for x in qs) or TIME_WORDS.search(claims)
+        return None if ok else "a date"
+    if ASKS_YEAR.search(q):
+        ok = any(x.year for x in qs) or re.search(r"今年|去年|明年|前年", claims) or \
+            any(not x.unit and 1000 <= x.value <= 2999 for x in qs)
+        return None if ok else "a year"
+    if ASKS_TIME.search(q):
+        ok = any(x.unit in ("年", "月", "日", "号", "时") for x in qs) or TIME_WORDS.search(claims)
+        return None if ok else "a time"
+    m = ASKS_COUNT.search(q)
+    if m and m.group(1) not in ("年", "月", "日", "号", "时"):
+        want = equivalent_units(m.group(1))
+        if not any(x.unit in want for x in qs):
+            return f"a count of {m.group(1)}"
+        return None
+    if (m or ASKS_NUMBER.search(q)) and not qs:
+        return "a number"
+    return None
