@@ -145,6 +145,12 @@ class AppSettings:
     port: int = field(default=7860, metadata={"doc": "port"})
     auth: str | None = field(default=None, metadata={"doc": "user:password, or a file of such lines"})
     max_upload_mb: int = field(default=20, metadata={"doc": "largest accepted upload (MB)"})
+    max_body_kb: int = field(default=4096, metadata={"doc": "largest request body on any route but uploads, with or without login (KB)"})
+    upload_mb_per_hour: int = field(default=200, metadata={"doc": "upload bytes one user (or address, without login) may send per hour (MB)"})
+    uploads_per_hour: int = field(default=60, metadata={"doc": "files one user (or address) may add per hour"})
+    login_free_attempts: int = field(default=5, metadata={"doc": "wrong passwords per user and per address before each further try must wait"})
+    login_delay_s: float = field(default=1.0, metadata={"doc": "first wait after the free attempts; doubles with each failure, at most 15 minutes (seconds)"})
+    allowed_origins: list[str] = field(default_factory=list, metadata={"doc": "browser origins besides the page's own that may call it (e.g. https://rag.example.org)"})
     max_sessions: int = field(default=1000, metadata={"doc": "browser/API sessions kept in memory (~80 KB each); the oldest is dropped beyond this"})
     feedback_file: str | None = field(default=None, metadata={"doc": "feedback JSONL (default: DATA_DIR/feedback.jsonl)"})
 
@@ -276,6 +282,11 @@ def validate(settings: Settings) -> Settings:
         ("answer.max_question_chars", settings.answer.max_question_chars >= 10, "use at least 10"),
         ("app.port", 0 <= settings.app.port <= 65535, "use 0 to 65535"),
         ("app.max_upload_mb", settings.app.max_upload_mb >= 1, "use at least 1"),
+        ("app.max_body_kb", settings.app.max_body_kb >= 64, "use at least 64"),
+        ("app.upload_mb_per_hour", settings.app.upload_mb_per_hour >= settings.app.max_upload_mb, "use at least app.max_upload_mb"),
+        ("app.uploads_per_hour", settings.app.uploads_per_hour >= 1, "use at least 1"),
+        ("app.login_free_attempts", settings.app.login_free_attempts >= 1, "use at least 1"),
+        ("app.login_delay_s", settings.app.login_delay_s > 0, "use a positive number of seconds"),
         ("app.max_sessions", settings.app.max_sessions >= 1, "use at least 1"),
         ("answer.opening_chars", settings.answer.opening_chars >= 0, "use 0 or more characters"),
         ("retrieval.title_weight", settings.retrieval.title_weight >= 0, "use 0 (off) or a positive weight"),

@@ -74,6 +74,11 @@ class LoginGate:
 
 def logged_in(scope: Scope, server: Any) -> bool:
     """Whether the request's ``access-token-*`` cookie names a session Gradio's ``/login`` opened."""
+    return current_user(scope, server) is not None
+
+
+def current_user(scope: Scope, server: Any) -> str | None:
+    """The user name of the session the request's login cookie names, or None."""
     from starlette.requests import HTTPConnection
 
     cookies = HTTPConnection(scope).cookies
@@ -82,5 +87,5 @@ def logged_in(scope: Scope, server: Any) -> bool:
     for name in (f"access-token-{cookie_id}", f"access-token-unsecure-{cookie_id}"):
         token = cookies.get(name)
         if token and tokens.get(token) is not None:
-            return True
-    return False
+            return str(tokens[token])
+    return None

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 from .citations import check_answer, tidy_answer
 from .grounding import CHECKS, Draft, check_citations, run_checks
 from .langrules import is_follow_up, is_refusal_text
-from .errors import InputError
+from .errors import IndexMissingError, InputError
 from .prompting import build_messages, load_prompts, question_language
 from .types import Answer, Chunk, Hit
 
@@ -96,24 +96,50 @@ class Pipeline:
 
     @classmethod
     def from_settings(cls, settings: "Settings", log: Callable[[str], None] = lambda m: None,
-                      index: "Index | None" = None, generator: "Generator | None" = None) -> "Pipeline":
-        """Open the configured index and generator (models load on first use)."""
+                      index: "Index | None" = None, generator: "Generator | None" = None, *,
+                      embedder: Any = None, missing_index_ok: bool = False) -> "Pipeline":
+        """Open the configured index and generator (models load on first use).
+
+        ``embedder`` reuses one already made; ``missing_index_ok`` gives a pipeline with no index
+        (it answers IndexMissingError) where none is built yet, e.g. the page with no sources.
+        """
         from .embedders import make_embedder
         from .generators import make_generator
         from .indexing import open_index
 
         if index is None:
-            index = open_index(settings=settings, embedder=make_embedder(settings, log=log))
+            try:
+                index = open_index(settings=settings, embedder=embedder or make_embedder(settings, log=log))
+            except IndexMissingError:
+                if not missing_index_ok:
+                    raise
         return cls(index, generator or make_generator(settings, log=log), settings)
 
-    def reload_index(self, index_dir: Path | None = None) -> None:
+    def reload_index(self, index_dir: Path | None = None, embedder: Any = None) -> None:
         """Switch to the newest generation of the index (after an upload or removal)."""
         from .indexing import open_index
 
         with self._index_lock:
             old = self.index
-            embedder = old._embedder if old is not None else None
+            embedder = embedder or (old._embedder if old is not None else None)
             self.index = open_index(index_dir or (old.index_dir if old else None), self.settings, embedder)
+
+    def current_index(self) -> "Index":
+        """The loaded index, reloaded first when another process (an upload, the CLI) published a newer one."""
+        from . import store
+        from .errors import RagError
+
+        with self._index_lock:
+            index = self.index
+        live = store.live_name(Path(index.index_dir))
+        if live is not None and live != Path(index.gen_dir).name:
+            try:
+                self.reload_index(Path(index.index_dir))
+            except RagError:
+                return index  # a generation being replaced or damaged: keep answering from the one we hold
+            with self._index_lock:
+                index = self.index
+        return index
 
     def ask(self, question: str, history: Sequence[dict] | None = None, **kw: Any) -> Answer:
         """Answer a question (drains ``stream``)."""

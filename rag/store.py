@@ -82,6 +82,14 @@ def current_generation(index_dir: Path) -> Path:
     return gen
 
 
+def live_name(index_dir: Path) -> str | None:
+    """The name ``CURRENT`` points at now, or None: one small read, cheap enough before every question."""
+    try:
+        return (index_dir / "CURRENT").read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
+
+
 def read_manifest(gen_dir: Path) -> dict[str, Any]:
     try:
         return json.loads((gen_dir / "manifest.json").read_text(encoding="utf-8"))

@@ -1,0 +1,267 @@
+"""Issue 14, the second round of hostile use: one test (or more) per row of its table.
+
+| row | what was tried | what these tests hold |
+|---|---|---|
+| 1 | upload a JSONL reusing a seed's ``doc_id`` | the file is refused whole, the seed intact, rebuild works |
+| 2 | upload a JSONL with one ``doc_id`` twice | nothing stays in ``data/uploads`` |
+| 3 | 300 wrong passwords | 5 reach the password check, the rest wait a doubling delay (429) |
+| 4 | 100 MB bodies without login | 413 before the body is read (declared or streamed) |
+| 5 | upload quota | bytes per hour at the upload route, files per hour in the service |
+| 6 | ``</资料>`` variants | see tests/test_prompting.py (generated variants) |
+| 7 | two processes, one index | the second pipeline answers from the newer generation |
+| 8 | small ones | 30 MB file -> Chinese 413; foreign origins refused |
+
+The middleware is exercised in front of a small Starlette app that reads bodies the way Gradio's
+routes do; the page-level checks run the real page (``app.py --backend fake``).
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from rag.embedders import FakeEmbedder
+from rag.errors import InputError
+from rag.indexing import index_sources, open_index, update_index
+from rag.limits import LoginThrottle, RequestLimits, UploadQuota, same_origin
+
+MB = 1024 * 1024
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def _inner_app(auth=None) -> Starlette:
+    """Stand-ins for Gradio's routes: a JSON API call, the upload route, and /login."""
+    reads = {"bytes": 0}
+
+    async def call(request: Request):
+        body = await request.body()  # Gradio reads a JSON body whole into memory
+        reads["bytes"] += len(body)
+        return JSONResponse({"event_id": "x", "n": len(body)})
+
+    async def upload(request: Request):
+        n = 0
+        async for chunk in request.stream():
+            n += len(chunk)
+            if n > 20 * MB:  # Gradio's max_file_size answer, in English
+                return JSONResponse({"detail": "File exceeds maximum allowed size"}, status_code=413)
+        reads["bytes"] += n
+        return JSONResponse(["/tmp/gradio/x.txt"])
+
+    async def login(request: Request):
+        form = await request.form()
+        if form.get("username") == "alice" and form.get("password") == "right":
+            return JSONResponse({"success": True})
+        return JSONResponse({"detail": "Incorrect credentials."}, status_code=400)
+
+    app = Starlette(routes=[Route("/gradio_api/call/ask", call, methods=["POST"]),
+                            Route("/gradio_api/upload", upload, methods=["POST"]),
+                            Route("/login", login, methods=["POST"])])
+    app.state.reads = reads
+    return app
+
+
+def _limited(clock=None, **kw):
+    clock = clock or Clock()
+    inner = _inner_app()
+    quota = kw.pop("quota", None) or UploadQuota(200, 60, clock=clock)
+    throttle = kw.pop("throttle", None) or LoginThrottle(5, 1.0, clock=clock)
+    app = RequestLimits(inner, max_body_bytes=kw.pop("max_body_bytes", 4096 * 1024), max_upload_mb=20,
+                        quota=quota, throttle=throttle, **kw)
+    return app, inner, clock
+
+
+def _client(app) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=("10.0.0.7", 5555)),
+                             base_url="http://127.0.0.1:7860")
+
+
+# Row 4: request bodies ----------------------------------------------------------------------
+
+def test_row4_large_declared_bodies_are_refused_before_reading():
+    app, inner, _ = _limited()
+
+    async def go():
+        async with _client(app) as c:
+            body = b"x" * (100 * MB)
+            rs = [await c.post("/gradio_api/call/ask", content=body, headers={"content-type": "application/json"})
+                  for _ in range(2)]
+            ok = await c.post("/gradio_api/call/ask", json={"data": ["西宁的GDP是多少？"]})
+            return rs, ok
+
+    rs, ok = asyncio.run(go())
+    assert [r.status_code for r in rs] == [413, 413]
+    assert "app.max_body_kb" in rs[0].json()["detail"] and "请求内容过大" in rs[0].json()["detail"]
+    assert ok.status_code == 200 and inner.state.reads["bytes"] == len(ok.request.content)
+
+
+def test_row4_streamed_bodies_without_a_length_are_cut_off():
+    app, inner, _ = _limited(max_body_bytes=256 * 1024)
+    sent = {"n": 0}
+
+    async def chunks():
+        for _ in range(1000):  # 64 MB offered, 64 KB at a time
+            sent["n"] += 64 * 1024
+            yield b"y" * (64 * 1024)
+
+    async def go():
+        async with _client(app) as c:
+            return await c.post("/gradio_api/call/ask", content=chunks())
+
+    r = asyncio.run(go())
+    assert r.status_code == 413 and inner.state.reads["bytes"] == 0
+    assert sent["n"] <= 1 * MB  # the rest was never pulled from the client
+
+
+# Row 5: upload quota --------------------------------------------------------------------------
+
+def test_row5_upload_bytes_per_hour_are_limited_per_sender():
+    clock = Clock()
+    app, inner, _ = _limited(clock, quota=UploadQuota(50, 60, clock=clock))
+
+    async def up(c, mb):
+        return await c.post("/gradio_api/upload", files={"files": ("a.txt", b"z" * int(mb * MB))})
+
+    async def go():
+        async with _client(app) as c:
+            first = [await up(c, 19) for _ in range(2)]  # 38 MB of 50
+            third = await up(c, 19)
+            clock.t += 3601  # an hour later the quota is back
+            later = await up(c, 19)
+            return first, third, later
+
+    first, third, later = asyncio.run(go())
+    assert [r.status_code for r in first] == [200, 200]
+    assert third.status_code == 413 and "每小时配额" in third.json()["detail"]
+    assert later.status_code == 200
+
+
+def test_row5_files_per_hour_are_counted_for_the_service():
+    clock = Clock()
+    q = UploadQuota(200, 3, clock=clock)
+    q.charge_files("user:bob", 2)
+    with pytest.raises(InputError, match="每小时上限 3 个文件"):
+        q.charge_files("user:bob", 2)
+    q.charge_files("user:eve", 3)  # per user
+    clock.t += 3601
+    q.charge_files("user:bob", 3)
+
+
+# Row 8: the small ones ----------------------------------------------------------------------
+
+def test_row8_a_30mb_file_is_refused_in_chinese():
+    app, _, _ = _limited()
+
+    async def go():
+        async with _client(app) as c:
+            return await c.post("/gradio_api/upload", files={"files": ("big.txt", b"z" * (30 * MB))})
+
+    r = asyncio.run(go())
+    assert r.status_code == 413 and "文件超过上传上限 20 MB" in r.json()["detail"]
+
+
+def test_row8_only_the_pages_own_origin_may_call_it():
+    app, inner, _ = _limited(allowed_origins=("https://rag.example.org",))
+
+    async def go():
+        async with _client(app) as c:
+            out = {}
+            for origin in ("http://localhost:9999", "http://127.0.0.1:8000", "null", "http://127.0.0.1:7860",
+                           "https://rag.example.org"):
+                r = await c.post("/gradio_api/call/ask", json={"data": ["问"]}, headers={"origin": origin})
+                out[origin] = r.status_code
+            out["none"] = (await c.post("/gradio_api/call/ask", json={"data": ["问"]})).status_code
+            return out
+
+    out = asyncio.run(go())
+    assert out == {"http://localhost:9999": 403, "http://127.0.0.1:8000": 403, "null": 403,
+                   "http://127.0.0.1:7860": 200, "https://rag.example.org": 200, "none": 200}
+    assert same_origin("HTTP://127.0.0.1:7860/", "127.0.0.1:7860") and not same_origin("file://", "127.0.0.1:7860")
+
+
+# Row 3: login attempts ----------------------------------------------------------------------
+
+def test_row3_wrong_passwords_wait_a_doubling_delay():
+    clock = Clock()
+    app, _, _ = _limited(clock)
+
+    async def go():
+        async with _client(app) as c:
+            codes = [(await c.post("/login", data={"username": "alice", "password": f"bad{i}"})).status_code
+                     for i in range(300)]
+            blocked = await c.post("/login", data={"username": "alice", "password": "right"})
+            clock.t += 1.01  # the first wait is 1 s
+            again = await c.post("/login", data={"username": "alice", "password": "bad"})
+            too_soon = await c.post("/login", data={"username": "alice", "password": "right"})
+            clock.t += 2.01  # then 2 s
+            ok = await c.post("/login", data={"username": "alice", "password": "right"})
+            after = await c.post("/login", data={"username": "alice", "password": "bad"})
+            return codes, blocked, again, too_soon, ok, after
+
+    codes, blocked, again, too_soon, ok, after = asyncio.run(go())
+    assert codes[:5] == [400] * 5 and set(codes[5:]) == {429}
+    assert blocked.status_code == 429 and "登录失败次数过多" in blocked.json()["detail"]
+    assert int(blocked.headers["retry-after"]) >= 1
+    assert again.status_code == 400 and too_soon.status_code == 429
+    assert ok.status_code == 200 and after.status_code == 400  # a success clears the count
+
+
+def test_row3_the_address_is_throttled_across_user_names_and_the_delay_is_capped():
+    clock = Clock()
+    t = LoginThrottle(3, 1.0, cap_s=60, clock=clock)
+    for i in range(3):
+        assert t.wait_s([f"user:u{i}", "addr:a"]) == 0
+        t.failed([f"user:u{i}", "addr:a"])
+    assert t.wait_s(["user:new", "addr:a"]) == pytest.approx(1.0)
+    assert t.wait_s(["user:new", "addr:b"]) == 0
+    for _ in range(30):
+        t.failed(["addr:a"])
+    assert t.wait_s(["addr:a"]) == pytest.approx(60)
+
+
+# Row 1: ids are not a way in (through the index and the one rebuild command) ----------------
+
+def test_row1_an_upload_cannot_replace_a_seed_and_the_rebuild_still_works(corpus_dir, settings, fake_index):
+    settings.paths.sources = [str(corpus_dir)]
+    up = settings.paths.resolved_uploads_dir()
+    up.mkdir(parents=True)
+    evil = up / "evil.jsonl"
+    evil.write_text(json.dumps({"doc_id": "econ", "text": "上传者的文字。"}, ensure_ascii=False) + "\n", encoding="utf-8")
+    s = update_index([evil], settings, FakeEmbedder())
+    assert not s.updated and "econ" in s.skipped[0][1]
+    idx = open_index(settings=settings, embedder=FakeEmbedder())
+    assert idx.documents()[1]["source"] == str(corpus_dir / "econ.txt") and len(idx.chunks_of("econ")) >= 1
+    evil.unlink()  # what the service does with a refused upload (see test_service)
+    s = update_index(index_sources(settings), settings, FakeEmbedder(), rebuild=True)
+    assert sorted(s.added) == ["eco", "econ", "sport"]
+
+
+# Row 7: several processes, one index --------------------------------------------------------
+
+def test_row7_a_pipeline_notices_a_newer_generation(corpus_dir, settings, fake_index, tmp_path):
+    from rag.generators import FakeGenerator
+    from rag.pipeline import Pipeline
+
+    a = Pipeline(open_index(settings=settings, embedder=FakeEmbedder()), FakeGenerator(), settings)
+    b = Pipeline(open_index(settings=settings, embedder=FakeEmbedder()), FakeGenerator(), settings)
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "metro.txt").write_text("地铁开通\n\n西宁地铁一号线于今年十月正式开通运营，全长二十六公里。", encoding="utf-8")
+    update_index([extra], settings, FakeEmbedder())  # "another process" writes a new generation
+    a.ask("西宁地铁一号线什么时候开通？")
+    assert {h.chunk.doc_id for h in a.index.search("西宁地铁一号线开通", k=3)} >= {"metro"}
+    assert a.index.gen_dir != b.index.gen_dir  # b has not asked yet: it still holds the old one
+    answer = b.ask("西宁地铁一号线什么时候开通？")
+    assert answer.hits[0].chunk.doc_id == "metro" and b.index.gen_dir == a.index.gen_dir
