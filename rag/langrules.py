@@ -80,6 +80,7 @@ _QTY = re.compile(
     rf"(?P<pre>{_APPROX_BEFORE})?(?P<pct>百分之)?(?P<num>{_NUM})(?P<mag>[万亿千]*)(?P<approx>余|多)?"
     rf"\s*(?P<unit>%|‰|{_UNIT_RE})?"
 )
+_TIME_UNITS = ("年", "月", "日", "号", "天", "周", "时", "小时", "分钟", "个月", "星期", "周年", "岁")
 _MAGNITUDE = {"千": 1e3, "万": 1e4, "亿": 1e8}
 
 _cn2an_lock = threading.Lock()
@@ -187,6 +188,9 @@ def unmatched_quantities(claim: str, source: str, given: Iterable[Quantity] = ()
     for q in quantities(claim):
         if not q.unit and q.value < 10 and q.text.strip().isdigit():
             continue
+        # "一个重要项目", "一家上市公司": 一 with a classifier is the indefinite article, not a count.
+        if q.text == "一" + q.unit and q.unit not in _TIME_UNITS:
+            continue
         if any(same_quantity(q, g) for g in given):
             continue
         if not any(same_quantity(q, h) for h in have):
@@ -239,12 +243,13 @@ SOURCE_WORD_NUMBER = rf"\d{{1,2}}(?![\d.,%‰万亿千余多]|\s*(?:{_UNIT_RE}))
 # answer that says something is *not* so ("该方案不包含东区的三个街道。") talks about the world and
 # is an answer. So the subject decides, not the negative word.
 _SOURCES = r"(?:所给|给出|提供|上述|以上|现有|给定)?的?(?:资料|材料|文章|文本|上下文|来源|参考资料|信息|内容|文档)"
+_SOURCES_PREFIX = rf"(?:根据|在|从|按照)?\s*{_SOURCES}\s*(?:中|里|内)?\s*[，,]?\s*"
 REFUSAL_SENTENCE = re.compile(
     r"^(?:抱歉|对不起|很抱歉)?[，,]?\s*"
-    rf"(?:(?:根据|在|从|按照)?\s*{_SOURCES}\s*(?:中|里|内)?\s*[，,]?\s*(?:并|均|都|尚|暂)?\s*"
+    rf"(?:{_SOURCES_PREFIX}(?:并|均|都|尚|暂)?\s*"
     r"(?:没有|没|未|不|无)(?:有)?(?:找到|提到|提及|包含|涉及|给出|说明|记载|相关|关于|明确|具体|该|此|这)"
-    r"|(?:我)?(?:无法|不能|没法|难以)(?:回答|确定|找到|判断|给出|提供|得知|从)"
-    r"|(?:没有|未)(?:找到|检索到)(?:相关|有关)?"
+    rf"|(?:{_SOURCES_PREFIX})?(?:我)?(?:无法|不能|没法|难以)(?:回答|确定|找到|判断|给出|提供|得知|从)"
+    r"|(?:没有|未)(?:检索到)"
     r"|(?:the\s+)?(?:provided\s+|given\s+)?(?:sources?|context|documents?|passages?)\s+(?:do|does)\s+not\s+(?:contain|mention|say|state|include)"
     r"|i\s+(?:cannot|can't|can\s+not|don't|do\s+not)\s+(?:answer|know|find|determine)"
     r"|(?:there\s+is\s+)?no\s+(?:relevant\s+)?information)",
