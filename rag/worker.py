@@ -29,6 +29,7 @@ from __future__ import annotations
 import atexit
 import logging
 import os
+import pickle
 import signal
 import socket
 import subprocess
@@ -69,7 +70,9 @@ def _stop_all() -> None:
     with _spawn_lock:
         _shutting_down = True
     for worker in list(_live):
-        worker.close()
+        proc = worker._proc  # no lock: a restart thread may hold it; it sees the EOF and stops quietly
+        if proc is not None and proc.poll() is None:
+            proc.kill()
 
 
 def _describe_exit(code: int | None) -> str:
@@ -117,7 +120,7 @@ class WorkerGenerator:
         self.n_ctx: int = probe.n_ctx
         self.timeout_s = timeout_s
         self.cancel_grace_s = cancel_grace_s
-        self.restarts = 0
+        self.starts = 0
         self._restarting = False
         self._proc: subprocess.Popen | None = None
         self._conn: Connection | None = None
@@ -175,6 +178,11 @@ class WorkerGenerator:
     # ---------------------------------------------------------------- supervision
 
     @property
+    def restarts(self) -> int:
+        """Children started after the first (each crash, hang or unanswered cancel starts one)."""
+        return max(self.starts - 1, 0)
+
+    @property
     def pid(self) -> int | None:
         """The child's process id (None before it starts); tests kill it to simulate a crash."""
         proc = self._proc
@@ -204,6 +212,7 @@ class WorkerGenerator:
             finally:
                 child_end.close()
             self._conn = Connection(parent_end.detach())
+            self.starts += 1
         load_timeout = max(self.timeout_s, MIN_LOAD_TIMEOUT_S)
         for request in (("init", list(sys.path), self.factory), ("load",)):
             self._send(request)
@@ -214,9 +223,18 @@ class WorkerGenerator:
         return self._conn
 
     def _send(self, msg: tuple) -> None:
+        conn = self._conn
+        if conn is None:
+            self._crashed(self._exit_description())
         try:
-            self._conn.send(msg)  # type: ignore[union-attr]
-        except (OSError, ValueError, AttributeError):
+            payload = pickle.dumps(msg)
+        except (pickle.PicklingError, AttributeError, TypeError) as e:
+            self._discard(kill=True)
+            raise ModelError(f"cannot send {msg[0]!r} to the model process: {e} (a generator factory must be "
+                             f"picklable: a module-level class or function with plain arguments)") from None
+        try:
+            conn.send_bytes(payload)
+        except (OSError, ValueError):
             self._crashed(self._exit_description())
 
     def _recv(self, timeout_s: float) -> tuple[str, Any]:
@@ -243,7 +261,8 @@ class WorkerGenerator:
 
     def _crashed(self, what: str) -> None:
         self._discard(kill=True)
-        log.warning("model process %s; restarting it", what)
+        # Info, not warning: the error raised below carries the same text to whoever shows it.
+        log.info("model process %s; restarting it", what)
         if not self._restarting:  # a restart that crashes too is not retried in a loop
             self._restart_soon()
         raise ModelCrashedError(_crash_message(what))
@@ -271,9 +290,9 @@ class WorkerGenerator:
                 self._restarting = True
                 try:
                     self._ready()
-                    self.restarts += 1
                 except (RagError, OSError) as e:  # the next call starts one itself and reports why
-                    log.warning("restarting the model process failed: %s", e)
+                    if not _shutting_down:
+                        log.warning("restarting the model process failed: %s", e)
                 finally:
                     self._restarting = False
 
