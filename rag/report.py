@@ -2,7 +2,8 @@
 
 Charts are SVG written here in Python, so the file opens offline and in any browser. Every
 piece of text from questions, answers and documents goes through ``html.escape``: documents
-may contain markup (even ``<script>``) and must show as text. Standard library only.
+may contain markup (even ``<script>``) and must show as text. Standard library only, plus the
+pure scoring module (``rag.scoring``; the report never imports the evaluation runner).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import html
 import json
 from collections import defaultdict
 from typing import Any, Sequence
+
+from .scoring import score_result
 
 _CSS = """
 body{font-family:system-ui,-apple-system,"Noto Sans CJK SC","PingFang SC",sans-serif;margin:1.5rem;color:#222;
@@ -230,8 +233,6 @@ def _by_document(results: Sequence[dict], scores: Sequence[dict], k: int) -> tup
 
 def render_report(metrics: dict[str, Any], results: Sequence[dict[str, Any]]) -> str:
     """The whole report page for one run."""
-    from .evaluation import score_result
-
     scores = [r.get("scores") or score_result(r) for r in results]
     k = int(metrics.get("k") or 5)
     generate = bool(metrics.get("generate"))

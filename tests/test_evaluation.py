@@ -192,6 +192,29 @@ def test_both_answer_shapes_and_chinese_aware_matching():
     assert not match_answer("任何回答", [])
 
 
+@pytest.mark.parametrize("text, gold, ok", [
+    ("共有十六支球队参赛。", ["16支"], True),  # one normaliser for figures, whatever the script
+    ("大桥于二〇二三年建成。", ["2023年"], True),
+    ("同比增长百分之五点五。", ["5.5%"], True),
+    ("发放资料3000多份。", ["3000余份"], True),
+    ("总书记三次考察青海。", ["3次"], True),
+    ("总书记两次考察青海。", ["3次", "三次"], False),
+    ("共有116支球队参赛。", ["16支"], False),  # a figure inside a longer one is no match
+    ("共有16支球队参赛。", ["十六支"], True),
+])
+def test_matching_compares_figures_as_values(text, gold, ok):
+    assert match_answer(text, gold) is ok
+
+
+def test_report_imports_scoring_not_the_runner():
+    import subprocess
+    import sys
+
+    code = "import sys, rag.report; print('rag.evaluation' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "False"
+
+
 def test_percentile_interpolates_like_numpy():
     assert percentile([10, 20, 30, 40, 50], 50) == 30
     assert percentile([10, 20, 30, 40, 50], 95) == pytest.approx(48)
