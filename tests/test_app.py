@@ -35,8 +35,7 @@ def answer(text: str, citations=(), hits=(), abstained=False, unsupported=(), ti
                   unsupported=tuple(unsupported))
 
 
-# ---------------------------------------------------------------------------------- rendering
-
+# ---------------------------------------------------------------------------------- the page module
 
 
 def test_history_is_plain_text():
@@ -49,126 +48,40 @@ def test_history_is_plain_text():
 
 
 def test_import_webapp_is_light():
-    code = "import sys, rag.webapp, rag.feedback; print('gradio' in sys.modules)"
+    code = "import sys, rag.webapp, rag.service, rag.feedback; print('gradio' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
 
 
-# ---------------------------------------------------------------------------------- uploads
-
-
-def test_upload_name_is_sanitised_into_the_uploads_folder(tmp_path, settings):
-    from rag.webapp import save_upload, uploads_dir
-
-    src = tmp_path / "incoming.txt"
-    src.write_text("内容。", encoding="utf-8")
-    root = uploads_dir(settings).resolve()
-    for name in ("../../evil.txt", "..\\..\\evil.txt", "/etc/evil.txt", "....//evil.txt"):
-        dest = save_upload(src, name, settings)
-        assert dest.parent == root and dest.name == "evil.txt"
-    assert not (tmp_path / "evil.txt").exists() and not (Path(settings.paths.data_dir) / "evil.txt").exists()
-    dest = save_upload(src, ".hidden 报告(1).md", settings)
-    assert dest.parent == root and not dest.name.startswith(".") and dest.suffix == ".md"
-
-
-def test_upload_that_would_replace_another_document_gets_a_new_name(tmp_path, settings):
-    from rag.webapp import save_upload
-
-    src = tmp_path / "x.txt"
-    src.write_text("内容。", encoding="utf-8")
-    dest = save_upload(src, "econ.txt", settings, taken={"econ": "/seeds/econ.txt"})
-    assert dest.name == "econ-2.txt"
-    again = save_upload(src, "mine.txt", settings, taken={"mine": str(Path(settings.paths.data_dir) / "uploads" / "mine.txt")})
-    assert again.name == "mine.txt"  # the same upload again: an update
-
-
-def test_upload_size_limit_and_type_are_checked(tmp_path, settings):
-    from rag.webapp import check_upload
-
-    big = tmp_path / "big.txt"
-    big.write_bytes(b"a" * (settings.app.max_upload_mb * 1024 * 1024 + 1))
-    with pytest.raises(InputError, match="超过上限"):
-        check_upload(big, "big.txt", settings.app.max_upload_mb)
-    exe = tmp_path / "tool.exe"
-    exe.write_bytes(b"MZ")
-    with pytest.raises(InputError, match="不支持的文件类型 .exe"):
-        check_upload(exe, "tool.exe", settings.app.max_upload_mb)
-    with pytest.raises(InputError, match="文件是空的"):
-        (tmp_path / "e.txt").write_bytes(b"")
-        check_upload(tmp_path / "e.txt", "e.txt", settings.app.max_upload_mb)
+# ---------------------------------------------------------------------------------- the knowledge base tab
 
 
 @pytest.fixture
-def runtime(make_pipeline, settings):
-    from rag.webapp import Runtime
+def service(make_pipeline, settings):
+    from rag.service import RagService
 
-    return Runtime(settings, make_pipeline())
+    return RagService(settings, make_pipeline())
 
 
-def test_add_documents_reports_rejected_files(tmp_path, runtime, settings):
-    from rag.webapp import add_documents, uploads_dir
+def test_upload_messages_on_the_page(tmp_path, service, settings):
+    from rag.render import render_removal, render_upload
+    from rag.service import uploads_dir
 
     settings.app.max_upload_mb = 1
     big = tmp_path / "big.txt"
     big.write_bytes("很".encode() * 400_000)
     exe = tmp_path / "x.exe"
     exe.write_bytes(b"MZ")
-    msg = add_documents(runtime, [str(big), str(exe)])
+    msg = render_upload(service.add_documents([str(big), str(exe)]))
     assert "rag-kb-error" in msg and "超过上限 1 MB" in msg and "不支持的文件类型 .exe" in msg
     assert not uploads_dir(settings).exists() or not any(uploads_dir(settings).iterdir())
-
-
-def test_upload_is_indexed_answered_at_once_then_removed(tmp_path, runtime, settings):
-    from rag.webapp import add_documents, remove_document, uploads_dir
-
     src = tmp_path / "湟源陈醋.txt"
     src.write_text("湟源陈醋节开幕\n\n第十届湟源陈醋文化节在湟源县开幕，吸引游客八万人次。", encoding="utf-8")
-    progress_calls = []
-    msg = add_documents(runtime, [str(src)], lambda *a, **k: progress_calls.append(a))
-    assert "已添加 1 篇" in msg and progress_calls
-    stored = uploads_dir(settings) / "湟源陈醋.txt"
-    assert stored.exists()
-    ids = [d["doc_id"] for d in runtime.documents()]
-    assert "湟源陈醋" in ids and "econ" in ids  # the earlier documents stay
-    a = runtime.pipeline.ask("湟源陈醋文化节在哪里开幕？")
-    assert a.citations and a.citations[0].chunk.doc_id == "湟源陈醋"
-    msg = remove_document(runtime, "湟源陈醋")
-    assert "已从知识库删除" in msg and "删除了上传的文件" in msg
-    assert not stored.exists()
-    assert "湟源陈醋" not in [d["doc_id"] for d in runtime.documents()]
-    a = runtime.pipeline.ask("湟源陈醋文化节在哪里开幕？")
-    assert all(h.chunk.doc_id != "湟源陈醋" for h in a.hits)
-    with pytest.raises(InputError):
-        remove_document(runtime, "湟源陈醋")
-
-
-def test_unreadable_upload_is_reported_and_not_kept(tmp_path, runtime, settings):
-    from rag.webapp import add_documents, uploads_dir
-
-    bad = tmp_path / "坏.txt"
-    bad.write_bytes(b"\x00\x01\x02" * 100)
-    lines = tmp_path / "records.jsonl"
-    lines.write_text('{"doc_id": "r1", "title": "记录", "text": "青海湖裸鲤数量持续增长。"}\n{broken\n', encoding="utf-8")
-    msg = add_documents(runtime, [str(bad), str(lines)])
-    assert "坏.txt：无法读取" in msg and "records.jsonl 第 2 行：无法读取" in msg and "已添加 1 篇：r1" in msg
-    assert not (uploads_dir(settings) / "坏.txt").exists()
-    assert (uploads_dir(settings) / "records.jsonl").exists()
-
-
-def test_upload_waits_for_preparation(settings):
-    from rag.webapp import Runtime, add_documents
-
-    with pytest.raises(InputError, match="仍在准备中"):
-        add_documents(Runtime(settings), ["x.txt"])
-
-
-def test_removing_a_seed_document_keeps_its_file(runtime, corpus_dir):
-    from rag.webapp import remove_document
-
-    msg = remove_document(runtime, "eco")
-    assert "删除了上传的文件" not in msg
-    assert (corpus_dir / "eco.txt").exists()
+    msg = render_upload(service.add_documents([str(src)]))
+    assert "已添加 1 篇：湟源陈醋" in msg and "rag-kb-error" not in msg
+    msg = render_removal(service.remove_document("湟源陈醋"))
+    assert "已从知识库删除《湟源陈醋节开幕》（湟源陈醋）" in msg and "删除了上传的文件" in msg
 
 
 # ---------------------------------------------------------------------------------- chat turns
@@ -178,108 +91,123 @@ def drain(gen):
     return list(gen)
 
 
-def test_library_errors_show_in_the_chat(runtime):
+def test_library_errors_show_in_the_chat(service):
     from rag.webapp import answer_turn
 
     turns = [{"question": "", "html": "", "answer": None}]
-    shown = drain(answer_turn(runtime, turns))
+    shown = drain(answer_turn(service, turns))
     assert "rag-error" in shown[-1] and "问题不能为空" in shown[-1]
-    assert "Traceback" not in shown[-1] and turns[0]["answer"] is None
+    assert "Traceback" not in shown[-1] and turns[0]["answer"] is None and turns[0]["done"]
     turns = [{"question": "长" * 600, "html": "", "answer": None}]
-    assert "500" in drain(answer_turn(runtime, turns))[-1]
+    assert "500" in drain(answer_turn(service, turns))[-1]
 
 
-def test_unexpected_errors_show_a_message_not_a_traceback(runtime):
+def test_a_crashed_model_shows_its_message_and_the_next_turn_is_answered(make_pipeline, settings):
+    """The model worker's ModelCrashedError (any RagError) is a chat message; the page keeps answering."""
+    from rag.errors import ModelCrashedError
+    from rag.service import RagService
+    from rag.webapp import answer_turn
+
+    crash = "模型进程意外退出，已自动重启，请重试"
+    replies = iter([ModelCrashedError(crash), "2024年西宁地区生产总值增长5.5%左右。[1]"])
+
+    def script(messages):
+        reply = next(replies)
+        if isinstance(reply, Exception):
+            raise reply
+        return reply
+
+    svc = RagService(settings, make_pipeline(script))
+    turns = [{"question": "西宁地区生产总值增长多少？", "html": "", "answer": None}]
+    shown = drain(answer_turn(svc, turns))
+    assert "rag-error" in shown[-1] and crash in shown[-1] and turns[0]["error"] == crash and turns[0]["done"]
+    turns.append({"question": "西宁地区生产总值增长多少？", "html": "", "answer": None})
+    shown = drain(answer_turn(svc, turns))
+    assert turns[1]["answer"] is not None and 'class="rag-cite"' in shown[-1] and "5.5%" in shown[-1]
+
+
+def test_unexpected_errors_show_a_message_not_a_traceback(service):
     from rag.webapp import answer_turn
 
     def boom(*a, **k):
         raise ValueError("secret internals")
 
-    runtime.pipeline.stream = boom
-    shown = drain(answer_turn(runtime, [{"question": "西宁？", "html": "", "answer": None}]))
+    service.pipeline.stream = boom
+    shown = drain(answer_turn(service, [{"question": "西宁？", "html": "", "answer": None}]))
     assert "内部错误" in shown[-1] and "secret" not in shown[-1]
 
 
-def test_turn_streams_then_renders_the_final_answer(runtime):
+def test_turn_streams_then_renders_the_final_answer(service):
     from rag.webapp import answer_turn
 
     turns = [{"question": "西宁地区生产总值增长多少？", "html": "", "answer": None}]
-    shown = drain(answer_turn(runtime, turns))
+    shown = drain(answer_turn(service, turns))
+    assert "正在检索资料" in shown[0]
     assert any("rag-streaming" in s for s in shown)
     assert turns[0]["answer"] is not None and 'class="rag-cite"' in shown[-1]
 
 
-def test_follow_up_gets_the_earlier_turns(make_pipeline, settings):
-    from rag.webapp import Runtime, answer_turn
+def test_a_turn_closed_early_is_marked_interrupted(service):
+    from rag.webapp import answer_turn
 
-    rt = Runtime(settings, make_pipeline())
     turns = [{"question": "西宁地区生产总值增长多少？", "html": "", "answer": None}]
-    drain(answer_turn(rt, turns))
+    stream = answer_turn(service, turns)
+    next(stream)
+    stream.close()  # the person pressed 新对话 or left
+    assert turns[0]["done"] and turns[0]["error"] == "interrupted" and "重新生成" in turns[0]["html"]
+
+
+def test_follow_up_gets_the_earlier_turns(service):
+    from rag.webapp import answer_turn
+
+    turns = [{"question": "西宁地区生产总值增长多少？", "html": "", "answer": None}]
+    drain(answer_turn(service, turns))
     turns.append({"question": "那游客呢？", "html": "", "answer": None})
-    drain(answer_turn(rt, turns))
-    sent = rt.pipeline.generator.calls[-1]
+    drain(answer_turn(service, turns))
+    sent = service.pipeline.generator.calls[-1]
     assert any(m["role"] == "assistant" and "<" not in m["content"] for m in sent[:-1])
 
 
-def test_chat_waits_for_preparation_with_a_status(settings, make_pipeline):
+def test_chat_waits_for_preparation_with_a_status(settings, make_pipeline, monkeypatch):
     import threading
 
-    from rag.webapp import Runtime, answer_turn
+    from rag.service import RagService
+    from rag.webapp import answer_turn
 
-    rt = Runtime(settings)
-    rt.status = "正在建立索引（首次运行）"
-    rt.fraction = 0.4  # shown as a percentage
+    svc = RagService(settings)
     pipeline = make_pipeline()
+    gate = threading.Event()
 
-    def finish():
-        time.sleep(0.3)
-        rt.pipeline = pipeline
-        rt.ready.set()
+    def build():
+        svc._progress("正在建立索引（首次运行）")(2, 5)  # shown as a percentage
+        gate.wait(10)
+        return pipeline
 
-    threading.Thread(target=finish).start()
+    monkeypatch.setattr(svc, "_build_pipeline", build)
+    monkeypatch.setattr(svc, "warm_up", False)
+    svc.start()
+    threading.Timer(0.3, gate.set).start()
     turns = [{"question": "西宁地区生产总值增长多少？", "html": "", "answer": None}]
-    shown = drain(answer_turn(rt, turns, poll_s=0.05))
+    shown = drain(answer_turn(svc, turns, poll_s=0.05))
     assert "正在准备模型/索引" in shown[0] and "40%" in shown[0]
     assert turns[0]["answer"] is not None
 
 
-def test_first_run_builds_the_index_in_the_background(tmp_path, corpus_dir):
-    from rag.config import load_settings
-    from rag.webapp import Runtime
-
-    s = load_settings(env={}, overrides={
-        "paths": {"data_dir": str(tmp_path / "fresh"), "sources": [str(corpus_dir)]},
-        "embedder": {"backend": "fake"}, "generator": {"backend": "fake"}, "answer": {"min_relevance": 0.0}})
-    rt = Runtime(s)
-    rt.start()
-    assert rt.wait(60) and rt.error is None
-    assert (tmp_path / "fresh" / "index" / "CURRENT").exists()
-    assert {d["doc_id"] for d in rt.documents()} == {"econ", "eco", "sport"}
-    assert rt.pipeline.ask("篮球联赛有多少支球队？").citations
-
-
 def test_preparation_failure_is_shown_not_raised(tmp_path, settings):
-    from rag.webapp import Runtime, answer_turn
+    from rag.service import RagService
+    from rag.webapp import answer_turn
 
     settings.paths.sources = [str(tmp_path / "corpus")]
     (tmp_path / "corpus").mkdir(exist_ok=True)
     (tmp_path / "corpus" / "a.txt").write_text("内容。", encoding="utf-8")
     settings.embedder.backend = "sentence-transformers"
     settings.embedder.model = str(tmp_path / "no-such-model")
-    rt = Runtime(settings)
-    rt.start()
-    assert rt.wait(30)
-    assert rt.error and "not found" in rt.error
-    shown = drain(answer_turn(rt, [{"question": "问？", "html": "", "answer": None}]))
+    svc = RagService(settings)
+    svc.start()
+    assert svc.wait(30)
+    assert svc.error and "not found" in svc.error
+    shown = drain(answer_turn(svc, [{"question": "问？", "html": "", "answer": None}]))
     assert "rag-error" in shown[-1] and "准备失败" in shown[-1]
-
-
-def test_example_questions_come_from_the_corpus(fake_index):
-    from rag.webapp import example_questions
-
-    qs = example_questions(fake_index)
-    assert 1 <= len(qs) <= 4
-    assert any("篮球联赛开幕" in q or "西宁经济稳步增长" in q or "生态保护取得新成效" in q for q in qs)
 
 
 # ---------------------------------------------------------------------------------- feedback
@@ -340,6 +268,14 @@ def test_defaults_are_local_without_login_or_share(settings):
     assert opts["server_name"] == "127.0.0.1" and opts["auth"] is None and opts["share"] is False
     assert opts["max_file_size"] == f"{settings.app.max_upload_mb}mb"
     assert "fonts.googleapis" not in str(opts["theme"]._stylesheets)
+
+
+def test_page_assets_are_package_files():
+    from rag.webapp import static_text
+
+    assert ".rag-cite" in static_text("app.css")
+    assert static_text("page.js").rstrip().endswith("}") and "rag-cite-open" in static_text("page.js")
+    assert "clipboard" in static_text("copy.js")
 
 
 def test_app_args_build_settings(tmp_path, monkeypatch):

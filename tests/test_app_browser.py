@@ -93,7 +93,7 @@ def server(tmp_path_factory):
     demo.launch(prevent_thread_lock=True, **launch_options(settings, quiet=True))
     try:
         yield {"url": f"http://127.0.0.1:{settings.app.port}/", "settings": settings, "pipeline": pipeline,
-               "runtime": demo.rag_runtime}
+               "service": demo.rag_service}
     finally:
         demo.close()
 
@@ -232,13 +232,11 @@ def test_unanswerable_question_is_refused_with_related_chunks(page):
 
 @pytest.fixture
 def xss_document(server, tmp_path):
-    from rag.webapp import add_documents, remove_document
-
     src = tmp_path / "xss.txt"
     src.write_text(f"{XSS_TITLE}\n\n{XSS_BODY}\n", encoding="utf-8")
-    add_documents(server["runtime"], [str(src)])
+    server["service"].add_documents([str(src)])
     yield "xss"
-    remove_document(server["runtime"], "xss")
+    server["service"].remove_document("xss")
 
 
 def test_document_html_shows_as_text(xss_document, page):

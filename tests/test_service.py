@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
 from rag.errors import InputError, ModelCrashedError, RagError
-from rag.service import Failure, RagService, Status, uploads_dir
+from rag.service import Failure, RagService, Status, check_upload, save_upload, uploads_dir
 from rag.types import Answer
 
 CRASH = "模型进程意外退出，已自动重启，请重试"
@@ -168,6 +169,58 @@ def test_rejected_and_unreadable_uploads_are_reported(tmp_path, service, setting
     assert not (uploads_dir(settings) / "坏.txt").exists()
     with pytest.raises(InputError, match="请先选择"):
         service.add_documents([])
+
+
+def test_upload_name_is_sanitised_into_the_uploads_folder(tmp_path, settings):
+    src = tmp_path / "incoming.txt"
+    src.write_text("内容。", encoding="utf-8")
+    root = uploads_dir(settings).resolve()
+    for name in ("../../evil.txt", "..\\..\\evil.txt", "/etc/evil.txt", "....//evil.txt"):
+        dest = save_upload(src, name, settings)
+        assert dest.parent == root and dest.name == "evil.txt"
+    assert not (tmp_path / "evil.txt").exists() and not (Path(settings.paths.data_dir) / "evil.txt").exists()
+    dest = save_upload(src, ".hidden 报告(1).md", settings)
+    assert dest.parent == root and not dest.name.startswith(".") and dest.suffix == ".md"
+
+
+def test_upload_that_would_replace_another_document_gets_a_new_name(tmp_path, settings):
+    src = tmp_path / "x.txt"
+    src.write_text("内容。", encoding="utf-8")
+    dest = save_upload(src, "econ.txt", settings, taken={"econ": "/seeds/econ.txt"})
+    assert dest.name == "econ-2.txt"
+    again = save_upload(src, "mine.txt", settings, taken={"mine": str(Path(settings.paths.data_dir) / "uploads" / "mine.txt")})
+    assert again.name == "mine.txt"  # the same upload again: an update
+
+
+def test_upload_size_limit_and_type_are_checked(tmp_path, settings):
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"a" * (settings.app.max_upload_mb * 1024 * 1024 + 1))
+    with pytest.raises(InputError, match="超过上限"):
+        check_upload(big, "big.txt", settings.app.max_upload_mb)
+    exe = tmp_path / "tool.exe"
+    exe.write_bytes(b"MZ")
+    with pytest.raises(InputError, match="不支持的文件类型 .exe"):
+        check_upload(exe, "tool.exe", settings.app.max_upload_mb)
+    with pytest.raises(InputError, match="文件是空的"):
+        (tmp_path / "e.txt").write_bytes(b"")
+        check_upload(tmp_path / "e.txt", "e.txt", settings.app.max_upload_mb)
+
+
+def test_an_unreadable_file_is_deleted_and_a_bad_line_reported(tmp_path, service, settings):
+    bad = tmp_path / "坏.txt"
+    bad.write_bytes(b"\x00\x01\x02" * 100)
+    lines = tmp_path / "records.jsonl"
+    lines.write_text('{"doc_id": "r1", "title": "记录", "text": "青海湖裸鲤数量持续增长。"}\n{broken\n', encoding="utf-8")
+    report = service.add_documents([str(bad), str(lines)])
+    assert report.added == ("r1",)
+    assert report.problems[0].startswith("坏.txt：无法读取") and report.problems[1].startswith("records.jsonl 第 2 行：无法读取")
+    assert not (uploads_dir(settings) / "坏.txt").exists()
+    assert (uploads_dir(settings) / "records.jsonl").exists()  # one bad line: the file stays
+
+
+def test_upload_waits_for_preparation(settings):
+    with pytest.raises(InputError, match="仍在准备中"):
+        RagService(settings).add_documents(["x.txt"])
 
 
 def test_upload_reload_waits_for_the_pipelines_lock(tmp_path, service):
