@@ -138,6 +138,17 @@ class AnswerSettings:
 
 
 @dataclass
+class IndexSettings:
+    """Which engine holds the index: FAISS files on this disk, or Milvus (embedded or a server)."""
+
+    backend: str = field(default="faiss", metadata={"doc": "faiss | milvus (needs `pip install -e \".[milvus]\"`)"})
+    uri: str = field(default="", metadata={"doc": "Milvus: a .db path for the embedded edition or http://host:19530 for a server (default: INDEX_DIR/milvus.db)"})
+    token: str = field(default="", metadata={"doc": "Milvus: user:password or API key (empty: no authentication)"})
+    name: str = field(default="rag", metadata={"doc": "Milvus: collection name prefix (one per index on a shared server)"})
+    timeout_s: float = field(default=10.0, metadata={"doc": "Milvus: connection and request timeout (s)"})
+
+
+@dataclass
 class AppSettings:
     """The chat page."""
 
@@ -166,6 +177,7 @@ class Settings:
     generator: GeneratorSettings = field(default_factory=GeneratorSettings)
     answer: AnswerSettings = field(default_factory=AnswerSettings)
     app: AppSettings = field(default_factory=AppSettings)
+    index: IndexSettings = field(default_factory=IndexSettings)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able form (paths as strings), recorded with every evaluation run."""
@@ -195,6 +207,9 @@ ENV_VARS = {
     "RAG_N_CTX": ("generator", "n_ctx"),
     "RAG_OPENAI_BASE_URL": ("generator", "base_url"),
     "RAG_AUTH": ("app", "auth"),
+    "RAG_INDEX_BACKEND": ("index", "backend"),
+    "RAG_INDEX_URI": ("index", "uri"),
+    "RAG_INDEX_TOKEN": ("index", "token"),
 }
 
 
@@ -290,6 +305,9 @@ def validate(settings: Settings) -> Settings:
         ("app.max_sessions", settings.app.max_sessions >= 1, "use at least 1"),
         ("answer.opening_chars", settings.answer.opening_chars >= 0, "use 0 or more characters"),
         ("retrieval.title_weight", settings.retrieval.title_weight >= 0, "use 0 (off) or a positive weight"),
+        ("index.backend", settings.index.backend in ("faiss", "milvus"), "use faiss or milvus"),
+        ("index.timeout_s", settings.index.timeout_s > 0, "use a positive number of seconds"),
+        ("index.name", settings.index.name.isascii() and settings.index.name.isidentifier() and len(settings.index.name) <= 200, "use up to 200 ASCII letters, digits and underscores, not starting with a digit"),
     ]
     for name, ok, fix in checks:
         if not ok:

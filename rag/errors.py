@@ -67,3 +67,15 @@ class DuplicateDocumentError(RagError):
 
 class ContextOverflowError(RagError):
     """The prompt cannot fit the model's context window even with no chunks."""
+
+
+class IndexUnreachableError(RagError):
+    """The index server (Milvus) cannot be reached: down, wrong address, or a network fault."""
+
+
+class IndexAuthError(RagError):
+    """The index server refused the credentials (index.token / RAG_INDEX_TOKEN)."""
+
+
+class MissingDependencyError(RagError, ImportError):
+    """An optional package is not installed; the message gives the exact install command."""

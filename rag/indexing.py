@@ -267,6 +267,11 @@ def update_index(paths: Iterable[str | Path], settings: "Settings", embedder: "E
     :func:`source_clashes`) unless ``replace`` is True or names that id; what was replaced is
     listed in ``summary.replaced``.
     """
+    if settings.index.backend == "milvus":  # the one place the index engine is chosen (with the two below)
+        from . import milvus_index
+
+        return milvus_index.update_index(paths, settings, embedder, index_dir=index_dir, rebuild=rebuild, log=log,
+                                         progress=progress, replace=replace)
     from .sources import read_sources
 
     t0 = time.perf_counter()
@@ -391,6 +396,10 @@ def index_sources(settings: "Settings") -> list[Path]:
 
 def remove_documents(doc_ids: Iterable[str], settings: "Settings", *, index_dir: Path | None = None) -> list[str]:
     """Drop documents from the index (no embedding needed); returns the ids removed."""
+    if settings.index.backend == "milvus":
+        from . import milvus_index
+
+        return milvus_index.remove_documents(doc_ids, settings, index_dir=index_dir)
     index_dir = Path(index_dir or settings.paths.resolved_index_dir())
     wanted = list(doc_ids)
     with store.write_lock(index_dir):
@@ -516,6 +525,10 @@ def open_index(index_dir: str | Path | None = None, settings: "Settings | None" 
 
     settings = settings or load_settings()
     index_dir = Path(index_dir or settings.paths.resolved_index_dir())
+    if settings.index.backend == "milvus":
+        from . import milvus_index
+
+        return milvus_index.open_index(index_dir, settings, embedder)  # same interface as Index
     gen = store.current_generation(index_dir)
     manifest = store.read_manifest(gen)
     _check_schema(manifest, index_dir)
