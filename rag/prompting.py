@@ -141,14 +141,47 @@ class BuiltPrompt:
     lang: str
 
 
+# What a document could use to spell the source delimiter <资料>/</资料> so that a model reads it
+# as one: brackets (ASCII, full-width, small-form, CJK and math angle and lenticular brackets),
+# slashes, the two characters in simplified, traditional and compatibility forms (the chars whose
+# NFKC form is 资/資/料, listed because scanning Unicode at import would cost ~0.2 s), with any
+# spaces or invisible format characters (zero-width space/joiners, BOM, soft hyphen, bidi marks,
+# variation selectors) between them. Parentheses are left alone: "（资料图）" is common in news.
+_OPEN = "<\uff1c\ufe64\u2329\u3008\u27e8\u2039\u00ab\u300a\u3010\uff3b\ufe47\\[\u300c\u300e\u3016\u2985"
+_CLOSE = ">\uff1e\ufe65\u232a\u3009\u27e9\u203a\u00bb\u300b\u3011\uff3d\ufe48\\]\u300d\u300f\u3017\u2986"
+_SLASH = "/\uff0f\u2044\u2215\u29f8\\\\\uff3c\ufe68\u3033\u2571"
+_ZI, _LIAO = "\u8d44\u8cc7\u32ae", "\u6599\uf9be\U0001f21b"
+_SEP = "[\\s\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]*"
+# HTML entities too: a model reads "&lt;/资料&gt;" as the tag it spells.
+_O = f"(?:[{_OPEN}]|&lt;|&#0*60;|&#x0*3c;)"
+_C = f"(?:[{_CLOSE}]|&gt;|&#0*62;|&#x0*3e;)"
+_S = f"(?:[{_SLASH}]|&#0*47;|&#x0*2f;)"
+DELIMITER_LIKE = re.compile(
+    f"(?:{_O}{_SEP}(?:{_S}{_SEP})?[{_ZI}]{_SEP}[{_LIAO}](?:{_SEP}{_C})?"
+    f"|{_S}{_SEP}[{_ZI}]{_SEP}[{_LIAO}]{_SEP}{_C})", re.I
+)
+
+
+def neutralise_delimiters(text: str) -> str:
+    """Document text with every spelling of ``<资料``/``</资料>`` reduced to the bare word 资料.
+
+    The sources are fenced by ``<资料 …>`` … ``</资料>``; a document that could write that fence
+    (in any look-alike spelling a model would read the same way) could end its block and speak as
+    the user. Removing the brackets and slash keeps the word readable and leaves no fence.
+    """
+    while True:  # again: removing "</资料>" from "<</资料>" leaves a new "<资料"
+        text, n = DELIMITER_LIKE.subn("资料", text)
+        if not n:
+            return text
+
+
 def _source_block(prompts: Prompts, n: int, hit: Hit, text: str) -> str:
-    # Titles and text are quoted material: angle brackets are neutralised so a document cannot
-    # close the <资料> tag and speak as the user.
+    # Titles and text are quoted material: they must not close the <资料> tag and speak as the user.
     title = hit.chunk.title
     if len(title) > TITLE_CHARS:  # long multi-line headlines cost tokens and add nothing
         title = title.split(" ")[0][:TITLE_CHARS]
-    title = title.replace("<", "＜").replace(">", "＞").replace('"', "'")
-    body = text.replace("</资料", "＜/资料").replace("<资料", "＜资料").replace("【资料", "[资料")
+    title = neutralise_delimiters(title).replace("<", "＜").replace(">", "＞").replace('"', "'")
+    body = neutralise_delimiters(text)
     return prompts.get("source").format(n=n, title=title, text=body).strip()
 
 
