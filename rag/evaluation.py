@@ -321,6 +321,11 @@ def _fingerprint(settings: "Settings", *, generate: bool, k: int, questions: lis
             blob = json.dumps(prompts.files, sort_keys=True, ensure_ascii=False)
             fp["prompts_sha256"] = hashlib.sha256(blob.encode("utf-8")).hexdigest()
     fp["models"] = models
+    if generate:
+        # Answers checked by other language rules are other answers: a resumed run must not mix them.
+        from .langrules import RULES_VERSION
+
+        fp["rules_version"] = RULES_VERSION
     blob = json.dumps(questions, sort_keys=True, ensure_ascii=False)
     fp["questions_sha256"] = hashlib.sha256(blob.encode("utf-8")).hexdigest()
     fp["questions"] = len(questions)

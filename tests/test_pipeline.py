@@ -127,3 +127,30 @@ def test_answer_is_shown_without_the_source_lead_in(make_pipeline):
     a = make_pipeline(["资料编号为1的资料中提到，2024年西宁地区生产总值增长5.5%左右。"]).ask("西宁地区生产总值增长多少？")
     assert a.text == "2024年西宁地区生产总值增长5.5%左右[1]。"
     assert not a.abstained and a.citations[0].sentence == "2024年西宁地区生产总值增长5.5%左右。"
+
+
+def test_answer_carries_its_verified_sentences(make_pipeline):
+    p = make_pipeline(["2024年西宁地区生产总值增长5.5%左右[1]。这表明西宁经济可能很快超过省会城市[1]。"])
+    a = p.ask("西宁地区生产总值增长多少？")
+    assert not a.abstained and len(a.sentences) == 2
+    first, second = a.sentences
+    assert first.verdict == "supported" and first.support > 0.8 and first.span is not None
+    assert all(c.holds for c in first.citations)
+    # A guess the chunk does not make is not supported, whatever its overlap; its [1] does not hold.
+    assert second.verdict == "unsupported" and any("speculation" in x for x in second.problems)
+    assert second.citations and not any(c.holds and not c.inferred for c in second.citations)
+    assert a.unsupported == (second.text,)
+    d = a.to_dict()
+    assert [s["verdict"] for s in d["sentences"]] == ["supported", "unsupported"]
+    assert all("holds" in c for c in d["citations"])
+
+
+def test_checks_are_one_signature_functions():
+    from rag.grounding import CHECKS, Draft, run_checks
+    from rag.types import Sentence
+
+    lone = Sentence(text="比赛在体育馆举行", cited=(), citations=(), support=0.0, verdict="unsupported")
+    assert run_checks(Draft("多少支球队参赛？", (lone,))) == "no sentence of the answer is supported by its sources"
+    assert [c.__name__ for c in CHECKS] == ["check_citations", "check_kind", "check_scope"]
+    none = Sentence(text="比赛在体育馆举行", cited=(), citations=(), support=0.0, verdict="none")
+    assert run_checks(Draft("多少支球队参赛？", (none,))) == "the question asks for a count of 支 and the answer gives none"
