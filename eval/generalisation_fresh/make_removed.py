@@ -1,0 +1,62 @@
+"""Near-miss removal list for the fresh set, over the generalisation pool.
+
+    python eval/generalisation/make_pool.py                 # the pool first
+    python eval/generalisation_fresh/make_removed.py --check  # writes data/gen/fresh_nearmiss_removed.txt
+
+Same rule as the main set (see ../generalisation/make_pool.py): a pool document holding an accepted
+answer is removed when it is the near miss's passage, a near duplicate of it, or holds a key term
+of the question within WINDOW characters of the answer. Answerable fresh questions are checked
+against their passages in the pool.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "generalisation"))
+import make_pool as mp  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--gen", type=Path, default=mp.ROOT / "data" / "gen")
+    ap.add_argument("--check", action="store_true")
+    a = ap.parse_args(argv)
+    pool = mp.read_jsonl(a.gen / "pool.jsonl")
+    text_c = {d["doc_id"]: mp.compact(d["text"]) for d in pool}
+    _, news = mp.load_corpora()
+    dups = mp.near_duplicates(news)
+    gold = json.loads((HERE / "nearmiss_gold.json").read_text(encoding="utf-8"))
+    removed = set()
+    for g in gold.values():
+        forms = mp.flat_forms(g["answers"])
+        near = {g["doc"]} | dups.get(g["doc"], set())
+        for did, t in text_c.items():
+            if any(mp.compact(f) in t for f in forms) and (did in near or mp.answer_near_key(t, forms, g["keys"])):
+                removed.add(did)
+    (a.gen / "fresh_nearmiss_removed.txt").write_text("".join(r + "\n" for r in sorted(removed)), encoding="utf-8")
+    print(f"fresh near-miss index removes {len(removed)}", file=sys.stderr)
+    if not a.check:
+        return 0
+    problems = []
+    for q in mp.read_jsonl(HERE / "answerable.jsonl"):
+        for s in q["sources"]:
+            if s not in text_c or not mp.holds(text_c[s], q["answers"]):
+                problems.append(f"{q['id']}: source {s} missing from the pool or lacks the answer")
+    for qid, g in gold.items():
+        if g["doc"] not in text_c or not mp.holds(text_c[g["doc"]], g["answers"]):
+            problems.append(f"{qid}: its passage is missing or lacks the answer")
+        for did, t in text_c.items():
+            if did not in removed and mp.answer_near_key(t, mp.flat_forms(g["answers"]), g["keys"]):
+                problems.append(f"{qid}: {did} still holds an answer next to a key term")
+    for p in problems:
+        print(p, file=sys.stderr)
+    print(f"check: {len(problems)} problem(s)", file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
