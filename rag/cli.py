@@ -53,11 +53,9 @@ class _Progress:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    from .embedders import make_embedder
-    from .indexing import update_index
+    from .service import RagService
 
     settings = _settings(args)
-    embedder = make_embedder(settings, log=_eprint)
     paths = args.paths or settings.paths.sources
     if args.rebuild_from_sources:  # seeds + data/uploads: the one command that restores the index
         from .indexing import index_sources
@@ -66,8 +64,8 @@ def cmd_index(args: argparse.Namespace) -> int:
             _eprint("error: --rebuild-from-sources reads the configured sources and uploads; give no paths")
             return 2
         paths = index_sources(settings)
-    summary = update_index(paths, settings, embedder, rebuild=args.rebuild or args.rebuild_from_sources, log=_eprint,
-                           progress=_Progress("embedding"), replace=args.replace)
+    summary = RagService(settings, log=_eprint).index_files(
+        paths, rebuild=args.rebuild or args.rebuild_from_sources, progress=_Progress("embedding"), replace=args.replace)
     for label, ids in (("added", summary.added), ("updated", summary.updated), ("removed", summary.removed)):
         if ids:
             print(f"{label}: {', '.join(ids)}")
@@ -103,24 +101,25 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
-    from .indexing import open_index
+    from .service import RagService
 
-    index = open_index(settings=_settings(args))
-    docs = index.documents()
+    service = RagService.open(_settings(args), model=False)
+    docs = service.documents()
     if args.json:
         print(json.dumps({"documents": docs}, ensure_ascii=False))
         return 0
     for d in docs:
         print(f"{d['doc_id']}\t{d.get('chunks', 0)} chunks\tadded {d.get('added', '')}\t{d.get('title', '')}")
-    print(f"{len(docs)} documents, {len(index)} chunks")
+    print(f"{len(docs)} documents, {len(service.index)} chunks")
     return 0
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
-    from .indexing import remove_documents
+    from .service import RagService
 
-    removed = remove_documents(args.doc_ids, _settings(args))
-    print(f"removed: {', '.join(removed)}")
+    # Through the service, as on the page: an uploaded document's file goes with it.
+    removed = RagService.open(_settings(args), model=False).remove_documents(args.doc_ids)
+    print(f"removed: {', '.join(r.doc_id for r in removed)}")
     return 0
 
 
@@ -164,12 +163,10 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from .pipeline import Pipeline
+    from .service import RagService
 
-    settings = _settings(args)
-    pipeline = Pipeline.from_settings(settings, log=_eprint)
     final = None
-    for event in pipeline.stream(args.question):
+    for event in RagService.open(_settings(args), log=_eprint).stream(args.question):
         if isinstance(event, str):
             if not args.json:
                 sys.stdout.write(event)

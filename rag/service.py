@@ -5,7 +5,7 @@ uses too), warms the model in the background, reports readiness and progress, ad
 lists documents, answers, and records feedback. It returns data (dataclasses, dicts, ``Answer``),
 never HTML: ``render.py`` turns that into markup and ``webapp.py`` wires it to Gradio events.
 
-Uploads are a chain of small functions (``check_upload`` → ``save_upload`` → ``index_sources``
+Uploads are a chain of small functions (``check_upload`` → ``save_upload`` → ``index_files``
 → ``drop_unreadable``) so that each rule (names, sizes, clashes, quotas) has one place to live.
 
 Thread safety: the page calls the service from many threads. Readiness fields change under one
@@ -422,12 +422,11 @@ class RagService:
         """Starter questions from the titles in the index."""
         return example_questions(self.index, limit)
 
-    def index_sources(self, paths: Sequence[str | Path], *, rebuild: bool = False,
-                      log: Callable[[str], None] | None = None,
-                      progress: Callable[[int, int], None] | None = None) -> "IndexSummary":
-        """Index files and folders into the live index, then switch answering to the new index."""
+    def index_files(self, paths: Sequence[str | Path], *, log: Callable[[str], None] | None = None,
+                    **kw: Any) -> "IndexSummary":
+        """Index files and folders into the live index (``update_index``'s options), then answer from it."""
         with self._kb_lock:
-            summary = self._update(paths, self.embedder(), rebuild=rebuild, log=log or self._log, progress=progress)
+            summary = self._update(paths, self.embedder(), log=log or self._log, **kw)
             self._reload()
         return summary
 
@@ -473,7 +472,7 @@ class RagService:
         if progress:
             def tick(done: int, total: int) -> None:
                 progress((done, total), desc="正在计算向量…", unit="块")
-        summary = self.index_sources(saved, progress=tick)
+        summary = self.index_files(saved, progress=tick)
         problems += drop_unreadable(summary, saved)
         if progress:
             progress(1.0, desc="已切换到新索引")
