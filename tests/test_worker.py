@@ -240,3 +240,17 @@ def test_real_model_keeps_one_process_across_questions_and_survives_a_kill(real_
         assert "".join(w.stream(messages("接待游客多少？"), max_tokens=24)) == first  # temperature 0
     finally:
         w.close()
+
+
+@pytest.mark.slow
+def test_worker_bench_runs_and_writes_its_json(tmp_path):
+    out = tmp_path / "worker.json"
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "worker.py"), "--quick", "--out", str(out)],
+                          capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    printed = json.loads(proc.stdout.strip())
+    assert json.loads(out.read_text(encoding="utf-8")) == printed
+    assert printed["benchmark"] == "worker" and printed["quick"] is True and printed["questions"] == 3
+    assert printed["same_text"] == 3  # both sides answered the same prompts alike
+    assert set(printed["ttft_ms"]) == {"inline", "worker"} and printed["ttft_ratio_median"] > 0
+    assert printed["decode_ratio_median"] > 0

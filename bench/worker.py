@@ -1,0 +1,141 @@
+"""Worker benchmark: the model in a child process (``WorkerGenerator``) against the same model in-process.
+
+Both sides load the same GGUF with the same settings and answer the same prompts (seed
+questions, top-k chunks retrieved with the fake embedder and budgeted as the pipeline does: the
+retrieval does not matter here, only realistic prompt lengths do). Before every measured call
+each side gets the same warm start (its KV cache holds the system prompt only, what a serving
+process has between questions), and the two sides alternate which goes first on each question so
+that drift in the machine's load falls on both. Time to first token is measured from the call
+to the first delta the caller receives, decode speed as deltas per second after the first.
+
+    python bench/worker.py [--n 6] [--max-tokens 64] [--quick]
+
+Prints one JSON object and writes bench/results/worker.json. ``--quick`` uses the fake generator
+on both sides (checks the script, and measures the bare cost of a delta crossing the pipe).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from functools import partial
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.benchlib import log, percentile, write_result  # noqa: E402
+
+
+def measure(gen, messages, max_tokens: int) -> dict:
+    """Time to first delta, deltas per second after it, and the text."""
+    t0 = time.perf_counter()
+    first = None
+    parts = []
+    for delta in gen.stream(messages, max_tokens=max_tokens):
+        if first is None:
+            first = time.perf_counter()
+        parts.append(delta)
+    end = time.perf_counter()
+    first = first or end
+    n = len(parts)
+    return {"ttft_ms": (first - t0) * 1e3, "deltas": n,
+            "decode_per_s": (n - 1) / (end - first) if n > 1 and end > first else None, "text": "".join(parts)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=6, help="answerable seed questions to run")
+    ap.add_argument("--max-tokens", type=int, default=64, help="answer tokens per call (bounds the run)")
+    ap.add_argument("--quick", action="store_true", help="fake generator on both sides, 3 questions")
+    ap.add_argument("--out", help="result file (default bench/results/worker.json)")
+    args = ap.parse_args()
+
+    from rag.config import load_settings
+    from rag.embedders import FakeEmbedder
+    from rag.generators import FakeGenerator, LlamaCppGenerator
+    from rag.indexing import open_index, update_index
+    from rag.pipeline import retrieval_query
+    from rag.prompting import build_messages, load_prompts
+    from rag.worker import WorkerGenerator
+
+    questions = [json.loads(line) for line in open(ROOT / "eval" / "seeds_questions.jsonl", encoding="utf-8")]
+    questions = [q for q in questions if q["answerable"]][: (3 if args.quick else args.n)]
+    tmp = Path(tempfile.mkdtemp())
+    settings = load_settings(overrides={"paths": {"data_dir": str(tmp), "index_dir": str(tmp / "index")},
+                                        "embedder": {"backend": "fake"}})
+    cfg = settings.generator
+    if args.quick:
+        factory = partial(FakeGenerator, n_ctx=cfg.n_ctx, delay_s=0.01)
+        model = "fake-generator"
+    else:
+        from rag.models import ensure_generator
+
+        path = str(ensure_generator(settings, log=log))
+        factory = partial(LlamaCppGenerator, path, n_ctx=cfg.n_ctx, threads=cfg.threads,
+                          temperature=cfg.temperature, seed=cfg.seed)
+        model = Path(path).name
+    update_index([ROOT / "seeds"], settings, FakeEmbedder())
+    index = open_index(settings=settings, embedder=FakeEmbedder())
+    prompts = load_prompts()
+
+    sides = {"inline": factory(), "worker": WorkerGenerator(factory, timeout_s=cfg.worker_timeout_s)}
+    load_s = {}
+    for name, gen in sides.items():
+        t0 = time.perf_counter()
+        if hasattr(gen, "load"):
+            gen.load()
+        load_s[name] = time.perf_counter() - t0
+    prime = [{"role": "system", "content": prompts.system("zh")}, {"role": "user", "content": "你好"}]
+
+    count = sides["inline"].count_tokens
+    rows = []
+    for i, q in enumerate(questions):
+        hits = index.retrieve(retrieval_query(q["question"], None), settings.retrieval.k).hits
+        built = build_messages(q["question"], hits, prompts=prompts, count=count, n_ctx=cfg.n_ctx,
+                               max_tokens=args.max_tokens,
+                               trim_chars=settings.answer.trim_chars if settings.answer.trim_chunks else None)
+        order = ["inline", "worker"] if i % 2 == 0 else ["worker", "inline"]
+        row = {"id": q["id"], "prompt_tokens": built.prompt_tokens, "first": order[0]}
+        for name in order:
+            gen = sides[name]
+            list(gen.stream(prime, max_tokens=1))  # same warm start: the system prompt in the KV cache
+            row[name] = measure(gen, built.messages, args.max_tokens)
+        row["same_text"] = row["inline"].pop("text") == row["worker"].pop("text")
+        log(f"{q['id']}: prompt {built.prompt_tokens} tokens, TTFT {row['inline']['ttft_ms']:.0f} / "
+            f"{row['worker']['ttft_ms']:.0f} ms, decode {row['inline']['decode_per_s'] or 0:.2f} / "
+            f"{row['worker']['decode_per_s'] or 0:.2f} per s (inline / worker)")
+        rows.append(row)
+    sides["worker"].close()
+
+    def stat(side: str, key: str) -> dict:
+        vals = [r[side][key] for r in rows if r[side][key] is not None]
+        return {"p50": percentile(vals, 50), "mean": statistics.fmean(vals) if vals else None}
+
+    def ratios(key: str) -> list[float]:
+        return [r["worker"][key] / r["inline"][key] for r in rows if r["inline"][key] and r["worker"][key]]
+
+    ttft_r, decode_r = ratios("ttft_ms"), ratios("decode_per_s")
+    out = {
+        "benchmark": "worker", "quick": args.quick, "questions": len(rows),
+        "settings": {"model": model, "n_ctx": cfg.n_ctx, "threads": cfg.threads, "k": settings.retrieval.k,
+                     "max_tokens": args.max_tokens, "trim_chars": settings.answer.trim_chars},
+        "load_s": load_s,
+        "ttft_ms": {side: stat(side, "ttft_ms") for side in sides},
+        "decode_per_s": {side: stat(side, "decode_per_s") for side in sides},
+        # Worker over inline, per question then the median: >1 for TTFT and <1 for decode is a cost.
+        "ttft_ratio_median": statistics.median(ttft_r) if ttft_r else None,
+        "decode_ratio_median": statistics.median(decode_r) if decode_r else None,
+        "same_text": sum(r["same_text"] for r in rows),
+        "target": "boundary cost at most 3%: ttft_ratio_median <= 1.03 and decode_ratio_median >= 0.97",
+        "rows": rows,
+    }
+    write_result("worker" + ("_quick" if args.quick else ""), out, args.out)
+
+
+if __name__ == "__main__":
+    main()
