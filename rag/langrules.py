@@ -250,6 +250,8 @@ REFUSAL_SENTENCE = re.compile(
     r"(?:没有|没|未|不|无)(?:有)?(?:找到|提到|提及|包含|涉及|给出|说明|记载|相关|关于|明确|具体|该|此|这)"
     rf"|(?:{_SOURCES_PREFIX})?(?:我)?(?:无法|不能|没法|难以)(?:回答|确定|找到|判断|给出|提供|得知|从)"
     r"|(?:没有|未)(?:检索到)"
+    rf"|(?:{_SOURCES_PREFIX})?找不到"
+    r"|not\s+mentioned"
     r"|(?:the\s+)?(?:provided\s+|given\s+)?(?:sources?|context|documents?|passages?)\s+(?:do|does)\s+not\s+(?:contain|mention|say|state|include)"
     r"|i\s+(?:cannot|can't|can\s+not|don't|do\s+not)\s+(?:answer|know|find|determine)"
     r"|(?:there\s+is\s+)?no\s+(?:relevant\s+)?information)",
@@ -260,16 +262,32 @@ REFUSAL_SENTENCE = re.compile(
 REFUSAL_MAX_CHARS = 60
 
 
+# "Mentioned" has one subject in an answer: the sources. A clause that opens with "没有提到" or
+# "并未提及" says what the sources lack even without naming them ("资料只提到2024年，没有提到2023年").
+_SUBJECTLESS_MENTION = re.compile(r"^(?:但|但是|而|却)?\s*(?:并|均|都)?(?:没有|没|未)(?:有)?(?:提到|提及|说明|涉及|给出|记载)")
+_CLAUSE = re.compile(r"[，,。；;！!？?\n]+")
+_MARKER = re.compile(r"\[\s*\d+(?:\s*[,，、]\s*\d+)*\s*\]")
+
+
 def is_refusal_text(text: str, refusal: str) -> bool:
-    """Whether ``text`` is the refusal sentence, a close variant of it, or a bare "cannot answer"."""
+    """Whether ``text`` is the refusal sentence, a close variant of it, or a bare "cannot answer".
+
+    A short text is a refusal when its first clause is one, or when any clause is one and nothing
+    in it is cited: "大桥于2023年建成[1]，资料没有提到具体日期。" answers with a caveat.
+    """
     t = normalize(text).strip()
     core = normalize(refusal).strip("。. ")
     if core and core in t:
         return True
     if len(t) >= REFUSAL_MAX_CHARS:
         return False
-    t = re.sub(r"\[\s*\d+(?:\s*[,，、]\s*\d+)*\s*\]", "", t).strip()
-    return bool(REFUSAL_SENTENCE.match(t))
+    cited = _MARKER.search(t) is not None
+    clauses = [c.strip() for c in _CLAUSE.split(_MARKER.sub("", t)) if c.strip()]
+    for i, clause in enumerate(clauses):
+        if REFUSAL_SENTENCE.match(clause) or (i > 0 and _SUBJECTLESS_MENTION.match(clause)):
+            if i == 0 or not cited:
+                return True
+    return False
 
 
 # --- follow-up questions -------------------------------------------------------------------------

@@ -127,6 +127,10 @@ def test_parse_markers(text, numbers):
     ("该药品未提及儿童用量，说明书建议遵医嘱。", False),
     ("比赛没有找到合适的场地，因此延期至5月举行[2]。", False),
     ("The bridge does not contain a pedestrian lane [1].", False),
+    ("很抱歉，资料中找不到相关信息。", True),
+    ("资料中只提到了2024年的目标，没有提到2023年的数据。", True),
+    ("大桥于2023年建成通车[1]，资料没有提到具体日期。", False),  # an answer with a caveat
+    ("大桥于2023年建成通车[1]，但没有提到具体日期。", False),
 ])
 def test_is_refusal_text(text, refused):
     assert is_refusal_text(text, REFUSAL) is refused
