@@ -279,8 +279,9 @@ def make_generator(settings: "Settings", log: Callable[[str], None] = lambda m: 
                               temperature=cfg.temperature, seed=cfg.seed)
         case _:
             raise ConfigError(f"unknown generator backend {cfg.backend!r}")
+    # The worker passes a socket to its child (POSIX only); on Windows `auto` stays in-process.
     isolated = cfg.isolation == "process" or cfg.backend.startswith("fake-") or (
-        cfg.isolation == "auto" and cfg.backend == "llama-cpp")
+        cfg.isolation == "auto" and cfg.backend == "llama-cpp" and os.name == "posix")
     if not isolated:
         return factory()
     from .worker import WorkerGenerator

@@ -290,7 +290,7 @@ class WorkerGenerator:
                 self._restarting = True
                 try:
                     self._ready()
-                except (RagError, OSError) as e:  # the next call starts one itself and reports why
+                except Exception as e:  # noqa: BLE001 - the next call starts one itself and reports why
                     if not _shutting_down:
                         log.warning("restarting the model process failed: %s", e)
                 finally:

@@ -33,6 +33,16 @@ def messages(question: str) -> list[dict]:
             {"role": "user", "content": f'<资料 编号="1" 标题="西宁">\n{SOURCE}\n</资料>\n问题：{question}'}]
 
 
+@pytest.fixture(autouse=True)
+def _stop_workers():
+    """Children started inside the library (a pipeline, an evaluation) stop with the test."""
+    from rag import worker
+
+    yield
+    for w in list(worker._live):
+        w.close()
+
+
 @pytest.fixture
 def workers():
     """Makes WorkerGenerators and stops their children after the test."""
