@@ -19,6 +19,7 @@ that run is handed to ``cn2an.cn2an``.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from dataclasses import dataclass
@@ -134,7 +135,12 @@ def quantities(text: str) -> list[Quantity]:
     A Chinese numeral counts only with a unit or classifier after it, or as 百分之N; an Arabic
     number counts bare too ("编号0971"). See the module docstring for why.
     """
-    t = normalize(text)
+    return list(_quantities(normalize(text)))
+
+
+# Each chunk is read once per sentence it is checked against; a small cache keeps that cheap.
+@functools.lru_cache(maxsize=2048)
+def _quantities(t: str) -> tuple[Quantity, ...]:
     out: list[Quantity] = []
     for m in _QTY.finditer(t):
         num, unit = m.group("num"), m.group("unit") or ""
@@ -157,7 +163,7 @@ def quantities(text: str) -> list[Quantity]:
             value *= _MAGNITUDE[ch]
         out.append(Quantity(value=value, unit=unit, approx=bool(m.group("pre") or m.group("approx")),
                             text=m.group(0), start=m.start(), end=m.end()))
-    return out
+    return tuple(out)
 
 
 def same_quantity(a: Quantity, b: Quantity) -> bool:
