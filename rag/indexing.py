@@ -53,6 +53,8 @@ class IndexSummary:
     kept: list[str] = field(default_factory=list)
     # (doc_id, the source it was indexed from before): taken over only because the run allowed it.
     replaced: list[tuple[str, str]] = field(default_factory=list)
+    # (file, reason): files refused whole for giving an id another source owns (also in ``skipped``).
+    refused: list[tuple[str, str]] = field(default_factory=list)
     chunks: int = 0
     embedded: int = 0
     seconds: float = 0.0
@@ -303,6 +305,7 @@ def update_index(paths: Iterable[str | Path], settings: "Settings", embedder: "E
         if clashes:
             docs = [d for d in docs if (os.path.abspath(d.source) if d.source else "") not in clashes]
             summary.skipped.extend(clashes.items())
+            summary.refused = list(clashes.items())
             skipped = list(skipped) + list(clashes.items())
             for path, reason in clashes.items():
                 log(f"skipped {path}: {reason}")

@@ -215,6 +215,7 @@ def test_a_file_reusing_another_sources_id_is_refused_whole(corpus_dir, settings
     assert not s.added and not s.updated and len(s.skipped) == 1
     where, reason = s.skipped[0]
     assert where == str(f) and "'econ'" in reason and "西宁经济稳步增长" in reason and "--replace" in reason
+    assert s.refused == s.skipped
     idx = open_index(settings=settings, embedder=FakeEmbedder())
     docs = {d["doc_id"]: d for d in idx.documents()}
     assert "new1" not in docs and docs["econ"]["source"] == str(corpus_dir / "econ.txt")
