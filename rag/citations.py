@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from .chunking import split_sentences
-from .langrules import SOURCE_WORD_NUMBER, quantities, speculation, unmatched_quantities
+from .langrules import SOURCE_WORD_NUMBER, quantities, speculation, unmatched_quantities, unsupported_names
 from .textnorm import bigrams, compact, normalize
 from .types import Chunk, Citation, Sentence
 
@@ -157,7 +157,7 @@ def problems(sentence: str, chunk_text: str, given: str = "") -> list[str]:
 
     A figure of the sentence that the chunk does not state as a value (三次 against 两次, 3000余份
     against 2000余份); a quoted name or link not in it; a guess or conclusion (可能, 这表明) the
-    chunk does not make. Years the question itself supplied ("2024年的目标…") set the context and
+    chunk does not make; a person or place named by neither the chunk nor the question. Years the question itself supplied ("2024年的目标…") set the context and
     are not claims; other figures from the question still need a chunk.
     """
     norm_chunk = compact(chunk_text)
@@ -165,6 +165,7 @@ def problems(sentence: str, chunk_text: str, given: str = "") -> list[str]:
     out = [t for t in key_terms(sentence) if re.sub(r"\s+", "", t) not in norm_chunk]
     out += [q.text for q in unmatched_quantities(strip_markers(sentence), chunk_text, given_years)]
     out += [f"speculation: {w}" for w in speculation(sentence, chunk_text)]
+    out += [f"name: {n}" for n in unsupported_names(sentence, chunk_text, given)]
     return out
 
 

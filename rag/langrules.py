@@ -355,6 +355,41 @@ def speculation(claim: str, source: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+# --- names ---------------------------------------------------------------------------------------
+
+# A person an answer names must be in its source (or in the question): a model filling a gap from
+# memory names someone the passage never mentions ("新任总理是阿德恩"), and bigram overlap with the
+# question's own words hides it. Names are jieba's person tags (nr, nrfg, nrt) of two or more
+# characters; jieba also tags some common words as names ("高峰"), which is harmless when the
+# answer copies its source's words, as the prompt asks. Places are left to the scope check: an
+# answer adds its subject's district from the article's title ("城中区力争…"), and on the 58
+# labelled pairs of eval/support_labels.jsonl a place rule voided 8 supported sentences.
+_NAME_FLAGS = ("nr", "nrfg", "nrt")
+_PLACE_SUFFIX = re.compile(r"(?:省|市|区|县|州|镇|乡|村)$")
+
+
+def names(text: str) -> list[str]:
+    """Person names in ``text`` (two or more characters), in order, without repeats."""
+    from .sparse import load_jieba
+
+    load_jieba()  # initialises jieba once, quietly, under its lock
+    import jieba.posseg as pseg
+
+    out = [w.strip() for w, flag in pseg.cut(normalize(text)) if flag in _NAME_FLAGS and len(w.strip()) >= 2]
+    return list(dict.fromkeys(out))
+
+
+def unsupported_names(claim: str, source: str, given: str = "") -> list[str]:
+    """The names of ``claim`` that neither ``source`` nor the question (``given``) contains."""
+    have = re.sub(r"\s+", "", normalize(source + "\n" + given))
+    out = []
+    for name in names(claim):
+        if name in have or _PLACE_SUFFIX.sub("", name) in have:
+            continue
+        out.append(name)
+    return out
+
+
 # --- what a question asks for ------------------------------------------------------------------------
 
 ASKS_DAY = re.compile(r"哪一?天|几月几[日号]|几号|哪一?日|what\s+date|which\s+day", re.IGNORECASE)

@@ -270,3 +270,21 @@ def test_misfire_opening_of_a_many_district_article_is_no_scope():
     reason = check_grounding("城北区区长是谁？", "区长是张三[1]。", cites, 0.3,
                              opening=lambda c: "城东区、城西区、城北区、城中区工作会议召开。")
     assert reason and "城北区" in reason
+
+
+# ------------------------------------------------------------------ names
+
+@pytest.mark.parametrize("claim, chunk, question, missing", [
+    ("新西兰2023年新任总理是阿德恩。", "新西兰工党选出新党首，将出任新总理。", "新西兰2023年新任总理是谁？", ["阿德"]),
+    ("李强主持了会议。", "国务院常务会议研究部署有关工作。", "", ["李强"]),
+    ("冠军是王晓云。", "城北区代表队获得冠军。", "", ["王晓云"]),
+    # Must not fire: the name is in the chunk or the question, or a place without its suffix.
+    ("市委书记王卫东参加审议。", "省委常委、市委书记王卫东参加大通代表团审议。", "", []),
+    ("西宁市实施了40项科技项目。", "西宁实施了40项盐湖领域科技项目。", "", []),
+    ("李强主持会议并讲话。", "会议并讲话。", "李强主持了什么会议？", []),
+    ("盐湖产业创新发展。", "推动了盐湖产业的创新发展。", "", []),
+])
+def test_unsupported_names(claim, chunk, question, missing):
+    from rag.langrules import unsupported_names
+
+    assert unsupported_names(claim, chunk, question) == missing
