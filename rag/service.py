@@ -31,6 +31,7 @@ from .errors import IndexMissingError, InputError, RagError
 if TYPE_CHECKING:
     from .config import Settings
     from .indexing import Index, IndexSummary
+    from .limits import UploadQuota
     from .pipeline import Pipeline
     from .types import Answer
 
@@ -89,10 +90,11 @@ class UploadReport:
     chunks: int = 0  # chunks in the index afterwards
     seconds: float = 0.0
     indexed: bool = False  # whether any file reached the indexer
+    replaced: tuple[str, ...] = ()  # documents the upload replaced because the user asked it to
 
     @property
     def changed(self) -> bool:
-        return bool(self.added or self.updated)
+        return bool(self.added or self.updated or self.replaced)
 
 
 @dataclass(frozen=True)
@@ -108,9 +110,66 @@ class Removal:
 # Uploads: small steps, each with one rule
 
 
-def uploads_dir(settings: "Settings") -> Path:
-    """Where uploaded files are kept (inside the data directory)."""
-    return Path(settings.paths.data_dir) / "uploads"
+def uploads_dir(settings: "Settings", user: str = "") -> Path:
+    """Where uploaded files are kept (inside the data directory); a logged-in user's in their own folder.
+
+    A document belongs to the file it came from (``indexing.source_clashes``), so one folder per
+    user makes "an upload never replaces a document it did not create" hold between users too:
+    re-uploading one's own file updates it; another user's file of the same name is a new file.
+    """
+    root = settings.paths.resolved_uploads_dir()
+    if not user:
+        return root
+    from .sources import safe_filename
+
+    # safe_filename keeps letters (Chinese too), digits and -_. ; the prefix keeps it a visible folder.
+    return root / ("user-" + safe_filename(f"{user}.txt")[: -len(".txt")])
+
+
+def gradio_cache_dir() -> Path:
+    """Gradio's upload cache (GRADIO_TEMP_DIR, else the system temp folder's ``gradio``), as Gradio computes it."""
+    return Path(os.environ.get("GRADIO_TEMP_DIR") or Path(tempfile.gettempdir()) / "gradio").resolve()
+
+
+def discard_cached(path: str | Path) -> None:
+    """Delete Gradio's cached copy of an upload (and its folder when empty) once it is saved or refused.
+
+    Gradio keeps every upload in its cache, downloadable through ``/gradio_api/file=`` for a day;
+    the copy under ``DATA_DIR/uploads`` is the only one the app should keep. Paths outside the
+    cache (the CLI, tests, the HTTP API with a server-side path) are never touched.
+    """
+    try:
+        p = Path(path).resolve()
+        if gradio_cache_dir() not in p.parents:
+            return
+        p.unlink(missing_ok=True)
+        if p.parent != gradio_cache_dir() and not any(p.parent.iterdir()):
+            p.parent.rmdir()
+    except OSError:
+        pass
+
+
+def drop_records(path: str | Path, doc_ids: Sequence[str]) -> None:
+    """Rewrite an uploaded JSONL file without the records of ``doc_ids`` (so a rebuild does not bring them back)."""
+    import json
+
+    p = Path(path)
+    if p.suffix.lower() != ".jsonl" or not p.exists():
+        return
+    gone = set(doc_ids)
+    kept = []
+    for line in p.read_bytes().splitlines(keepends=True):
+        try:
+            record = json.loads(line)
+            doc_id = str(record.get("doc_id", "")).strip() if isinstance(record, dict) else ""
+        except ValueError:
+            doc_id = ""
+        if doc_id not in gone:
+            kept.append(line)
+    fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=".upload-", suffix=".jsonl")
+    with os.fdopen(fd, "wb") as f:
+        f.writelines(kept)
+    os.replace(tmp, p)
 
 
 def upload_source(f: Any) -> tuple[str, str]:
@@ -125,7 +184,10 @@ def check_upload(path: str | Path, original_name: str, max_mb: int) -> str:
     from .sources import SUPPORTED, safe_filename
 
     shown = Path(str(original_name).replace("\\", "/")).name or str(original_name)
-    suffix = Path(shown).suffix.lower()
+    # rpartition, not Path.suffix: a file named ".txt" is a text file without a name (stored as
+    # upload.txt), not a hidden file without a type.
+    _, dot, ext = shown.rpartition(".")
+    suffix = "." + ext.strip().lower() if dot else ""
     if suffix not in SUPPORTED:
         raise InputError(f"{shown}：不支持的文件类型 {suffix or '（无扩展名）'}；"
                          f"支持的格式：{'、'.join(SUPPORTED)}")
@@ -141,15 +203,16 @@ def check_upload(path: str | Path, original_name: str, max_mb: int) -> str:
 
 
 def save_upload(path: str | Path, original_name: str, settings: "Settings",
-                taken: dict[str, str] | None = None) -> Path:
-    """Copy an uploaded file into ``DATA_DIR/uploads`` under a safe name; return where it is.
+                taken: dict[str, str] | None = None, user: str = "") -> Path:
+    """Copy an uploaded file into ``DATA_DIR/uploads`` (the user's folder) under a safe name; return where it is.
 
     ``taken`` maps document ids already in the index to their source: a name whose stem is the
     id of a document from elsewhere gets a ``-2``, ``-3``… suffix so that it cannot replace it.
-    Re-uploading a file of the same name replaces the earlier upload (an update).
+    Re-uploading a file of the same name into the same folder replaces the earlier upload (an
+    update of one's own document). Ids inside a JSONL file are checked by the indexer.
     """
     name = check_upload(path, original_name, settings.app.max_upload_mb)
-    folder = uploads_dir(settings)
+    folder = uploads_dir(settings, user)
     folder.mkdir(parents=True, exist_ok=True)
     root = folder.resolve()
     stem, suffix = name[: -len(Path(name).suffix)], Path(name).suffix
@@ -176,12 +239,21 @@ def save_upload(path: str | Path, original_name: str, settings: "Settings",
 
 
 def drop_unreadable(summary: "IndexSummary", saved: Sequence[Path]) -> list[str]:
-    """Chinese lines for what the indexer skipped; a saved upload it could not read is deleted."""
+    """Chinese lines for what the indexer skipped; a saved upload it skipped whole is deleted.
+
+    A file refused for reusing another document's id (``summary.refused``) goes too: left in
+    the uploads folder it would make a rebuild from the sources fail on the duplicate id.
+    """
     problems = []
+    refused = dict(getattr(summary, "refused", ()))
     for where, reason in summary.skipped:
         line = re.fullmatch(r"(.*):(\d+)", where)  # "file.jsonl:7": one bad line, the file stays
         path = Path(line.group(1) if line else where)
-        problems.append(f"{path.name}{f' 第 {line.group(2)} 行' if line else ''}：无法读取（{reason}）")
+        if where in refused:
+            zh = re.search(r"\((文档编号[^()]*)\)$", reason)
+            problems.append(f"{path.name}：{zh.group(1) if zh else reason}；如需替换，请先删除原文档或选择替换")
+        else:
+            problems.append(f"{path.name}{f' 第 {line.group(2)} 行' if line else ''}：无法读取（{reason}）")
         if not line and path in saved:
             path.unlink(missing_ok=True)
     return problems
@@ -193,6 +265,13 @@ def is_upload(source: str, settings: "Settings") -> bool:
         return False
     try:
         return uploads_dir(settings).resolve() in Path(source).resolve().parents
+    except (OSError, ValueError):
+        return False
+
+
+def _in_folder(source: str, folder: Path) -> bool:
+    try:
+        return bool(source) and folder in Path(source).resolve().parents
     except (OSError, ValueError):
         return False
 
@@ -444,26 +523,46 @@ class RagService:
 
             self._index_only = open_index(self._index_only.index_dir, self.settings)
 
-    def add_documents(self, files: Sequence[Any], progress: Callable[..., Any] | None = None) -> UploadReport:
+    def add_documents(self, files: Sequence[Any], progress: Callable[..., Any] | None = None, *,
+                      user: str = "", client: str = "", quota: "UploadQuota | None" = None,
+                      replace: Sequence[str] = ()) -> UploadReport:
         """Save uploaded files into the uploads folder and index them; say what happened.
 
         ``progress(fraction_or_(done, total), desc=..., unit=...)`` is Gradio's progress shape.
-        Raises InputError (Chinese) when nothing can be uploaded now; per-file problems are in
-        the report.
+        ``user`` (the login name, '' without login) picks the user's upload folder; ``quota``
+        counts the files against ``user`` (or ``client``, the address) per hour. ``replace`` names
+        documents (the user's own uploads) that these files replace: the only way an upload takes
+        an id over. Raises InputError (Chinese) when nothing can be uploaded now (not ready, quota,
+        a document that may not be replaced); per-file problems are in the report. Whatever
+        fails, no file of this upload stays behind, in the uploads folder or in Gradio's cache.
         """
         self._check_ready_for_changes("上传")
         files = [f for f in (files or []) if f]
-        if not files:
-            raise InputError("请先选择要上传的文件")
-        taken = {d["doc_id"]: d.get("source", "") for d in self.documents()}
-        saved: list[Path] = []
-        problems: list[str] = []
-        for f in files:
-            path, original = upload_source(f)
-            try:
-                saved.append(save_upload(path, original, self.settings, taken))
-            except InputError as e:
-                problems.append(str(e))
+        sources = [upload_source(f) for f in files]
+        try:
+            if not files:
+                raise InputError("请先选择要上传的文件")
+            if quota is not None:
+                quota.charge_files(f"user:{user}" if user else f"addr:{client or 'unknown'}", len(files))
+            docs = self.documents()
+            own = uploads_dir(self.settings, user).resolve()
+            for doc_id in replace:
+                d = next((d for d in docs if d["doc_id"] == doc_id), None)
+                if d is None:
+                    raise InputError(f"文档 {doc_id} 不在知识库中（可能已被删除），无法替换")
+                if not _in_folder(d.get("source", ""), own):
+                    raise InputError(f"《{d.get('title') or doc_id}》不是你上传的文档，不能被替换")
+            taken = {d["doc_id"]: d.get("source", "") for d in docs}
+            saved: list[Path] = []
+            problems: list[str] = []
+            for path, original in sources:
+                try:
+                    saved.append(save_upload(path, original, self.settings, taken, user=user))
+                except InputError as e:
+                    problems.append(str(e))
+        finally:
+            for path, _ in sources:
+                discard_cached(path)
         if not saved:
             return UploadReport(problems=tuple(problems))
         if progress:
@@ -472,12 +571,45 @@ class RagService:
         if progress:
             def tick(done: int, total: int) -> None:
                 progress((done, total), desc="正在计算向量…", unit="块")
-        summary = self.index_files(saved, progress=tick)
+        try:
+            summary = self.index_files(saved, progress=tick, replace=set(replace))
+        except RagError as e:
+            # Two records with one id, a full disk...: nothing was indexed, so nothing may stay.
+            for p in saved:
+                p.unlink(missing_ok=True)
+            return UploadReport(problems=tuple(problems) + (f"上传失败，文件未保存：{e}",))
         problems += drop_unreadable(summary, saved)
+        replaced = self._retire(replace, saved, docs) if replace else ()
         if progress:
             progress(1.0, desc="已切换到新索引")
-        return UploadReport(tuple(summary.added), tuple(summary.updated), tuple(summary.unchanged), tuple(problems),
-                            summary.chunks, summary.seconds, indexed=True)
+        return UploadReport(tuple(summary.added), tuple(d for d in summary.updated if d not in replaced),
+                            tuple(summary.unchanged), tuple(problems), summary.chunks, summary.seconds, indexed=True,
+                            replaced=replaced)
+
+    def _retire(self, doc_ids: Sequence[str], saved: Sequence[Path], before: list[dict]) -> tuple[str, ...]:
+        """After a replacing upload: drop the replaced documents the new files did not give again,
+        and their old files (or, in a JSONL file still in use, their records)."""
+        from .indexing import remove_documents
+
+        def new(source: str) -> bool:
+            return any(_same_path(source, p) for p in saved)
+
+        with self._kb_lock:
+            old = {d["doc_id"]: d.get("source", "") for d in before if d["doc_id"] in doc_ids}
+            now = {d["doc_id"]: d.get("source", "") for d in self.documents()}
+            stale = [d for d in doc_ids if d in now and not new(now[d])]
+            if stale:
+                remove_documents(stale, self.settings, index_dir=self.index_dir())
+                self._reload()
+            left = {d.get("source") for d in self.documents()}
+            for doc_id, source in old.items():
+                if not source or new(source):
+                    continue  # the same file uploaded again: it is the new version
+                if source not in left:
+                    Path(source).unlink(missing_ok=True)
+                else:
+                    drop_records(source, [doc_id])
+        return tuple(doc_ids)
 
     def remove_document(self, doc_id: str) -> Removal:
         """Remove one document chosen on the page; InputError (Chinese) when it is not there."""
@@ -504,6 +636,8 @@ class RagService:
                 deleted = bool(d.get("uploaded")) and source not in left
                 if deleted:
                     Path(source).unlink(missing_ok=True)
+                elif d.get("uploaded"):  # one record of an uploaded JSONL: a rebuild must not bring it back
+                    drop_records(source, [doc_id])
                 removals.append(Removal(doc_id, d.get("title") or doc_id, deleted))
         return removals
 

@@ -265,3 +265,118 @@ def test_row7_a_pipeline_notices_a_newer_generation(corpus_dir, settings, fake_i
     assert a.index.gen_dir != b.index.gen_dir  # b has not asked yet: it still holds the old one
     answer = b.ask("西宁地铁一号线什么时候开通？")
     assert answer.hits[0].chunk.doc_id == "metro" and b.index.gen_dir == a.index.gen_dir
+
+
+# The service side of rows 1, 2, 5 and 8: what an upload leaves behind ------------------------
+
+@pytest.fixture
+def service(make_pipeline, settings, corpus_dir, monkeypatch, tmp_path):
+    from rag.service import RagService
+
+    settings.paths.sources = [str(corpus_dir)]
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "gradio-cache"))
+    return RagService(settings, make_pipeline())
+
+
+def _cached(tmp_path, name: str, text: str):
+    """A file where Gradio's upload cache would have put it."""
+    d = tmp_path / "gradio-cache" / "3f2a9c"
+    d.mkdir(parents=True, exist_ok=True)
+    (d / name).write_text(text, encoding="utf-8")
+    return d / name
+
+
+def _jsonl_text(*records) -> str:
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+
+
+def _uploads(settings):
+    root = settings.paths.resolved_uploads_dir()
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def test_row1_an_upload_reusing_a_seed_id_is_refused_naming_it_and_leaves_nothing(service, settings, tmp_path):
+    f = _cached(tmp_path, "evil.jsonl", _jsonl_text({"doc_id": "econ", "text": "上传者的文字。"},
+                                                    {"doc_id": "ok1", "text": "无害的文字。"}))
+    report = service.add_documents([str(f)])
+    assert not report.changed and "已被《西宁经济稳步增长》使用" in report.problems[0] and "本文件未入库" in report.problems[0]
+    assert _uploads(settings) == [] and not f.exists()
+    docs = {d["doc_id"]: d for d in service.documents()}
+    assert "ok1" not in docs and docs["econ"]["uploaded"] is False
+    # The one rebuild command still works.
+    s = update_index(index_sources(settings), settings, FakeEmbedder(), rebuild=True)
+    assert sorted(s.added) == ["eco", "econ", "sport"] and not s.skipped
+
+
+def test_row2_an_upload_with_a_repeated_id_leaves_nothing(service, settings, tmp_path):
+    f = _cached(tmp_path, "twice.jsonl", _jsonl_text({"doc_id": "d1", "text": "第一条。"}, {"doc_id": "d1", "text": "第二条。"}))
+    ok = tmp_path / "fine.txt"
+    ok.write_text("正常文档\n\n内容。", encoding="utf-8")
+    report = service.add_documents([str(f), str(ok)])
+    assert not report.changed and report.problems[-1].startswith("上传失败，文件未保存") and "d1" in report.problems[-1]
+    assert _uploads(settings) == [] and not f.exists()
+    assert update_index(index_sources(settings), settings, FakeEmbedder(), rebuild=True).added
+
+
+def test_row5_no_copy_of_an_upload_stays_in_gradios_cache(service, settings, tmp_path):
+    good = _cached(tmp_path, "湟源.txt", "湟源陈醋节开幕\n\n第十届湟源陈醋文化节开幕。")
+    bad = _cached(tmp_path, "tool.exe", "MZ")
+    outside = tmp_path / "mine.txt"  # a path that is not Gradio's (the CLI, a test): never deleted
+    outside.write_text("我的文件\n\n内容。", encoding="utf-8")
+    report = service.add_documents([str(good), str(bad), str(outside)])
+    assert set(report.added) == {"湟源", "mine"} and len(report.problems) == 1
+    assert not good.exists() and not bad.exists() and not good.parent.exists() and outside.exists()
+    removal = service.remove_document("湟源")
+    assert removal.deleted_file and _uploads(settings) == ["mine.txt"]
+
+
+def test_row5_files_per_hour_quota_in_the_service(service, settings, tmp_path):
+    clock = Clock()
+    quota = UploadQuota(200, 2, clock=clock)
+    files = []
+    for i in range(3):
+        f = tmp_path / f"f{i}.txt"
+        f.write_text(f"文档{i}\n\n内容{i}。", encoding="utf-8")
+        files.append(str(f))
+    assert service.add_documents(files[:2], user="bob", quota=quota).added
+    with pytest.raises(InputError, match="每小时上限 2 个文件"):
+        service.add_documents(files[2:], user="bob", quota=quota)
+    assert service.add_documents(files[2:], user="eve", quota=quota).added
+
+
+def test_row5_removing_one_record_of_an_uploaded_jsonl_removes_it_for_good(service, settings, tmp_path):
+    f = tmp_path / "many.jsonl"
+    f.write_text(_jsonl_text({"doc_id": "m1", "text": "甲文档。"}, {"doc_id": "m2", "text": "乙文档。"}), encoding="utf-8")
+    assert set(service.add_documents([str(f)]).added) == {"m1", "m2"}
+    service.remove_document("m1")
+    s = update_index(index_sources(settings), settings, FakeEmbedder(), rebuild=True)
+    assert "m2" in s.added and "m1" not in s.added
+
+
+def test_row1_users_do_not_replace_each_others_uploads_and_replacing_is_explicit(service, settings, tmp_path):
+    a = tmp_path / "a" / "报告.txt"
+    b = tmp_path / "b" / "报告.txt"
+    for p, text in ((a, "甲的报告\n\n甲写的内容。"), (b, "乙的报告\n\n乙写的内容。")):
+        p.parent.mkdir()
+        p.write_text(text, encoding="utf-8")
+    assert service.add_documents([str(a)], user="alice").added == ("报告",)
+    assert service.add_documents([str(b)], user="bob").added == ("报告-2",)
+    docs = {d["doc_id"]: d for d in service.documents()}
+    assert docs["报告"]["title"] == "甲的报告" and "user-alice" in docs["报告"]["source"]
+    with pytest.raises(InputError, match="不是你上传的文档"):
+        service.add_documents([str(b)], user="bob", replace=["报告"])
+    with pytest.raises(InputError, match="不是你上传的文档"):
+        service.add_documents([str(b)], user="bob", replace=["econ"])
+    new = tmp_path / "新报告.txt"
+    new.write_text("甲的新报告\n\n甲改写的内容。", encoding="utf-8")
+    report = service.add_documents([str(new)], user="alice", replace=["报告"])
+    assert report.replaced == ("报告",) and report.added == ("新报告",)
+    docs = {d["doc_id"]: d for d in service.documents()}
+    assert "报告" not in docs and "新报告" in docs and "报告-2" in docs
+    assert _uploads(settings) == ["user-alice/新报告.txt", "user-bob/报告-2.txt"]
+
+
+def test_row8_a_file_named_only_txt_is_a_text_file(service, settings, tmp_path):
+    f = _cached(tmp_path, ".txt", "无名文档\n\n这是一个只有扩展名的文件。")
+    report = service.add_documents([str(f)])
+    assert report.added == ("upload",) and _uploads(settings) == ["upload.txt"]
