@@ -65,7 +65,8 @@ def cmd_index(args: argparse.Namespace) -> int:
             return 2
         paths = index_sources(settings)
     summary = RagService(settings, log=_eprint).index_files(
-        paths, rebuild=args.rebuild or args.rebuild_from_sources, progress=_Progress("embedding"), replace=args.replace)
+        paths, rebuild=args.rebuild or args.rebuild_from_sources, progress=_Progress("embedding"), replace=args.replace,
+        **({"collection": args.collection} if args.collection else {}))
     for label, ids in (("added", summary.added), ("updated", summary.updated), ("removed", summary.removed)):
         if ids:
             print(f"{label}: {', '.join(ids)}")
@@ -81,18 +82,51 @@ def cmd_index(args: argparse.Namespace) -> int:
     return 0
 
 
+def _filters(args: argparse.Namespace):
+    """The SearchFilter of --since/--until/--doc/--collection (None when none is given)."""
+    import datetime
+
+    from .types import SearchFilter
+
+    for name in ("since", "until"):
+        value = getattr(args, name, None)
+        if value:
+            try:
+                datetime.date.fromisoformat(value)
+            except ValueError:
+                raise RagError(f"--{name} {value!r} is not a date; use YYYY-MM-DD") from None
+    flt = SearchFilter(since=getattr(args, "since", None), until=getattr(args, "until", None),
+                       doc_ids=frozenset(args.doc) if getattr(args, "doc", None) else None,
+                       collections=frozenset(args.collection) if getattr(args, "collection", None) else None)
+    return None if flt.is_empty() else flt
+
+
+def _scope_options(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument("--since", help="only documents published on or after this day (YYYY-MM-DD)")
+    sp.add_argument("--until", help="only documents published on or before this day (YYYY-MM-DD)")
+    sp.add_argument("--doc", action="append", metavar="DOC_ID", help="only this document (repeatable)")
+    sp.add_argument("--collection", action="append", metavar="NAME", help="only this collection (repeatable)")
+    sp.add_argument("--reference-date", help="the day 昨天/上周 count from: today, newest or YYYY-MM-DD "
+                                             "(default: retrieval.reference_date)")
+
+
 def cmd_search(args: argparse.Namespace) -> int:
     from .indexing import open_index
-    from .pipeline import check_question
+    from .pipeline import check_question, scoped_retrieve
     from .types import hit_to_dict
 
     settings = _settings(args)
     question = check_question(args.question, settings.answer.max_question_chars)
     index = open_index(settings=settings)
-    hits = index.search(question, k=args.k or settings.retrieval.k)
+    r, time_range = scoped_retrieve(index, question, args.k or settings.retrieval.k, settings, filters=_filters(args),
+                                    reference_date=args.reference_date)
+    hits = r.hits
     if args.json:
-        print(json.dumps({"hits": [hit_to_dict(h) for h in hits]}, ensure_ascii=False))
+        print(json.dumps({"hits": [hit_to_dict(h) for h in hits],
+                          "time_range": time_range.to_dict() if time_range else None}, ensure_ascii=False))
         return 0
+    if time_range is not None:
+        print(f"时间范围 / time range: {time_range.describe()}" + ("" if time_range.applied else "（范围内无资料，未使用）"))
     for h in hits:
         ranks = ", ".join(f"{k}#{v}" for k, v in h.ranks.items())
         print(f"[{h.rank}] {h.chunk.doc_id} · {h.chunk.title}  (score {h.score:.4f}; {ranks})  {h.chunk.chunk_id}")
@@ -103,13 +137,26 @@ def cmd_search(args: argparse.Namespace) -> int:
 def cmd_docs(args: argparse.Namespace) -> int:
     from .service import RagService
 
+    if args.set_date or args.set_collection:
+        from .indexing import set_document_fields
+
+        changes: dict[str, dict] = {}
+        for doc_id, day in args.set_date or []:
+            changes.setdefault(doc_id, {})["date"] = None if day in ("auto", "") else day
+        for doc_id, name in args.set_collection or []:
+            changes.setdefault(doc_id, {})["collection"] = name
+        changed = set_document_fields(changes, _settings(args))
+        print(f"changed: {', '.join(changed)}")
+        return 0
     service = RagService.open(_settings(args), model=False)
     docs = service.documents()
     if args.json:
         print(json.dumps({"documents": docs}, ensure_ascii=False))
         return 0
     for d in docs:
-        print(f"{d['doc_id']}\t{d.get('chunks', 0)} chunks\tadded {d.get('added', '')}\t{d.get('title', '')}")
+        print(f"{d['doc_id']}\t{d.get('chunks', 0)} chunks\tadded {d.get('added', '')}\t{d.get('title', '')}"
+              + (f"\t{d['date']} ({d.get('date_source') or '?'})" if d.get("date") else "")
+              + (f"\t[{d['collection']}]" if d.get("collection") else ""))
     print(f"{len(docs)} documents, {len(service.index)} chunks")
     return 0
 
@@ -178,7 +225,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from .service import RagService
 
     final = None
-    for event in RagService.open(_settings(args), log=_eprint).stream(args.question):
+    for event in RagService.open(_settings(args), log=_eprint).stream(args.question, filters=_filters(args),
+                                                                       reference_date=args.reference_date):
         if isinstance(event, str):
             if not args.json:
                 sys.stdout.write(event)
@@ -199,7 +247,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
             seen.add(c.n)
             flag = " (inferred)" if c.inferred else ""
             print(f"  [{c.n}] {c.chunk.doc_id} · {c.chunk.title}{flag}: {c.chunk.text[c.span[0]:c.span[1]][:120]}")
-    elif final.abstained and final.hits:
+    if final.time_range is not None:
+        print(f"\n时间范围 / time range: {final.time_range.describe()}"
+              + ("" if final.time_range.applied else "（范围内无资料，未使用）"))
+    if final.abstained and final.hits and not final.citations:
         print("\n可能相关的资料 / Possibly related:")
         for h in final.hits[:3]:
             print(f"  {h.chunk.doc_id} · {h.chunk.title}: {h.chunk.text[:80]}")
@@ -248,6 +299,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="rebuild from scratch from paths.sources and DATA_DIR/uploads (everything the index holds)")
     sp.add_argument("--replace", action="store_true",
                     help="let these files take over document ids the index holds from other sources")
+    sp.add_argument("--collection", help="the collection (knowledge base) these documents belong to")
     common(sp)
     sp.set_defaults(func=cmd_index)
 
@@ -255,11 +307,16 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("question")
     sp.add_argument("-k", type=int, default=None)
     sp.add_argument("--json", action="store_true")
+    _scope_options(sp)
     common(sp)
     sp.set_defaults(func=cmd_search)
 
     sp = sub.add_parser("docs", help="documents in the index")
     sp.add_argument("--json", action="store_true")
+    sp.add_argument("--set-date", nargs=2, action="append", metavar=("DOC_ID", "YYYY-MM-DD"),
+                    help="set a document's publication date (auto: back to the date found in its text)")
+    sp.add_argument("--set-collection", nargs=2, action="append", metavar=("DOC_ID", "NAME"),
+                    help="move a document to a collection")
     common(sp)
     sp.set_defaults(func=cmd_docs)
 
@@ -287,6 +344,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("ask", help="answer a question with citations")
     sp.add_argument("question")
     sp.add_argument("--json", action="store_true")
+    _scope_options(sp)
     common(sp)
     sp.set_defaults(func=cmd_ask)
 

@@ -103,6 +103,12 @@ class RetrievalSettings:
     approx_threshold: int = field(default=200_000, metadata={"doc": "chunk count above which auto picks the approximate IVF index"})
     user_dict: str | None = field(default=None, metadata={"doc": "jieba user dictionary file"})
     reranker: str | None = field(default=None, metadata={"doc": "cross-encoder model path (optional)"})
+    question_dates: bool = field(default=True, metadata={"doc": "read time expressions in questions (8月17日, 上周, 最新) as a publication-date filter or recency prior"})
+    reference_date: str = field(default="today", metadata={"doc": "the day relative expressions count from: today | newest (newest document date, for an archive) | YYYY-MM-DD"})
+    recency_weight: float = field(default=2.0, metadata={"doc": "RRF weight of the newest-first ranking added for 最新/最近 questions (0: off)"})
+    recency_pool: int = field(default=10, metadata={"doc": "fused candidates the recency ranking reorders"})
+    fold_duplicates: bool = field(default=True, metadata={"doc": "fold near-duplicate articles into one hit (the others listed under it)"})
+    duplicate_threshold: float = field(default=0.6, metadata={"doc": "MinHash Jaccard of character 5-gram sets above which two articles are the same story (indexing)"})
 
 
 @dataclass
@@ -275,6 +281,18 @@ def _apply(settings: Settings, data: dict[str, Any], origin: str) -> None:
             setattr(target, key, _coerce(section, key, hints[key], value))
 
 
+def _reference_ok(value: str) -> bool:
+    import datetime
+
+    if value in ("today", "newest"):
+        return True
+    try:
+        datetime.date.fromisoformat(value)
+        return True
+    except (TypeError, ValueError):
+        return False
+
+
 def validate(settings: Settings) -> Settings:
     """Reject values no component could run with, naming the setting and the fix."""
     checks = [
@@ -305,6 +323,10 @@ def validate(settings: Settings) -> Settings:
         ("app.max_sessions", settings.app.max_sessions >= 1, "use at least 1"),
         ("answer.opening_chars", settings.answer.opening_chars >= 0, "use 0 or more characters"),
         ("retrieval.title_weight", settings.retrieval.title_weight >= 0, "use 0 (off) or a positive weight"),
+        ("retrieval.reference_date", _reference_ok(settings.retrieval.reference_date), "use today, newest or a date YYYY-MM-DD"),
+        ("retrieval.recency_weight", settings.retrieval.recency_weight >= 0, "use 0 (off) or a positive weight"),
+        ("retrieval.recency_pool", settings.retrieval.recency_pool >= 1, "use at least 1"),
+        ("retrieval.duplicate_threshold", 0 < settings.retrieval.duplicate_threshold <= 1, "use a Jaccard similarity in (0, 1]"),
         ("index.backend", settings.index.backend in ("faiss", "milvus"), "use faiss or milvus"),
         ("index.timeout_s", settings.index.timeout_s > 0, "use a positive number of seconds"),
         ("index.name", settings.index.name.isascii() and settings.index.name.isidentifier() and len(settings.index.name) <= 200, "use up to 200 ASCII letters, digits and underscores, not starting with a digit"),

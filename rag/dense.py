@@ -102,12 +102,29 @@ class FaissIndex:
     def dim(self) -> int:
         return int(self._index.d)
 
-    def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
-        """Top-k (row, cosine) for one query vector, best first."""
+    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """Top-k (row, cosine) for one query vector, best first; only rows where the boolean mask
+        ``allowed`` is True when it is given (a SearchFilter, applied inside FAISS so filtered-out
+        rows never take one of the k places)."""
         if self.ntotal == 0:
             return []
         q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
-        scores, ids = self._index.search(q, min(k, self.ntotal))
+        if allowed is None:
+            scores, ids = self._index.search(q, min(k, self.ntotal))
+        else:
+            import faiss
+
+            rows = np.flatnonzero(allowed).astype(np.int64)
+            if not len(rows):
+                return []
+            selector = faiss.IDSelectorBatch(rows)  # kept referenced until the search returns
+            if self.kind == "ivf":
+                params = faiss.SearchParametersIVF(sel=selector, nprobe=self._index.nprobe)
+            elif self.kind == "hnsw":
+                params = faiss.SearchParametersHNSW(sel=selector, efSearch=HNSW_EF_SEARCH)
+            else:
+                params = faiss.SearchParameters(sel=selector)
+            scores, ids = self._index.search(q, min(k, len(rows)), params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
 
     def save(self, path: Path) -> None:

@@ -46,12 +46,16 @@ from .errors import ContextOverflowError, InputError, ModelCrashedError
 
 if TYPE_CHECKING:
     from .config import Settings
+    from .types import SearchFilter
 
 RESULTS = "results.jsonl"
 RUN = "run.json"
 METRICS = "metrics.json"
 REPORT = "report.html"
-_FIELDS = ("id", "question", "answers", "sources", "answerable", "history", "contexts")
+_FIELDS = ("id", "question", "answers", "sources", "answerable", "history", "contexts",
+           # The question's scope (issue 15): knowledge-base collection(s), documents, a publication-date
+           # range, and the day relative words (昨天, 上周) count from.
+           "collection", "doc_ids", "since", "until", "reference_date")
 # Fields of the chat page's feedback file: accepted and ignored, so feedback can be re-run as a
 # question file. Any other unknown field is still an error (it is usually a typo).
 _FEEDBACK_FIELDS = ("answer", "abstained", "citations", "rating", "comment", "time", "user")
@@ -118,8 +122,9 @@ def _read_records(path: Path) -> list[tuple[int, Any]]:
                     key, value = key.strip(), (value or "").strip()
                     if not value:
                         continue
-                    if key in ("answers", "sources", "history", "contexts"):
-                        rec[key] = _split_list(value) if key in ("answers", "sources") else json.loads(value)
+                    if key in ("answers", "sources", "history", "contexts", "doc_ids"):
+                        rec[key] = (_split_list(value) if key in ("answers", "sources", "doc_ids")
+                                    else json.loads(value))
                     elif key == "answerable":
                         low = value.lower()
                         if low not in ("true", "false", "1", "0", "yes", "no"):
@@ -218,7 +223,60 @@ def _check_record(rec: Any, max_chars: int | None) -> tuple[dict[str, Any] | Non
             else:
                 return None, '"contexts" items must be text or {"doc_id", "title", "text"} with non-empty text'
         out["contexts"] = clean
+    problem = _check_scope(rec, out)
+    if problem:
+        return None, problem
     return out, None
+
+
+def _iso_day(value: Any) -> bool:
+    import datetime
+
+    try:
+        datetime.date.fromisoformat(value)
+        return True
+    except (TypeError, ValueError):
+        return False
+
+
+def _check_scope(rec: dict[str, Any], out: dict[str, Any]) -> str | None:
+    """Validate and copy the scope fields (collection, doc_ids, since, until, reference_date)."""
+    coll = rec.get("collection")
+    if coll is not None:
+        if isinstance(coll, str) and coll.strip():
+            out["collection"] = [coll.strip()]
+        elif _is_str_list(coll) and coll and all(c.strip() for c in coll):
+            out["collection"] = [c.strip() for c in coll]
+        else:
+            return '"collection" must be a collection name or a non-empty list of names'
+    doc_ids = rec.get("doc_ids")
+    if doc_ids is not None:
+        if not _is_str_list(doc_ids) or not doc_ids:
+            return '"doc_ids" must be a non-empty list of document ids'
+        out["doc_ids"] = [str(d) for d in doc_ids]
+    for key in ("since", "until"):
+        if rec.get(key) is not None:
+            if not _iso_day(rec[key]):
+                return f'"{key}" must be a date YYYY-MM-DD, got {rec[key]!r}'
+            out[key] = rec[key]
+    if out.get("since") and out.get("until") and out["since"] > out["until"]:
+        return f'"since" ({out["since"]}) is after "until" ({out["until"]})'
+    ref = rec.get("reference_date")
+    if ref is not None:
+        if ref not in ("today", "newest") and not _iso_day(ref):
+            return f'"reference_date" must be today, newest or a date YYYY-MM-DD, got {ref!r}'
+        out["reference_date"] = ref
+    return None
+
+
+def question_filter(q: dict[str, Any]) -> "SearchFilter | None":
+    """The SearchFilter a question's scope fields ask for (None when it has none)."""
+    from .types import SearchFilter
+
+    flt = SearchFilter(since=q.get("since"), until=q.get("until"),
+                       doc_ids=frozenset(q["doc_ids"]) if q.get("doc_ids") else None,
+                       collections=frozenset(q["collection"]) if q.get("collection") else None)
+    return None if flt.is_empty() else flt
 
 
 def _auto_id(q: dict[str, Any]) -> str:
@@ -458,15 +516,21 @@ def _run_one(q: dict[str, Any], *, pipeline: Any, index: Any, generate: bool, k:
             hits, timings = hits_from_contexts(q["contexts"]), {"retrieve_ms": 0.0}
         else:
             # Retrieval metrics report hit@10, so fetch at least 10 whatever k is.
-            r = index.retrieve(retrieval_query(q["question"], q.get("history")), max(k, max(HIT_KS)))
+            from .pipeline import scoped_retrieve
+
+            r, time_range = scoped_retrieve(index, q["question"], max(k, max(HIT_KS)), index.settings,
+                                            filters=question_filter(q), reference_date=q.get("reference_date"),
+                                            query=retrieval_query(q["question"], q.get("history")))
             hits, timings = r.hits, dict(r.timings)
+            rec["time_range"] = time_range.to_dict() if time_range is not None else None
         timings["total_ms"] = (time.perf_counter() - t0) * 1e3
         rec.update(answer=None, abstained=None, citations=[], unsupported=[], prompt_hits=None,
                    hits=[hit_to_dict(h) for h in hits])
     else:
         final = None
         try:
-            for event in pipeline.stream(q["question"], q.get("history"), contexts=q.get("contexts"), k=k):
+            for event in pipeline.stream(q["question"], q.get("history"), contexts=q.get("contexts"), k=k,
+                                         filters=question_filter(q), reference_date=q.get("reference_date")):
                 if isinstance(event, Answer):
                     final = event
         except (InputError, ContextOverflowError, ModelCrashedError) as e:
@@ -485,7 +549,7 @@ def _run_one(q: dict[str, Any], *, pipeline: Any, index: Any, generate: bool, k:
         rec.update(answer=d["answer"], abstained=d["abstained"], reason=d["reason"], draft=d["draft"],
                    citations=d["citations"], unsupported=d["unsupported"],
                    prompt_hits=(len(final.hits) - int(timings.get("dropped_chunks", 0))) if generated else 0,
-                   hits=d["hits"])
+                   hits=d["hits"], time_range=d.get("time_range"))
     rec["scores"] = score_result(rec)
     rec["timings"] = _ms(timings)
     return rec

@@ -28,7 +28,7 @@ from .errors import IndexCorruptError, IndexMismatchError, IndexMissingError, In
 from .fusion import fuse_rankings, title_ranking
 from .sparse import Bm25Index, tokenize
 from .textnorm import to_simplified
-from .types import Article, Chunk, Document, Hit
+from .types import Article, Chunk, Document, Hit, SearchFilter
 
 if TYPE_CHECKING:
     from .config import Settings
@@ -219,8 +219,9 @@ def _carry_vectors(old_vectors: np.ndarray, rows: list[int], total: int, dim: in
 
 
 def _write_generation(index_dir: Path, settings: "Settings", embedder: "Embedder", documents: dict,
-                      rows: list[tuple[Chunk, list[str]]], vectors: np.ndarray) -> Path:
-    """Write a complete generation and publish it."""
+                      rows: list[tuple[Chunk, list[str]]], vectors: np.ndarray,
+                      signatures: "dict[str, np.ndarray] | None" = None) -> Path:
+    """Write a complete generation and publish it (with the documents' MinHash signatures, if given)."""
     from .dense import FaissIndex, choose_kind
 
     try:
@@ -236,6 +237,8 @@ def _write_generation(index_dir: Path, settings: "Settings", embedder: "Embedder
         kind = choose_kind(settings.retrieval.faiss, len(rows), settings.retrieval.approx_threshold)
         FaissIndex.build(vectors, kind).save(tmp / "dense.faiss")
         Bm25Index().build(t for _, t in rows).save(tmp)
+        if signatures:
+            _save_signatures(tmp, signatures)
         manifest = {
             "schema_version": store.SCHEMA_VERSION,
             "embedder": embedder.model_id,
@@ -259,11 +262,75 @@ def _write_generation(index_dir: Path, settings: "Settings", embedder: "Embedder
         raise
 
 
+DEDUP_FILE = "dedup.npz"
+# Document fields set from the text or by the user rather than by the content hash: a change to
+# them alone still writes a new generation (no chunk is re-embedded).
+_META_FIELDS = ("date", "time", "date_source", "collection", "duplicate_group")
+
+
+def _save_signatures(gen_dir: Path, signatures: "dict[str, np.ndarray]") -> None:
+    ids = sorted(signatures)
+    np.savez(gen_dir / DEDUP_FILE, ids=np.asarray(ids, dtype=object).astype(str),
+             sigs=np.stack([signatures[i] for i in ids]).astype(np.uint64))
+
+
+def _load_signatures(gen_dir: Path | None) -> "dict[str, np.ndarray]":
+    """The MinHash signatures stored with a generation (none for an index built before them)."""
+    if gen_dir is None or not (gen_dir / DEDUP_FILE).exists():
+        return {}
+    with np.load(gen_dir / DEDUP_FILE, allow_pickle=False) as z:
+        return {str(i): s for i, s in zip(z["ids"], z["sigs"])}
+
+
+def _default_years(docs: list[Document]) -> dict[str, int | None]:
+    """Per source file, the year most of its dated documents state: what a header or dateline
+    without a year (``07-25 11:02``, ``8月2日电``) means. Each file stands alone: one JSONL of 2023
+    news says nothing about the year of a newspaper page next to it."""
+    from .dates import header_year, majority_year
+
+    by_source: dict[str, list[int | None]] = {}
+    for d in docs:
+        by_source.setdefault(d.source, []).append(header_year(d.text))
+    return {src: majority_year(ys) for src, ys in by_source.items()}
+
+
+def _date_fields(doc: Document, default_year: int | None, prev: dict | None) -> dict:
+    """``date``/``time``/``date_source`` for a document's manifest entry; a user's date stays."""
+    from .dates import publication_date
+
+    if prev and prev.get("date_source") == "user":
+        return {"date": prev.get("date"), "time": prev.get("time"), "date_source": "user"}
+    found = publication_date(doc.text, field=doc.date if doc.date_source == "field" else None,
+                             metadata=doc.date if doc.date_source == "metadata" else None,
+                             default_year=default_year)
+    if found is None and doc.date and doc.date_source is None:  # a reader's date of unknown origin
+        from .dates import parse_datetime
+
+        parsed = parse_datetime(doc.date, default_year)
+        if parsed:
+            return {"date": parsed[0], "time": parsed[1], "date_source": "field"}
+    if found is None:
+        return {"date": None, "time": None, "date_source": None}
+    return {"date": found.date, "time": found.time, "date_source": found.source}
+
+
+def _mark_duplicates(documents: dict, signatures: "dict[str, np.ndarray]", threshold: float) -> None:
+    """Set each entry's ``duplicate_group`` (None when the document has no near-duplicate)."""
+    from .dedup import groups
+
+    group_of = groups({d: s for d, s in signatures.items() if d in documents}, threshold)
+    for doc_id, entry in documents.items():
+        entry["duplicate_group"] = group_of.get(doc_id)
+
+
 def update_index(paths: Iterable[str | Path], settings: "Settings", embedder: "Embedder", *,
                  index_dir: Path | None = None, rebuild: bool = False, log: Callable[[str], None] = lambda m: None,
                  progress: Callable[[int, int], None] | None = None,
-                 replace: "bool | Collection[str]" = False) -> IndexSummary:
+                 replace: "bool | Collection[str]" = False, collection: str | None = None) -> IndexSummary:
     """Index the sources under ``paths`` into ``index_dir`` (incrementally unless ``rebuild``).
+
+    ``collection`` names the knowledge base the documents belong to (a JSONL record's own
+    ``collection`` wins; without either, a document keeps the collection it had).
 
     A file giving a ``doc_id`` that the index holds from another source is skipped whole (see
     :func:`source_clashes`) unless ``replace`` is True or names that id; what was replaced is
@@ -314,6 +381,12 @@ def update_index(paths: Iterable[str | Path], settings: "Settings", embedder: "E
         kept: list[tuple[int, Chunk, list[str]]] = []  # (old row, chunk, tokens)
         fresh: list[tuple[Chunk, list[str]]] = []
         seen = set()
+        years = _default_years(docs)
+        from .dedup import signature
+
+        old_signatures = _load_signatures(old_gen)
+        signatures: dict[str, np.ndarray] = {}
+        meta_changed = False
         for doc in docs:
             seen.add(doc.doc_id)
             h = content_hash(doc, chunking)
@@ -322,6 +395,16 @@ def update_index(paths: Iterable[str | Path], settings: "Settings", embedder: "E
             source = os.path.abspath(doc.source) if doc.source else ""
             entry = {"title": doc.title, "source": source, "kind": doc.kind, "date": doc.date,
                      "url": doc.url, "hash": h}
+            entry.update(_date_fields(doc, years.get(doc.source), prev))
+            entry["collection"] = doc.collection or collection or (prev.get("collection") if prev else None)
+            if prev and any(prev.get(f) != entry.get(f) for f in _META_FIELDS if f != "duplicate_group"):
+                meta_changed = True
+            if doc.date != entry["date"]:
+                # Chunks of a record carry the publication date found in its text (shown with each hit).
+                doc = dataclasses.replace(doc, date=entry["date"])
+            same = prev and prev["hash"] == h
+            signatures[doc.doc_id] = (old_signatures[doc.doc_id] if same and doc.doc_id in old_signatures
+                                      else signature(doc.text))
             if prev and prev["hash"] == h and old_db is not None:
                 kept.extend(old_db.rows_of(doc.doc_id))
                 entry.update(title=prev.get("title", doc.title), added=prev.get("added", now),
@@ -351,14 +434,25 @@ def update_index(paths: Iterable[str | Path], settings: "Settings", embedder: "E
             if prev.get("source") and os.path.abspath(prev["source"]) in unreadable:
                 kept.extend(old_db.rows_of(doc_id))
                 documents[doc_id] = prev
+                if doc_id in old_signatures:
+                    signatures[doc_id] = old_signatures[doc_id]
                 summary.kept.append(doc_id)
                 log(f"kept the indexed version of {doc_id}: {prev['source']} could not be read this time")
             elif _covered(prev.get("source", ""), scanned):
                 summary.removed.append(doc_id)
             else:  # indexed from elsewhere in an earlier run: keep it
-                kept.extend(old_db.rows_of(doc_id))
+                rows_of = old_db.rows_of(doc_id)
+                kept.extend(rows_of)
                 documents[doc_id] = prev
-        if not summary.added and not summary.updated and not summary.removed and old_manifest is not None:
+                signatures[doc_id] = old_signatures.get(doc_id)
+                if signatures[doc_id] is None:  # an index from before signatures: from its chunks
+                    signatures[doc_id] = signature("".join(c.text for _, c, _ in rows_of))
+        documents = {d: dict(e) for d, e in documents.items()}
+        _mark_duplicates(documents, signatures, settings.retrieval.duplicate_threshold)
+        if any(old_docs.get(d, {}).get("duplicate_group") != e.get("duplicate_group") for d, e in documents.items()):
+            meta_changed = True
+        if (not summary.added and not summary.updated and not summary.removed and not meta_changed
+                and old_manifest is not None and (old_gen / DEDUP_FILE).exists()):
             summary.chunks = old_manifest["chunks"]
             summary.unchanged.sort()
             summary.seconds = time.perf_counter() - t0
@@ -385,7 +479,7 @@ def update_index(paths: Iterable[str | Path], settings: "Settings", embedder: "E
         rows = [(c, t) for _, c, t in kept] + fresh
         if old_db is not None:
             old_db.close()
-        _write_generation(index_dir, settings, embedder, documents, rows, vectors)
+        _write_generation(index_dir, settings, embedder, documents, rows, vectors, signatures)
         summary.chunks = total
         summary.seconds = time.perf_counter() - t0
         return summary
@@ -414,8 +508,52 @@ def remove_documents(doc_ids: Iterable[str], settings: "Settings", *, index_dir:
             raise InputError(f"document {missing[0]!r} is not in the index {index_dir}; `rag docs` lists them")
         db = store.ChunkStore(gen / "chunks.sqlite")
         old_vectors = np.load(gen / "vectors.npy", mmap_mode="r")
-        documents = {k: v for k, v in manifest["documents"].items() if k not in wanted}
+        documents = {k: dict(v) for k, v in manifest["documents"].items() if k not in wanted}
         kept = [r for d in documents for r in db.rows_of(d)]
+        vectors = _carry_vectors(old_vectors, [r for r, _, _ in kept], len(kept), manifest["dim"])
+        db.close()
+        signatures = {d: s for d, s in _load_signatures(gen).items() if d in documents}
+        _mark_duplicates(documents, signatures, settings.retrieval.duplicate_threshold)
+
+        class _Id:  # the manifest's embedder id is carried over unchanged
+            model_id = manifest["embedder"]
+            dim = manifest["dim"]
+
+        _write_generation(index_dir, settings, _Id(), documents, [(c, t) for _, c, t in kept], vectors, signatures)
+    return wanted
+
+
+def set_document_fields(changes: dict[str, dict], settings: "Settings", *, index_dir: Path | None = None) -> list[str]:
+    """Set documents' publication date (``{"date": "YYYY-MM-DD"}``, recorded as the user's, kept
+    across re-indexing; ``None`` goes back to the date found in the text at the next indexing) or
+    collection (``{"collection": name}``). Nothing is re-embedded; returns the ids changed."""
+    from .dates import parse_datetime
+
+    if settings.index.backend == "milvus":
+        raise InputError("changing a document's date or collection needs index.backend = faiss for now")
+    index_dir = Path(index_dir or settings.paths.resolved_index_dir())
+    with store.write_lock(index_dir):
+        gen = store.current_generation(index_dir)
+        manifest = store.read_manifest(gen)
+        store.verify_files(gen, manifest.get("files", {}))
+        documents = {k: dict(v) for k, v in manifest["documents"].items()}
+        for doc_id, fields in changes.items():
+            if doc_id not in documents:
+                raise InputError(f"document {doc_id!r} is not in the index {index_dir}; `rag docs` lists them")
+            entry = documents[doc_id]
+            if "date" in fields:
+                if fields["date"] is None:
+                    entry.update(date_source=None)  # found again in the text at the next `rag index`
+                else:
+                    parsed = parse_datetime(str(fields["date"]))
+                    if parsed is None:
+                        raise InputError(f"date {fields['date']!r} for {doc_id} is not a date; use YYYY-MM-DD")
+                    entry.update(date=parsed[0], time=parsed[1], date_source="user")
+            if "collection" in fields:
+                entry["collection"] = fields["collection"] or None
+        db = store.ChunkStore(gen / "chunks.sqlite")
+        kept = [r for d in documents for r in db.rows_of(d)]
+        old_vectors = np.load(gen / "vectors.npy", mmap_mode="r")
         vectors = _carry_vectors(old_vectors, [r for r, _, _ in kept], len(kept), manifest["dim"])
         db.close()
 
@@ -423,8 +561,9 @@ def remove_documents(doc_ids: Iterable[str], settings: "Settings", *, index_dir:
             model_id = manifest["embedder"]
             dim = manifest["dim"]
 
-        _write_generation(index_dir, settings, _Id(), documents, [(c, t) for _, c, t in kept], vectors)
-    return wanted
+        _write_generation(index_dir, settings, _Id(), documents, [(c, t) for _, c, t in kept], vectors,
+                          _load_signatures(gen))
+    return list(changes)
 
 
 @dataclass
@@ -483,20 +622,48 @@ class Index:
         """The opening of the article ``chunk`` belongs to: where a news story says where and when."""
         return self.db.article_opening(chunk.doc_id, chunk.title, chars)
 
-    def retrieve(self, question: str, k: int | None = None, *, query_vector: np.ndarray | None = None) -> Retrieval:
-        """Dense and BM25 rankings fused by weighted RRF; top-k hits with each retriever's rank."""
+    def newest_date(self) -> str | None:
+        """The newest publication date among the documents (the reference day of an archive)."""
+        return max((e["date"] for e in self.manifest["documents"].values() if e.get("date")), default=None)
+
+    def duplicate_groups(self) -> dict[str, str]:
+        """``{doc_id: group}`` for documents with a near-duplicate (see ``rag.dedup``)."""
+        return {d: e["duplicate_group"] for d, e in self.manifest["documents"].items() if e.get("duplicate_group")}
+
+    def allowed_rows(self, filters: "SearchFilter | None") -> np.ndarray | None:
+        """Boolean mask over chunk rows that pass ``filters`` (None: no restriction)."""
+        if filters is None or filters.is_empty():
+            return None
+        if getattr(self, "_row_docs", None) is None:
+            # Built once per loaded generation: which document each row belongs to.
+            ids = self.db.doc_ids()
+            self._doc_list = sorted(set(ids))
+            pos = {d: i for i, d in enumerate(self._doc_list)}
+            self._row_docs = np.fromiter((pos[d] for d in ids), dtype=np.int64, count=len(ids))
+        docs = self.manifest["documents"]
+        passing = np.fromiter((filters.allows(d, docs.get(d, {}).get("date"), docs.get(d, {}).get("collection"))
+                               for d in self._doc_list), dtype=bool, count=len(self._doc_list))
+        return passing[self._row_docs] if len(self._row_docs) else np.zeros(0, dtype=bool)
+
+    def retrieve(self, question: str, k: int | None = None, *, query_vector: np.ndarray | None = None,
+                 filters: "SearchFilter | None" = None) -> Retrieval:
+        """Dense and BM25 rankings fused by weighted RRF; top-k hits with each retriever's rank.
+        ``filters`` restricts both retrievers to the rows it allows before fusion."""
         cfg = self.settings.retrieval
         k = k or cfg.k
         if k < 1:
             raise InputError("k must be at least 1")
+        allowed = self.allowed_rows(filters)
+        if allowed is not None and not allowed.any():
+            return Retrieval(hits=[], dense_top=0.0, timings={"retrieve_ms": 0.0})
         # The articles are simplified Chinese: fold a traditional question before both retrievers.
         question = to_simplified(question)
         t0 = time.perf_counter()
         qv = query_vector if query_vector is not None else self.embedder.embed_queries([question])[0]
         t1 = time.perf_counter()
-        dense = self.dense.search(qv, cfg.candidates)
+        dense = self.dense.search(qv, cfg.candidates, allowed=allowed)
         t2 = time.perf_counter()
-        sparse = self.sparse.search(tokenize(question, cfg.user_dict), cfg.candidates)
+        sparse = self.sparse.search(tokenize(question, cfg.user_dict), cfg.candidates, allowed=allowed)
         t3 = time.perf_counter()
         rankings = {"dense": dense, "bm25": sparse}
         weights = {"dense": cfg.dense_weight, "bm25": cfg.sparse_weight}
@@ -516,9 +683,9 @@ class Index:
                    "fusion_ms": (t4 - t3) * 1e3, "retrieve_ms": (t4 - t0) * 1e3}
         return Retrieval(hits=hits, dense_top=dense[0][1] if dense else 0.0, timings=timings)
 
-    def search(self, question: str, k: int | None = None) -> list[Hit]:
+    def search(self, question: str, k: int | None = None, *, filters: "SearchFilter | None" = None) -> list[Hit]:
         """Top-k fused hits for a question."""
-        return self.retrieve(question, k).hits
+        return self.retrieve(question, k, filters=filters).hits
 
 
 def open_index(index_dir: str | Path | None = None, settings: "Settings | None" = None,

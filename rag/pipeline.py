@@ -18,7 +18,7 @@ from .grounding import CHECKS, Draft, check_citations, run_checks
 from .langrules import is_follow_up, is_refusal_text
 from .errors import IndexMissingError, InputError
 from .prompting import build_messages, load_prompts, question_language
-from .types import Answer, Chunk, Hit
+from .types import Answer, Chunk, Hit, SearchFilter
 
 if TYPE_CHECKING:
     from .config import Settings
@@ -77,6 +77,65 @@ def hits_from_contexts(contexts: Sequence[Any]) -> list[Hit]:
                       title=str(c.get("title") or doc_id))
         hits.append(Hit(chunk=chunk, score=1.0, rank=i, ranks={"given": i}, scores={}))
     return hits
+
+
+def merge_filters(user: SearchFilter | None, since: str | None, until: str | None) -> SearchFilter | None:
+    """The user's filter narrowed to a question's date range. Documents without a date pass the
+    question's range (it is read from words, the answer may sit in an undated document) but not a
+    range the user set."""
+    if since is None and until is None:
+        return user
+    import dataclasses
+
+    user = user or SearchFilter()
+    if user.since is None and user.until is None:
+        return dataclasses.replace(user, since=since, until=until, keep_undated=True)
+    return dataclasses.replace(user, since=max(x for x in (user.since, since) if x) if (user.since or since) else None,
+                               until=min(x for x in (user.until, until) if x) if (user.until or until) else None)
+
+
+def scoped_retrieve(index: Any, question: str, k: int, settings: "Settings", *, filters: SearchFilter | None = None,
+                    reference_date: str | None = None, query: str | None = None):
+    """Retrieve for a question within its scope: the user's ``filters``, the time the question names
+    (``rag.dates.question_range``: a range filters, 最新/最近 reorders by recency), near-duplicates
+    folded. Returns ``(Retrieval, TimeRange | None)``; the range says whether it was applied.
+
+    A question range that leaves no candidate at all is dropped (``applied`` False) rather than
+    turning an answerable question into a refusal; a range the user set is never dropped.
+    """
+    import dataclasses
+
+    from .dates import question_range, recency_rerank, resolve_reference
+
+    cfg = settings.retrieval
+    query = query or question
+    tr = None
+    if cfg.question_dates:
+        newest = index.newest_date() if hasattr(index, "newest_date") else None
+        tr = question_range(question, resolve_reference(reference_date or cfg.reference_date, newest))
+    flt = merge_filters(filters, tr.since, tr.until) if tr is not None else filters
+    recency = tr is not None and tr.recency and cfg.recency_weight > 0
+    groups = index.duplicate_groups() if cfg.fold_duplicates and hasattr(index, "duplicate_groups") else {}
+    # Folded duplicates free their slots: fetch enough to refill them (only when there are any).
+    depth = max(k * 3 if groups else k, cfg.recency_pool if recency else k)
+    r = index.retrieve(query, depth, filters=flt)
+    if tr is not None and (tr.since or tr.until) and not r.hits and flt is not filters:
+        r = index.retrieve(query, depth, filters=filters)
+        tr = dataclasses.replace(tr, applied=False)
+    hits = list(r.hits)
+    if recency and hits:
+        docs = index.manifest.get("documents", {}) if isinstance(getattr(index, "manifest", None), dict) else {}
+        dates = {i: (docs.get(h.chunk.doc_id) or {}).get("date") or h.chunk.date for i, h in enumerate(hits)}
+        order = recency_rerank([(i, h.score, dict(h.ranks) or {"fused": h.rank}, h.scores) for i, h in enumerate(hits)],
+                               dates, bonus=cfg.recency_weight / (cfg.rrf_k + 1), pool=cfg.recency_pool)
+        hits = [dataclasses.replace(hits[i], score=sc, ranks=rk) for i, sc, rk, _ in order]
+    if groups:
+        from .dedup import fold
+
+        hits = fold(hits, groups, k)
+    else:
+        hits = [dataclasses.replace(h, rank=i) for i, h in enumerate(hits[:k], start=1)]
+    return dataclasses.replace(r, hits=hits), tr
 
 
 def is_refusal(text: str, refusal: str) -> bool:
@@ -150,15 +209,32 @@ class Pipeline:
         assert final is not None
         return final
 
-    def _refuse(self, question: str, lang: str, hits: Sequence[Hit], timings: dict, t0: float) -> Answer:
+    def _refuse(self, question: str, lang: str, hits: Sequence[Hit], timings: dict, t0: float,
+                scope: str = "", time_range: Any = None) -> Answer:
         timings.update(prompt_tokens=0, ttft_ms=0.0, tokens_per_s=0.0, total_ms=(time.perf_counter() - t0) * 1e3)
-        return Answer(question=question, text=self.prompts.refusal(lang), citations=(), hits=tuple(hits),
-                      abstained=True, timings=timings, reason="no passage is relevant enough to answer from")
+        text, reason = self.prompts.refusal(lang), "no passage is relevant enough to answer from"
+        if scope:  # a filtered search says where it looked, so the refusal is not read as "nowhere"
+            text += f"\n（检索范围：{scope}）" if lang == "zh" else f"\n(searched within: {scope})"
+            reason += f" within {scope}"
+        return Answer(question=question, text=text, citations=(), hits=tuple(hits),
+                      abstained=True, timings=timings, reason=reason, time_range=time_range)
 
     def stream(self, question: str, history: Sequence[dict] | None = None, *, contexts: Sequence[Any] | None = None,
-               k: int | None = None) -> Iterator[str | Answer]:
-        """Yield answer text deltas, then the final ``Answer``."""
+               k: int | None = None, filters: SearchFilter | None = None, collections: Sequence[str] | None = None,
+               reference_date: str | None = None) -> Iterator[str | Answer]:
+        """Yield answer text deltas, then the final ``Answer``.
+
+        ``filters`` (a SearchFilter) and ``collections`` restrict the search; ``reference_date``
+        (ISO, ``today`` or ``newest``) is the day relative words in the question count from
+        (default: ``retrieval.reference_date``).
+        """
         cfg = self.settings
+        if collections is not None:
+            import dataclasses
+
+            filters = dataclasses.replace(filters or SearchFilter(), collections=frozenset(collections))
+        time_range = None
+        scope = ""
         t0 = time.perf_counter()
         question = check_question(question, cfg.answer.max_question_chars)
         lang = question_language(question)
@@ -173,12 +249,16 @@ class Pipeline:
 
                 raise IndexMissingError("no index is loaded; build one with `rag index`")
             index = self.current_index()
-            r = index.retrieve(retrieval_query(question, history), k or cfg.retrieval.k)
+            r, time_range = scoped_retrieve(index, question, k or cfg.retrieval.k, cfg, filters=filters,
+                                            reference_date=reference_date, query=retrieval_query(question, history))
             hits = r.hits
+            scope = "；".join(x for x in (filters.describe() if filters is not None and not filters.is_empty() else "",
+                                         time_range.describe() if time_range is not None and time_range.applied
+                                         and (time_range.since or time_range.until) else "") if x)
             timings["retrieve_ms"] = r.timings["retrieve_ms"]
             relevant = bool(hits) and self._relevant(r)
         if not relevant:
-            answer = self._refuse(question, lang, hits, timings, t0)
+            answer = self._refuse(question, lang, hits, timings, t0, scope, time_range)
             yield answer.text
             yield answer
             return
@@ -186,7 +266,8 @@ class Pipeline:
         built = build_messages(question, hits, prompts=self.prompts, count=gen.count_tokens, n_ctx=gen.n_ctx,
                                max_tokens=cfg.generator.max_tokens, history=history,
                                history_turns=cfg.answer.history_turns,
-                               trim_chars=cfg.answer.trim_chars if cfg.answer.trim_chunks else None, lang=lang)
+                               trim_chars=cfg.answer.trim_chars if cfg.answer.trim_chunks else None, lang=lang,
+                               dates=time_range is not None)
         t_gen = time.perf_counter()
         ttft = None
         pieces: list[str] = []
@@ -226,12 +307,18 @@ class Pipeline:
                      # The sentences that failed stay listed when they are why the answer was refused.
                      unsupported=checked.unsupported if nothing_holds or not refused else (), reason=reason,
                      draft=text if refused and text != refusal else "",
-                     sentences=() if refused else checked.verified)
+                     sentences=() if refused else checked.verified, time_range=time_range)
 
     def _opening(self, chunk: Chunk) -> str:
         """The opening of a chunk's article, for the scope check (nothing without an index)."""
         index = self.index
-        return index.article_opening(chunk, self.settings.answer.opening_chars) if index is not None else ""
+        opening = index.article_opening(chunk, self.settings.answer.opening_chars) if index is not None else ""
+        if chunk.date and len(chunk.date) >= 10:
+            # The publication date is part of where and when a story is: a question naming 8月17日
+            # is in scope of an article published that day even when its text says 今天.
+            y, m, d = chunk.date[:4], int(chunk.date[5:7]), int(chunk.date[8:10])
+            opening = f"{y}年{m}月{d}日\n{opening}"
+        return opening
 
     def min_relevance(self) -> float:
         """The gate's threshold: the setting, else the value calibrated for the index's embedder."""

@@ -175,19 +175,22 @@ def neutralise_delimiters(text: str) -> str:
             return text
 
 
-def _source_block(prompts: Prompts, n: int, hit: Hit, text: str) -> str:
+def _source_block(prompts: Prompts, n: int, hit: Hit, text: str, dates: bool = False) -> str:
     # Titles and text are quoted material: they must not close the <资料> tag and speak as the user.
     title = hit.chunk.title
     if len(title) > TITLE_CHARS:  # long multi-line headlines cost tokens and add nothing
         title = title.split(" ")[0][:TITLE_CHARS]
     title = neutralise_delimiters(title).replace("<", "＜").replace(">", "＞").replace('"', "'")
     body = neutralise_delimiters(text)
-    return prompts.get("source").format(n=n, title=title, text=body).strip()
+    # The publication date goes in the header only when the question is about time: it costs a
+    # few prompt tokens per source, and then lets the answer say "据8月17日报道".
+    date = f' 日期="{hit.chunk.date[:10]}"' if dates and hit.chunk.date else ""
+    return prompts.get("source").format(n=n, title=title, text=body, date=date).strip()
 
 
 def build_messages(question: str, hits: Sequence[Hit], *, prompts: Prompts, count: Callable[[str], int],
                    n_ctx: int, max_tokens: int, history: Sequence[dict] | None = None, history_turns: int = 2,
-                   trim_chars: int | None = 160, lang: str | None = None) -> BuiltPrompt:
+                   trim_chars: int | None = 160, lang: str | None = None, dates: bool = False) -> BuiltPrompt:
     """Messages that fit ``n_ctx - max_tokens``: system, recent history, and as many chunks as fit."""
     lang = lang or question_language(question)
     system = prompts.system(lang)
@@ -219,7 +222,7 @@ def build_messages(question: str, hits: Sequence[Hit], *, prompts: Prompts, coun
     used_hits: list[Hit] = []
     for hit in hits:
         text = trim_chunk(hit.chunk.text, question, trim_chars) if trim_chars else hit.chunk.text
-        block = _source_block(prompts, len(used_hits) + 1, hit, text)
+        block = _source_block(prompts, len(used_hits) + 1, hit, text, dates)
         c = count(block) + 1
         if c > remaining:
             break  # lowest-ranked chunks are dropped first, never cut

@@ -151,7 +151,9 @@ def _read_file(
     if not text or text.isspace():
         raise _Skip("empty")
     kind = "html" if suffix == ".htm" else suffix[1:]
-    doc = Document(doc_id=path.stem, title=title or path.stem, text=text, source=source, kind=kind)
+    published = _file_date(path, kind)
+    doc = Document(doc_id=path.stem, title=title or path.stem, text=text, source=source, kind=kind,
+                   date=published, date_source="metadata" if published else None)
     return [(source, doc)]
 
 
@@ -408,7 +410,52 @@ def _jsonl_document(raw: bytes, source: str) -> Document:
         kind="jsonl",
         date=_optional_str(record.get("date")),
         url=_optional_str(record.get("url")),
+        date_source="field" if _optional_str(record.get("date")) else None,
+        collection=_optional_str(record.get("collection")),
     )
+
+
+# --- publication dates from file metadata (rag.dates decides between them and the text) ----------
+
+_HTML_DATE_META = re.compile(
+    rb"""<meta[^>]+(?:property|name|itemprop)\s*=\s*["'](?:article:published_time|og:published_time|pubdate|publishdate|"""
+    rb"""datePublished|PubDate|dc\.date)["'][^>]*>""", re.I)
+_HTML_CONTENT = re.compile(rb"""content\s*=\s*["']([^"']+)["']""", re.I)
+_HTML_TIME = re.compile(rb"""<time[^>]+datetime\s*=\s*["']([^"']+)["']""", re.I)
+
+
+def _file_date(path: Path, kind: str) -> str | None:
+    """The publication date a file's metadata states (HTML meta/``<time>``, DOCX core properties,
+    PDF ``CreationDate``), as the raw string; None when there is none or it cannot be read.
+
+    Read separately from the text on purpose: a bad date must never make a readable file unreadable.
+    """
+    try:
+        if kind == "html":
+            head = path.read_bytes()[:_SNIFF_BYTES * 16]
+            m = _HTML_DATE_META.search(head)
+            c = _HTML_CONTENT.search(m.group(0)) if m else None
+            found = c.group(1) if c else None
+            if found is None:
+                t = _HTML_TIME.search(head)
+                found = t.group(1) if t else None
+            return found.decode("utf-8", "replace").strip() if found else None
+        if kind == "docx":
+            import zipfile
+
+            with zipfile.ZipFile(path) as z:
+                core = z.read("docProps/core.xml").decode("utf-8", "replace")
+            m = re.search(r"<dcterms:created[^>]*>([^<]+)<", core)
+            return m.group(1).strip() if m else None
+        if kind == "pdf":
+            from pypdf import PdfReader
+
+            meta = PdfReader(path).metadata
+            raw = meta.get("/CreationDate") if meta is not None else None
+            return str(raw).strip() if raw else None
+    except Exception:  # noqa: BLE001 - metadata is optional; the text is what matters
+        return None
+    return None
 
 
 def _optional_str(value: object) -> str | None:

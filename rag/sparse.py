@@ -127,11 +127,14 @@ class Bm25Index:
             return np.zeros(self.n, dtype=np.float32)
         return np.asarray(self._weights[:, ids].sum(axis=1)).ravel()
 
-    def search(self, query_tokens: Sequence[str], k: int) -> list[tuple[int, float]]:
-        """Top-k (row, score) with a positive score, best first."""
+    def search(self, query_tokens: Sequence[str], k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """Top-k (row, score) with a positive score, best first; only rows where the boolean mask
+        ``allowed`` is True when it is given."""
         s = self.scores(query_tokens)
         if not len(s):
             return []
+        if allowed is not None:
+            s = np.where(allowed, s, 0.0)  # a zero score is never returned
         k = min(k, len(s))
         top = np.argpartition(-s, k - 1)[:k]
         top = top[np.argsort(-s[top], kind="stable")]

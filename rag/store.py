@@ -284,6 +284,10 @@ class ChunkStore:
         )
         return [(r[0], self._chunk(r[1:8]), r[8].split("\t") if r[8] else []) for r in cur]
 
+    def doc_ids(self) -> list[str]:
+        """The document id of every row, in row order (what a SearchFilter mask is built from)."""
+        return [d for (d,) in self._db.execute("SELECT doc_id FROM chunks ORDER BY row")]
+
     def iter_tokens(self) -> Iterator[list[str]]:
         for (t,) in self._db.execute("SELECT tokens FROM chunks ORDER BY row"):
             yield t.split("\t") if t else []

@@ -22,6 +22,10 @@ class Document:
     kind: str = "txt"
     date: str | None = None
     url: str | None = None
+    # Where ``date`` came from when the reader found one: "field" (a JSONL ``date``) or "metadata"
+    # (HTML/DOCX/PDF properties); indexing looks for a header or lead date otherwise (rag.dates).
+    date_source: str | None = None
+    collection: str | None = None  # the knowledge base a JSONL record names; `rag index --collection` otherwise
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,8 @@ class Hit:
     rank: int = 0
     ranks: dict[str, int] = field(default_factory=dict)
     scores: dict[str, float] = field(default_factory=dict)
+    # Ids of near-duplicate documents (the same story from other outlets) folded under this hit.
+    duplicates: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -131,6 +137,9 @@ class Answer:
     # The shown answer's sentences as verified (empty for a refusal): the one place that says which
     # citation holds for which sentence. ``citations``/``unsupported`` above are views of it.
     sentences: tuple[Sentence, ...] = ()
+    # The publication-date scope the question named (rag.dates.TimeRange) and whether it was applied
+    # as a filter; None when the question named no time.
+    time_range: Any = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape used by ``rag ask --json`` and the evaluation results."""
@@ -159,6 +168,7 @@ class Answer:
             "draft": self.draft,
             "hits": [hit_to_dict(h) for h in self.hits],
             "timings": dict(self.timings),
+            "time_range": self.time_range.to_dict() if self.time_range is not None else None,
         }
 
 
@@ -177,6 +187,7 @@ def hit_to_dict(hit: Hit) -> dict[str, Any]:
         "rank": hit.rank,
         "ranks": dict(hit.ranks),
         "scores": {k: round(v, 6) for k, v in hit.scores.items()},
+        "duplicates": list(hit.duplicates),
     }
 
 
@@ -190,9 +201,25 @@ class SearchFilter:
     until: str | None = None
     doc_ids: frozenset[str] | None = None
     collections: frozenset[str] | None = None
+    # Whether documents without a known date pass a date range: False for a range the user set,
+    # True for one read from the question (an undated document may still be the answer).
+    keep_undated: bool = False
 
     def is_empty(self) -> bool:
         return self.since is None and self.until is None and self.doc_ids is None and self.collections is None
+
+    def allows(self, doc_id: str, date: str | None, collection: str | None) -> bool:
+        """Whether a document with this id, publication date and collection passes the filter."""
+        if self.doc_ids is not None and doc_id not in self.doc_ids:
+            return False
+        if self.collections is not None and collection not in self.collections:
+            return False
+        if self.since is None and self.until is None:
+            return True
+        if not date:
+            return self.keep_undated
+        day = date[:10]
+        return (self.since is None or day >= self.since) and (self.until is None or day <= self.until)
 
     def describe(self) -> str:
         """A short human description of the restriction, e.g. for a refusal that names the range."""
