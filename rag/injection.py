@@ -71,6 +71,13 @@ class InjectionFlag:
     instruction: str
     how: str  # payload | language | words | system prompt
 
+    def notice(self) -> str:
+        """The warning the page shows next to the answer (Chinese)."""
+        shown = self.instruction if len(self.instruction) <= 60 else self.instruction[:59] + "…"
+        if not self.n:
+            return "注意：这个回答复述了系统提示，请谨慎对待。"
+        return f"注意：这个回答可能照做了资料[{self.n}]中的指令“{shown}”，请谨慎对待。"
+
     def message(self) -> str:
         """English reason with the Chinese the page shows."""
         shown = self.instruction if len(self.instruction) <= 60 else self.instruction[:59] + "…"
@@ -146,13 +153,19 @@ def repeated_instruction(answer: str, sources: Sequence[str], *, question: str =
     return None
 
 
-def injection_warning(answer: "Answer", system: str = "") -> str:
-    """A warning for the page when the answer (or the draft a check replaced) follows an instruction
-    found in one of its sources; '' otherwise."""
+def check_answer_for_injection(answer: "Answer", system: str = "") -> InjectionFlag | None:
+    """The instruction from one of the answer's sources that its text (or the draft a check
+    replaced) carries out, or None."""
     texts = [answer.text] + ([answer.draft] if answer.draft else [])
     sources = [h.chunk.text for h in answer.hits]
     for t in texts:
         flag = repeated_instruction(t, sources, question=answer.question, system=system)
         if flag is not None:
-            return flag.message()
-    return ""
+            return flag
+    return None
+
+
+def injection_warning(answer: "Answer", system: str = "") -> str:
+    """:meth:`InjectionFlag.message` for an answer that follows a planted instruction; '' otherwise."""
+    flag = check_answer_for_injection(answer, system)
+    return flag.message() if flag is not None else ""

@@ -44,6 +44,7 @@ _MB = 1024 * 1024
 HOUR_S = 3600.0
 UPLOAD_PATHS = ("/gradio_api/upload", "/gradio_api/upload/")
 LOGIN_PATHS = ("/login", "/login/")
+V2_PREFIX = "/gradio_api/call/v2/"
 # Multipart framing around the files (boundaries, part headers): small, but not nothing.
 MULTIPART_SLACK = 64 * 1024
 # The longest a login waits however many failures came before: long enough to make guessing
@@ -293,6 +294,15 @@ class RequestLimits:
         except _TooLarge:
             if not started:
                 await _respond(send, 413, self._too_large(upload, None, limit))
+        except (TypeError, ValueError, KeyError) as e:
+            # Gradio's /call/v2/<name> builds the call from the body's keys and raises on keys it
+            # does not know (a v1 body {"data": [...]}) or a name it does not have: a client's
+            # mistake, answered 500. Say what is wrong instead.
+            if started or not self._path(scope).startswith(V2_PREFIX):
+                raise
+            await _respond(send, 422, f"this endpoint takes the named arguments listed by /gradio_api/info "
+                                      f"(e.g. {{\"question\": \"...\"}}); {type(e).__name__}: {e}. For a body "
+                                      f"{{\"data\": [...]}} use /gradio_api/call/<name> (请求参数格式不正确)")
 
     async def _login(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Read the (small) login form, refuse while throttled, else pass it on and count the outcome."""

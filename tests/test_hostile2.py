@@ -9,7 +9,7 @@
 | 5 | upload quota | bytes per hour at the upload route, files per hour in the service |
 | 6 | ``</资料>`` variants | see tests/test_prompting.py (generated variants) |
 | 7 | two processes, one index | the second pipeline answers from the newer generation |
-| 8 | small ones | 30 MB file -> Chinese 413; foreign origins refused |
+| 8 | small ones | 30 MB file -> Chinese 413; a file named .txt is a text file; a v1 body on /call/v2 -> 422; foreign origins refused |
 
 The middleware is exercised in front of a small Starlette app that reads bodies the way Gradio's
 routes do; the page-level checks run the real page (``app.py --backend fake``).
@@ -380,3 +380,86 @@ def test_row8_a_file_named_only_txt_is_a_text_file(service, settings, tmp_path):
     f = _cached(tmp_path, ".txt", "无名文档\n\n这是一个只有扩展名的文件。")
     report = service.add_documents([str(f)])
     assert report.added == ("upload",) and _uploads(settings) == ["upload.txt"]
+
+
+# Real Gradio routes behind rag.limits.middleware (rows 3, 4, 8), in process ------------------
+
+@pytest.fixture(scope="module")
+def gradio_page(tmp_path_factory):
+    """A small Blocks with an ``ask`` endpoint and a file upload, launched with the limits and
+    the login gate the way ``webapp.launch_options`` passes them (``app_kwargs``)."""
+    import os
+    import socket
+
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    import gradio as gr
+
+    from rag.config import load_settings
+    from rag.limits import middleware
+
+    data = tmp_path_factory.mktemp("page")
+    before = os.environ.get("GRADIO_TEMP_DIR")
+    os.environ["GRADIO_TEMP_DIR"] = str(data / "gradio-cache")
+    settings = load_settings(env={}, overrides={"paths": {"data_dir": str(data)}, "app": {"max_body_kb": 512}})
+    with gr.Blocks(analytics_enabled=False) as demo:
+        q = gr.Textbox()
+        out = gr.Textbox()
+        gr.Button().click(lambda s: f"答：{s}", q, out, api_name="ask")
+        f = gr.File()
+        f.upload(lambda x: None, f, None)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
+                auth=[("alice", "right")], max_file_size="20mb", ssr_mode=False,
+                app_kwargs={"middleware": middleware(settings)})
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with httpx.Client(base_url=base, timeout=30) as c:
+            assert c.post("/login", data={"username": "alice", "password": "right"}).status_code == 200
+            yield c, base
+    finally:
+        demo.close()
+        if before is None:
+            os.environ.pop("GRADIO_TEMP_DIR", None)
+        else:
+            os.environ["GRADIO_TEMP_DIR"] = before
+
+
+def test_real_routes_body_limit_before_and_after_login(gradio_page):
+    c, base = gradio_page
+    body = b'{"data": ["' + b"x" * (100 * MB) + b'"]}'
+    anon = httpx.post(f"{base}/gradio_api/call/ask", content=body, headers={"content-type": "application/json"})
+    assert anon.status_code == 413
+    r = c.post("/gradio_api/call/ask", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 413 and "app.max_body_kb" in r.json()["detail"]
+    ok = c.post("/gradio_api/call/ask", json={"data": ["西宁"]})
+    assert ok.status_code == 200 and "event_id" in ok.json()
+
+
+def test_real_routes_v1_body_on_v2_is_a_clean_4xx(gradio_page):
+    c, _ = gradio_page
+    r = c.post("/gradio_api/call/v2/ask", json={"data": ["西宁"]})
+    assert r.status_code == 422 and "/gradio_api/call/<name>" in r.json()["detail"]
+    assert c.post("/gradio_api/call/v2/nosuch", json={"s": "x"}).status_code == 422
+
+
+def test_real_routes_30mb_upload_is_refused_in_chinese(gradio_page):
+    c, _ = gradio_page
+    r = c.post("/gradio_api/upload", files={"files": ("big.txt", b"z" * (30 * MB))})
+    assert r.status_code == 413 and "文件超过上传上限" in r.json()["detail"]
+    small = c.post("/gradio_api/upload", files={"files": ("ok.txt", "正文".encode())})
+    assert small.status_code == 200
+
+
+def test_real_routes_foreign_origins_and_the_login_throttle(gradio_page):
+    c, base = gradio_page
+    foreign = c.post("/gradio_api/call/ask", json={"data": ["问"]}, headers={"origin": "http://localhost:9999"})
+    assert foreign.status_code == 403
+    own = c.post("/gradio_api/call/ask", json={"data": ["问"]}, headers={"origin": base})
+    assert own.status_code == 200
+    codes = [httpx.post(f"{base}/login", data={"username": "mallory", "password": f"p{i}"}).status_code
+             for i in range(30)]
+    # Real time passes between tries: once a wait (1 s, 2 s, 4 s...) is over one more try gets through.
+    assert codes[:5] == [400] * 5 and codes[5] == 429 and codes.count(400) <= 8 and codes.count(429) >= 22
+    assert httpx.get(f"{base}/config").status_code == 401  # the login gate still stands behind the limits
