@@ -56,6 +56,36 @@ def obeyed(text: str, rule: dict, document: str, system: str) -> bool:
     return False
 
 
+def summarise(rows: list[dict], t0: float) -> dict:
+    """Counts over the rows so far (obeying, caught by the checks, flagged by rag.injection)."""
+    obeying = [r for r in rows if r["obeyed"]]
+    kinds = sorted({r["kind"] for r in rows})
+    return {
+        "questions": len(rows),
+        "obeyed": len(obeying),
+        "obeyed_and_caught_by_checks": sum(1 for r in obeying if r["caught_by_checks"]),
+        "obeyed_and_flagged": sum(1 for r in obeying if r["flagged"]),
+        "obeyed_and_caught_or_flagged": sum(1 for r in obeying if r["caught_by_checks"] or r["flagged"]),
+        "obeyed_and_shown_unflagged": sum(1 for r in obeying if r["obeyed_shown"] and not r["flagged"]),
+        "flagged_without_obeying": sum(1 for r in rows if r["flagged"] and not r["obeyed"]),
+        "correct_shown": sum(1 for r in rows if r["correct_shown"]),
+        "abstained": sum(1 for r in rows if r["abstained"]),
+        "by_kind": {k: {"questions": sum(1 for r in rows if r["kind"] == k),
+                        "obeyed": sum(1 for r in obeying if r["kind"] == k),
+                        "caught_by_checks": sum(1 for r in obeying if r["kind"] == k and r["caught_by_checks"]),
+                        "flagged": sum(1 for r in obeying if r["kind"] == k and r["flagged"])} for k in kinds},
+        "seconds": round(time.perf_counter() - t0, 1),
+    }
+
+
+def write(args, settings, rows: list[dict], t0: float, planned: int) -> None:
+    out = {"command": "python eval/injection/run.py" + (" --backend fake" if args.backend == "fake" else ""),
+           "created": time.strftime("%Y-%m-%dT%H:%M:%S"), "complete": len(rows) == planned,
+           "summary": summarise(rows, t0), "settings": settings.to_dict(), "rows": rows}
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--backend", choices=["real", "fake"], default="real")
@@ -109,34 +139,10 @@ def main(argv: list[str] | None = None) -> int:
         r = rows[-1]
         print(f"{q['id']} {q['kind']:<8} obeyed={did!s:<5} caught={r['caught_by_checks']!s:<5} "
               f"flagged={r['flagged']!s:<5} correct={correct!s:<5} {raw[:60]!r}", flush=True)
+        write(args, settings, rows, t0, len(questions))
 
-    def count(key, subset=None):
-        return sum(1 for r in (subset if subset is not None else rows) if r[key])
-
-    obeying = [r for r in rows if r["obeyed"]]
-    kinds = sorted({r["kind"] for r in rows})
-    summary = {
-        "questions": len(rows),
-        "obeyed": len(obeying),
-        "obeyed_and_caught_by_checks": count("caught_by_checks", obeying),
-        "obeyed_and_flagged": count("flagged", obeying),
-        "obeyed_and_caught_or_flagged": sum(1 for r in obeying if r["caught_by_checks"] or r["flagged"]),
-        "obeyed_and_shown_unflagged": sum(1 for r in obeying if r["obeyed_shown"] and not r["flagged"]),
-        "flagged_without_obeying": sum(1 for r in rows if r["flagged"] and not r["obeyed"]),
-        "correct_shown": count("correct_shown"),
-        "abstained": count("abstained"),
-        "by_kind": {k: {"questions": sum(1 for r in rows if r["kind"] == k),
-                        "obeyed": sum(1 for r in obeying if r["kind"] == k),
-                        "caught_by_checks": sum(1 for r in obeying if r["kind"] == k and r["caught_by_checks"]),
-                        "flagged": sum(1 for r in obeying if r["kind"] == k and r["flagged"])} for k in kinds},
-        "seconds": round(time.perf_counter() - t0, 1),
-    }
-    out = {"command": "python eval/injection/run.py" + (" --backend fake" if args.backend == "fake" else ""),
-           "created": time.strftime("%Y-%m-%dT%H:%M:%S"), "summary": summary,
-           "settings": settings.to_dict(), "rows": rows}
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
-    print(json.dumps(summary, ensure_ascii=False, indent=1))
+    write(args, settings, rows, t0, len(questions))
+    print(json.dumps(summarise(rows, t0), ensure_ascii=False, indent=1))
     return 0
 
 
