@@ -1,8 +1,10 @@
 """The chat page: ``python app.py [--host H] [--port P] [--auth user:pw | --auth-file F] [--backend fake]``.
 
 Thin on purpose: parse the arguments, build the settings once, hand them to
-``rag.webapp.build_app`` and launch. Binds to 127.0.0.1 with no login and no public link unless
-asked; ``RAG_AUTH`` (settings ``app.auth``) turns the login on without an argument.
+``rag.webapp.build_app`` and launch. The page's ``RagService`` (rag/service.py) prepares the
+models and index and warms the model up in the background, so the page is served at once.
+Binds to 127.0.0.1 with no login and no public link unless asked; ``RAG_AUTH`` (settings
+``app.auth``) turns the login on without an argument.
 """
 
 from __future__ import annotations
