@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
-from .errors import IndexMissingError, InputError, RagError
+from .errors import IndexMissingError, InputError, ModelCrashedError, RagError
 
 if TYPE_CHECKING:
     from .config import Settings
@@ -460,10 +460,17 @@ class RagService:
         """One short generation over the system prompt: loads the model and fills its prompt cache."""
         pipeline = self.pipeline
         assert pipeline is not None
-        self._set("正在预热生成模型（加载模型并缓存系统提示，之后的第一个问题不用再等）")
+        self._set("正在预热生成模型，让第一个问题也能很快回答")
         messages = warm_up_messages(pipeline.prompts.system("zh"))
-        for _ in pipeline.generator.stream(messages, max_tokens=1):
-            pass
+        try:
+            for _ in pipeline.generator.stream(messages, max_tokens=1):
+                pass
+        except ModelCrashedError as e:
+            # The model process died and was restarted: the model itself is fine, only this warm-up
+            # is lost, so the page opens and the first question pays for loading. Any other error
+            # (a corrupt model file) fails preparation and is shown on the page.
+            log.warning("the warm-up's model process crashed; continuing without a warm-up: %s", e)
+            return
         self.warm_ups += 1
 
     # ---- documents ----------------------------------------------------------------------

@@ -74,6 +74,33 @@ def test_warm_up_with_a_given_pipeline_runs_before_ready(make_pipeline, settings
     assert svc.wait(10) and svc.readiness().ready and svc.warm_ups == 1
 
 
+def test_a_crash_during_the_warm_up_still_opens_the_page(make_pipeline, settings):
+    calls = []
+
+    def script(messages):
+        calls.append(messages)
+        if len(calls) == 1:
+            raise ModelCrashedError(CRASH)
+        return "2024年西宁地区生产总值增长5.5%左右。[1]"
+
+    svc = RagService(settings, make_pipeline(script), warm_up=True)
+    svc.start()
+    assert svc.wait(10) and svc.readiness().error is None and svc.warm_ups == 0
+    assert "5.5%" in svc.ask("西宁地区生产总值增长多少？").text
+
+
+def test_any_other_warm_up_error_fails_preparation(make_pipeline, settings):
+    from rag.errors import ModelError
+
+    def script(messages):
+        raise ModelError("cannot load GGUF model x.gguf; the file may be corrupt")
+
+    svc = RagService(settings, make_pipeline(script), warm_up=True)
+    svc.start()
+    assert svc.wait(10) and "corrupt" in svc.readiness().error
+    assert "准备失败" in events(svc, "西宁？")[-1].message
+
+
 def test_progress_is_reported_while_preparing(fresh_settings, monkeypatch):
     gate = threading.Event()
     svc = RagService(fresh_settings)
