@@ -320,8 +320,9 @@ def _cut_bytes(text: str, limit: int) -> str:
 
 
 def row_key(chunk: Chunk) -> int:
-    """The chunk's primary key: its content-hash id as a positive int64 (rebuilds give the same keys)."""
-    return int(chunk.chunk_id[:16], 16) & 0x7FFF_FFFF_FFFF_FFFF
+    """The chunk's primary key: a positive int64 hash of its content-hash id (rebuilds give the same keys)."""
+    digest = hashlib.blake2b(f"{chunk.doc_id}\x00{chunk.chunk_id}".encode("utf-8", "surrogatepass"), digest_size=8)
+    return int.from_bytes(digest.digest(), "big") & 0x7FFF_FFFF_FFFF_FFFF
 
 
 class MilvusCollections:
