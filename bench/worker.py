@@ -66,8 +66,8 @@ def main() -> None:
     questions = [json.loads(line) for line in open(ROOT / "eval" / "seeds_questions.jsonl", encoding="utf-8")]
     questions = [q for q in questions if q["answerable"]][: (3 if args.quick else args.n)]
     tmp = Path(tempfile.mkdtemp())
-    settings = load_settings(overrides={"paths": {"data_dir": str(tmp), "index_dir": str(tmp / "index")},
-                                        "embedder": {"backend": "fake"}})
+    # Only the index goes to a temporary folder: the models stay where `rag models install` put them.
+    settings = load_settings(overrides={"paths": {"index_dir": str(tmp / "index")}, "embedder": {"backend": "fake"}})
     cfg = settings.generator
     if args.quick:
         factory = partial(FakeGenerator, n_ctx=cfg.n_ctx, delay_s=0.01)
