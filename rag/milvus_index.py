@@ -610,7 +610,7 @@ class MilvusIndex:
         entities: dict[int, dict] = {}
         dense: list[tuple[int, float]] = []
         sparse: list[tuple[int, float]] = []
-        if expr is not None and len(self):
+        if expr is not None:
             for r in self._search("vector", np.asarray(qv, dtype=np.float32).tolist(), cfg.candidates, expr,
                                   self._search_params):
                 entities[int(r["pk"])] = r["entity"]
@@ -618,7 +618,7 @@ class MilvusIndex:
         t2 = time.perf_counter()
         # A repeated query term counts once, as in sparse.Bm25Index.scores.
         tokens = list(dict.fromkeys(tokenize(question, cfg.user_dict)))
-        if expr is not None and tokens and len(self):
+        if expr is not None and tokens:
             for r in self._search("sparse", encode_tokens(tokens), cfg.candidates, expr, {"metric_type": "BM25"}):
                 entities.setdefault(int(r["pk"]), r["entity"])
                 # The embedded edition reports BM25 as a negative distance (best first); the score is its size.
@@ -812,7 +812,8 @@ def update_index(paths: Iterable[str | Path], settings: "Settings", embedder: "E
             coll.delete_documents(summary.removed)
         # Old chunks of new-or-changed documents go first; a document whose entry is not yet
         # rewritten is redone by the next run if this one is killed.
-        coll.delete_chunks_of([d for d, _, _ in fresh])
+        if meta is not None:
+            coll.delete_chunks_of([d for d, _, _ in fresh])
         total = sum(len(rows) for _, _, rows in fresh)
         writer = _Writer(coll, total, None, log)
         for doc_id, entry, rows in fresh:
