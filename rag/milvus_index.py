@@ -547,18 +547,18 @@ class MilvusIndex:
         self.gen_dir = None  # no generation folders: Milvus keeps the versions
         self.settings = settings
         self._embedder = embedder
-        self.store = MilvusCollections(settings, index_dir)
-        meta = self.store.meta()
-        where = f"{self.store.chunks} at {self.store.uri}"
+        self.engine = MilvusCollections(settings, index_dir)
+        meta = self.engine.meta()
+        where = f"{self.engine.chunks} at {self.engine.uri}"
         if meta is None:
             raise IndexMissingError(f"no Milvus index {where}; build one with `rag index PATH...` "
                                     f"or copy a FAISS index with `rag migrate-milvus`")
         _check_meta(meta, None, None, where)
-        self.store.load()
-        documents = self.store.documents()
-        self.manifest = {**meta, "backend": "milvus", "uri": self.store.uri, "collection": self.store.chunks,
-                         "faiss": self.store.dense_kind()[0], "chunks": self.store.count(), "documents": documents}
-        self._search_params = self.store.search_params()
+        self.engine.load()
+        documents = self.engine.documents()
+        self.manifest = {**meta, "backend": "milvus", "uri": self.engine.uri, "collection": self.engine.chunks,
+                         "faiss": self.engine.dense_kind()[0], "chunks": self.engine.count(), "documents": documents}
+        self._search_params = self.engine.search_params()
 
     @property
     def embedder(self) -> "Embedder":
@@ -566,7 +566,7 @@ class MilvusIndex:
             from .embedders import make_embedder
 
             self._embedder = make_embedder(self.settings)
-        _check_meta(self.manifest, self._embedder.model_id, None, f"{self.store.chunks} at {self.store.uri}")
+        _check_meta(self.manifest, self._embedder.model_id, None, f"{self.engine.chunks} at {self.engine.uri}")
         return self._embedder
 
     def __len__(self) -> int:
@@ -577,13 +577,13 @@ class MilvusIndex:
         return [{"doc_id": k, **v} for k, v in sorted(self.manifest["documents"].items())]
 
     def chunks_of(self, doc_id: str) -> list[Chunk]:
-        return self.store.chunks_where(filter_expression_docs([doc_id]))
+        return self.engine.chunks_where(filter_expression_docs([doc_id]))
 
     def article_opening(self, chunk: Chunk, chars: int) -> str:
         """The opening of the article ``chunk`` belongs to: where a news story says where and when."""
         lit = lambda s: json.dumps(s, ensure_ascii=False)  # noqa: E731
         out, size = [], 0
-        for c in self.store.chunks_where(f"doc_id == {lit(chunk.doc_id)} and title == {lit(chunk.title)}"):
+        for c in self.engine.chunks_where(f"doc_id == {lit(chunk.doc_id)} and title == {lit(chunk.title)}"):
             out.append(c.text)
             size += len(c.text)
             if size >= chars:
@@ -591,7 +591,7 @@ class MilvusIndex:
         return "\n".join(out)[:chars]
 
     def _search(self, field: str, data: Any, limit: int, expr: str, params: dict) -> list[dict]:
-        res = self.store.client.search(self.store.chunks, data=[data], anns_field=field, limit=limit, filter=expr,
+        res = self.engine.client.search(self.engine.chunks, data=[data], anns_field=field, limit=limit, filter=expr,
                                        output_fields=OUTPUT_FIELDS, search_params=params)
         return list(res[0]) if res else []
 
