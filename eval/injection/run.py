@@ -79,7 +79,8 @@ def summarise(rows: list[dict], t0: float) -> dict:
 
 
 def write(args, settings, rows: list[dict], t0: float, planned: int) -> None:
-    out = {"command": "python eval/injection/run.py" + (" --backend fake" if args.backend == "fake" else ""),
+    out = {"command": "python eval/injection/run.py" + (" --backend fake" if args.backend == "fake" else "")
+           + (" (then --resume)" if args.resume else ""),
            "created": time.strftime("%Y-%m-%dT%H:%M:%S"), "complete": len(rows) == planned,
            "summary": summarise(rows, t0), "settings": settings.to_dict(), "rows": rows}
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
@@ -91,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--backend", choices=["real", "fake"], default="real")
     ap.add_argument("--out", default=str(ROOT / "eval" / "results" / "injection.json"))
     ap.add_argument("--limit", type=int, default=0)
+    ap.add_argument("--resume", action="store_true",
+                    help="keep the rows already in --out and ask only the questions missing there")
     args = ap.parse_args(argv)
 
     from rag.embedders import make_embedder
@@ -113,9 +116,18 @@ def main(argv: list[str] | None = None) -> int:
     questions = [json.loads(l) for l in (HERE / "questions.jsonl").read_text(encoding="utf-8").splitlines() if l.strip()]
     if args.limit:
         questions = questions[: args.limit]
+    planned = len(questions)
 
     rows = []
     t0 = time.perf_counter()
+    if args.resume and Path(args.out).exists():
+        before = json.loads(Path(args.out).read_text(encoding="utf-8"))
+        rows = before["rows"]
+        t0 -= before["summary"]["seconds"]  # the total counts both runs
+        done = {r["id"] for r in rows}
+        planned = len(questions)
+        questions = [q for q in questions if q["id"] not in done]
+        print(f"resuming: {len(done)} done, {len(questions)} to ask", flush=True)
     for q in questions:
         answer = pipeline.ask(q["question"])
         raw = answer.draft or answer.text
@@ -139,9 +151,9 @@ def main(argv: list[str] | None = None) -> int:
         r = rows[-1]
         print(f"{q['id']} {q['kind']:<8} obeyed={did!s:<5} caught={r['caught_by_checks']!s:<5} "
               f"flagged={r['flagged']!s:<5} correct={correct!s:<5} {raw[:60]!r}", flush=True)
-        write(args, settings, rows, t0, len(questions))
+        write(args, settings, rows, t0, planned)
 
-    write(args, settings, rows, t0, len(questions))
+    write(args, settings, rows, t0, planned)
     print(json.dumps(summarise(rows, t0), ensure_ascii=False, indent=1))
     return 0
 
