@@ -296,7 +296,8 @@ class Pipeline:
             # answer of another kind, year, place or event than asked: refuse plainly rather than
             # show a figure that belongs to a different question.
             checks = CHECKS if cfg.answer.check_scope else (check_citations,)
-            reason = run_checks(Draft(question, checked.verified, opening), checks) or ""
+            preceding = self._preceding if contexts is None else (lambda chunk: "")
+            reason = run_checks(Draft(question, checked.verified, opening, preceding), checks) or ""
             refused = bool(reason)
             nothing_holds = refused and checked.supported_sentences == 0
         # A refusal is shown as the one fixed sentence, whatever else the model wrapped around it
@@ -319,6 +320,15 @@ class Pipeline:
             y, m, d = chunk.date[:4], int(chunk.date[5:7]), int(chunk.date[8:10])
             opening = f"{y}年{m}月{d}日\n{opening}"
         return opening
+
+    def _preceding(self, chunk: Chunk) -> str:
+        """The article's text before ``chunk`` (its last 3000 characters), for the scope check: a
+        place or time named there holds for the chunk until another one is named."""
+        index = self.index
+        if index is None:
+            return ""
+        before = [c for c in index.chunks_of(chunk.doc_id) if c.title == chunk.title and c.start < chunk.start]
+        return "\n".join(c.text for c in sorted(before, key=lambda c: c.start))[-3000:]
 
     def min_relevance(self) -> float:
         """The gate's threshold: the setting, else the value calibrated for the index's embedder."""

@@ -217,13 +217,27 @@ def _chunk(text, title="t", cid=None):
     ("城北区区长是谁？", "城东区区长张三主持会议。", "全市五区城东区、城北区工作会议。", ["城北区"]),
     # The chunk carrying the answer names the place: fine whatever the opening says.
     ("城北区区长是谁？", "城北区区长李四主持会议。", "城东区、城北区工作会议。", []),
-    # Years: an opening with one year scopes; one covering several years does not.
+    # Years: an opening that names the year scopes, even beside another year (a report reviews
+    # last year and plans this one); an opening without it does not.
     ("2023年的产量是多少？", "产量达到12万吨。", "2023年，全县农业丰收。", []),
-    ("2023年的产量是多少？", "产量达到12万吨。", "2022年和2023年全县农业情况。", ["2023"]),
+    ("2023年的产量是多少？", "产量达到12万吨。", "2022年和2023年全县农业情况。", []),
+    ("2023年的产量是多少？", "产量达到12万吨。", "2022年全县农业情况。", ["2023"]),
     ("二〇二三年的产量是多少？", "2023年产量达到12万吨。", "", []),
 ])
 def test_scope_problem(question, chunk, opening, missing):
     assert scope_problem(question, [_chunk(chunk)], lambda c: opening) == missing
+
+
+@pytest.mark.parametrize("question, preceding, missing", [
+    # A place or time holds until the article names another one of its kind.
+    ("大通县要重建什么？", "湟中区将……。大通县将深刻领会新要求。", []),
+    ("大通县要重建什么？", "大通县将深刻领会新要求。湟中区将狠抓落实。", ["大通县"]),
+    ("城西区开设了什么网店？", "下一步，城西区将认真贯彻落实，充分发挥西区城市服务功能。", []),  # 西区 = 城西区
+    ("2024年的目标是什么？", "2023年成效显著。2024年是关键一年。", []),
+    ("2024年的目标是什么？", "2024年是关键一年。回顾2023年，成效显著。", ["2024"]),
+])
+def test_scope_holds_until_the_text_names_another(question, preceding, missing):
+    assert scope_problem(question, [_chunk("主要任务是加快建设。")], lambda c: "", lambda c: preceding) == missing
 
 
 # ------------------------------------------------------------------ misfires listed in issue 13
