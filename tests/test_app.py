@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.errors import ConfigError, InputError
-from rag.types import Answer, Chunk, Citation, Hit
+from rag.errors import ConfigError
+from rag.types import Answer, Chunk, Citation
 
 ROOT = Path(__file__).resolve().parent.parent
 

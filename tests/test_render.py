@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from rag.types import Answer, Chunk, Citation, Hit
 
 
