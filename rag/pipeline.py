@@ -190,8 +190,11 @@ class Pipeline:
 
         with self._index_lock:
             index = self.index
+        gen_dir = getattr(index, "gen_dir", None)
+        if gen_dir is None:  # an index kept elsewhere (a server) has no generation folder to compare
+            return index
         live = store.live_name(Path(index.index_dir))
-        if live is not None and live != Path(index.gen_dir).name:
+        if live is not None and live != Path(gen_dir).name:
             try:
                 self.reload_index(Path(index.index_dir))
             except RagError:
