@@ -278,7 +278,11 @@ def _load_signatures(gen_dir: Path | None) -> "dict[str, np.ndarray]":
     """The MinHash signatures stored with a generation (none for an index built before them)."""
     if gen_dir is None or not (gen_dir / DEDUP_FILE).exists():
         return {}
+    from .dedup import PERMUTATIONS
+
     with np.load(gen_dir / DEDUP_FILE, allow_pickle=False) as z:
+        if z["sigs"].ndim != 2 or z["sigs"].shape[1] != PERMUTATIONS:
+            return {}  # made with another signature length: computed again
         return {str(i): s for i, s in zip(z["ids"], z["sigs"])}
 
 
@@ -318,7 +322,8 @@ def _mark_duplicates(documents: dict, signatures: "dict[str, np.ndarray]", thres
     """Set each entry's ``duplicate_group`` (None when the document has no near-duplicate)."""
     from .dedup import groups
 
-    group_of = groups({d: s for d, s in signatures.items() if d in documents}, threshold)
+    group_of = groups({d: s for d, s in signatures.items() if d in documents}, threshold,
+                      {d: e.get("date") for d, e in documents.items()})
     for doc_id, entry in documents.items():
         entry["duplicate_group"] = group_of.get(doc_id)
 

@@ -125,7 +125,13 @@ def scoped_retrieve(index: Any, question: str, k: int, settings: "Settings", *, 
     hits = list(r.hits)
     if recency and hits:
         docs = index.manifest.get("documents", {}) if isinstance(getattr(index, "manifest", None), dict) else {}
-        dates = {i: (docs.get(h.chunk.doc_id) or {}).get("date") or h.chunk.date for i, h in enumerate(hits)}
+        # Only candidates about as relevant as the best one compete on recency: a newer article that
+        # merely shares a word must not jump ahead (BM25 share of the best score, see rag.dates).
+        from .dates import RECENCY_RELEVANCE
+
+        top = max((h.scores.get("bm25", 0.0) for h in hits[:cfg.recency_pool]), default=0.0)
+        dates = {i: (docs.get(h.chunk.doc_id) or {}).get("date") or h.chunk.date for i, h in enumerate(hits)
+                 if top <= 0 or h.scores.get("bm25", 0.0) >= RECENCY_RELEVANCE * top}
         order = recency_rerank([(i, h.score, dict(h.ranks) or {"fused": h.rank}, h.scores) for i, h in enumerate(hits)],
                                dates, bonus=cfg.recency_weight / (cfg.rrf_k + 1), pool=cfg.recency_pool)
         hits = [dataclasses.replace(hits[i], score=sc, ranks=rk) for i, sc, rk, _ in order]
