@@ -119,32 +119,53 @@ def _rivals(term: str, text: str) -> bool:
 
 
 def scope_problem(question: str, supporting: Sequence[Chunk], opening: Callable[[Chunk], str],
-                  preceding: Callable[[Chunk], str] = lambda c: "") -> list[str]:
+                  preceding: Callable[[Chunk], str] = lambda c: "", spans: Sequence[str] = ()) -> list[str]:
     """The question's scope terms that the text carrying the answer does not set.
 
-    A term holds when a supporting chunk (or its title) names it; or when the last year, date or
-    place of its kind named in the article before that chunk is the term (a place or time holds
-    until the text names another one: a section "大通县将…" scopes the paragraphs under it); or
-    when the article's opening names it and no other of its kind.
+    A term holds when a supporting chunk (or its title) names it. A place also holds when the last
+    place of its level named in the article before that chunk is the term (a place holds until the
+    text names another one: a section "大通县将…" scopes the paragraphs under it), or when the
+    article's opening names it and no other place of its level. A year or date holds when the
+    opening names it -- unless the sentences carrying the answer (``spans``) date themselves
+    relatively ("今年", "去年"): then they mean the article's own year, the latest the opening
+    names (a 2024 report reviews 2023 in its opening and plans "今年"), and only that year holds.
     """
     texts = [compact(canonical_numbers(f"{c.title}\n{c.text}")) for c in supporting]
     before = [b for b in (preceding(c) for c in supporting) if b]
     openings = [canonical_numbers(o) for o in (opening(c) for c in supporting) if o]
+    implied = _implied_years(spans, openings)
     out = []
     for term in scope_terms(question):
         if any(term in t for t in texts):
             continue
-        if any(_same_place(term, (_same_kind(term, b) or [""])[-1]) for b in before):
-            continue
-        # A report's opening names last year (the review) beside this one (the plan) and later
-        # chunks say "今年": for a year or date the opening counts as it did (on the seed sets the
-        # rival rule refused 5 answerable 2024 questions). A place it names counts only when it
-        # names no other place of that level: an article about all five districts scopes none.
         year_or_date = bool(_YEAR.fullmatch(term) or _DATE.fullmatch(term))
+        if _YEAR.fullmatch(term) and implied:
+            if term not in implied:
+                out.append(term)
+            continue
+        if not year_or_date and any(_same_place(term, (_same_kind(term, b) or [""])[-1]) for b in before):
+            continue
+        # A report's opening names last year (the review) beside this one (the plan): for a year or
+        # date the opening counts when it names it (the rival rule refused 5 answerable 2024 seed
+        # questions). A place it names counts only when it names no other place of that level.
         if any(term in compact(o) and (year_or_date or not _rivals(term, o)) for o in openings):
             continue
         out.append(term)
     return out
+
+
+_RELATIVE_YEAR = {"今年": 0, "本年": 0, "去年": -1, "上年": -1, "明年": 1, "前年": -2}
+# A year after 到/至 in an opening is a target ("到2035年"), not the year the article is about.
+_OWN_YEAR = re.compile(r"(?<![到至])((?:19|20)\d\d)年")
+
+
+def _implied_years(spans: Sequence[str], openings: Sequence[str]) -> set[str]:
+    """The years that relative words in ``spans`` ("今年") mean, from the openings' latest own year."""
+    offsets = {v for w, v in _RELATIVE_YEAR.items() for sp in spans if w in sp}
+    own = [int(y) for o in openings for y in _OWN_YEAR.findall(o)]
+    if not offsets or not own:
+        return set()
+    return {str(max(own) + v) for v in offsets}
 
 
 @dataclass(frozen=True)
@@ -159,6 +180,10 @@ class Draft:
     @property
     def claims(self) -> str:
         return "".join(s.text for s in self.sentences if s.verdict != "none")
+
+    def spans(self) -> list[str]:
+        """The supporting spans (chunk text) of the citations that hold."""
+        return [c.chunk.text[c.span[0]:c.span[1]] for s in self.sentences for c in s.citations if c.holds]
 
     def supporting(self) -> list[Chunk]:
         """The chunks of citations that hold, each once, in order."""
@@ -189,7 +214,7 @@ def check_scope(d: Draft) -> str | None:
     supporting = d.supporting()
     if not supporting:
         return None  # nothing supported: check_citations has already failed it
-    missing = scope_problem(d.question, supporting, d.opening, d.preceding)
+    missing = scope_problem(d.question, supporting, d.opening, d.preceding, d.spans())
     if missing:
         return f"the question names {', '.join(missing)}, which the supporting passages do not mention"
     return None

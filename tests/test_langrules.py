@@ -233,8 +233,8 @@ def test_scope_problem(question, chunk, opening, missing):
     ("大通县要重建什么？", "湟中区将……。大通县将深刻领会新要求。", []),
     ("大通县要重建什么？", "大通县将深刻领会新要求。湟中区将狠抓落实。", ["大通县"]),
     ("城西区开设了什么网店？", "下一步，城西区将认真贯彻落实，充分发挥西区城市服务功能。", []),  # 西区 = 城西区
-    ("2024年的目标是什么？", "2023年成效显著。2024年是关键一年。", []),
-    ("2024年的目标是什么？", "2024年是关键一年。回顾2023年，成效显著。", ["2024"]),
+    ("湟中区的任务是什么？", "大通县将深刻领会新要求。湟中区将狠抓落实。", []),
+    ("城北区区长是谁？", "全市五区两县，城东区将加快发展。", ["城北区"]),
 ])
 def test_scope_holds_until_the_text_names_another(question, preceding, missing):
     assert scope_problem(question, [_chunk("主要任务是加快建设。")], lambda c: "", lambda c: preceding) == missing
@@ -302,3 +302,17 @@ def test_unsupported_names(claim, chunk, question, missing):
     from rag.langrules import unsupported_names
 
     assert unsupported_names(claim, chunk, question) == missing
+
+
+@pytest.mark.parametrize("question, span, opening, missing", [
+    # "今年" in the sentence carrying the answer means the article's own (latest) year.
+    ("2024年地区生产总值预期增长多少？", "今年发展的主要预期目标是：地区生产总值增长5.5%左右。", "2023年成绩显著，2024年是关键之年。", []),
+    ("2023年地区生产总值增长多少？", "今年发展的主要预期目标是：地区生产总值增长5.5%左右。", "2023年成绩显著，2024年是关键之年。", ["2023"]),
+    ("2023年地区生产总值增长多少？", "去年地区生产总值增长5.8%。", "2023年成绩显著，2024年是关键之年。", []),
+    ("2035年的目标是什么？", "今年要加快建设。", "2024年工作报告提出到2035年基本实现现代化。", ["2035"]),
+    # Without a relative word the opening naming the year still scopes the chunk.
+    ("2023年地区生产总值增长多少？", "地区生产总值增长5.8%。", "2023年成绩显著，2024年是关键之年。", []),
+])
+def test_relative_years_mean_the_articles_year(question, span, opening, missing):
+    chunk = _chunk(span)
+    assert scope_problem(question, [chunk], lambda c: opening, spans=[span]) == missing
