@@ -228,7 +228,11 @@ class RequestLimits:
             return
         upload = path in UPLOAD_PATHS
         key = client_key(scope) if upload else ""
-        limit = self.quota.remaining_bytes(key) + MULTIPART_SLACK if upload else self.max_body_bytes
+        if upload:
+            left = self.quota.remaining_bytes(key)
+            limit = left + MULTIPART_SLACK if left > 0 else 0  # used up: not even a small file
+        else:
+            limit = self.max_body_bytes
         declared = _header(scope, b"content-length")
         if declared is not None and declared.strip().isdigit() and int(declared) > limit:
             await _respond(send, 413, self._too_large(upload, int(declared), limit))

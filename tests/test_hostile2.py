@@ -138,13 +138,16 @@ def test_row5_upload_bytes_per_hour_are_limited_per_sender():
         async with _client(app) as c:
             first = [await up(c, 19) for _ in range(2)]  # 38 MB of 50
             third = await up(c, 19)
+            small = await up(c, 12)  # what is left (12 MB) still goes, then nothing at all
+            tiny = await up(c, 0.001)
             clock.t += 3601  # an hour later the quota is back
             later = await up(c, 19)
-            return first, third, later
+            return first, third, small, tiny, later
 
-    first, third, later = asyncio.run(go())
+    first, third, small, tiny, later = asyncio.run(go())
     assert [r.status_code for r in first] == [200, 200]
     assert third.status_code == 413 and "每小时配额" in third.json()["detail"]
+    assert small.status_code == 200 and tiny.status_code == 413
     assert later.status_code == 200
 
 
