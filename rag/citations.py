@@ -157,16 +157,22 @@ def problems(sentence: str, chunk_text: str, given: str = "") -> list[str]:
 
     A figure of the sentence that the chunk does not state as a value (三次 against 两次, 3000余份
     against 2000余份); a quoted name or link not in it; a guess or conclusion (可能, 这表明) the
-    chunk does not make; a person or place named by neither the chunk nor the question. Years the question itself supplied ("2024年的目标…") set the context and
-    are not claims; other figures from the question still need a chunk.
+    chunk does not make; a person named by neither the chunk nor the question.
     """
     norm_chunk = compact(chunk_text)
-    given_years = [q for q in quantities(given) if q.year or (not q.unit and 1000 <= q.value <= 2999)]
-    out = [t for t in key_terms(sentence) if re.sub(r"\s+", "", t) not in norm_chunk]
-    out += [q.text for q in unmatched_quantities(strip_markers(sentence), chunk_text, given_years)]
+    norm_given = compact(given)
+    # What the question names is its context, not the answer's claim: its years, its counted
+    # things ("十五届十二次全会", "哪两所学校") and quoted titles. A percentage or bare figure in the
+    # question still needs a chunk: a question can assert "99%".
+    given_qs = [q for q in quantities(given) if (q.unit and not q.percent) or (not q.unit and 1000 <= q.value <= 2999)]
+    out = [t for t in key_terms(sentence) if re.sub(r"\s+", "", t) not in norm_chunk and compact(t) not in norm_given]
+    out += [q.text for q in unmatched_quantities(strip_markers(sentence), chunk_text, given_qs)]
     out += [f"speculation: {w}" for w in speculation(sentence, chunk_text)]
     out += [f"name: {n}" for n in unsupported_names(sentence, chunk_text, given)]
     return out
+
+
+QUESTION_AWARE = True
 
 
 def verify(sentence: str, chunk_text: str, given: str = "") -> tuple[float, tuple[int, int], list[str]]:
@@ -182,6 +188,14 @@ def verify(sentence: str, chunk_text: str, given: str = "") -> tuple[float, tupl
         return 0.0, (0, 0), missing
     chunk_grams = set(bigrams(chunk_text))
     recall = sum(1 for g in grams if g in chunk_grams) / len(grams)
+    if QUESTION_AWARE:
+        # Words the answer repeats from the question are its context, not its claim: "2024年西宁市
+        # 政府工作报告提出城镇新增就业的目标是3.3万人以上" claims "3.3万人以上", and the question's
+        # wording, absent from the chunk, should not drag its support down.
+        asked = set(bigrams(given)) if given else set()
+        claim = [g for g in grams if g not in asked]
+        if len(claim) >= 2:
+            recall = sum(1 for g in claim if g in chunk_grams) / len(claim)
     support = 0.0 if missing else recall
     spans = [(s, e) for s, e in split_sentences(chunk_text) if chunk_text[s:e].strip()] or [(0, len(chunk_text))]
     gset = set(grams)
