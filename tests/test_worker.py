@@ -264,3 +264,4 @@ def test_worker_bench_runs_and_writes_its_json(tmp_path):
     assert printed["same_text"] == 3  # both sides answered the same prompts alike
     assert set(printed["ttft_ms"]) == {"inline", "worker"} and printed["ttft_ratio_median"] > 0
     assert printed["decode_ratio_median"] > 0
+    assert {"per_call_ms", "per_delta_us", "share_of_ttft", "share_of_token_time"} <= set(printed["boundary"])
