@@ -126,7 +126,7 @@ class GeneratorSettings:
     api_key: str = field(default="", metadata={"doc": "API key for the OpenAI-compatible server"})
     timeout_s: float = field(default=120.0, metadata={"doc": "request timeout for the server (s)"})
     isolation: str = field(default="auto", metadata={"doc": "process: the model runs in a supervised child process that is restarted when it crashes or hangs; inline: in the caller's process; auto: process for llama-cpp and the fault fakes, inline otherwise"})
-    worker_timeout_s: float = field(default=120.0, metadata={"doc": "a model process that sends no token for this long is killed and restarted (s); must exceed the longest prompt's prefill"})
+    worker_timeout_s: float = field(default=300.0, metadata={"doc": "a model process that sends no token for this long is killed and restarted (s); must exceed the longest prompt's prefill on a busy machine"})
 
 
 @dataclass

@@ -112,7 +112,7 @@ def _error_from_wire(wire: tuple[str, str, str]) -> Exception:
 class WorkerGenerator:
     """Runs the generator built by ``factory`` in a supervised child process (see the module doc)."""
 
-    def __init__(self, factory: Callable[[], Any], *, timeout_s: float = 120.0,
+    def __init__(self, factory: Callable[[], Any], *, timeout_s: float = 300.0,
                  cancel_grace_s: float = CANCEL_GRACE_S) -> None:
         probe = factory()  # constructors only store settings: cheap, and gives model_id and n_ctx here
         self.factory = factory
