@@ -120,3 +120,35 @@ def test_scope_check_can_be_switched_off(report_pipeline, settings):
     settings.answer.check_scope = False
     a = report_pipeline(["完成地区生产总值3270308万元[1]。"]).ask("2022年城中区完成地区生产总值多少？")
     assert not a.abstained
+
+
+REPORT_2024 = ("西宁市政府工作报告\n\n2023年，全市地区生产总值增长5.8%，各项工作取得新成效。2024年是关键之年。" + FILLER
+               + "\n\n今年发展的主要预期目标是：地区生产总值增长5.5%左右，城镇新增就业3.3万人以上。")
+
+
+@pytest.fixture
+def plan_pipeline(tmp_path, settings, fake_embedder):
+    from rag.generators import FakeGenerator
+    from rag.indexing import open_index, update_index
+    from rag.pipeline import Pipeline
+
+    d = tmp_path / "plan"
+    d.mkdir()
+    (d / "plan.txt").write_text(REPORT_2024, encoding="utf-8")
+    update_index([d], settings, fake_embedder)
+    index = open_index(settings=settings, embedder=fake_embedder)
+    target = next(c for c in index.chunks_of("plan") if "5.5%" in c.text)
+    assert "2023" not in target.text and "2024" not in target.text
+
+    def make(script):
+        return Pipeline(index, FakeGenerator(script), settings)
+
+    return make
+
+
+def test_this_years_target_does_not_answer_last_years_figure(plan_pipeline):
+    # Issue 13's newcomer question: the 2024 report's "今年" target is no 2023 figure.
+    a = plan_pipeline(["2023年，地区生产总值增长5.5%左右[1]。"]).ask("2023年地区生产总值增长了多少？")
+    assert a.abstained and "2023" in a.reason
+    a = plan_pipeline(["地区生产总值增长5.5%左右[1]。"]).ask("2024年地区生产总值预期增长多少？")
+    assert not a.abstained and "5.5%" in a.text
