@@ -91,9 +91,9 @@ def score_result(r: dict[str, Any]) -> dict[str, Any]:
     - ``false_refusal``: an answerable question abstained on; ``refusal_ok``: an unanswerable one;
     - ``citations_total``/``citations_valid``: distinct ``[n]`` markers in the raw answer, and
       those pointing at one of the ``prompt_hits`` chunks the model was given;
-    - ``cited_chunk_has_answer``: for a correct answer, whether the chunks its citations point at
-      (the model's own markers and the inferred ones the answer shows for sentences those do not
-      support) together hold the answer; ``marker_chunk_has_answer``: the model's markers only;
+    - ``cited_chunk_has_answer``: for a correct answer, whether the chunks its citations that hold
+      point at (the model's own markers and the inferred ones the answer shows for sentences those
+      do not support) together hold the answer; ``marker_chunk_has_answer``: the model's markers only;
     - ``unsupported``/``sentences``: flagged sentences out of the answer's sentences.
     """
     from .citations import parse_markers
@@ -130,7 +130,8 @@ def score_result(r: dict[str, Any]) -> dict[str, Any]:
     s["cited_chunk_has_answer"] = s["marker_chunk_has_answer"] = None
     if s["correct"]:
         cites = r.get("citations") or []
-        shown = [c.get("text", "") for c in cites]
+        # A citation that does not hold is never shown as a citation, so it proves nothing here.
+        shown = [c.get("text", "") for c in cites if c.get("holds", True)]
         marked = [c.get("text", "") for c in cites if not c.get("inferred")]
         s["cited_chunk_has_answer"] = bool(shown) and answer_rank(["\n".join(shown)], answers) is not None
         s["marker_chunk_has_answer"] = bool(marked) and answer_rank(["\n".join(marked)], answers) is not None
@@ -139,7 +140,9 @@ def score_result(r: dict[str, Any]) -> dict[str, Any]:
     else:
         flagged = len(r.get("unsupported") or [])
         s["unsupported"] = flagged
-        s["sentences"] = max(_count_sentences(text), flagged)
+        # The answer's verified sentences when the line has them (claims only), else split the text.
+        verified = [x for x in (r.get("sentences") or []) if x.get("verdict") != "none"]
+        s["sentences"] = max(len(verified) if r.get("sentences") else _count_sentences(text), flagged)
     return s
 
 

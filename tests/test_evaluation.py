@@ -499,3 +499,15 @@ def test_report_shows_why_an_answer_was_refused():
     html = render_report(compute_metrics(results, k=5), results)
     assert "refused: the question names 2022" in html
     assert "draft: 完成&lt;b&gt;3270308&lt;/b&gt;万元[1]。" in html and "<b>3270308" not in html
+
+
+def test_a_citation_that_does_not_hold_proves_nothing():
+    base = {"id": "x", "question": "q", "answers": ["5.5%"], "answerable": True, "answer": "增长5.5%[1]。",
+            "abstained": False, "prompt_hits": 2, "hits": []}
+    held = dict(base, citations=[{"n": 1, "text": "增长5.5%左右", "inferred": False, "holds": True}])
+    not_held = dict(base, citations=[{"n": 1, "text": "增长5.5%左右", "inferred": False, "holds": False}])
+    assert score_result(held)["cited_chunk_has_answer"] is True
+    assert score_result(not_held)["cited_chunk_has_answer"] is False
+    # Sentences are counted from the verified structure when the line carries it.
+    line = dict(held, sentences=[{"text": "增长5.5%", "verdict": "supported"}, {"text": "是", "verdict": "none"}])
+    assert score_result(line)["sentences"] == 1
