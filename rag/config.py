@@ -107,6 +107,7 @@ class RetrievalSettings:
     reference_date: str = field(default="today", metadata={"doc": "the day relative expressions count from: today | newest (newest document date, for an archive) | YYYY-MM-DD"})
     recency_weight: float = field(default=2.0, metadata={"doc": "RRF weight of the newest-first ranking added for 最新/最近 questions (0: off)"})
     recency_pool: int = field(default=10, metadata={"doc": "fused candidates the recency ranking reorders"})
+    dated_weight: float = field(default=2.0, metadata={"doc": "RRF weight by which a dated article inside a question's date range outranks an undated one (0: off)"})
     fold_duplicates: bool = field(default=True, metadata={"doc": "fold near-duplicate articles into one hit (the others listed under it)"})
     duplicate_threshold: float = field(default=0.6, metadata={"doc": "MinHash Jaccard of character 5-gram sets above which two articles are the same story (indexing)"})
 
@@ -329,6 +330,7 @@ def validate(settings: Settings) -> Settings:
         ("retrieval.reference_date", _reference_ok(settings.retrieval.reference_date), "use today, newest or a date YYYY-MM-DD"),
         ("retrieval.recency_weight", settings.retrieval.recency_weight >= 0, "use 0 (off) or a positive weight"),
         ("retrieval.recency_pool", settings.retrieval.recency_pool >= 1, "use at least 1"),
+        ("retrieval.dated_weight", settings.retrieval.dated_weight >= 0, "use 0 (off) or a positive weight"),
         ("retrieval.duplicate_threshold", 0 < settings.retrieval.duplicate_threshold <= 1, "use a Jaccard similarity in (0, 1]"),
         ("index.backend", settings.index.backend in ("faiss", "milvus"), "use faiss or milvus"),
         ("index.timeout_s", settings.index.timeout_s > 0, "use a positive number of seconds"),

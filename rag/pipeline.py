@@ -114,6 +114,13 @@ def scoped_retrieve(index: Any, question: str, k: int, settings: "Settings", *, 
         newest = index.newest_date() if hasattr(index, "newest_date") else None
         tr = question_range(question, resolve_reference(reference_date or cfg.reference_date, newest))
     flt = merge_filters(filters, tr.since, tr.until) if tr is not None else filters
+    if flt is not filters and hasattr(index, "allowed_rows"):
+        # A range in which no dated document falls says nothing about this collection (a question
+        # naming 7月25日 of another year, or 去年 of an archive): searching only the undated
+        # documents it lets through would be worse than not filtering.
+        dated = index.allowed_rows(dataclasses.replace(flt, keep_undated=False))
+        if dated is not None and not dated.any():
+            flt, tr = filters, dataclasses.replace(tr, applied=False)
     recency = tr is not None and tr.recency and cfg.recency_weight > 0
     groups = index.duplicate_groups() if cfg.fold_duplicates and hasattr(index, "duplicate_groups") else {}
     # Folded duplicates free their slots: fetch enough to refill them (only when there are any).
@@ -123,6 +130,20 @@ def scoped_retrieve(index: Any, question: str, k: int, settings: "Settings", *, 
         r = index.retrieve(query, depth, filters=filters)
         tr = dataclasses.replace(tr, applied=False)
     hits = list(r.hits)
+    ranged = tr is not None and tr.applied and bool(tr.since or tr.until)
+    if ranged and cfg.dated_weight > 0 and hits:
+        # Undated documents pass a question's range (the answer may sit in one), but an article
+        # known to be from that day is the better bet: it gains what a rank-1 hit of a retriever with
+        # this weight earns, if it is about as relevant as the best candidate (as for recency).
+        from .dates import RECENCY_RELEVANCE
+
+        docs = index.manifest.get("documents", {}) if isinstance(getattr(index, "manifest", None), dict) else {}
+        top = max((h.scores.get("bm25", 0.0) for h in hits), default=0.0)
+        bonus = cfg.dated_weight / (cfg.rrf_k + 1)
+        hits = [dataclasses.replace(h, score=h.score + bonus, ranks={**h.ranks, "dated": 1})
+                if ((docs.get(h.chunk.doc_id) or {}).get("date") or h.chunk.date)
+                and (top <= 0 or h.scores.get("bm25", 0.0) >= RECENCY_RELEVANCE * top) else h for h in hits]
+        hits.sort(key=lambda h: -h.score)
     if recency and hits:
         docs = index.manifest.get("documents", {}) if isinstance(getattr(index, "manifest", None), dict) else {}
         # Only candidates about as relevant as the best one compete on recency: a newer article that
