@@ -158,3 +158,24 @@ def test_tidy_answer_moves_the_source_lead_in_to_a_marker(raw, shown):
     # The shown text cites nothing the model did not cite, and keeps the same claims.
     assert {n for s in split_answer(shown) for n in s.cited} <= {n for s in split_answer(raw) for n in s.cited}
     assert [s.text for s in split_answer(shown)] == [s.text for s in split_answer(raw)]
+
+
+def test_sentences_carry_verdicts_and_which_citations_hold():
+    res = check_answer("会议应到代表312人[1]。共有16支球队参赛[1]。答案是8.8%[2]。", CHUNKS)
+    verdicts = [(s.text, s.verdict) for s in res.verified]
+    assert verdicts == [("会议应到代表312人。", "supported"), ("共有16支球队参赛。", "inferred"),
+                        ("答案是8.8%。", "unsupported")]
+    first, second, third = res.verified
+    assert [c.holds for c in first.citations] == [True] and first.span is not None
+    # The model's [1] does not hold for the second sentence; chunk 3 is inferred and holds.
+    assert [(c.n, c.holds, c.inferred) for c in second.citations] == [(1, False, False), (3, True, True)]
+    assert third.support == 0.0 and third.span is None and any("8.8%" in p for p in third.problems)
+    assert res.unsupported == ("答案是8.8%。",) and res.supported_sentences == 2 and res.sentences == 3
+
+
+def test_support_leaves_out_the_words_the_answer_repeats_from_the_question():
+    chunk = "今年发展的主要预期目标是：城镇新增就业3.3万人以上。"
+    sentence = "2024年西宁市政府工作报告提出城镇新增就业的目标是3.3万人以上。"
+    plain, _, _ = verify(sentence, chunk)
+    asked, _, _ = verify(sentence, chunk, "2024年西宁市政府工作报告提出城镇新增就业的目标是多少？")
+    assert plain < 0.6 < asked
