@@ -95,14 +95,14 @@ class RetrievalSettings:
 
     k: int = field(default=4, metadata={"doc": "hits handed to the model"})
     candidates: int = field(default=50, metadata={"doc": "hits taken from each retriever before fusion"})
-    dense_weight: float = field(default=1.0, metadata={"doc": "RRF weight of the dense ranking"})
-    sparse_weight: float = field(default=2.0, metadata={"doc": "RRF weight of the BM25 ranking"})
+    fusion: str = field(default="lexical", metadata={"doc": "lexical (weights per question: BM25 leads when its best chunk holds more of the question's words than the dense best chunk does) | fixed (dense_weight, sparse_weight)"})
+    dense_weight: float = field(default=1.0, metadata={"doc": "RRF weight of the dense ranking (fusion = fixed)"})
+    sparse_weight: float = field(default=2.0, metadata={"doc": "RRF weight of the BM25 ranking (fusion = fixed)"})
     rrf_k: int = field(default=60, metadata={"doc": "RRF constant"})
     title_weight: float = field(default=1.0, metadata={"doc": "RRF weight of the ranking of candidates whose title the question names (0: off)"})
     faiss: str = field(default="auto", metadata={"doc": "flat | ivf | hnsw | auto (exact flat; approximate ivf above approx_threshold chunks)"})
     approx_threshold: int = field(default=200_000, metadata={"doc": "chunk count above which auto picks the approximate IVF index"})
     user_dict: str | None = field(default=None, metadata={"doc": "jieba user dictionary file"})
-    reranker: str | None = field(default=None, metadata={"doc": "cross-encoder model path (optional)"})
     question_dates: bool = field(default=True, metadata={"doc": "read time expressions in questions (8月17日, 上周, 最新) as a publication-date filter or recency prior"})
     reference_date: str = field(default="today", metadata={"doc": "the day relative expressions count from: today | newest (newest document date, for an archive) | YYYY-MM-DD"})
     recency_weight: float = field(default=2.0, metadata={"doc": "RRF weight of the newest-first ranking added for 最新/最近 questions (0: off)"})
@@ -305,6 +305,7 @@ def validate(settings: Settings) -> Settings:
         ("retrieval.k", 1 <= settings.retrieval.k <= 50, "use 1 to 50"),
         ("retrieval.candidates", settings.retrieval.candidates >= settings.retrieval.k, "must be at least retrieval.k"),
         ("retrieval.faiss", settings.retrieval.faiss in ("flat", "ivf", "hnsw", "auto"), "use flat, ivf, hnsw or auto"),
+        ("retrieval.fusion", settings.retrieval.fusion in ("lexical", "fixed"), "use lexical or fixed"),
         ("embedder.runtime", settings.embedder.runtime in ("torch", "onnx", "onnx-int8"), "use torch, onnx or onnx-int8"),
         ("embedder.threads", settings.embedder.threads >= 1, "use a positive number"),
         ("embedder.backend", settings.embedder.backend in ("sentence-transformers", "fake"), "use sentence-transformers or fake"),

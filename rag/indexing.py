@@ -25,7 +25,7 @@ from . import store
 from .chunking import split_document
 from .cleaning import clean_text, find_articles
 from .errors import IndexCorruptError, IndexMismatchError, IndexMissingError, InputError, RagError
-from .fusion import fuse_rankings, title_ranking
+from .fusion import fuse_retrievers
 from .sparse import Bm25Index, tokenize
 from .textnorm import to_simplified
 from .types import Article, Chunk, Document, Hit, SearchFilter
@@ -652,7 +652,8 @@ class Index:
 
     def retrieve(self, question: str, k: int | None = None, *, query_vector: np.ndarray | None = None,
                  filters: "SearchFilter | None" = None) -> Retrieval:
-        """Dense and BM25 rankings fused by weighted RRF; top-k hits with each retriever's rank.
+        """Dense and BM25 rankings fused by weighted RRF (weights per question unless ``retrieval.fusion``
+        is ``fixed``); top-k hits with each retriever's rank.
         ``filters`` restricts both retrievers to the rows it allows before fusion."""
         cfg = self.settings.retrieval
         k = k or cfg.k
@@ -668,17 +669,11 @@ class Index:
         t1 = time.perf_counter()
         dense = self.dense.search(qv, cfg.candidates, allowed=allowed)
         t2 = time.perf_counter()
-        sparse = self.sparse.search(tokenize(question, cfg.user_dict), cfg.candidates, allowed=allowed)
+        tokens = tokenize(question, cfg.user_dict)
+        sparse = self.sparse.search(tokens, cfg.candidates, allowed=allowed)
         t3 = time.perf_counter()
-        rankings = {"dense": dense, "bm25": sparse}
-        weights = {"dense": cfg.dense_weight, "bm25": cfg.sparse_weight}
-        fused = fuse_rankings(rankings, weights, cfg.rrf_k)
-        if cfg.title_weight:
-            pool = [i for i, *_ in fused]
-            named = title_ranking(question, self.db.titles(pool), pool)
-            if named:  # rarely for news: headlines are not named in questions
-                rankings["title"], weights["title"] = named, cfg.title_weight
-                fused = fuse_rankings(rankings, weights, cfg.rrf_k)
+        fused = fuse_retrievers(question, dense, sparse, cfg, coverage=lambda rows: self.sparse.coverage(tokens, rows),
+                                titles=self.db.titles)
         fused = fused[:k]
         chunks = self.db.get([i for i, *_ in fused])
         hits = [Hit(chunk=chunks[i], score=s, rank=r, ranks=ranks, scores=scores)

@@ -127,6 +127,17 @@ class Bm25Index:
             return np.zeros(self.n, dtype=np.float32)
         return np.asarray(self._weights[:, ids].sum(axis=1)).ravel()
 
+    def coverage(self, query_tokens: Sequence[str], rows: Sequence[int]) -> list[float]:
+        """Share of the query's idf mass (its distinct terms the index knows) present in each row."""
+        ids = sorted({self.vocab[t] for t in query_tokens if t in self.vocab})
+        if not ids or not len(rows):
+            return [0.0] * len(rows)
+        sub = self._weights[:, ids]
+        df = np.diff(sub.indptr).astype(np.float32)  # CSC: stored entries per column = document frequency
+        idf = np.log(1.0 + (self.n - df + 0.5) / (df + 0.5))
+        present = (sub[np.asarray(rows, dtype=np.int64)].toarray() > 0).astype(np.float32)
+        return [float(x) for x in present @ idf / float(idf.sum())]
+
     def search(self, query_tokens: Sequence[str], k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
         """Top-k (row, score) with a positive score, best first; only rows where the boolean mask
         ``allowed`` is True when it is given."""

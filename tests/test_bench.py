@@ -60,3 +60,11 @@ def test_search_bench_shape(tmp_path):
                 assert {"p50_ms", "p95_ms"} <= set(stats[stage])
             if kind != "flat":
                 assert 0.0 <= stats["recall_at_10"] <= 1.0
+
+
+def test_fusion_bench_shape(tmp_path):
+    r = _run("fusion", tmp_path)
+    assert r["benchmark"] == "fusion" and r["questions"] == 10
+    configs = r["configurations"]
+    assert {"dense only", "BM25 only", "equal RRF", "lexical + title (default)"} <= set(configs)
+    assert all(0 <= c["hit@1"] <= c["hit@5"] <= 100 for c in configs.values())

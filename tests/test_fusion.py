@@ -52,3 +52,82 @@ def test_title_ranking_moves_the_named_page_first(tmp_path, settings, fake_embed
     with_title = index.search("前肛鳗的体长是多少？", k=2)
     assert without[0].chunk.doc_id == "a"  # otherwise this test proves nothing
     assert with_title[0].chunk.doc_id == "b" and with_title[0].ranks["title"] == 1
+
+
+def test_lexical_weights_hand_computed():
+    from rag.fusion import lexical_weights
+
+    # lead 0.65: 20 * (0.65 - 0.2) = 9 is past ln 30, so the ratio is the cap, 30.
+    w = lexical_weights(0.9, 0.25)
+    assert round(w["bm25"], 6) == round(60 / 31, 6) and round(w["dense"], 6) == round(2 / 31, 6)
+    assert lexical_weights(0.5, 0.3) == {"dense": 1.0, "bm25": 1.0}  # lead at the pivot: equal
+    # lead 0.25: ratio e^(20 * 0.05) = e.
+    w = lexical_weights(0.35, 0.1)
+    assert round(w["bm25"], 6) == 1.462117 and round(w["dense"], 6) == 0.537883
+    # lead 0.1: ratio e^-2, dense leads.
+    w = lexical_weights(0.4, 0.3)
+    assert round(w["dense"], 6) == 1.761594 and round(w["bm25"], 6) == 0.238406
+    # the same words in both best chunks (lead 0): e^-4 is past the cap, so 1/30.
+    w = lexical_weights(0.6, 0.6)
+    assert w == lexical_weights(0.0, 1.0)
+    assert round(w["dense"], 9) == round(60 / 31, 9) and round(w["bm25"], 9) == round(2 / 31, 9)
+
+
+def _cfg(**kw):
+    from dataclasses import replace
+
+    from rag.config import RetrievalSettings
+
+    return replace(RetrievalSettings(), **kw)
+
+
+DENSE = [(1, 0.9), (2, 0.8)]
+BM25 = [(3, 5.0), (4, 4.0)]
+
+
+def _fuse(cover, **kw):
+    from rag.fusion import fuse_retrievers
+
+    return fuse_retrievers("问题", DENSE, BM25, _cfg(**kw), coverage=lambda rows: [cover[i] for i in rows],
+                           titles=lambda rows: {i: "" for i in rows})
+
+
+def test_fuse_retrievers_follows_the_retriever_whose_best_chunk_holds_the_words():
+    # BM25's best chunk holds 0.9 of the question's idf mass, dense's 0.2: BM25 leads (ratio 30).
+    out = _fuse({1: 0.2, 2: 0.2, 3: 0.9, 4: 0.5})
+    assert [i for i, *_ in out] == [3, 4, 1, 2]
+    assert round(out[0][1], 6) == round(60 / 31 / 61, 6) and round(out[2][1], 6) == round(2 / 31 / 61, 6)
+    # Both best chunks hold the same words: the dense ranking leads.
+    assert [i for i, *_ in _fuse({1: 0.5, 2: 0.5, 3: 0.5, 4: 0.5})] == [1, 2, 3, 4]
+    # Fixed equal weights: 1 and 3 tie at 1/61, broken by item id.
+    assert [i for i, *_ in _fuse({}, fusion="fixed", sparse_weight=1.0)] == [1, 3, 2, 4]
+
+
+def test_fuse_retrievers_without_bm25_hits_or_coverage():
+    from rag.fusion import fuse_retrievers
+
+    out = fuse_retrievers("问题", DENSE, [], _cfg(), coverage=lambda rows: [1.0] * len(rows),
+                          titles=lambda rows: {i: "" for i in rows})
+    assert [i for i, *_ in out] == [1, 2] and round(out[0][1], 6) == round(60 / 31 / 61, 6)
+    # A backend without coverage fuses with the fixed weights (dense 1, BM25 2).
+    out = fuse_retrievers("问题", DENSE, BM25, _cfg(), coverage=None, titles=lambda rows: {i: "" for i in rows})
+    assert [i for i, *_ in out] == [3, 4, 1, 2] and round(out[0][1], 6) == round(2 / 61, 6)
+
+
+def test_title_ranking_speaks_as_loud_as_the_weaker_retriever():
+    from rag.fusion import fuse_retrievers
+
+    titles = {1: "甲", 2: "乙", 3: "丙", 4: "乙站"}
+    cover = {1: 0.6, 2: 0.6, 3: 0.6, 4: 0.6}  # lead 0: dense leads, weights 60/31 and 2/31
+
+    def fuse(**kw):
+        return fuse_retrievers("乙站在哪里？", DENSE, BM25, _cfg(**kw), coverage=lambda rows: [cover[i] for i in rows],
+                               titles=lambda rows: {i: titles[i] for i in rows})
+
+    out = fuse()
+    # 乙站 (BM25 rank 2, title rank 1): (2/31)/62 + (2/31)/61 reorders it above BM25's first,
+    # not above the leading dense ranking's chunks.
+    assert [i for i, *_ in out] == [1, 2, 4, 3] and out[2][2] == {"bm25": 2, "title": 1}
+    assert round(out[2][1], 6) == round(2 / 31 / 62 + 2 / 31 / 61, 6)
+    # With the fixed weights (dense 1, BM25 2, title 1) the title and BM25 outvote dense.
+    assert [i for i, *_ in fuse(fusion="fixed")] == [4, 3, 1, 2]

@@ -54,3 +54,16 @@ def test_bm25_save_load_roundtrip(tmp_path):
     again = Bm25Index.load(tmp_path)
     assert again.search(["c"], 2) == idx.search(["c"], 2)
     assert again.search(["c"], 2)[0][0] == 1
+
+
+def test_coverage_is_the_share_of_the_questions_idf_mass_hand_computed():
+    import math
+
+    from rag.sparse import Bm25Index
+
+    idx = Bm25Index().build([["a", "b"], ["a", "c"], ["d"]])
+    # idf(a) = ln(1 + 1.5 / 2.5) = 0.470004, idf(b) = ln(1 + 2.5 / 1.5) = 0.980829; "x" is unknown.
+    got = idx.coverage(["a", "b", "x", "a"], [0, 1, 2])
+    a, b = math.log(1 + 1.5 / 2.5), math.log(1 + 2.5 / 1.5)
+    assert [round(g, 6) for g in got] == [1.0, round(a / (a + b), 6), 0.0]
+    assert idx.coverage(["x"], [0, 1]) == [0.0, 0.0] and idx.coverage(["a"], []) == []
