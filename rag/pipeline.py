@@ -94,6 +94,17 @@ def merge_filters(user: SearchFilter | None, since: str | None, until: str | Non
                                until=min(x for x in (user.until, until) if x) if (user.until or until) else None)
 
 
+# The longest question range (in days, report lag included) whose dated articles outrank undated
+# ones: 上周 spans 8 days; a month or a year is the topic's period rather than the report's day.
+DATED_PRIOR_MAX_DAYS = 8
+
+
+def _day(iso: str):
+    import datetime
+
+    return datetime.date.fromisoformat(iso)
+
+
 def scoped_retrieve(index: Any, question: str, k: int, settings: "Settings", *, filters: SearchFilter | None = None,
                     reference_date: str | None = None, query: str | None = None):
     """Retrieve for a question within its scope: the user's ``filters``, the time the question names
@@ -130,7 +141,11 @@ def scoped_retrieve(index: Any, question: str, k: int, settings: "Settings", *, 
         r = index.retrieve(query, depth, filters=filters)
         tr = dataclasses.replace(tr, applied=False)
     hits = list(r.hits)
-    ranged = tr is not None and tr.applied and bool(tr.since or tr.until)
+    # Only a day- or week-long range says *when the report came out*; a year (2023年城中区…) or a
+    # month names what the figures are about, and a dated news item must not push the page that
+    # holds them down.
+    ranged = (tr is not None and tr.applied and bool(tr.since and tr.until)
+              and (_day(tr.until) - _day(tr.since)).days <= DATED_PRIOR_MAX_DAYS)
     if ranged and cfg.dated_weight > 0 and hits:
         # Undated documents pass a question's range (the answer may sit in one), but an article
         # known to be from that day is the better bet: it gains what a rank-1 hit of a retriever with
