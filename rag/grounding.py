@@ -33,6 +33,8 @@ from .types import Chunk, Citation, Sentence
 
 _YEAR = re.compile(r"(?<![\d.])((?:19|20)\d\d)(?![\d.%])")
 _DATE = re.compile(r"\d{1,2}月\d{1,2}[日号]")
+# A month the question names without a day ("2022年8月的出口量") is a time it is pinned to as well.
+_MONTH = re.compile(r"(?<![\d.])(?:1[0-2]|[1-9])月(?!\d|份?[初中底末]?\d)")
 # Words that end like a place but name a kind of place, not one place ("城镇调查失业率").
 _GENERIC_PLACES = {"城镇", "农村", "城市", "城乡", "全国", "全省", "全市", "全区", "全县", "本市", "我市", "我省", "我区",
                    "国内", "国外", "国际", "地方", "地区", "省市", "市县", "县区", "区县", "乡镇", "乡村", "社区", "中心城区",
@@ -67,7 +69,7 @@ def scope_terms(question: str) -> list[str]:
     """Years, dates and place names the question is pinned to, in order, without repeats."""
     # The articles are simplified ("西寧" must find "西宁"); a year in words (二〇二三年) is 2023.
     q = canonical_numbers(to_simplified(question))
-    terms = _YEAR.findall(q) + _DATE.findall(q) + _places(q)
+    terms = _YEAR.findall(q) + _DATE.findall(q) + _MONTH.findall(_DATE.sub("", q)) + _places(q)
     return list(dict.fromkeys(compact(t) for t in terms))
 
 
@@ -93,6 +95,8 @@ def _same_kind(term: str, text: str) -> list[str]:
         return _YEAR.findall(t)
     if _DATE.fullmatch(term):
         return [compact(d) for d in _DATE.findall(t)]
+    if _MONTH.fullmatch(term):
+        return _MONTH.findall(t)
     if _level(term) is None:
         return []  # 西宁, 青海, 新西兰: no level to compare at; the opening counts when it names the place
     return [p for p in map(compact, _places(t)) if _level(p) == _level(term)]
@@ -129,6 +133,8 @@ def scope_problem(question: str, supporting: Sequence[Chunk], opening: Callable[
     opening names it -- unless the sentences carrying the answer (``spans``) date themselves
     relatively ("今年", "去年"): then they mean the article's own year, the latest the opening
     names (a 2024 report reviews 2023 in its opening and plans "今年"), and only that year holds.
+    A sentence carrying the answer that names another year, month or date (and not the term) is
+    about that one.
     """
     texts = [compact(canonical_numbers(f"{c.title}\n{c.text}")) for c in supporting]
     before = [b for b in (preceding(c) for c in supporting) if b]
@@ -138,7 +144,13 @@ def scope_problem(question: str, supporting: Sequence[Chunk], opening: Callable[
     for term in scope_terms(question):
         if any(term in t for t in texts):
             continue
-        year_or_date = bool(_YEAR.fullmatch(term) or _DATE.fullmatch(term))
+        year_or_date = bool(_YEAR.fullmatch(term) or _DATE.fullmatch(term) or _MONTH.fullmatch(term))
+        # The sentence carrying the answer names another time of the term's kind (asked for 8月,
+        # it says "7月出口量…"): it is about that one, whatever the opening says. Not for places:
+        # a sentence names sub-places (南川工业园区, 日月乡) of the place it is about.
+        if year_or_date and any(_rivals(term, sp) for sp in spans):
+            out.append(term)
+            continue
         if _YEAR.fullmatch(term) and implied:
             if term not in implied:
                 out.append(term)
@@ -155,12 +167,15 @@ def scope_problem(question: str, supporting: Sequence[Chunk], opening: Callable[
 
 
 _RELATIVE_YEAR = {"今年": 0, "本年": 0, "去年": -1, "上年": -1, "明年": 1, "前年": -2}
+_COMPARED = re.compile(r"(?:比|较|同比|环比|与|和|跟|对比)\s*(?:今年|本年|去年|上年|明年|前年)(?:同期)?")
 # A year after 到/至 in an opening is a target ("到2035年"), not the year the article is about.
 _OWN_YEAR = re.compile(r"(?<![到至])((?:19|20)\d\d)年")
 
 
 def _implied_years(spans: Sequence[str], openings: Sequence[str]) -> set[str]:
     """The years that relative words in ``spans`` ("今年") mean, from the openings' latest own year."""
+    # "比去年增长", "较上年同期": the base of a comparison, not the time the sentence speaks of.
+    spans = [_COMPARED.sub("", sp) for sp in spans]
     offsets = {v for w, v in _RELATIVE_YEAR.items() for sp in spans if w in sp}
     own = [int(y) for o in openings for y in _OWN_YEAR.findall(o)]
     if not offsets or not own:

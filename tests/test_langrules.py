@@ -223,6 +223,12 @@ def _chunk(text, title="t", cid=None):
     ("2023年的产量是多少？", "产量达到12万吨。", "2022年和2023年全县农业情况。", []),
     ("2023年的产量是多少？", "产量达到12万吨。", "2022年全县农业情况。", ["2023"]),
     ("二〇二三年的产量是多少？", "2023年产量达到12万吨。", "", []),
+    # A month the question names must be the chunk's or the opening's (a dated article's opening
+    # starts with its publication date).
+    ("2022年8月汽车出口量是多少？", "汽车出口量为31万辆。", "2022年8月10日 汽车工业协会发布数据。", []),
+    ("2022年8月汽车出口量是多少？", "7月汽车出口量为200万辆。", "2022年汽车工业协会发布数据。", ["8月"]),
+    ("八月的出口量是多少？", "8月出口量为31万辆。", "", []),
+    ("全年12个月中有几个月增长？", "有9个月增长。", "", []),  # 12个月 is a count, not a month
 ])
 def test_scope_problem(question, chunk, opening, missing):
     assert scope_problem(question, [_chunk(chunk)], lambda c: opening) == missing
@@ -305,6 +311,10 @@ def test_unsupported_names(claim, chunk, question, missing):
 
 
 @pytest.mark.parametrize("question, span, opening, missing", [
+    # The sentence carrying the answer names another month or year: it is about that one.
+    ("2022年8月汽车出口量是多少？", "7月汽车出口量为200万辆。", "2022年8月10日 汽车工业协会发布数据。", ["8月"]),
+    ("2022年汽车出口量是多少？", "2021年汽车出口量为200万辆。", "2022年汽车工业协会发布数据。", ["2022"]),
+    ("2022年汽车出口量是多少？", "汽车出口量为311万辆，比上年增长。", "2022年汽车工业协会发布数据。", []),
     # "今年" in the sentence carrying the answer means the article's own (latest) year.
     ("2024年地区生产总值预期增长多少？", "今年发展的主要预期目标是：地区生产总值增长5.5%左右。", "2023年成绩显著，2024年是关键之年。", []),
     ("2023年地区生产总值增长多少？", "今年发展的主要预期目标是：地区生产总值增长5.5%左右。", "2023年成绩显著，2024年是关键之年。", ["2023"]),
