@@ -24,10 +24,11 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
+from .chunking import split_sentences
 from .citations import split_answer
 from .langrules import CN_DIGITS, canonical_numbers
 from .langrules import missing_kind as _missing_kind
-from .textnorm import compact
+from .textnorm import bigrams, compact
 from .textnorm import to_simplified
 from .types import Chunk, Citation, Sentence
 
@@ -197,8 +198,18 @@ class Draft:
         return "".join(s.text for s in self.sentences if s.verdict != "none")
 
     def spans(self) -> list[str]:
-        """The supporting spans (chunk text) of the citations that hold."""
-        return [c.chunk.text[c.span[0]:c.span[1]] for s in self.sentences for c in s.citations if c.holds]
+        """For each citation that holds, the one chunk sentence of its span closest to the claim
+        (a span may add a neighbour sentence, which must not lend the answer its year)."""
+        out = []
+        for s in self.sentences:
+            mine = set(bigrams(s.text))
+            for c in s.citations:
+                if not c.holds:
+                    continue
+                text = c.chunk.text[c.span[0]:c.span[1]]
+                parts = [text[a:b] for a, b in split_sentences(text)] or [text]
+                out.append(max(parts, key=lambda p: len(mine & set(bigrams(p)))))
+        return out
 
     def supporting(self) -> list[Chunk]:
         """The chunks of citations that hold, each once, in order."""
