@@ -304,7 +304,9 @@ def _date_fields(doc: Document, default_year: int | None, prev: dict | None) -> 
 
     if prev and prev.get("date_source") == "user":
         return {"date": prev.get("date"), "time": prev.get("time"), "date_source": "user"}
-    found = publication_date(doc.text, field=doc.date if doc.date_source == "field" else None,
+    # A JSONL record's own "date" is the publication date its producer states: it wins.
+    is_field = doc.date_source == "field" or (doc.kind == "jsonl" and doc.date_source is None)
+    found = publication_date(doc.text, field=doc.date if is_field else None,
                              metadata=doc.date if doc.date_source == "metadata" else None,
                              default_year=default_year)
     if found is None and doc.date and doc.date_source is None:  # a reader's date of unknown origin

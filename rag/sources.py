@@ -410,7 +410,6 @@ def _jsonl_document(raw: bytes, source: str) -> Document:
         kind="jsonl",
         date=_optional_str(record.get("date")),
         url=_optional_str(record.get("url")),
-        date_source="field" if _optional_str(record.get("date")) else None,
         collection=_optional_str(record.get("collection")),
     )
 

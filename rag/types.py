@@ -22,8 +22,8 @@ class Document:
     kind: str = "txt"
     date: str | None = None
     url: str | None = None
-    # Where ``date`` came from when the reader found one: "field" (a JSONL ``date``) or "metadata"
-    # (HTML/DOCX/PDF properties); indexing looks for a header or lead date otherwise (rag.dates).
+    # "metadata" when ``date`` came from HTML/DOCX/PDF properties; a JSONL record's ``date`` is its
+    # field. Indexing decides between them and a header or lead date in the text (rag.dates).
     date_source: str | None = None
     collection: str | None = None  # the knowledge base a JSONL record names; `rag index --collection` otherwise
 
