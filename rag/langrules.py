@@ -239,7 +239,6 @@ def canonical_numbers(text: str) -> str:
 # Sources are numbered 1..k with k at most a few dozen, so "资料" + a number is a citation only
 # when the number is short and no unit, classifier, magnitude or decimal follows it: in
 # "发放宣传资料3000余份" the number is a count of leaflets, not source 3000.
-MAX_SOURCE_NUMBER = 99
 SOURCE_WORD_NUMBER = rf"\d{{1,2}}(?![\d.,%‰万亿千余多]|\s*(?:{_UNIT_RE}))"
 
 
@@ -400,6 +399,8 @@ ASKS_AGE = re.compile(r"多大年纪|多大岁数|几岁|多少岁|年龄|how\s+
 # asks for names, "几月几日" for a date, "多少" alone ("人口是多少") for any figure.
 ASKS_COUNT = re.compile(rf"(?:多少|(?<!哪)几)(?:十|百|千|万|亿)*\s*({_UNIT_RE})(?!民)")
 ASKS_NUMBER = re.compile(r"多少|百分之几|how\s+(?:many|much)|what\s+percentage", re.IGNORECASE)
+# Words that answer "哪一天" without a figure; "今年" does not.
+DAY_WORDS = re.compile(r"今天|昨天|明天|前天|后天|当天|当日|同日|次日")
 # Words of time that answer "什么时候" without a figure.
 TIME_WORDS = re.compile(r"今年|去年|明年|前年|年[初底末中]|上午|下午|晚上|期间|以来|当天|当日|今天|昨天|明天|月[初底末中]|上旬|中旬|下旬")
 
@@ -414,7 +415,7 @@ def missing_kind(question: str, claims: str) -> str | None:
     if ASKS_AGE.search(q):
         return None if any(x.unit == "岁" for x in qs) or re.search(r"\d+\s*(?:years?\s+old)", claims, re.I) else "an age"
     if ASKS_DAY.search(q):
-        ok = any(x.unit in ("日", "号") for x in qs) or TIME_WORDS.search(claims)
+        ok = any(x.unit in ("日", "号") for x in qs) or DAY_WORDS.search(claims)
         return None if ok else "a date"
     if ASKS_YEAR.search(q):
         ok = any(x.year for x in qs) or re.search(r"今年|去年|明年|前年", claims) or \

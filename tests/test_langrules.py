@@ -198,6 +198,8 @@ def test_speculation_voids_support_whatever_the_overlap():
     ("增长了百分之几？", "增长较快。", "a number"),
     ("哪一天开幕？", "10月8日开幕。", None),
     ("哪一天开幕？", "十月八日开幕。", None),
+    ("哪一天开幕？", "今年开幕。", "a date"),
+    ("哪一天开幕？", "当天上午开幕。", None),
 ])
 def test_missing_kind(question, answer, missing):
     assert missing_kind(question, answer) == missing
