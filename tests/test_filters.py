@@ -255,3 +255,33 @@ def test_bad_scope_fields_are_rejected(tmp_path, field, value, message):
     path = _jsonl(tmp_path / "q.jsonl", [{"question": "问题？", "answers": ["x"], field: value}])
     with pytest.raises(InputError, match=message):
         load_questions(path)
+
+
+def test_metadata_dates_from_html_and_docx(tmp_path, settings, fake_embedder):
+    import docx
+    from datetime import datetime
+
+    from rag.indexing import open_index, update_index
+
+    folder = tmp_path / "files"
+    folder.mkdir()
+    (folder / "page.html").write_text(
+        '<html><head><meta property="article:published_time" content="2023-08-17T10:43:00+08:00">'
+        "<title>中间价</title></head><body><p>人民币兑美元中间价报7.1768。</p></body></html>", encoding="utf-8")
+    (folder / "timed.html").write_text(
+        '<html><body><time datetime="2023-08-02">8月2日</time><p>沪指开盘报3281.86点。</p></body></html>',
+        encoding="utf-8")
+    d = docx.Document()
+    d.add_paragraph("舒兰市本轮强降雨已造成6人遇难。")
+    d.core_properties.created = datetime(2023, 8, 6, 6, 19)
+    d.save(folder / "report.docx")
+    # a header in the text wins over the file's metadata
+    (folder / "dated.html").write_text(
+        '<html><head><meta name="pubdate" content="2020-01-01"></head><body><p>2023年8月9日 星期三</p>'
+        "<p>成品油价4连涨。</p></body></html>", encoding="utf-8")
+    update_index([folder], settings, fake_embedder)
+    docs = {x["doc_id"]: x for x in open_index(settings=settings, embedder=fake_embedder).documents()}
+    assert (docs["page"]["date"], docs["page"]["time"], docs["page"]["date_source"]) == ("2023-08-17", "10:43", "metadata")
+    assert (docs["timed"]["date"], docs["timed"]["date_source"]) == ("2023-08-02", "metadata")
+    assert (docs["report"]["date"], docs["report"]["date_source"]) == ("2023-08-06", "metadata")
+    assert (docs["dated"]["date"], docs["dated"]["date_source"]) == ("2023-08-09", "header")
