@@ -24,8 +24,12 @@ Decisions, and why:
   Cost: ~11 bytes a token occurrence in the ``tokens`` field.
 - **Our weighted RRF, not Milvus's ranker.** ``RRFRanker`` has no per-retriever weights and
   ``WeightedRanker`` mixes raw scores, so neither is our fusion (BM25 weighted 2:1). The dense and
-  BM25 searches run separately (each with the filter pushed down) and ``fusion.fuse_rankings`` fuses
-  them, so title ranking and the gate see exactly what they see with FAISS.
+  BM25 searches run separately (each with the filter pushed down) and ``fusion.fuse_retrievers`` fuses
+  them, so per-question weights, title ranking and the gate see exactly what they see with FAISS.
+  The per-question weights need each query term's document frequency, which Milvus does not
+  expose: one batched BM25 search with a single term per query counts the chunks holding each
+  term (exact up to 16,384 chunks a term, Milvus's largest ``limit``; past that a very common
+  term's idf comes out too high, which only shifts that question's weights).
 - **Dense index by size.** ``retrieval.faiss`` and ``retrieval.approx_threshold`` choose as for
   FAISS: FLAT (exact) below the threshold, IVF_FLAT (≈2·√n lists, nprobe 64) above, HNSW on request.
   Vectors are unit length, so inner product is cosine and the gate's threshold carries over.
@@ -47,6 +51,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import sys
 import threading
@@ -60,7 +65,7 @@ import numpy as np
 from . import store
 from .errors import (IndexAuthError, IndexCorruptError, IndexLockedError, IndexMismatchError, IndexMissingError,
                      IndexUnreachableError, InputError, MissingDependencyError, RagError)
-from .fusion import fuse_rankings, title_ranking
+from .fusion import fuse_retrievers
 from .indexing import (LAYOUT_KINDS, IndexSummary, Retrieval, _covered, chunk_settings, content_hash, indexed_text,
                        prepare_document, valid_unicode)
 from .sparse import tokenize
@@ -93,6 +98,7 @@ HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 128
 BM25_K1 = 1.2
 BM25_B = 0.75
+BM25_PARAMS = {"metric_type": "BM25"}
 _KIND_TO_MILVUS = {"flat": "FLAT", "ivf": "IVF_FLAT", "hnsw": "HNSW"}
 
 
@@ -595,6 +601,23 @@ class MilvusIndex:
                                        output_fields=OUTPUT_FIELDS, search_params=params)
         return list(res[0]) if res else []
 
+    def coverage(self, query_tokens: list[str], rows: list[int]) -> list[float]:
+        """Share of the query's idf mass (its distinct terms the index holds) present in each row,
+        as ``sparse.Bm25Index.coverage`` computes it."""
+        codes = list(dict.fromkeys(token_code(t) for t in query_tokens))
+        if not codes or not rows:
+            return [0.0] * len(rows)
+        client, name = self.engine.client, self.engine.chunks
+        n = max(len(self), 1)
+        res = client.search(name, data=codes, anns_field="sparse", limit=min(n, QUERY_LIMIT), output_fields=[],
+                            search_params=BM25_PARAMS)
+        idf = {c: math.log(1.0 + (n - len(r) + 0.5) / (len(r) + 0.5)) for c, r in zip(codes, res) if len(r)}
+        total = sum(idf.values())
+        if not total:
+            return [0.0] * len(rows)
+        held = {int(r["pk"]): set(r["tokens"].split()) for r in client.get(name, ids=list(rows), output_fields=["tokens"])}
+        return [sum(w for c, w in idf.items() if c in held.get(int(row), ())) / total for row in rows]
+
     def retrieve(self, question: str, k: int | None = None, *, query_vector: np.ndarray | None = None,
                  filters: "SearchFilter | None" = None) -> Retrieval:
         """Dense and BM25 rankings (filter applied in Milvus) fused by our weighted RRF; top-k hits."""
@@ -619,20 +642,13 @@ class MilvusIndex:
         # A repeated query term counts once, as in sparse.Bm25Index.scores.
         tokens = list(dict.fromkeys(tokenize(question, cfg.user_dict)))
         if expr is not None and tokens:
-            for r in self._search("sparse", encode_tokens(tokens), cfg.candidates, expr, {"metric_type": "BM25"}):
+            for r in self._search("sparse", encode_tokens(tokens), cfg.candidates, expr, BM25_PARAMS):
                 entities.setdefault(int(r["pk"]), r["entity"])
                 # The embedded edition reports BM25 as a negative distance (best first); the score is its size.
                 sparse.append((int(r["pk"]), abs(float(r["distance"]))))
         t3 = time.perf_counter()
-        rankings = {"dense": dense, "bm25": sparse}
-        weights = {"dense": cfg.dense_weight, "bm25": cfg.sparse_weight}
-        fused = fuse_rankings(rankings, weights, cfg.rrf_k)
-        if cfg.title_weight:
-            pool = [i for i, *_ in fused]
-            named = title_ranking(question, {i: entities[i]["title"] for i in pool}, pool)
-            if named:
-                rankings["title"], weights["title"] = named, cfg.title_weight
-                fused = fuse_rankings(rankings, weights, cfg.rrf_k)
+        fused = fuse_retrievers(question, dense, sparse, cfg, coverage=lambda rows: self.coverage(tokens, rows),
+                                titles=lambda rows: {i: entities[i]["title"] for i in rows})
         fused = fused[:k]
         hits = [Hit(chunk=_chunk(entities[i]), score=s, rank=r, ranks=ranks, scores=scores)
                 for r, (i, s, ranks, scores) in enumerate(fused, start=1)]
