@@ -129,7 +129,9 @@ def cmd_search(args: argparse.Namespace) -> int:
         print(f"时间范围 / time range: {time_range.describe()}" + ("" if time_range.applied else "（范围内无资料，未使用）"))
     for h in hits:
         ranks = ", ".join(f"{k}#{v}" for k, v in h.ranks.items())
-        print(f"[{h.rank}] {h.chunk.doc_id} · {h.chunk.title}  (score {h.score:.4f}; {ranks})  {h.chunk.chunk_id}")
+        print(f"[{h.rank}] {h.chunk.doc_id} · {h.chunk.title}" + (f" · {h.chunk.date}" if h.chunk.date else "")
+              + f"  (score {h.score:.4f}; {ranks})  {h.chunk.chunk_id}"
+              + (f"  另有{len(h.duplicates)}篇相同报道: {', '.join(h.duplicates)}" if h.duplicates else ""))
         print("    " + h.chunk.text.replace("\n", " ")[:300])
     return 0
 
