@@ -196,7 +196,7 @@ def _evidence(r: dict[str, Any]) -> str:
             continue
         seen.add(key)
         span = c.get("span") or [0, 0]
-        flag = " · inferred" if c.get("inferred") else ""
+        flag = (" · inferred" if c.get("inferred") else "") + (" · does not hold" if c.get("holds") is False else "")
         out.append(f'<div class="cite"><small>[{_e(str(c.get("n")))}] {_e(str(c.get("doc_id", "")))} · '
                    f'{_e(str(c.get("title", "")))}{flag} · support {_e(_fmt(c.get("support")))}</small><br>'
                    f'{mark_span(str(c.get("text", "")), int(span[0]), int(span[1]))}</div>')
@@ -278,6 +278,12 @@ def render_report(metrics: dict[str, Any], results: Sequence[dict[str, Any]]) ->
             # Why the pipeline refused, and what the model had written when a check overruled it.
             draft = f'<br><small class="muted">draft: {_e(str(r["draft"]))}</small>' if r.get("draft") else ""
             answer_html += f'<br><small class="muted">refused: {_e(str(r["reason"]))}</small>{draft}'
+        else:
+            # The verified sentences say which claims no chunk supports, and why (figure, guess, name).
+            for x in r.get("sentences") or []:
+                if x.get("verdict") == "unsupported":
+                    why = "; ".join(str(p) for p in x.get("problems") or []) or "low support"
+                    answer_html += f'<br><small class="muted">unsupported: {_e(str(x.get("text", "")))} ({_e(why)})</small>'
         gold = " | ".join(" + ".join(a) if isinstance(a, list) else a for a in r.get("answers") or [])
         rows.append(
             f'<tr class="{cls}" data-verdict="{cls}"><td>{_e(str(r.get("id", "")))}</td>'

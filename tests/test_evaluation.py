@@ -511,3 +511,16 @@ def test_a_citation_that_does_not_hold_proves_nothing():
     # Sentences are counted from the verified structure when the line carries it.
     line = dict(held, sentences=[{"text": "增长5.5%", "verdict": "supported"}, {"text": "是", "verdict": "none"}])
     assert score_result(line)["sentences"] == 1
+
+
+def test_report_marks_unsupported_sentences_and_citations_that_do_not_hold():
+    from rag.report import render_report
+
+    r = {"id": "q1", "question": "多少支球队？", "answers": ["16支"], "answerable": True, "abstained": False,
+         "answer": "共有16支球队[1]。冠军可能是广东队[1]。", "prompt_hits": 1, "hits": [],
+         "citations": [{"n": 1, "doc_id": "d", "chunk_id": "c", "title": "t", "text": "共有16支球队参赛。",
+                        "span": [0, 9], "support": 0.0, "inferred": False, "holds": False}],
+         "sentences": [{"text": "共有16支球队。", "verdict": "supported", "problems": []},
+                       {"text": "冠军可能是广东队。", "verdict": "unsupported", "problems": ["speculation: 可能"]}]}
+    html = render_report(compute_metrics([r], k=5), [r])
+    assert "unsupported: 冠军可能是广东队。 (speculation: 可能)" in html and "does not hold" in html
