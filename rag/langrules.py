@@ -27,7 +27,7 @@ from typing import Iterable
 
 from .textnorm import normalize
 
-RULES_VERSION = "2026-12-03.1"
+RULES_VERSION = "2026-12-03.2"
 
 # --- numbers -------------------------------------------------------------------------------------
 
