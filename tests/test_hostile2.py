@@ -466,3 +466,24 @@ def test_real_routes_foreign_origins_and_the_login_throttle(gradio_page):
     # Real time passes between tries: once a wait (1 s, 2 s, 4 s...) is over one more try gets through.
     assert codes[:5] == [400] * 5 and codes[5] == 429 and codes.count(400) <= 8 and codes.count(429) >= 22
     assert httpx.get(f"{base}/config").status_code == 401  # the login gate still stands behind the limits
+
+
+# The real page (app.py --backend fake): the limits are installed where requests enter ---------
+
+def test_page_refuses_oversized_bodies_foreign_origins_and_bad_v2_calls(tmp_path):
+    """Rows 4 and 8 against ``app.py`` itself (needs ``webapp.launch_options`` to install
+    ``rag.limits.middleware``, and ``build_app`` to put Gradio's cache under the data directory)."""
+    from test_app import running_app
+
+    data = tmp_path / "data"
+    with running_app(data) as (base, _proc):
+        big = httpx.post(f"{base}/gradio_api/call/ask", content=b"x" * (50 * MB),
+                         headers={"content-type": "application/json"}, timeout=60)
+        assert big.status_code == 413
+        assert httpx.post(f"{base}/gradio_api/call/v2/ask", json={"data": ["西宁"]}, timeout=30).status_code == 422
+        foreign = httpx.post(f"{base}/gradio_api/call/ask", json={"data": ["问", None]},
+                             headers={"origin": "http://localhost:1"}, timeout=30)
+        assert foreign.status_code == 403
+        up = httpx.post(f"{base}/gradio_api/upload", files={"files": ("big.txt", b"z" * (30 * MB))}, timeout=60)
+        assert up.status_code == 413 and "文件超过上传上限" in up.json()["detail"]
+        assert (data / "gradio-cache").is_dir()
