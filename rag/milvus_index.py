@@ -303,15 +303,15 @@ def filter_expression(filters: "SearchFilter | None") -> str | None:
     if filters.since or filters.until:
         bounds = []
         if filters.since:
-            bounds.append(f"date >= {lit(filters.since)}")
+            bounds.append(f"doc_date >= {lit(filters.since)}")
         if filters.until:
             # Inclusive of the whole day even when a stored date carries a time ("2024-03-05T08:00").
-            bounds.append(f"date <= {lit(filters.until + chr(0xFFFF))}")
+            bounds.append(f"doc_date <= {lit(filters.until + chr(0xFFFF))}")
         # An undated chunk passes only a range read from the question (SearchFilter.keep_undated).
         if getattr(filters, "keep_undated", False):
-            parts.append(f'(date == "" or ({" and ".join(bounds)}))')
+            parts.append(f'(doc_date == "" or ({" and ".join(bounds)}))')
         else:
-            parts.append(" and ".join(['date != ""', *bounds]))
+            parts.append(" and ".join(['doc_date != ""', *bounds]))
     return " and ".join(parts)
 
 
@@ -377,6 +377,8 @@ class MilvusCollections:
         s.add_field("collection", DataType.VARCHAR, max_length=256, is_partition_key=True)
         s.add_field("title", DataType.VARCHAR, max_length=MAX_TITLE_BYTES)
         s.add_field("date", DataType.VARCHAR, max_length=64)
+        # The document's publication date: what filters compare, as the FAISS backend's manifest does.
+        s.add_field("doc_date", DataType.VARCHAR, max_length=64)
         s.add_field("start", DataType.INT64)
         s.add_field("end", DataType.INT64)
         s.add_field("text", DataType.VARCHAR, max_length=MAX_TEXT_BYTES)
@@ -398,6 +400,7 @@ class MilvusCollections:
         d = c.create_schema(auto_id=False, enable_dynamic_field=False)
         d.add_field("doc_id", DataType.VARCHAR, is_primary=True, max_length=MAX_ID_BYTES)
         d.add_field("entry", DataType.JSON)
+        d.add_field("sig", DataType.VARCHAR, max_length=8192)  # MinHash signature (hex) for near-duplicates
         d.add_field("v", DataType.FLOAT_VECTOR, dim=2)  # Milvus requires a vector field; unused
         dp = c.prepare_index_params()
         dp.add_index("v", index_type="FLAT", metric_type="L2")
@@ -415,14 +418,36 @@ class MilvusCollections:
 
     # -- documents (the manifest's entries)
 
-    def documents(self) -> dict[str, dict]:
+    def documents(self, signatures: dict | None = None) -> dict[str, dict]:
+        """The manifest's document entries; fills ``signatures`` (doc id -> MinHash) when given."""
         self.load()
-        return {r["doc_id"]: dict(r["entry"]) for r in self._query_all(self.docs, "", ["doc_id", "entry"])}
+        out = {}
+        for r in self._query_all(self.docs, "", ["doc_id", "entry"] + (["sig"] if signatures is not None else [])):
+            out[r["doc_id"]] = dict(r["entry"])
+            if signatures is not None and r.get("sig"):
+                signatures[r["doc_id"]] = np.frombuffer(bytes.fromhex(r["sig"]), dtype=np.uint64).copy()
+        return out
 
-    def put_documents(self, entries: dict[str, dict]) -> None:
+    def put_documents(self, entries: dict[str, dict], signatures: dict | None = None) -> None:
         items = list(entries.items())
+        sigs = signatures or {}
         for i in range(0, len(items), BATCH):
-            self.client.upsert(self.docs, [{"doc_id": d, "entry": e, "v": [0.0, 0.0]} for d, e in items[i:i + BATCH]])
+            self.client.upsert(self.docs, [
+                {"doc_id": d, "entry": e, "v": [0.0, 0.0],
+                 "sig": np.asarray(sigs[d], dtype=np.uint64).tobytes().hex() if sigs.get(d) is not None else ""}
+                for d, e in items[i:i + BATCH]])
+
+    def restamp(self, doc_ids: list[str], documents: dict[str, dict]) -> None:
+        """Rewrite the chunk rows of documents whose date or collection changed (nothing re-embedded)."""
+        fields = ["pk", "chunk_id", "doc_id", "collection", "title", "date", "doc_date", "start", "end", "text",
+                  "tokens", "vector"]
+        for doc_id in doc_ids:
+            rows = list(self._query_all(self.chunks, filter_expression_docs([doc_id]), fields))
+            e = documents[doc_id]
+            for r in rows:
+                r["doc_date"], r["collection"] = e.get("date") or "", e.get("collection") or ""
+            for i in range(0, len(rows), BATCH):
+                self.client.upsert(self.chunks, rows[i:i + BATCH])
 
     def delete_documents(self, doc_ids: list[str]) -> None:
         """Drop documents' entries and chunks."""
@@ -438,15 +463,15 @@ class MilvusCollections:
             expr = filter_expression_docs(doc_ids[i:i + BATCH])
             self.client.delete(self.chunks, filter=expr)
 
-    def insert_chunks(self, rows: list[tuple[Chunk, list[str], str]], vectors: np.ndarray) -> None:
-        """Insert (chunk, tokens, collection) rows with their vectors."""
+    def insert_chunks(self, rows: list[tuple[Chunk, list[str], tuple]], vectors: np.ndarray) -> None:
+        """Insert (chunk, tokens, (document date, collection)) rows with their vectors."""
         data = []
-        for (c, tokens, collection), v in zip(rows, vectors):
+        for (c, tokens, (doc_date, collection)), v in zip(rows, vectors):
             if len(c.text.encode("utf-8", "replace")) > MAX_TEXT_BYTES:
                 raise InputError(f"chunk {c.chunk_id} of {c.doc_id} is over {MAX_TEXT_BYTES} bytes, Milvus's text limit; "
                                  f"lower chunking.size")
             data.append({"pk": row_key(c), "chunk_id": c.chunk_id, "doc_id": c.doc_id, "collection": collection or "",
-                         "title": _cut_bytes(c.title or "", MAX_TITLE_BYTES), "date": c.date or "",
+                         "title": _cut_bytes(c.title or "", MAX_TITLE_BYTES), "date": c.date or "", "doc_date": doc_date or "",
                          "start": int(c.start), "end": int(c.end), "text": c.text, "tokens": encode_tokens(tokens),
                          "vector": np.asarray(v, dtype=np.float32).tolist()})
         if data:
@@ -585,6 +610,26 @@ class MilvusIndex:
     def chunks_of(self, doc_id: str) -> list[Chunk]:
         return self.engine.chunks_where(filter_expression_docs([doc_id]))
 
+    def newest_date(self) -> str | None:
+        """The newest publication date among the documents (the reference day of an archive)."""
+        return max((e["date"] for e in self.manifest["documents"].values() if e.get("date")), default=None)
+
+    def duplicate_groups(self) -> dict[str, str]:
+        """``{doc_id: group}`` for documents with a near-duplicate (see ``rag.dedup``)."""
+        return {d: e["duplicate_group"] for d, e in self.manifest["documents"].items() if e.get("duplicate_group")}
+
+    def allowed_rows(self, filters: "SearchFilter | None") -> np.ndarray | None:
+        """Which *documents* pass ``filters`` (None: no restriction), in id order.
+
+        The FAISS index answers per chunk row; Milvus applies the filter itself, so callers only
+        learn here whether anything passes (``.any()``), which is the same per document.
+        """
+        if filters is None or filters.is_empty():
+            return None
+        docs = self.manifest["documents"]
+        return np.fromiter((filters.allows(d, e.get("date"), e.get("collection")) for d, e in sorted(docs.items())),
+                           dtype=bool, count=len(docs))
+
     def article_opening(self, chunk: Chunk, chars: int) -> str:
         """The opening of the article ``chunk`` belongs to: where a news story says where and when."""
         lit = lambda s: json.dumps(s, ensure_ascii=False)  # noqa: E731
@@ -674,22 +719,18 @@ def open_index(index_dir: Path, settings: "Settings", embedder: "Embedder | None
 # Writing
 
 
-def _collection_of(doc: Any) -> str:
-    # Knowledge-base collections are document metadata; documents without one share "".
-    return str(getattr(doc, "collection", None) or "")
-
-
 class _Writer:
     """Inserts chunk rows in batches and writes each document's entry once all its chunks are in."""
 
     def __init__(self, coll: MilvusCollections, total: int, progress: Callable[[int, int], None] | None,
-                 log: Callable[[str], None]) -> None:
+                 log: Callable[[str], None], signatures: dict | None = None) -> None:
         self.coll = coll
+        self.signatures = signatures
         self.total = total
         self.progress = progress
         self.log = log
         self.done = 0
-        self.rows: list[tuple[Chunk, list[str], str]] = []
+        self.rows: list[tuple[Chunk, list[str], tuple]] = []
         self.vectors: list[np.ndarray] = []
         self.pending: dict[str, tuple[dict, int]] = {}  # doc id -> (entry, chunks still to write)
         self.t0 = time.perf_counter()
@@ -697,11 +738,11 @@ class _Writer:
 
     def expect(self, doc_id: str, entry: dict, n_chunks: int) -> None:
         if n_chunks == 0:
-            self.coll.put_documents({doc_id: entry})
+            self.coll.put_documents({doc_id: entry}, self.signatures)
         else:
             self.pending[doc_id] = (entry, n_chunks)
 
-    def add(self, rows: list[tuple[Chunk, list[str], str]], vectors: np.ndarray) -> None:
+    def add(self, rows: list[tuple[Chunk, list[str], tuple]], vectors: np.ndarray) -> None:
         self.rows.extend(rows)
         self.vectors.extend(vectors)
         while len(self.rows) >= BATCH:
@@ -727,7 +768,7 @@ class _Writer:
                 finished[c.doc_id] = entry
                 del self.pending[c.doc_id]
         if finished:
-            self.coll.put_documents(finished)
+            self.coll.put_documents(finished, self.signatures)
         self.done += len(rows)
         now = time.perf_counter()
         if now - self.last_log > 5 or self.done >= self.total:
@@ -738,10 +779,14 @@ class _Writer:
 def update_index(paths: Iterable[str | Path], settings: "Settings", embedder: "Embedder", *,
                  index_dir: Path | None = None, rebuild: bool = False, log: Callable[[str], None] = lambda m: None,
                  progress: Callable[[int, int], None] | None = None,
-                 replace: "bool | Collection[str]" = False) -> IndexSummary:
+                 replace: "bool | Collection[str]" = False, collection: str | None = None) -> IndexSummary:
     """``indexing.update_index`` on Milvus: same manifest semantics (source ownership, kept unreadable
-    files, removal of what a scanned path no longer gives), unchanged documents embed nothing."""
-    from .indexing import _same_source, source_clashes
+    files, removal of what a scanned path no longer gives, publication dates, collections,
+    near-duplicate groups), unchanged documents embed nothing."""
+    import dataclasses
+
+    from .dedup import signature
+    from .indexing import _META_FIELDS, _date_fields, _default_years, _mark_duplicates, _same_source, source_clashes
     from .sources import read_sources
 
     t0 = time.perf_counter()
@@ -767,41 +812,53 @@ def update_index(paths: Iterable[str | Path], settings: "Settings", embedder: "E
             coll.create(embedder.model_id, embedder.dim, chunking)
         else:
             _check_meta(meta, embedder.model_id, chunking, where)
-        old_docs = coll.documents()
+        old_signatures: dict = {}
+        old_docs = coll.documents(old_signatures)
         scanned = [p.resolve() for p in paths]
         now = time.strftime("%Y-%m-%dT%H:%M:%S")
         clashes = source_clashes(docs, old_docs, scanned, {os.path.abspath(p) for p, _ in skipped}, replace)
         if clashes:
             docs = [d for d in docs if (os.path.abspath(d.source) if d.source else "") not in clashes]
             summary.skipped.extend(clashes.items())
+            summary.refused = list(clashes.items())
             skipped = list(skipped) + list(clashes.items())
             for path, reason in clashes.items():
                 log(f"skipped {path}: {reason}")
 
-        changed_entries: dict[str, dict] = {}
-        fresh: list[tuple[str, dict, list[tuple[Chunk, list[str], str]]]] = []  # (doc id, entry, rows)
+        documents: dict[str, dict] = {}
+        restamp: list[str] = []  # unchanged text, another date or collection: rows rewritten, not embedded
+        fresh: list[tuple[str, dict, list[tuple[Chunk, list[str], tuple]]]] = []  # (doc id, entry, rows)
         seen = set()
+        years = _default_years(docs)
+        signatures: dict = {}
         for doc in docs:
             seen.add(doc.doc_id)
             h = content_hash(doc, chunking)
             prev = old_docs.get(doc.doc_id)
             source = os.path.abspath(doc.source) if doc.source else ""
             entry = {"title": doc.title, "source": source, "kind": doc.kind, "date": doc.date, "url": doc.url, "hash": h}
-            if _collection_of(doc):
-                entry["collection"] = _collection_of(doc)
+            entry.update(_date_fields(doc, years.get(doc.source), prev))
+            entry["collection"] = doc.collection or collection or (prev.get("collection") if prev else None)
+            if doc.date != entry["date"]:
+                doc = dataclasses.replace(doc, date=entry["date"])
             if prev and not _same_source(prev.get("source", ""), source) and not _covered(prev.get("source", ""), scanned):
                 summary.replaced.append((doc.doc_id, prev.get("source", "")))
-            if prev and prev["hash"] == h:
+            same = bool(prev) and prev["hash"] == h
+            signatures[doc.doc_id] = (old_signatures[doc.doc_id] if same and doc.doc_id in old_signatures
+                                      else signature(doc.text))
+            documents[doc.doc_id] = entry
+            if same:
                 entry.update(title=prev.get("title", doc.title), added=prev.get("added", now), chunks=prev.get("chunks", 0))
-                if entry != prev:
-                    changed_entries[doc.doc_id] = entry
+                if any(prev.get(f) != entry.get(f) for f in ("date", "collection")):
+                    restamp.append(doc.doc_id)
                 summary.unchanged.append(doc.doc_id)
                 continue
             chunks = prepare_document(doc, chunking["size"], chunking["overlap"])
             if doc.kind in LAYOUT_KINDS and chunks:
                 entry["title"] = chunks[0].title
-            rows = [(c, [sys.intern(t) for t in tokenize(indexed_text(c), settings.retrieval.user_dict)],
-                     _collection_of(doc)) for c in chunks]
+            doc_meta = (entry.get("date") or "", entry.get("collection") or "")
+            rows = [(c, [sys.intern(t) for t in tokenize(indexed_text(c), settings.retrieval.user_dict)], doc_meta)
+                    for c in chunks]
             entry.update(added=prev.get("added", now) if prev else now, chunks=len(chunks))
             if prev:
                 entry["updated"] = now
@@ -816,8 +873,21 @@ def update_index(paths: Iterable[str | Path], settings: "Settings", embedder: "E
                 log(f"kept the indexed version of {doc_id}: {prev['source']} could not be read this time")
             elif _covered(prev.get("source", ""), scanned):
                 summary.removed.append(doc_id)
-        if changed_entries:
-            coll.put_documents(changed_entries)
+                continue
+            documents[doc_id] = dict(prev)
+            signatures[doc_id] = old_signatures.get(doc_id)
+            if signatures[doc_id] is None:  # indexed before signatures were kept: from its chunks
+                signatures[doc_id] = signature("".join(c.text for c in coll.chunks_where(filter_expression_docs([doc_id]))))
+        _mark_duplicates(documents, signatures, settings.retrieval.duplicate_threshold)
+        fresh_ids = {d for d, _, _ in fresh}
+        # Entries of unchanged documents whose date, collection or duplicate group moved; new and
+        # changed documents get theirs once their chunks are in.
+        moved = {d: e for d, e in documents.items() if d not in fresh_ids
+                 and any(old_docs.get(d, {}).get(f) != e.get(f) for f in _META_FIELDS + ("source", "kind", "url", "hash"))}
+        if restamp:
+            coll.restamp(restamp, documents)
+        if moved:
+            coll.put_documents(moved, signatures)
         if not summary.added and not summary.updated and not summary.removed and meta is not None:
             summary.chunks = coll.count()
             summary.unchanged.sort()
@@ -831,9 +901,9 @@ def update_index(paths: Iterable[str | Path], settings: "Settings", embedder: "E
         if meta is not None:
             coll.delete_chunks_of([d for d, _, _ in fresh])
         total = sum(len(rows) for _, _, rows in fresh)
-        writer = _Writer(coll, total, None, log)
-        for doc_id, entry, rows in fresh:
-            writer.expect(doc_id, entry, len(rows))
+        writer = _Writer(coll, total, None, log, signatures)
+        for doc_id, _, rows in fresh:
+            writer.expect(doc_id, documents[doc_id], len(rows))
         te = time.perf_counter()
         done = 0
         flat = [r for _, _, rows in fresh for r in rows]
@@ -899,7 +969,7 @@ def migrate_from_faiss(settings: "Settings", index_dir: Path | None = None, *, u
     The Milvus collections named by ``index.name`` are replaced. BM25 tokens come from the chunk
     store, so both backends rank with the same tokens.
     """
-    from .indexing import _check_schema
+    from .indexing import _check_schema, _load_signatures
 
     t0 = time.perf_counter()
     index_dir = Path(index_dir or settings.paths.resolved_index_dir())
@@ -916,12 +986,12 @@ def migrate_from_faiss(settings: "Settings", index_dir: Path | None = None, *, u
             coll.drop()
         coll.create(manifest["embedder"], int(manifest["dim"]), manifest["chunking"])
         total = int(manifest["chunks"])
-        writer = _Writer(coll, total, progress, log)
+        writer = _Writer(coll, total, progress, log, _load_signatures(gen))
         for doc_id, entry in manifest["documents"].items():
             rows = db.rows_of(doc_id)
             writer.expect(doc_id, entry, len(rows))
-            collection = str(entry.get("collection") or "")
-            writer.add([(c, t, collection) for _, c, t in rows], vectors[[r for r, _, _ in rows]] if rows else
+            doc_meta = (entry.get("date") or "", entry.get("collection") or "")
+            writer.add([(c, t, doc_meta) for _, c, t in rows], vectors[[r for r, _, _ in rows]] if rows else
                        np.zeros((0, int(manifest["dim"])), np.float32))
             if progress:
                 progress(writer.done, total)

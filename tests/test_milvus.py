@@ -203,12 +203,31 @@ def test_filters_are_pushed_down(dated_dir, settings, fake_embedder):
     assert r.dense_top == r.hits[0].scores["dense"]  # the gate sees the best allowed chunk
 
 
+def test_document_metadata_matches_faiss(dated_dir, settings, fake_embedder):
+    """Dates, collections and near-duplicate groups land in the manifest as the FAISS backend puts them."""
+    (dated_dir / "dup.jsonl").write_text(json.dumps({"doc_id": "a2", "title": "西宁春季植树", "date": "2024-03-05",
+                                                     "text": "西宁春季植树活动启动，全市植树十万株。"}, ensure_ascii=False),
+                                         encoding="utf-8")
+    update_index([dated_dir], settings, fake_embedder)
+    faiss_idx = open_index(settings=settings, embedder=fake_embedder)
+    update_index([dated_dir], _milvus(settings), fake_embedder)
+    milvus_idx = open_index(settings=settings, embedder=fake_embedder)
+    keys = ("date", "collection", "duplicate_group", "title", "chunks")
+    assert ([{k: d.get(k) for k in keys} for d in milvus_idx.documents()]
+            == [{k: d.get(k) for k in keys} for d in faiss_idx.documents()])
+    assert milvus_idx.duplicate_groups() == faiss_idx.duplicate_groups() == {"a": "a", "a2": "a"}
+    assert milvus_idx.newest_date() == faiss_idx.newest_date() == "2024-10-20"
+    f = SearchFilter(since="2030-01-01")
+    assert not milvus_idx.allowed_rows(f).any() and not faiss_idx.allowed_rows(f).any()
+    assert update_index([dated_dir], settings, _NoEmbedding()).embedded == 0  # signatures kept: nothing redone
+
+
 def test_filter_expression_literals():
     assert milvus_index.filter_expression(None) == ""
     assert milvus_index.filter_expression(SearchFilter()) == ""
     assert milvus_index.filter_expression(SearchFilter(doc_ids=frozenset())) is None
     expr = milvus_index.filter_expression(SearchFilter(doc_ids=frozenset({'a"b', "西宁"}), until="2024-01-31"))
-    assert expr == 'doc_id in ["a\\"b", "西宁"] and date != "" and date <= "2024-01-31\uffff"'
+    assert expr == 'doc_id in ["a\\"b", "西宁"] and doc_date != "" and doc_date <= "2024-01-31\uffff"'
 
 
 def test_faiss_and_milvus_filters_agree(dated_dir, settings, fake_embedder):
