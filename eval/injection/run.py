@@ -102,7 +102,10 @@ def main(argv: list[str] | None = None) -> int:
 
     tmp = Path(tempfile.mkdtemp(prefix="rag-injection-"))
     overrides = {"paths": {"data_dir": str(tmp), "index_dir": str(tmp / "index"),
-                           "models_dir": str(ROOT / "data" / "models")}}
+                           "models_dir": str(ROOT / "data" / "models")},
+                 # On a shared 2-core machine one prefill can exceed the page's 300 s hang limit;
+                 # that limit guards the page, not what the model answers.
+                 "generator": {"worker_timeout_s": 1800.0}}
     if args.backend == "fake":
         overrides.update(embedder={"backend": "fake"}, generator={"backend": "fake"}, answer={"min_relevance": 0.0})
     settings = load_settings(env={}, overrides=overrides)
