@@ -25,11 +25,13 @@ Decisions, and why:
 - **Our weighted RRF, not Milvus's ranker.** ``RRFRanker`` has no per-retriever weights and
   ``WeightedRanker`` mixes raw scores, so neither is our fusion (BM25 weighted 2:1). The dense and
   BM25 searches run separately (each with the filter pushed down) and ``fusion.fuse_retrievers`` fuses
-  them, so per-question weights, title ranking and the gate see exactly what they see with FAISS.
-  The per-question weights need each query term's document frequency, which Milvus does not
-  expose: one batched BM25 search with a single term per query counts the chunks holding each
-  term (exact up to 16,384 chunks a term, Milvus's largest ``limit``; past that a very common
-  term's idf comes out too high, which only shifts that question's weights).
+  them, so title ranking and the gate see what they see with FAISS. One difference: the
+  per-question weights (``retrieval.fusion = "lexical"``) need each query term's document
+  frequency, which Milvus does not expose. ``MilvusIndex.coverage`` computes it exactly with one
+  batched single-term BM25 search (up to 16,384 chunks a term, Milvus's largest ``limit``), but the
+  embedded edition materialises every matching row in Python (20-100 s a question on CMRC), so
+  retrieval uses the fixed weights until the index keeps its own term counts (a small term-count
+  collection updated by the writer).
 - **Dense index by size.** ``retrieval.faiss`` and ``retrieval.approx_threshold`` choose as for
   FAISS: FLAT (exact) below the threshold, IVF_FLAT (≈2·√n lists, nprobe 64) above, HNSW on request.
   Vectors are unit length, so inner product is cosine and the gate's threshold carries over.
@@ -654,7 +656,7 @@ class MilvusIndex:
             return [0.0] * len(rows)
         client, name = self.engine.client, self.engine.chunks
         n = max(len(self), 1)
-        res = client.search(name, data=codes, anns_field="sparse", limit=min(n, QUERY_LIMIT), output_fields=[],
+        res = client.search(name, data=codes, anns_field="sparse", limit=min(n, QUERY_LIMIT), output_fields=["pk"],
                             search_params=BM25_PARAMS)
         idf = {c: math.log(1.0 + (n - len(r) + 0.5) / (len(r) + 0.5)) for c, r in zip(codes, res) if len(r)}
         total = sum(idf.values())
@@ -692,7 +694,11 @@ class MilvusIndex:
                 # The embedded edition reports BM25 as a negative distance (best first); the score is its size.
                 sparse.append((int(r["pk"]), abs(float(r["distance"]))))
         t3 = time.perf_counter()
-        fused = fuse_retrievers(question, dense, sparse, cfg, coverage=lambda rows: self.coverage(tokens, rows),
+        # coverage=None: the fixed weights (retrieval.dense_weight/sparse_weight). Per-question weights
+        # need each query term's document frequency; ``coverage`` gets it exactly with one batched
+        # single-term search, but the embedded edition materialises every matching row in Python
+        # (20-100 s a question on CMRC), so it stays off until the index keeps its own term counts.
+        fused = fuse_retrievers(question, dense, sparse, cfg, coverage=None,
                                 titles=lambda rows: {i: entities[i]["title"] for i in rows})
         fused = fused[:k]
         hits = [Hit(chunk=_chunk(entities[i]), score=s, rank=r, ranks=ranks, scores=scores)

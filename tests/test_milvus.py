@@ -134,6 +134,7 @@ def test_model_mismatch_is_a_clear_error(index, settings):
 
 def test_both_backends_rank_alike(corpus_dir, settings, fake_embedder):
     """Same chunks, same ranks, dense scores equal: BM25 through Milvus keeps our tokens."""
+    settings.retrieval.fusion = "fixed"  # Milvus fuses with the fixed weights (see milvus_index)
     update_index([corpus_dir], settings, fake_embedder)
     faiss_idx = open_index(settings=settings, embedder=fake_embedder)
     update_index([corpus_dir], _milvus(settings), fake_embedder)
@@ -237,6 +238,7 @@ def test_faiss_and_milvus_filters_agree(dated_dir, settings, fake_embedder):
 
     if "filters" not in inspect.signature(Index.retrieve).parameters:
         pytest.skip("the FAISS index takes filters once the dates work lands")
+    settings.retrieval.fusion = "fixed"
     update_index([dated_dir], settings, fake_embedder)
     faiss_idx = open_index(settings=settings, embedder=fake_embedder)
     update_index([dated_dir], _milvus(settings), fake_embedder)
@@ -252,6 +254,7 @@ def test_migrate_copies_without_embedding(corpus_dir, settings, fake_embedder):
     faiss_idx = open_index(settings=settings, embedder=fake_embedder)
     summary = milvus_index.migrate_from_faiss(settings, settings.paths.resolved_index_dir())
     assert summary.documents == 3 and summary.chunks == len(faiss_idx)
+    settings.retrieval.fusion = "fixed"
     idx = open_index(settings=_milvus(settings), embedder=fake_embedder)
     assert idx.documents() == faiss_idx.documents()
     for q in QUESTIONS:
