@@ -87,7 +87,25 @@ def main() -> None:
     ap.add_argument("--max-tokens", type=int, default=64, help="answer tokens per call (bounds the run)")
     ap.add_argument("--quick", action="store_true", help="fake generator on both sides, 3 questions")
     ap.add_argument("--out", help="result file (default bench/results/worker.json)")
+    ap.add_argument("--boundary-only", action="store_true",
+                    help="measure the boundary alone and relate it to the model speed in bench/results/generate.json "
+                         "(for a machine too busy for the A/B to resolve 3%%)")
     args = ap.parse_args()
+    if args.boundary_only:
+        ref_path = ROOT / "bench" / "results" / "generate.json"
+        ref = json.loads(ref_path.read_text(encoding="utf-8"))
+        ttft_ms, tokens_per_s = ref["bare_ttft_ms"]["p50"], ref["bare_tokens_per_s"]["mean"]
+        boundary = boundary_cost()
+        boundary["share_of_ttft"] = boundary["per_call_ms"] / ttft_ms
+        boundary["share_of_token_time"] = boundary["per_delta_us"] * 1e-6 * tokens_per_s
+        write_result("worker", {
+            "benchmark": "worker", "quick": False, "boundary_only": True, "boundary": boundary,
+            "reference": {"file": "bench/results/generate.json", "created": ref["created"],
+                          "loadavg_at_start": ref["machine"].get("loadavg_at_start"),
+                          "bare_ttft_ms_p50": ttft_ms, "bare_tokens_per_s_mean": tokens_per_s},
+            "target": "boundary cost at most 3%: share_of_ttft <= 0.03 and share_of_token_time <= 0.03",
+        }, args.out)
+        return
 
     from rag.config import load_settings
     from rag.embedders import FakeEmbedder
