@@ -5,7 +5,8 @@
 RUN holds the folders written by `rag eval`: answerable/, nearmiss/, offtopic/ and
 answerable_retrieval/ (the --no-generate run). Scores are read from each results line as the run
 that wrote it computed them (`scores`), so a later change to the scoring code cannot rewrite an old
-run's figures. The query-style subset is every answerable question tagged `query_style` in
+run's figures (--rescore judges the saved answers with the current scorer instead, to compare
+two runs under one answer matcher). The query-style subset is every answerable question tagged `query_style` in
 tags.json. Prints a Markdown table; --out writes the figures, the per-tag breakdown, the runs'
 metrics.json files and the answers given to unanswerable questions (for reading).
 """
@@ -32,13 +33,25 @@ def _share(num: int, den: int) -> float | None:
     return round(num / den, 4) if den else None
 
 
-def summarize(root: Path, tags: dict[str, list[str]]) -> dict:
+def _rescored(rows: list[dict]) -> list[dict]:
+    """The rows with scores recomputed by the importable package's scorer (the current code)."""
+    try:
+        from rag.scoring import score_result
+    except ImportError:  # before scoring moved out of the evaluation runner
+        from rag.evaluation import score_result
+    return [{**r, "scores": score_result(r)} for r in rows]
+
+
+def summarize(root: Path, tags: dict[str, list[str]], *, rescore: bool = False) -> dict:
     """Headline figures, per-tag figures and the runs' metrics for one run folder."""
     ans = _results(root / "answerable")
     near = _results(root / "nearmiss")
     off = _results(root / "offtopic")
     retr = _results(root / "answerable_retrieval") or ans
-    out: dict = {"run": str(root), "questions": {"answerable": len(ans), "nearmiss": len(near), "offtopic": len(off)}}
+    if rescore:
+        ans, near, off, retr = (_rescored(x) for x in (ans, near, off, retr))
+    out: dict = {"run": str(root), "rescored": rescore,
+                 "questions": {"answerable": len(ans), "nearmiss": len(near), "offtopic": len(off)}}
     judged = [r for r in ans if r["scores"].get("correct") is not None]
     correct = [r for r in judged if r["scores"]["correct"]]
     with_cite = [r for r in correct if r["scores"].get("cited_chunk_has_answer") is not None]
@@ -123,8 +136,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("run", type=Path)
     ap.add_argument("--tags", type=Path, default=HERE / "tags.json")
     ap.add_argument("--out", type=Path)
+    ap.add_argument("--rescore", action="store_true",
+                    help="judge the saved answers with the current package's scorer instead of the run's own scores")
     a = ap.parse_args(argv)
-    s = summarize(a.run, json.loads(a.tags.read_text(encoding="utf-8")))
+    s = summarize(a.run, json.loads(a.tags.read_text(encoding="utf-8")), rescore=a.rescore)
     print(table(s))
     if a.out:
         a.out.parent.mkdir(parents=True, exist_ok=True)
