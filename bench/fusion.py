@@ -50,7 +50,9 @@ def collect(index, questions: list[dict]) -> list[dict]:
 
     cfg = index.settings.retrieval
     texts = [to_simplified(retrieval_query(q["question"], q.get("history"))) for q in questions]
-    vectors = index.embedder.embed_queries(texts)
+    # One question at a time, as ``Index.retrieve`` embeds it: int8 ONNX vectors of a padded batch
+    # differ slightly, enough to move a few rankings.
+    vectors = [index.embedder.embed_queries([t])[0] for t in texts]
     out = []
     for q, text, qv in zip(questions, texts, vectors):
         dense = index.dense.search(qv, cfg.candidates)
