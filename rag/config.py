@@ -201,7 +201,11 @@ class Settings:
                 return [plain(x) for x in v]
             return v
 
-        return plain(dataclasses.asdict(self))
+        data = plain(dataclasses.asdict(self))
+        # Settings are written into evaluation runs and reports: never a secret.
+        data["index"]["token"] = "***" if self.index.token else ""
+        data["generator"]["api_key"] = "***" if self.generator.api_key else ""
+        return data
 
 
 # The few environment variables we honour: those a deployment sets without writing a file.

@@ -346,16 +346,8 @@ def update_index(paths: Iterable[str | Path], settings: "Settings", embedder: "E
     if settings.index.backend == "milvus":  # the one place the index engine is chosen (with the two below)
         from . import milvus_index
 
-        import inspect
-
-        extra = {}
-        if collection:  # passed on once the Milvus writer takes it; a clear error until then
-            if "collection" not in inspect.signature(milvus_index.update_index).parameters:
-                raise InputError("rag index --collection is not supported with index.backend = milvus yet; "
-                                 "give the collection in each JSONL record's \"collection\" field")
-            extra["collection"] = collection
         return milvus_index.update_index(paths, settings, embedder, index_dir=index_dir, rebuild=rebuild, log=log,
-                                         progress=progress, replace=replace, **extra)
+                                         progress=progress, replace=replace, collection=collection)
     from .sources import read_sources
 
     t0 = time.perf_counter()
