@@ -99,7 +99,7 @@ def main() -> None:
         "runs": runs,
         "first_question_ttft_ms": {m: r["questions"][0]["ttft_ms"] for m, r in runs.items()},
         "second_question_ttft_ms": {m: r["questions"][1]["ttft_ms"] for m, r in runs.items()},
-        "command": f"python bench/warm_up.py --data DIR --modes cold; python bench/warm_up.py --data DIR --modes warm"
+        "command": "python bench/warm_up.py --data DIR --modes cold; python bench/warm_up.py --data DIR --modes warm"
                    + (" --quick" if args.quick else ""),
     }, out=(None if not args.quick else Path(tempfile.gettempdir()) / "warm_up_quick.json"))
 

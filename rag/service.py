@@ -463,7 +463,9 @@ class RagService:
         self._set("正在预热生成模型，让第一个问题也能很快回答")
         messages = warm_up_messages(pipeline.prompts.system("zh"))
         try:
-            for _ in pipeline.generator.stream(messages, max_tokens=1):
+            # 16, the smallest max_tokens the settings allow: the generation path every answer takes
+            # (a 1-token call through llama-cpp-python was not seen to finish on a loaded machine).
+            for _ in pipeline.generator.stream(messages, max_tokens=16):
                 pass
         except ModelCrashedError as e:
             # The model process died and was restarted: the model itself is fine, only this warm-up
