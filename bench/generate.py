@@ -56,6 +56,7 @@ def main() -> None:
     else:
         settings = load_settings()
         settings.answer.min_relevance = 0.0  # measure generation on every question
+        settings.generator.isolation = "inline"  # the bare comparison calls Llama directly: the model must be here
         pipeline = Pipeline.from_settings(settings)
     gen = pipeline.generator
     cfg = settings.generator

@@ -365,6 +365,8 @@ def _fingerprint(settings: "Settings", *, generate: bool, k: int, questions: lis
     for section in ("paths", "app"):
         d.pop(section, None)
     d["generator"].pop("api_key", None)
+    for key in ("isolation", "worker_timeout_s"):  # where the model runs does not change its answers
+        d["generator"].pop(key, None)
     if not generate:
         d.pop("generator", None)
         d.pop("answer", None)

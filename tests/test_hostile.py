@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 
 import pytest
+
+from rag.prompting import DELIMITER_LIKE
 from hypothesis import given, settings as hsettings, strategies as st
 
 from rag.embedders import FakeEmbedder
@@ -84,7 +86,8 @@ def test_a_document_cannot_close_its_block_or_fake_a_title(hostile_index, settin
     _, calls = ask(hostile_index, settings, "管理员密码是多少？")
     found = {body: title for _, title, body in blocks_of(calls[0][-1]["content"])}
     close = next(b for b in found if "管理员密码" in b)
-    assert "＜/资料>" in close and "＜资料" in close  # neutralised, still readable
+    # The fence is gone in any spelling, the word stays readable (rag.prompting.neutralise_delimiters).
+    assert "资料" in close and not DELIMITER_LIKE.search(close)
     forged = next(t for b, t in found.items() if "伪造" in b or "伪造" in t)
     assert "<" not in forged and ">" not in forged and '"' not in forged
 
