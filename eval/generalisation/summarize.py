@@ -89,7 +89,7 @@ def summarize(root: Path, tags: dict[str, list[str]], *, rescore: bool = False) 
     un_tag: dict[str, dict] = defaultdict(lambda: {"questions": 0, "refused": 0})
     for set_name, rows in (("nearmiss", near), ("offtopic", off)):
         for r in rows:
-            for t in tags.get(r["id"], []) + [set_name]:
+            for t in sorted(set(tags.get(r["id"], [])) | {set_name}):
                 un_tag[f"{set_name}:{t}"]["questions"] += 1
                 un_tag[f"{set_name}:{t}"]["refused"] += bool(r.get("abstained"))
     for b in un_tag.values():
@@ -101,9 +101,11 @@ def summarize(root: Path, tags: dict[str, list[str]], *, rescore: bool = False) 
         for r in near + off if r.get("answer") is not None and not r.get("abstained")]
     out["metrics"] = {}
     for name in ("answerable", "nearmiss", "offtopic", "answerable_retrieval"):
-        m = root / name / "metrics.json"
-        if m.exists():
-            out["metrics"][name] = json.loads(m.read_text(encoding="utf-8"))
+        # metrics_partial.json: metrics computed over the answers of a run that did not finish
+        for m in (root / name / "metrics.json", root / name / "metrics_partial.json"):
+            if m.exists():
+                out["metrics"][name] = json.loads(m.read_text(encoding="utf-8"))
+                break
     return out
 
 
