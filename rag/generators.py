@@ -72,7 +72,10 @@ class FakeGenerator:
         # A tiny extractive reader: the sentence of source 1 sharing most characters with the question.
         q = re.search(r"^(?:问题：|Question: )(.*)$", user, re.M)
         asked = set(q.group(1)) if q else set()
-        sentences = [x.strip() for x in re.split(r"(?<=[。！？!?])|\n+", m.group(1)) if x.strip()]
+        from .chunking import split_sentences  # the package's one splitter, as the checks use it
+
+        body = m.group(1)
+        sentences = [body[a:b].strip() for a, b in split_sentences(body) if body[a:b].strip()]
         best = max(sentences, key=lambda x: (len(asked & set(x)), -sentences.index(x)))
         return best.rstrip("。！？!?") + "。[1]"
 
