@@ -181,8 +181,13 @@ def render_related(answer: Answer, turn: int, limit: int = 3) -> str:
 
 def render_answer(answer: Answer, turn: int) -> str:
     """The final assistant message for one turn."""
+    from .injection import check_answer_for_injection
+
     generated = answer.timings.get("ttft_ms", 0.0) > 0 or not answer.abstained
-    meta = render_timings(answer.timings, generated)
+    # An answer (or the draft a check replaced) that carries out an instruction found in a source.
+    flag = check_answer_for_injection(answer)
+    meta = (f'<div class="rag-note rag-injection">⚠ {esc(flag.notice())}</div>' if flag else "") + \
+        render_timings(answer.timings, generated)
     if answer.abstained and not answer.unsupported:
         return ('<div class="rag-refusal"><div class="rag-refusal-head">⊘ 无法根据知识库回答</div>'
                 f'<div class="rag-refusal-text">{text_html(answer.text)}</div>'
@@ -327,6 +332,8 @@ def upload_lines(report: UploadReport) -> list[str]:
         lines.append(f"已添加 {len(report.added)} 篇：{'、'.join(report.added)}")
     if report.updated:
         lines.append(f"已更新 {len(report.updated)} 篇：{'、'.join(report.updated)}")
+    if report.replaced:
+        lines.append(f"已替换 {len(report.replaced)} 篇：{'、'.join(report.replaced)}")
     if report.unchanged and not report.added and not report.updated:
         lines.append(f"内容未变化：{'、'.join(report.unchanged)}")
     if report.indexed:

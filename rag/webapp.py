@@ -160,9 +160,7 @@ def make_theme():
 
 def launch_options(settings: "Settings", *, share: bool = False, quiet: bool = False) -> dict[str, Any]:
     """Keyword arguments for ``Blocks.launch``: bind address, login, upload limit, theme, CSS, JS."""
-    from starlette.middleware import Middleware
-
-    from .login_gate import LoginGate
+    from .limits import middleware
 
     return {
         "server_name": settings.app.host,
@@ -181,8 +179,9 @@ def launch_options(settings: "Settings", *, share: bool = False, quiet: bool = F
         "footer_links": ["settings"],
         "quiet": quiet,
         "show_error": False,
-        # Gradio guards only some routes with the login; the gate refuses all but the login form's.
-        "app_kwargs": {"middleware": [Middleware(LoginGate)]},
+        # Limits on every route (body size, upload bytes per hour, foreign origins, login attempts),
+        # then the login gate: Gradio guards only some routes, the gate refuses all but the login form's.
+        "app_kwargs": {"middleware": middleware(settings)},
     }
 
 
@@ -196,12 +195,15 @@ def build_app(settings: "Settings", pipeline: "Pipeline | None" = None, *, servi
     With no ``pipeline`` the service prepares one in the background and warms the model up.
     """
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    # Gradio's upload cache in the data directory (not /tmp/gradio), where the service deletes each
+    # upload's copy once it is saved or refused; delete_cache below clears anything else hourly.
+    os.environ.setdefault("GRADIO_TEMP_DIR", str(Path(settings.paths.data_dir) / "gradio-cache"))
     import gradio as gr
 
     if service is None:
         service = RagService(settings, pipeline)
     service.start()
-    with gr.Blocks(title="中文资料问答", analytics_enabled=False, delete_cache=(86400, 86400)) as demo:
+    with gr.Blocks(title="中文资料问答", analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
         ui = _layout(gr, service, settings)
         _chat_events(gr, service, ui)
         _knowledge_base_events(gr, demo, service, ui)
@@ -389,9 +391,15 @@ def _knowledge_base_events(gr, demo, service: RagService, ui: SimpleNamespace) -
         return (render_documents(docs), gr.update(choices=doc_choices(docs), value=None),
                 gr.update(examples=_examples(service) or None))
 
-    def on_add(uploaded, progress=gr.Progress()) -> tuple:
+    from .limits import UploadQuota
+
+    quota = UploadQuota.from_settings(service.settings)  # files per user per hour; bytes: rag.limits middleware
+
+    def on_add(uploaded, request: gr.Request, progress=gr.Progress()) -> tuple:
         try:
-            msg = render_upload(service.add_documents(uploaded or [], progress))
+            user = getattr(request, "username", None) or ""
+            client = request.client.host if request is not None and request.client else ""
+            msg = render_upload(service.add_documents(uploaded or [], progress, user=user, client=client, quota=quota))
         except RagError as e:
             msg = render_kb_message([str(e)], error=True)
         except Exception as e:  # noqa: BLE001
