@@ -9,7 +9,6 @@ reinstall command instead of taking this process down.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import platform
@@ -126,14 +125,6 @@ def build_problems(build: set[str], cpu: set[str]) -> list[str]:
     return problems
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(8 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _mem_available_gb() -> float | None:
     try:
         for line in Path("/proc/meminfo").read_text().splitlines():
@@ -195,7 +186,9 @@ def run_doctor(settings: "Settings", *, generate: bool = True) -> Report:
     gguf = gguf if gguf.is_absolute() else models_dir / gguf
     if settings.generator.backend == "llama-cpp":
         if gguf.is_file():
-            digest = _sha256(gguf)
+            from .store import file_digest
+
+            digest = file_digest(gguf)
             expected = GENERATOR_SHA256 if gguf.name == GENERATOR_FILENAME else None
             rep.add("generator model", f"{gguf} sha256 {digest}", expected in (None, digest),
                     "rag models install" if expected not in (None, digest) else "")

@@ -175,6 +175,24 @@ def source_clashes(docs: list[Document], old_docs: dict, scanned: list[Path], un
     return out
 
 
+
+def refuse_clashes(docs: list[Document], old_docs: dict, scanned: list[Path], skipped: list, replace,
+                   summary: "IndexSummary", log: Callable[[str], None]) -> tuple[list[Document], list]:
+    """Drop the files :func:`source_clashes` refuses, recording them as skipped and refused.
+
+    Shared by every index backend's writer, so ownership holds the same way whichever engine
+    stores the chunks.
+    """
+    clashes = source_clashes(docs, old_docs, scanned, {os.path.abspath(p) for p, _ in skipped}, replace)
+    if not clashes:
+        return docs, skipped
+    docs = [d for d in docs if (os.path.abspath(d.source) if d.source else "") not in clashes]
+    summary.skipped.extend(clashes.items())
+    summary.refused = list(clashes.items())
+    for path, reason in clashes.items():
+        log(f"skipped {path}: {reason}")
+    return docs, list(skipped) + list(clashes.items())
+
 def _open_live(index_dir: Path):
     """(generation dir, manifest) of the live index, or (None, None) when there is none."""
     try:
@@ -375,14 +393,7 @@ def update_index(paths: Iterable[str | Path], settings: "Settings", embedder: "E
         old_docs: dict = dict(old_manifest["documents"]) if old_manifest else {}
         scanned = [p.resolve() for p in paths]
         now = time.strftime("%Y-%m-%dT%H:%M:%S")
-        clashes = source_clashes(docs, old_docs, scanned, {os.path.abspath(p) for p, _ in skipped}, replace)
-        if clashes:
-            docs = [d for d in docs if (os.path.abspath(d.source) if d.source else "") not in clashes]
-            summary.skipped.extend(clashes.items())
-            summary.refused = list(clashes.items())
-            skipped = list(skipped) + list(clashes.items())
-            for path, reason in clashes.items():
-                log(f"skipped {path}: {reason}")
+        docs, skipped = refuse_clashes(docs, old_docs, scanned, skipped, replace, summary, log)
 
         documents: dict = {}
         kept: list[tuple[int, Chunk, list[str]]] = []  # (old row, chunk, tokens)

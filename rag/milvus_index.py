@@ -792,7 +792,7 @@ def update_index(paths: Iterable[str | Path], settings: "Settings", embedder: "E
     import dataclasses
 
     from .dedup import signature
-    from .indexing import _META_FIELDS, _date_fields, _default_years, _mark_duplicates, _same_source, source_clashes
+    from .indexing import _META_FIELDS, _date_fields, _default_years, _mark_duplicates, _same_source, refuse_clashes
     from .sources import read_sources
 
     t0 = time.perf_counter()
@@ -822,14 +822,7 @@ def update_index(paths: Iterable[str | Path], settings: "Settings", embedder: "E
         old_docs = coll.documents(old_signatures)
         scanned = [p.resolve() for p in paths]
         now = time.strftime("%Y-%m-%dT%H:%M:%S")
-        clashes = source_clashes(docs, old_docs, scanned, {os.path.abspath(p) for p, _ in skipped}, replace)
-        if clashes:
-            docs = [d for d in docs if (os.path.abspath(d.source) if d.source else "") not in clashes]
-            summary.skipped.extend(clashes.items())
-            summary.refused = list(clashes.items())
-            skipped = list(skipped) + list(clashes.items())
-            for path, reason in clashes.items():
-                log(f"skipped {path}: {reason}")
+        docs, skipped = refuse_clashes(docs, old_docs, scanned, skipped, replace, summary, log)
 
         documents: dict[str, dict] = {}
         restamp: list[str] = []  # unchanged text, another date or collection: rows rewritten, not embedded
