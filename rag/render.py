@@ -14,14 +14,12 @@ from __future__ import annotations
 
 import html
 import re
-import unicodedata
 from typing import TYPE_CHECKING, Any, Sequence
 
 if TYPE_CHECKING:
     from .service import Readiness, Removal, UploadReport
-    from .types import Answer, Chunk
+    from .types import Answer, Chunk, Citation, Sentence
 
-_ENDERS = "。！？!?；;"
 
 def esc(text: Any) -> str:
     """HTML-escape any text (quotes included, so it is also safe inside attributes)."""
@@ -48,103 +46,83 @@ def highlight(text: str, span: tuple[int, int] | None) -> str:
     return f"{_compact_html(text[:start])}<mark>{_compact_html(text[start:end])}</mark>{_compact_html(text[end:])}"
 
 
-def _key(sentence: str) -> str:
-    """Comparison form of a sentence: NFKC, no whitespace, no trailing punctuation."""
-    s = re.sub(r"\s+", "", unicodedata.normalize("NFKC", sentence))
-    return s.rstrip("。.!！?？;；,，、")
-
-
-def _sentences(text: str) -> list[list[tuple[str, str]]]:
-    """Cut an answer into sentences of ("text" | "marker" | "br", piece) tokens.
-
-    A citation marker right after a sentence end ("…增长5%。[1]") belongs to that sentence, as in
-    ``citations.split_answer``; a line break is its own token.
-    """
-    from .citations import MARKER
-
-    tokens: list[tuple[str, str]] = []
-    pos = 0
-    for m in MARKER.finditer(text):
-        tokens.append(("text", text[pos:m.start()]))
-        tokens.append(("marker", m.group(0)))
-        pos = m.end()
-    tokens.append(("text", text[pos:]))
-    out: list[list[tuple[str, str]]] = []
-    cur: list[tuple[str, str]] = []
-    closed = False
-
-    def flush() -> None:
-        nonlocal cur, closed
-        if cur:
-            out.append(cur)
-        cur, closed = [], False
-
-    for kind, piece in tokens:
-        if kind == "marker":
-            cur.append(("marker", piece))
-            continue
-        for ch in piece:
-            if ch == "\n":
-                flush()
-                out.append([("br", "")])
-            elif closed and ch not in _ENDERS and not ch.isspace():
-                flush()
-                cur.append(("text", ch))
-            else:
-                if ch in _ENDERS:
-                    closed = True
-                if cur and cur[-1][0] == "text":
-                    cur[-1] = ("text", cur[-1][1] + ch)
-                else:
-                    cur.append(("text", ch))
-    flush()
-    return out
+def _citation_keys(answer: Answer) -> dict[Citation, int]:
+    """Each citation's position ``k`` in ``answer.citations`` (the ``#cite-T-K`` the page opens)."""
+    keys: dict[Citation, int] = {}
+    for k, c in enumerate(answer.citations):
+        keys.setdefault(c, k)
+    return keys
 
 
 def _cite_link(turn: int, k: int, n: int, title: str, inferred: bool = False, weak: bool = False) -> str:
     cls = "rag-cite rag-inferred" if inferred else ("rag-cite rag-weak-cite" if weak else "rag-cite")
     tip = (f"自动匹配的出处：{title}" if inferred
-           else f"这条资料不支持这句话（已自动匹配出处）：{title}" if weak else f"查看出处：{title}")
-    return f'<a class="{cls}" href="#cite-{turn}-{k}" title="{esc(tip)}">[{n}]</a>'
+           else f"未核实：这条资料不支持这句话（模型标注的出处）：{title}" if weak else f"查看出处：{title}")
+    link = f'<a class="{cls}" href="#cite-{turn}-{k}" title="{esc(tip)}">[{n}]</a>'
+    # A marker that does not hold is never a plain citation: struck through and said in words.
+    return link + '<sup class="rag-unverified">未核实</sup>' if weak else link
+
+
+def _sentence_marks(sentence: Sentence) -> list[tuple[str, Citation | int]]:
+    """What follows a sentence, in order: ("held" | "weak", citation) for each marker the model
+    wrote, ("bad", n) for a marker naming no chunk, then ("inferred", citation) for a chunk the
+    checker attached. Shared by the page and ``rag ask`` so both show the same."""
+    marks: list[tuple[str, Citation | int]] = []
+    own = [c for c in sentence.citations if not c.inferred]
+    for n in sentence.cited:
+        c = next((c for c in own if c.n == n), None)
+        marks.append(("bad", n) if c is None else ("held" if c.holds else "weak", c))
+    marks += [("inferred", c) for c in sentence.citations if c.inferred]
+    return marks
+
+
+def _unsupported_reason(sentence: Sentence) -> str:
+    return "这句话在资料中找不到依据" + (f"：{'；'.join(sentence.problems)}" if sentence.problems else "")
 
 
 def render_answer_body(answer: Answer, turn: int) -> str:
-    """The answer text, escaped, with clickable citations and unsupported sentences marked."""
-    from .citations import claim_text, parse_markers
-
-    unsupported = {_key(u) for u in answer.unsupported}
-    cites = list(answer.citations)
+    """The verified sentences (``Answer.sentences``), escaped, with clickable citations that hold,
+    markers that do not hold struck through as 未核实, and unsupported sentences underlined."""
+    if not answer.sentences:  # a refusal: its one fixed text
+        return text_html(answer.text)
+    keys = _citation_keys(answer)
     parts: list[str] = []
-    for sentence in _sentences(answer.text):
-        if sentence[0][0] == "br":
-            parts.append("<br>")
-            continue
-        body = "".join(p for kind, p in sentence if kind == "text")
-        key = _key(claim_text(body.strip()))  # as citations.split_answer keys it: without "资料中提到，"
-        mine = [k for k, c in enumerate(cites) if _key(c.sentence) == key] if key else []
-        # An inferred citation is only added when none of the model's own markers held.
-        weak = any(cites[k].inferred for k in mine)
-        html_parts: list[str] = []
-        for kind, piece in sentence:
-            if kind == "text":
-                html_parts.append(esc(piece))
-                continue
-            for n in parse_markers(piece):
-                k = next((k for k in mine if cites[k].n == n and not cites[k].inferred), None)
-                if k is None:
-                    k = next((k for k, c in enumerate(cites) if c.n == n), None)
-                if k is None:
-                    html_parts.append(f'<span class="rag-cite-bad" title="无效引用：没有第 {n} 条资料">[{n}]</span>')
-                else:
-                    html_parts.append(_cite_link(turn, k, n, cites[k].chunk.title, weak=weak and k in mine))
-        for k in mine:
-            if cites[k].inferred:
-                html_parts.append(_cite_link(turn, k, cites[k].n, cites[k].chunk.title, inferred=True))
-        inner = "".join(html_parts)
-        if key and key in unsupported:
-            inner = (f'<span class="rag-unsupported" title="这句话在资料中找不到依据">{inner}'
-                     f'<sup class="rag-warn">⚠ 无依据</sup></span>')
-        parts.append(inner)
+    for s in answer.sentences:
+        inner = [esc(s.text)]
+        for kind, x in _sentence_marks(s):
+            if kind == "bad":
+                inner.append(f'<span class="rag-cite-bad" title="无效引用：没有第 {x} 条资料">[{x}]</span>')
+            else:
+                inner.append(_cite_link(turn, keys.get(x, 0), x.n, x.chunk.title, inferred=kind == "inferred",
+                                        weak=kind == "weak"))
+        html_s = "".join(inner)
+        if s.verdict == "unsupported":
+            html_s = (f'<span class="rag-unsupported" title="{esc(_unsupported_reason(s))}">{html_s}'
+                      f'<sup class="rag-warn">⚠ 无依据</sup></span>')
+        # Sentences lose the spaces between them when split; Latin text needs one back.
+        if parts and s.text[:1].isascii() and s.text[:1].isalnum():
+            parts.append(" ")
+        parts.append(html_s)
+    return "".join(parts)
+
+
+def plain_answer_body(answer: Answer) -> str:
+    """The answer as ``render_answer_body`` shows it, in plain text: held citations as ``[n]``, a
+    marker that does not hold as ``[n 未核实]``, an inferred one as ``[n 自动匹配]``, an unsupported
+    sentence followed by ``（⚠ 无依据：reason）``."""
+    if not answer.sentences:
+        return answer.text.strip()
+    parts: list[str] = []
+    for s in answer.sentences:
+        out = s.text
+        for kind, x in _sentence_marks(s):
+            out += {"bad": lambda: f"[{x} 无效]", "held": lambda: f"[{x.n}]", "weak": lambda: f"[{x.n} 未核实]",
+                    "inferred": lambda: f"[{x.n} 自动匹配]"}[kind]()
+        if s.verdict == "unsupported":
+            out += f"（⚠ {_unsupported_reason(s)}）"
+        if parts and s.text[:1].isascii() and s.text[:1].isalnum():
+            parts.append(" ")
+        parts.append(out)
     return "".join(parts)
 
 
@@ -187,7 +165,7 @@ def render_answer(answer: Answer, turn: int) -> str:
     # An answer (or the draft a check replaced) that carries out an instruction found in a source.
     flag = check_answer_for_injection(answer)
     meta = (f'<div class="rag-note rag-injection">⚠ {esc(flag.notice())}</div>' if flag else "") + \
-        render_timings(answer.timings, generated)
+        render_time_range(answer) + render_timings(answer.timings, generated)
     if answer.abstained and not answer.unsupported:
         return ('<div class="rag-refusal"><div class="rag-refusal-head">⊘ 无法根据知识库回答</div>'
                 f'<div class="rag-refusal-text">{text_html(answer.text)}</div>'
@@ -200,6 +178,22 @@ def render_answer(answer: Answer, turn: int) -> str:
     if answer.unsupported:
         note = '<div class="rag-note">⚠ 标有波浪线的句子在资料中找不到依据，请谨慎参考。</div>'
     return f"{body}{note}{meta}"
+
+
+def time_range_line(answer: Answer) -> str:
+    """The line that says which publication dates the search kept ('' when the question named no time)."""
+    tr = answer.time_range
+    if tr is None:
+        return ""
+    if not tr.applied:
+        return f"问题中的时间“{tr.expression}”在知识库中没有对应日期的资料，已在全部资料中检索"
+    return f"时间范围：{tr.describe()}"
+
+
+def render_time_range(answer: Answer) -> str:
+    """``time_range_line`` as the page's discreet meta line."""
+    line = time_range_line(answer)
+    return f'<div class="rag-meta">{esc(line)}</div>' if line else ""
 
 
 def render_streaming(text: str) -> str:
@@ -219,10 +213,17 @@ def render_error(message: str) -> str:
     return f'<div class="rag-error"><b>⚠ 出错了：</b>{text_html(message)}</div>'
 
 
+def duplicates_line(duplicates: Sequence[str]) -> str:
+    """The near-duplicate reports folded under a hit ('' when none)."""
+    return f"另有{len(duplicates)}篇相同报道（{'、'.join(duplicates)}）" if duplicates else ""
+
+
 def _source_card(chunk: Chunk, span: tuple[int, int] | None, *, label: str, extra: str = "",
-                 selected: bool = False) -> str:
+                 selected: bool = False, duplicates: Sequence[str] = ()) -> str:
     cls = "rag-source rag-selected" if selected else "rag-source"
-    meta = [f"文档 {esc(chunk.doc_id)}", esc(chunk.date) if chunk.date else "日期未知"]
+    meta = [f"文档 {esc(chunk.doc_id)}", f"发布于 {esc(chunk.date[:10])}" if chunk.date else "日期未知"]
+    if duplicates:
+        meta.append(esc(duplicates_line(duplicates)))
     if extra:
         meta.append(extra)
     return (f'<div class="{cls}"><div class="rag-source-head"><span class="rag-num">{esc(label)}</span> '
@@ -237,20 +238,26 @@ def render_citation(answer: Answer, k: int, turn: int | None = None) -> str:
     if not 0 <= k < len(cites):
         return render_panel_hint("找不到这条出处。")
     c = cites[k]
+    dups = {h.chunk.chunk_id: h.duplicates for h in answer.hits}
 
     def extra(x) -> str:
         s = f"支持度 {x.support:.0%}"
+        if not x.holds:
+            return s + " · 未核实：不支持它所标注的句子"
         return s + " · 自动匹配" if x.inferred else s
 
     out = ['<div class="rag-panel">', '<div class="rag-panel-head">出处</div>',
-           _source_card(c.chunk, c.span, label=f"[{c.n}]", extra=extra(c), selected=True)]
+           _source_card(c.chunk, c.span, label=f"[{c.n}]", extra=extra(c), selected=True,
+                        duplicates=dups.get(c.chunk.chunk_id, ()))]
     seen = {(c.n, tuple(c.span))}
     others = []
     for j, o in enumerate(cites):
-        if (o.n, tuple(o.span)) in seen:
+        # Other sources are the citations that hold; one that does not is opened only from its marker.
+        if (o.n, tuple(o.span)) in seen or not o.holds:
             continue
         seen.add((o.n, tuple(o.span)))
-        others.append(_source_card(o.chunk, o.span, label=f"[{o.n}]", extra=extra(o)))
+        others.append(_source_card(o.chunk, o.span, label=f"[{o.n}]", extra=extra(o),
+                                   duplicates=dups.get(o.chunk.chunk_id, ())))
     if others:
         out.append('<div class="rag-panel-sub">本回答的其他出处</div>')
         out.extend(others)
@@ -263,9 +270,14 @@ def render_hit(answer: Answer, i: int) -> str:
     if not 0 <= i < len(answer.hits):
         return render_panel_hint("找不到这条资料。")
     h = answer.hits[i]
-    return ('<div class="rag-panel"><div class="rag-panel-head">可能相关的资料</div>'
-            f'{_source_card(h.chunk, None, label=f"#{i + 1}", extra=f"检索排名 {h.rank or i + 1}", selected=True)}'
-            "</div>")
+    card = _source_card(h.chunk, None, label=f"#{i + 1}", extra=f"检索排名 {h.rank or i + 1}", selected=True,
+                        duplicates=h.duplicates)
+    return f'<div class="rag-panel"><div class="rag-panel-head">可能相关的资料</div>{card}</div>'
+
+
+def first_held(answer: Answer) -> int | None:
+    """The position of the answer's first citation that holds (the panel opens on it), or None."""
+    return next((k for k, c in enumerate(answer.citations) if c.holds), None)
 
 
 def render_panel_hint(message: str = "") -> str:
@@ -283,23 +295,53 @@ def render_documents(docs: Sequence[dict]) -> str:
         origin = "上传" if d.get("uploaded") else "内置"
         added = str(d.get("added") or "").replace("T", " ")
         rows.append(f"<tr><td>{esc(d.get('title') or d['doc_id'])}</td><td class='rag-docid'>{esc(d['doc_id'])}</td>"
+                    f"<td>{esc(str(d.get('date') or '—')[:10])}</td><td>{esc(d.get('collection') or '—')}</td>"
                     f"<td class='rag-num-cell'>{esc(d.get('chunks', 0))}</td><td>{esc(added)}</td><td>{origin}</td></tr>")
     total = sum(int(d.get("chunks", 0) or 0) for d in docs)
-    return ('<div class="rag-docs-card"><table class="rag-docs"><thead><tr><th>标题</th><th>文档编号</th><th>分块数</th>'
+    return ('<div class="rag-docs-card"><table class="rag-docs"><thead><tr><th>标题</th><th>文档编号</th><th>发布日期</th><th>知识库</th><th>分块数</th>'
             f'<th>添加时间</th><th>来源</th></tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
             f'<div class="rag-meta">共 {len(docs)} 篇文档，{total} 个分块</div>')
 
 
 def plain_answer(answer: Answer) -> str:
-    """What 复制 puts on the clipboard: the answer with its [n] markers and a source list."""
-    lines = [answer.text.strip()]
+    """What 复制 puts on the clipboard: the answer as the page shows it and the sources that hold."""
+    lines = [plain_answer_body(answer)]
     seen: dict[int, Chunk] = {}
     for c in answer.citations:
-        seen.setdefault(c.n, c.chunk)
+        if c.holds:
+            seen.setdefault(c.n, c.chunk)
     if seen:
         lines.append("")
         lines.append("出处：")
         lines.extend(f"[{n}] {ch.title}（{ch.doc_id}）" for n, ch in sorted(seen.items()))
+    return "\n".join(lines)
+
+
+def plain_answer_report(answer: Answer) -> str:
+    """``rag ask``'s text output: what the page shows for an answer, in plain text (the refusal
+    head, the verified sentences, the sources that hold with their supporting span, dates and
+    duplicates, the related chunks under a refusal, the time range line)."""
+    lines: list[str] = []
+    if answer.abstained:
+        lines.append("⊘ 无法根据知识库回答" if not answer.unsupported else "⚠ 这个回答在资料中找不到依据，请勿采信")
+    lines.append(plain_answer_body(answer))
+    dups = {h.chunk.chunk_id: h.duplicates for h in answer.hits}
+    seen: set[int] = set()
+    held = [c for c in answer.citations if c.holds and not (c.n in seen or seen.add(c.n))]
+    if held:
+        lines += ["", "出处："]
+        for c in held:
+            ch = c.chunk
+            meta = [f"文档 {ch.doc_id}", f"发布于 {ch.date[:10]}" if ch.date else "日期未知",
+                    duplicates_line(dups.get(ch.chunk_id, ())), "自动匹配" if c.inferred else ""]
+            lines.append(f"[{c.n}] {ch.title}（{' · '.join(m for m in meta if m)}）：{ch.text[c.span[0]:c.span[1]][:120]}")
+    if answer.abstained and answer.hits:
+        lines += ["", "可能相关的资料："]
+        for h in answer.hits[:3]:
+            dup = duplicates_line(h.duplicates)
+            lines.append(f"  {h.chunk.doc_id} · {h.chunk.title}{'（' + dup + '）' if dup else ''}：{_snippet(h.chunk.text)}")
+    if time_range_line(answer):
+        lines += ["", time_range_line(answer)]
     return "\n".join(lines)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rag.types import Answer, Chunk, Citation, Hit
 
 
@@ -43,12 +45,21 @@ def test_highlight_clamps_bad_spans():
     assert highlight("a<b", None) == "a&lt;b"
 
 
+def verified(text: str, chunks, **kw) -> Answer:
+    """An answer as the pipeline returns it: sentences checked by ``check_answer`` against ``chunks``."""
+    from rag.citations import check_answer
+
+    checked = check_answer(text, chunks)
+    return Answer(question="问题？", text=text, citations=checked.citations, hits=kw.pop("hits", ()), abstained=False,
+                  timings={"retrieve_ms": 12.3, "ttft_ms": 45.6, "tokens_per_s": 7.89},
+                  unsupported=checked.unsupported, sentences=checked.verified, **kw)
+
+
 def test_answer_is_escaped_and_citations_become_links():
     from rag.render import render_answer
 
-    c1 = Citation(n=1, chunk=chunk("增长5.5%。"), span=(0, 6), support=1.0, sentence="经济增长5.5%。")
     text = "经济增长5.5%。[1] 其中 <img src=x onerror=alert(1)> 和 **粗体** 都是原文。[2]"
-    html = render_answer(answer(text, [c1]), 3)
+    html = render_answer(verified(text, [chunk("经济增长5.5%。")]), 3)
     assert "<img" not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
     assert "**粗体**" in html  # no Markdown pass: the characters stay as they are
@@ -57,55 +68,103 @@ def test_answer_is_escaped_and_citations_become_links():
     assert "检索 12 毫秒" in html and "首字 46 毫秒" in html and "7.9 token/秒" in html
 
 
-def test_unsupported_sentences_are_marked():
+def test_unsupported_sentences_are_marked_with_the_reason():
     from rag.render import render_answer
 
-    c1 = Citation(n=1, chunk=chunk("增长5.5%。"), span=(0, 6), support=1.0, sentence="经济增长5.5%。")
-    html = render_answer(answer("经济增长5.5%。[1]人口翻了三倍。", [c1], unsupported=["人口翻了三倍。"]), 0)
+    html = render_answer(verified("经济增长5.5%。[1]人口增长了30%。[1]", [chunk("经济增长5.5%。")]), 0)
     assert '<span class="rag-unsupported"' in html
     marked = html.split('<span class="rag-unsupported"', 1)[1]
-    assert marked.split("</span>", 1)[0].count("人口翻了三倍") == 1
+    assert marked.split("</span>", 1)[0].count("人口增长了30%") == 1
     assert "经济增长" not in marked
+    tip = marked.split('title="', 1)[1].split('"', 1)[0]
+    assert tip.startswith("这句话在资料中找不到依据：") and "30%" in tip  # the figure the chunk lacks
     assert "找不到依据" in html
 
 
 def test_inferred_citation_is_shown_after_its_sentence():
     from rag.render import render_answer
 
-    c1 = Citation(n=2, chunk=chunk("游客3161.8万人次。"), span=(0, 12), support=0.8, inferred=True,
-                  sentence="接待游客3161.8万人次。")
-    html = render_answer(answer("接待游客3161.8万人次。", [c1]), 0)
-    assert 'class="rag-cite rag-inferred" href="#cite-0-0"' in html
+    html = render_answer(verified("接待游客3161.8万人次。", [chunk("今天天气晴。"), chunk("游客3161.8万人次。")]), 0)
+    assert 'class="rag-cite rag-inferred" href="#cite-0-0"' in html and "[2]" in html
 
 
-def test_a_marker_that_does_not_hold_is_struck_through():
-    from rag.citations import check_answer
-    from rag.render import render_answer
+def test_a_marker_that_does_not_hold_is_never_a_plain_link():
+    from rag.render import plain_answer_body, render_answer
 
     chunks = [chunk("今天天气晴。", doc_id="a"), chunk("预计全年接待游客将达到3161.8万人次。", doc_id="b")]
-    text = "预计全年接待游客将达到3161.8万人次[1]。"
-    html = render_answer(answer(text, check_answer(text, chunks).citations), 0)
-    assert 'class="rag-cite rag-weak-cite"' in html and "不支持这句话" in html
-    assert 'class="rag-cite rag-inferred"' in html
-    good = render_answer(answer("预计全年接待游客将达到3161.8万人次[2]。",
-                                check_answer("预计全年接待游客将达到3161.8万人次[2]。", chunks).citations), 0)
-    assert "rag-weak-cite" not in good and "rag-inferred" not in good
+    a = verified("预计全年接待游客将达到3161.8万人次[1]。", chunks)
+    html = render_answer(a, 0)
+    assert 'class="rag-cite" href' not in html  # no plain link for [1]
+    weak = html.split('class="rag-cite rag-weak-cite"', 1)[1]
+    assert weak.split("</a>", 1)[0].endswith("[1]") and "未核实" in weak
+    assert 'class="rag-cite rag-inferred"' in html and html.index("rag-weak-cite") < html.index("rag-inferred")
+    assert plain_answer_body(a) == "预计全年接待游客将达到3161.8万人次。[1 未核实][2 自动匹配]"
+    good = render_answer(verified("预计全年接待游客将达到3161.8万人次[2]。", chunks), 0)
+    assert "rag-weak-cite" not in good and "rag-inferred" not in good and "未核实" not in good
+    assert '<a class="rag-cite" href="#cite-0-0"' in good
 
 
 def test_citations_find_their_sentence_behind_a_lead_in():
-    from rag.citations import check_answer
     from rag.render import render_answer
 
-    # The model wrote "资料编号为1的资料中提到，" and cited the wrong chunk; verification keys the
-    # sentence without the lead-in, and the page must find it the same way.
+    # The model wrote "资料编号为1的资料中提到，" and cited the wrong chunk; the verified sentence
+    # has no lead-in and its citation [1] does not hold.
     chunks = [chunk("今天天气晴。", doc_id="a"), chunk("预计全年接待游客将达到3161.8万人次。", doc_id="b")]
-    text = "资料编号为1的资料中提到，预计全年接待游客将达到3161.8万人次。人口翻了三倍。"
-    checked = check_answer(text, chunks)
-    html = render_answer(answer(text, checked.citations, unsupported=checked.unsupported), 0)
+    html = render_answer(verified("资料编号为1的资料中提到，预计全年接待游客将达到3161.8万人次。人口翻了三倍。", chunks), 0)
+    assert "资料编号" not in html
     assert 'class="rag-cite rag-inferred"' in html and "[2]" in html
     assert 'class="rag-cite rag-weak-cite"' in html  # "资料编号为1" cited chunk 1, which does not hold
     marked = html.split('<span class="rag-unsupported"', 1)[1]
     assert "人口翻了三倍" in marked and "3161.8" not in marked
+
+
+def test_the_cli_text_reads_the_same_structure():
+    from rag.render import plain_answer_report
+
+    chunks = [chunk("今天天气晴。", doc_id="a"), chunk("经济增长5.5%。", doc_id="b", date="2024-03-05T08:00")]
+    hit = Hit(chunk=chunks[1], score=1.0, rank=1, duplicates=("b2", "b3"))
+    out = plain_answer_report(verified("经济增长5.5%。[1][2]人口增长了30%。", chunks, hits=(hit,)))
+    body, sources = out.split("\n\n出处：\n")
+    assert body == "经济增长5.5%。[1 未核实][2]人口增长了30%。（⚠ 这句话在资料中找不到依据：30%）"
+    assert sources.splitlines() == ["[2] 标题（文档 b · 发布于 2024-03-05 · 另有2篇相同报道（b2、b3））：经济增长5.5%。"]
+
+
+def test_time_range_line_says_what_the_search_kept():
+    from rag.dates import TimeRange
+    from rag.render import render_answer, render_time_range
+
+    a = verified("经济增长5.5%。[1]", [chunk("经济增长5.5%。")])
+    assert render_time_range(a) == ""
+    kept = replace(a, time_range=TimeRange("2023-08-17", "2023-08-18", "<昨天>"))
+    assert render_time_range(kept) == '<div class="rag-meta">时间范围：2023-08-17 至 2023-08-18（&lt;昨天&gt;）</div>'
+    assert render_time_range(kept) in render_answer(kept, 0)
+    dropped = replace(a, time_range=TimeRange("2030-01-01", "2030-12-31", "2030年", applied=False))
+    assert render_time_range(dropped) == ('<div class="rag-meta">问题中的时间“2030年”在知识库中没有对应日期的资料，'
+                                          '已在全部资料中检索</div>')
+
+
+def test_source_cards_show_the_date_and_duplicates():
+    from rag.render import render_citation, render_hit
+
+    c = chunk("经济增长5.5%。", doc_id="b", date="2024-03-05T08:00")
+    hit = Hit(chunk=c, score=1.0, rank=1, duplicates=("b2", "<b3>"))
+    a = verified("经济增长5.5%。[1]", [c], hits=(hit,))
+    panel = render_citation(a, 0, 0)
+    assert "发布于 2024-03-05 ·" in panel and "另有2篇相同报道（b2、&lt;b3&gt;）" in panel
+    assert "另有2篇相同报道" in render_hit(a, 0)
+    undated = verified("经济增长5.5%。[1]", [chunk("经济增长5.5%。", date=None)])
+    assert "日期未知" in render_citation(undated, 0, 0) and "相同报道" not in render_citation(undated, 0, 0)
+
+
+def test_sources_panel_lists_only_citations_that_hold():
+    from rag.render import first_held, render_citation
+
+    chunks = [chunk("今天天气晴。", "天气", doc_id="a"), chunk("经济增长5.5%。", "经济", doc_id="b")]
+    a = verified("经济增长5.5%。[1][2]", chunks)
+    assert [c.holds for c in a.citations] == [False, True] and first_held(a) == 1
+    assert "天气" not in render_citation(a, 1, 0)
+    weak = render_citation(a, 0, 0)  # opened from the struck-through marker
+    assert "未核实" in weak and "经济" in weak
 
 
 def test_refusal_looks_different_and_lists_related_chunks():
@@ -124,20 +183,24 @@ def test_documents_table_escapes_titles_and_shows_the_origin():
     from rag.render import render_documents
 
     html = render_documents([{"doc_id": "a", "title": "<script>x</script>", "chunks": 3, "added": "2025-01-01T10:00:00",
-                              "uploaded": True},
+                              "uploaded": True, "date": "2023-08-17", "collection": "新闻"},
                              {"doc_id": "b", "title": "种子", "chunks": 2, "added": "2025-01-01T10:00:00",
                               "uploaded": False}])
+    row_a, row_b = html.split("<tbody>", 1)[1].split("</tr>")[:2]
+    assert "<td>2023-08-17</td><td>新闻</td>" in row_a and "<td>—</td><td>—</td>" in row_b
     assert "<script>" not in html and "&lt;script&gt;x&lt;/script&gt;" in html
     assert html.index("上传") < html.index("内置")  # row a is the upload, row b built in
     assert "2025-01-01 10:00:00" in html and "共 2 篇文档，5 个分块" in html
+    assert "<th>发布日期</th><th>知识库</th>" in html
     assert "还没有文档" in render_documents([])
 
 
 def test_plain_answer_for_copy():
     from rag.render import plain_answer
 
-    c1 = Citation(n=1, chunk=chunk("x", "文章一", "d1"), span=(0, 1), support=1.0, sentence="答。")
-    assert plain_answer(answer("答。[1]", [c1, c1])) == "答。[1]\n\n出处：\n[1] 文章一（d1）"
+    a = verified("经济增长5.5%。[1]又增长了。[1]天气晴。[2]", [chunk("经济增长5.5%。又增长了。", "文章一", "d1"),
+                                                   chunk("下雨。", "文章二", "d2")])
+    assert plain_answer(a) == "经济增长5.5%。[1]又增长了。[1]天气晴。[2 未核实]（⚠ 这句话在资料中找不到依据）\n\n出处：\n[1] 文章一（d1）"
 
 
 def test_streamed_text_is_tidied_like_the_final_answer():
