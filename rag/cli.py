@@ -224,38 +224,28 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
+    from .render import plain_answer_report
     from .service import RagService
 
     final = None
+    # The draft streams to stderr on a terminal (as the page streams it); stdout gets the verified
+    # answer exactly as the page shows it (render.plain_answer_report), so pipes see only that.
+    live = not args.json and sys.stderr.isatty()
     for event in RagService.open(_settings(args), log=_eprint).stream(args.question, filters=_filters(args),
                                                                        reference_date=args.reference_date):
         if isinstance(event, str):
-            if not args.json:
-                sys.stdout.write(event)
-                sys.stdout.flush()
+            if live:
+                sys.stderr.write(event)
+                sys.stderr.flush()
         else:
             final = event
     assert final is not None
     if args.json:
         print(json.dumps(final.to_dict(), ensure_ascii=False))
         return 0
-    print()
-    if final.citations:
-        print("\n来源 / Sources:")
-        seen = set()
-        for c in final.citations:
-            if c.n in seen:
-                continue
-            seen.add(c.n)
-            flag = " (inferred)" if c.inferred else ""
-            print(f"  [{c.n}] {c.chunk.doc_id} · {c.chunk.title}{flag}: {c.chunk.text[c.span[0]:c.span[1]][:120]}")
-    if final.time_range is not None:
-        print(f"\n时间范围 / time range: {final.time_range.describe()}"
-              + ("" if final.time_range.applied else "（范围内无资料，未使用）"))
-    if final.abstained and final.hits and not final.citations:
-        print("\n可能相关的资料 / Possibly related:")
-        for h in final.hits[:3]:
-            print(f"  {h.chunk.doc_id} · {h.chunk.title}: {h.chunk.text[:80]}")
+    if live:
+        sys.stderr.write("\n\n")
+    print(plain_answer_report(final))
     t = final.timings
     print(f"\n(retrieve {t.get('retrieve_ms', 0):.0f} ms, first token {t.get('ttft_ms', 0):.0f} ms, "
           f"{t.get('tokens_per_s', 0):.1f} tok/s, {t.get('prompt_tokens', 0)} prompt tokens)", file=sys.stderr)

@@ -676,8 +676,10 @@ class RagService:
         return self._answering_pipeline().ask(question, history, **kw)
 
     def answer(self, question: str, history: Sequence[dict] | None = None, *,
-               poll_s: float = 0.5) -> Iterator["Status | str | Answer | Failure"]:
+               poll_s: float = 0.5, **scope: Any) -> Iterator["Status | str | Answer | Failure"]:
         """The chat's events for one question: statuses while waiting, deltas, then an Answer or a Failure.
+
+        ``scope`` goes to ``Pipeline.stream`` (``collections=[...]`` from the page's selector).
 
         Never raises for a failed answer: a ``RagError`` (a bad question, a model process that
         crashed and was restarted) becomes a ``Failure`` with its message, anything else a
@@ -692,7 +694,7 @@ class RagService:
             return
         yield Status("正在检索资料…")
         try:
-            yield from self.pipeline.stream(question, history)
+            yield from self.pipeline.stream(question, history, **scope)
         except RagError as e:
             yield Failure(str(e))
         except Exception:  # noqa: BLE001 - never a traceback in the chat; it goes to the log

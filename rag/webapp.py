@@ -27,7 +27,7 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 from .errors import ConfigError, RagError
-from .render import (chat_messages, doc_choices, esc, plain_answer, render_answer, render_banner, render_citation,
+from .render import (chat_messages, doc_choices, esc, first_held, plain_answer, render_answer, render_banner, render_citation,
                      render_documents, render_error, render_hit, render_kb_message, render_panel_hint,
                      render_removal, render_status, render_streaming, render_upload)
 from .service import Failure, RagService, Status
@@ -64,10 +64,10 @@ def history_of(turns: Sequence[dict]) -> list[dict]:
     return out
 
 
-def answer_turn(service: RagService, turns: list[dict], poll_s: float = 0.5) -> Iterator[str]:
+def answer_turn(service: RagService, turns: list[dict], poll_s: float = 0.5, **scope: Any) -> Iterator[str]:
     """Fill in the last turn from the service's events: yields the assistant message HTML as it grows.
 
-    Sets ``turn["answer"]`` (an ``Answer``) on success and ``turn["error"]`` otherwise; marks the
+    ``scope`` goes to ``RagService.answer`` (``collections=[...]``). Sets ``turn["answer"]`` (an ``Answer``) on success and ``turn["error"]`` otherwise; marks the
     turn ``started`` at once and ``done`` at the end, even when the stream is closed early.
     """
     from .types import Answer
@@ -76,7 +76,7 @@ def answer_turn(service: RagService, turns: list[dict], poll_s: float = 0.5) -> 
     turn["started"] = True
     pieces: list[str] = []
     try:
-        for event in service.answer(turn["question"], history_of(turns[:-1]), poll_s=poll_s):
+        for event in service.answer(turn["question"], history_of(turns[:-1]), poll_s=poll_s, **scope):
             if isinstance(event, Status):
                 turn["html"] = render_status(event.message)
             elif isinstance(event, Failure):
@@ -221,6 +221,11 @@ def build_app(settings: "Settings", pipeline: "Pipeline | None" = None, *, servi
     return demo
 
 
+def collection_choices(docs: Sequence[dict]) -> list[str]:
+    """The collections named by the indexed documents, sorted (the chat's scope selector)."""
+    return sorted({d["collection"] for d in docs if d.get("collection")})
+
+
 def _examples(service: RagService) -> list[dict]:
     return [{"text": q, "display_text": q} for q in service.example_questions()]
 
@@ -240,6 +245,9 @@ def _layout(gr, service: RagService, settings: "Settings") -> SimpleNamespace:
         with gr.Tab("对话", id="chat"):
             with gr.Row(equal_height=False):
                 with gr.Column(scale=3, min_width=420):
+                    scopes = collection_choices(docs)
+                    ui.scope = gr.Dropdown(choices=scopes, value=[], multiselect=True, label="知识库范围（不选则全部）",
+                                           elem_id="rag-scope", visible=bool(scopes), interactive=True)
                     ui.chat = gr.Chatbot(
                         value=[], elem_id="rag-chat", label="对话", show_label=False, height=560,
                         render_markdown=False, sanitize_html=True, latex_delimiters=[], buttons=[],
@@ -296,18 +304,18 @@ def _chat_events(gr, service: RagService, ui: SimpleNamespace) -> None:
         state = list(state) + [{"question": q or "", "html": render_status(QUEUED), "answer": None}]
         return chat_messages(state), state, "", ""
 
-    def respond(state: list):
+    def respond(state: list, scope: list | None):
         if not state or state[-1].get("started"):  # answered, or being answered by an earlier event
             yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return
-        for _ in answer_turn(service, state):
+        for _ in answer_turn(service, state, collections=list(scope or []) or None):
             yield chat_messages(state), state, gr.skip(), gr.skip()
         a = state[-1].get("answer")
         if a is None:
             yield chat_messages(state), state, gr.skip(), ""
             return
-        if a.citations:
-            side = render_citation(a, 0, len(state) - 1)
+        if first_held(a) is not None:
+            side = render_citation(a, first_held(a), len(state) - 1)
         elif a.hits and a.abstained:
             side = render_hit(a, 0)
         else:
@@ -366,14 +374,15 @@ def _chat_events(gr, service: RagService, ui: SimpleNamespace) -> None:
                  "show_progress": "full", "show_progress_on": [ui.chat]}
     ask_in, ask_out = [ui.question, ui.turns], [ui.chat, ui.turns, ui.question, ui.notice]
     chat_out = [ui.chat, ui.turns, ui.panel, ui.copy_box]
+    respond_in = [ui.turns, ui.scope]  # the scope selector's collections narrow the search
     answering = []  # the streaming events, cancelled by 新对话 so they cannot refill the chat
     for trigger in (ui.question.submit, ui.send.click):
-        answering.append(trigger(enqueue, ask_in, ask_out, **kw).then(respond, [ui.turns], chat_out, **answer_kw))
+        answering.append(trigger(enqueue, ask_in, ask_out, **kw).then(respond, respond_in, chat_out, **answer_kw))
     answering.append(ui.chat.example_select(pick_example, None, [ui.question], **kw)
                      .then(enqueue, ask_in, ask_out, **kw)
-                     .then(respond, [ui.turns], chat_out, **answer_kw))
+                     .then(respond, respond_in, chat_out, **answer_kw))
     answering.append(ui.regen_btn.click(regenerate, [ui.turns], [ui.chat, ui.turns, ui.notice], **kw)
-                     .then(respond, [ui.turns], chat_out, **answer_kw))
+                     .then(respond, respond_in, chat_out, **answer_kw))
     reset_out = [ui.chat, ui.turns, ui.panel, ui.copy_box, ui.notice, ui.comment]
     ui.new_btn.click(new_conversation, None, reset_out, cancels=answering, **kw)
     ui.chat.clear(new_conversation, None, reset_out, cancels=answering, **kw)
@@ -386,16 +395,20 @@ def _chat_events(gr, service: RagService, ui: SimpleNamespace) -> None:
 def _knowledge_base_events(gr, demo, service: RagService, ui: SimpleNamespace) -> None:
     """Uploading, removing and listing documents; the preparation banner."""
 
-    def kb_view() -> tuple:
+    def kb_view(scope: list | None = None) -> tuple:
         docs = service.documents()
+        scopes = collection_choices(docs)
+        # Keep what the user picked while it still exists (a removal may take a collection away).
+        picked = [c for c in (scope or []) if c in scopes]
         return (render_documents(docs), gr.update(choices=doc_choices(docs), value=None),
-                gr.update(examples=_examples(service) or None))
+                gr.update(examples=_examples(service) or None),
+                gr.update(choices=scopes, value=picked, visible=bool(scopes)))
 
     from .limits import UploadQuota
 
     quota = UploadQuota.from_settings(service.settings)  # files per user per hour; bytes: rag.limits middleware
 
-    def on_add(uploaded, request: gr.Request, progress=gr.Progress()) -> tuple:
+    def on_add(uploaded, scope, request: gr.Request, progress=gr.Progress()) -> tuple:
         try:
             user = getattr(request, "username", None) or ""
             client = request.client.host if request is not None and request.client else ""
@@ -405,30 +418,30 @@ def _knowledge_base_events(gr, demo, service: RagService, ui: SimpleNamespace) -
         except Exception as e:  # noqa: BLE001
             log.exception("upload failed")
             msg = render_kb_message([f"上传失败：{type(e).__name__}: {e}"], error=True)
-        return (msg, None) + kb_view()
+        return (msg, None) + kb_view(scope)
 
-    def on_remove(doc_id: str) -> tuple:
+    def on_remove(doc_id: str, scope: list | None) -> tuple:
         try:
             msg = render_removal(service.remove_document(doc_id))
         except RagError as e:
             msg = render_kb_message([str(e)], error=True)
-        return (msg,) + kb_view()
+        return (msg,) + kb_view(scope)
 
-    def tick() -> tuple:
+    def tick(scope: list | None) -> tuple:
         readiness = service.readiness()
         if readiness.ready:
-            return (render_banner(readiness), gr.Timer(active=False)) + kb_view()
-        return render_banner(readiness), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            return (render_banner(readiness), gr.Timer(active=False)) + kb_view(scope)
+        return render_banner(readiness), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
 
     def on_load() -> tuple:
         return (render_banner(service.readiness()),) + kb_view()
 
-    kb_out = [ui.docs_html, ui.remove_pick, ui.chat]
+    kb_out = [ui.docs_html, ui.remove_pick, ui.chat, ui.scope]
     kb_kw = {"api_visibility": "private", "concurrency_limit": 1, "concurrency_id": "index",
              "show_progress_on": [ui.kb_msg]}
-    ui.add_btn.click(on_add, [ui.files], [ui.kb_msg, ui.files] + kb_out, **kb_kw)
-    ui.remove_btn.click(on_remove, [ui.remove_pick], [ui.kb_msg] + kb_out, **kb_kw)
-    ui.refresh_btn.click(kb_view, None, kb_out, show_progress_on=[ui.docs_html], api_visibility="private")
+    ui.add_btn.click(on_add, [ui.files, ui.scope], [ui.kb_msg, ui.files] + kb_out, **kb_kw)
+    ui.remove_btn.click(on_remove, [ui.remove_pick, ui.scope], [ui.kb_msg] + kb_out, **kb_kw)
+    ui.refresh_btn.click(kb_view, [ui.scope], kb_out, show_progress_on=[ui.docs_html], api_visibility="private")
     hidden = {"show_progress": "hidden", "api_visibility": "private"}
-    ui.timer.tick(tick, None, [ui.status, ui.timer] + kb_out, **hidden)
+    ui.timer.tick(tick, [ui.scope], [ui.status, ui.timer] + kb_out, **hidden)
     demo.load(on_load, None, [ui.status] + kb_out, **hidden)

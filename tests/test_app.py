@@ -102,6 +102,21 @@ def test_library_errors_show_in_the_chat(service):
     assert "500" in drain(answer_turn(service, turns))[-1]
 
 
+def test_the_chat_scope_reaches_the_search(service):
+    """The page's collection selector narrows the search: a collection no document is in finds nothing."""
+    from rag.webapp import answer_turn, collection_choices
+
+    turns = [{"question": "西宁地区生产总值增长多少？", "html": "", "answer": None}]
+    drain(answer_turn(service, turns, collections=["没有这个知识库"]))
+    a = turns[0]["answer"]
+    assert a is not None and a.abstained and a.hits == () and "没有这个知识库" in a.text
+    turns = [{"question": "西宁地区生产总值增长多少？", "html": "", "answer": None}]
+    drain(answer_turn(service, turns))
+    assert turns[0]["answer"].hits
+    assert collection_choices([{"doc_id": "a", "collection": "乙"}, {"doc_id": "b"}, {"doc_id": "c", "collection": "甲"},
+                               {"doc_id": "d", "collection": "乙"}]) == ["乙", "甲"]
+
+
 def test_a_crashed_model_shows_its_message_and_the_next_turn_is_answered(make_pipeline, settings):
     """The model worker's ModelCrashedError (any RagError) is a chat message; the page keeps answering."""
     from rag.errors import ModelCrashedError
