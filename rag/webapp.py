@@ -197,7 +197,8 @@ def build_app(settings: "Settings", pipeline: "Pipeline | None" = None, *, servi
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     # Gradio's upload cache in the data directory (not /tmp/gradio), where the service deletes each
     # upload's copy once it is saved or refused; delete_cache below clears anything else hourly.
-    os.environ.setdefault("GRADIO_TEMP_DIR", str(Path(settings.paths.data_dir) / "gradio-cache"))
+    cache = Path(os.environ.setdefault("GRADIO_TEMP_DIR", str(Path(settings.paths.data_dir) / "gradio-cache")))
+    cache.mkdir(parents=True, exist_ok=True)  # ours from the start, not created by whichever upload comes first
     import gradio as gr
 
     if service is None:

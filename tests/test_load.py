@@ -15,8 +15,10 @@ QUESTIONS = {
 
 def test_concurrent_callers_get_their_own_answers(make_pipeline, settings):
     # The scripted reply echoes the question back, so a mixed-up answer is detectable. An echo
-    # answers nothing, so the scope check (which would refuse it) is off here.
+    # answers nothing, so the scope check and the support threshold (which would refuse it: support
+    # counts only what an answer adds to the question) are off here.
     settings.answer.check_scope = False
+    settings.answer.support_threshold = 0.0
     pipeline = make_pipeline(lambda messages: messages[-1]["content"].split("\n")[0] + "[1]", delay_s=0.001)
     errors: list[str] = []
 
