@@ -311,6 +311,43 @@ def test_upload_answer_then_remove(page, server, tmp_path):
     assert "湟源陈醋" not in bot.inner_text()
 
 
+@pytest.fixture
+def two_collections(server, tmp_path):
+    import json
+
+    src = tmp_path / "scoped.jsonl"
+    records = [{"doc_id": "scope_a", "title": "青稞酒节在互助开幕", "collection": "甲库",
+                "text": "青稞酒节在互助县开幕，吸引游客三万人次。"},
+               {"doc_id": "scope_b", "title": "青稞酒节在湟中开幕", "collection": "乙库",
+                "text": "青稞酒节在湟中区开幕，吸引游客五万人次。"}]
+    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    server["service"].add_documents([str(src)])
+    yield ("scope_a", "scope_b")
+    for doc_id in ("scope_a", "scope_b"):
+        server["service"].remove_document(doc_id)
+
+
+def test_scope_selector_limits_the_answer_to_a_collection(two_collections, server, browser):
+    p = Page(browser, server["url"])  # opened after the upload: the selector lists both collections
+    try:
+        pg = p.page
+        scope = pg.locator("#rag-scope input")
+        scope.wait_for()
+        scope.click()
+        pg.get_by_role("option", name="乙库").click()
+        pg.keyboard.press("Escape")
+        p.ask("青稞酒节吸引了多少游客？")
+        bot = p.wait_answer(1, ".rag-meta")
+        source = pg.locator("#rag-sources .rag-source.rag-selected")
+        source.wait_for()
+        assert "文档 scope_b" in source.inner_text()
+        assert "scope_a" not in pg.locator("#rag-sources").inner_text()
+        assert "湟中" in bot.inner_text() and "互助" not in bot.inner_text()
+        assert p.dialogs == [] and p.external == []
+    finally:
+        p.close()
+
+
 def test_upload_of_an_unsupported_file_says_why(page, tmp_path):
     pg = page.page
     bad = tmp_path / "表格.csv"
