@@ -377,7 +377,9 @@ def running_app(data_dir: Path, *args: str, timeout_s: float = 120):
 
     port = free_port()
     env = dict(os.environ, RAG_DATA_DIR=str(data_dir), GRADIO_ANALYTICS_ENABLED="False")
-    for name in ("RAG_AUTH", "RAG_INDEX_DIR", "RAG_CONFIG"):
+    # GRADIO_TEMP_DIR too: an in-process page built by an earlier test set it in this process, and the
+    # app under test must place Gradio's cache in its own data directory.
+    for name in ("RAG_AUTH", "RAG_INDEX_DIR", "RAG_CONFIG", "GRADIO_TEMP_DIR"):
         env.pop(name, None)
     log = data_dir.parent / "app.log"
     with open(log, "w", encoding="utf-8") as out:
