@@ -593,7 +593,28 @@ class Retrieval:
     timings: dict[str, float]
 
 
-class Index:
+class ManifestDocuments:
+    """What every index backend reads from its manifest alone (documents, size, dates, duplicates)."""
+
+    manifest: dict
+
+    def __len__(self) -> int:
+        return int(self.manifest["chunks"])
+
+    def documents(self) -> list[dict]:
+        """Documents with title, chunk count and date added, sorted by id."""
+        return [{"doc_id": k, **v} for k, v in sorted(self.manifest["documents"].items())]
+
+    def newest_date(self) -> str | None:
+        """The newest publication date among the documents (the reference day of an archive)."""
+        return max((e["date"] for e in self.manifest["documents"].values() if e.get("date")), default=None)
+
+    def duplicate_groups(self) -> dict[str, str]:
+        """``{doc_id: group}`` for documents with a near-duplicate (see ``rag.dedup``)."""
+        return {d: e["duplicate_group"] for d, e in self.manifest["documents"].items() if e.get("duplicate_group")}
+
+
+class Index(ManifestDocuments):
     """A loaded index: search with ``search(question, k)``; list documents with ``documents()``."""
 
     def __init__(self, index_dir: Path, gen_dir: Path, manifest: dict, settings: "Settings",
@@ -626,12 +647,6 @@ class Index:
         _check_embedder(self.manifest, self._embedder.model_id, self.index_dir)
         return self._embedder
 
-    def __len__(self) -> int:
-        return int(self.manifest["chunks"])
-
-    def documents(self) -> list[dict]:
-        """Documents with title, chunk count and date added, sorted by id."""
-        return [{"doc_id": k, **v} for k, v in sorted(self.manifest["documents"].items())]
 
     def chunks_of(self, doc_id: str) -> list[Chunk]:
         return self.db.chunks_of(doc_id)
@@ -640,13 +655,6 @@ class Index:
         """The opening of the article ``chunk`` belongs to: where a news story says where and when."""
         return self.db.article_opening(chunk.doc_id, chunk.title, chars)
 
-    def newest_date(self) -> str | None:
-        """The newest publication date among the documents (the reference day of an archive)."""
-        return max((e["date"] for e in self.manifest["documents"].values() if e.get("date")), default=None)
-
-    def duplicate_groups(self) -> dict[str, str]:
-        """``{doc_id: group}`` for documents with a near-duplicate (see ``rag.dedup``)."""
-        return {d: e["duplicate_group"] for d, e in self.manifest["documents"].items() if e.get("duplicate_group")}
 
     def allowed_rows(self, filters: "SearchFilter | None") -> np.ndarray | None:
         """Boolean mask over chunk rows that pass ``filters`` (None: no restriction)."""

@@ -68,7 +68,7 @@ from . import store
 from .errors import (IndexAuthError, IndexCorruptError, IndexLockedError, IndexMismatchError, IndexMissingError,
                      IndexUnreachableError, InputError, MissingDependencyError, RagError)
 from .fusion import fuse_retrievers
-from .indexing import (LAYOUT_KINDS, IndexSummary, Retrieval, _covered, chunk_settings, content_hash, indexed_text,
+from .indexing import (LAYOUT_KINDS, IndexSummary, ManifestDocuments, Retrieval, _covered, chunk_settings, content_hash, indexed_text,
                        prepare_document, valid_unicode)
 from .sparse import tokenize
 from .textnorm import to_simplified
@@ -572,7 +572,7 @@ def _check_meta(meta: dict, model_id: str | None, chunking: dict | None, where: 
 # Reading: the Index interface
 
 
-class MilvusIndex:
+class MilvusIndex(ManifestDocuments):
     """An index held by Milvus, with ``indexing.Index``'s interface (retrieve, search, documents ...)."""
 
     def __init__(self, index_dir: Path, settings: "Settings", embedder: "Embedder | None" = None) -> None:
@@ -602,23 +602,10 @@ class MilvusIndex:
         _check_meta(self.manifest, self._embedder.model_id, None, f"{self.engine.chunks} at {self.engine.uri}")
         return self._embedder
 
-    def __len__(self) -> int:
-        return int(self.manifest["chunks"])
-
-    def documents(self) -> list[dict]:
-        """Documents with title, chunk count and date added, sorted by id."""
-        return [{"doc_id": k, **v} for k, v in sorted(self.manifest["documents"].items())]
 
     def chunks_of(self, doc_id: str) -> list[Chunk]:
         return self.engine.chunks_where(filter_expression_docs([doc_id]))
 
-    def newest_date(self) -> str | None:
-        """The newest publication date among the documents (the reference day of an archive)."""
-        return max((e["date"] for e in self.manifest["documents"].values() if e.get("date")), default=None)
-
-    def duplicate_groups(self) -> dict[str, str]:
-        """``{doc_id: group}`` for documents with a near-duplicate (see ``rag.dedup``)."""
-        return {d: e["duplicate_group"] for d, e in self.manifest["documents"].items() if e.get("duplicate_group")}
 
     def allowed_rows(self, filters: "SearchFilter | None") -> np.ndarray | None:
         """Which *documents* pass ``filters`` (None: no restriction), in id order.

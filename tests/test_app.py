@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from rag.errors import ConfigError
-from rag.types import Answer, Chunk, Citation
+from rag.types import Citation
+from test_render import answer, chunk  # the same tiny Chunk/Answer builders the renderer tests use
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,16 +24,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def chunk(text: str, title: str = "标题", doc_id: str = "doc1", date: str | None = "2025-01-02") -> Chunk:
-    return Chunk(chunk_id=f"{doc_id}-c", doc_id=doc_id, text=text, start=0, end=len(text), title=title, date=date)
-
-
-def answer(text: str, citations=(), hits=(), abstained=False, unsupported=(), timings=None) -> Answer:
-    return Answer(question="问题？", text=text, citations=tuple(citations), hits=tuple(hits), abstained=abstained,
-                  timings=timings or {"retrieve_ms": 12.3, "ttft_ms": 45.6, "tokens_per_s": 7.89},
-                  unsupported=tuple(unsupported))
 
 
 # ---------------------------------------------------------------------------------- the page module
@@ -367,8 +358,10 @@ def test_every_route_needs_login_when_auth_is_on(served_with_auth):
 
 
 @contextlib.contextmanager
-def running_app(data_dir: Path, *args: str, timeout_s: float = 120):
+def running_app(data_dir: Path, *args: str, timeout_s: float = 120, fake: bool = True):
     """``python app.py --backend fake`` on a free loopback port with its own data directory.
+
+    ``fake=False`` leaves the backends to ``args`` (a ``--config`` file choosing, say, a faulty model).
 
     Yields (base URL, process) once the page answers; the output goes to a log file next to the
     data directory (a pipe nobody reads could fill up and stall a server under load).
@@ -379,11 +372,12 @@ def running_app(data_dir: Path, *args: str, timeout_s: float = 120):
     env = dict(os.environ, RAG_DATA_DIR=str(data_dir), GRADIO_ANALYTICS_ENABLED="False")
     # GRADIO_TEMP_DIR too: an in-process page built by an earlier test set it in this process, and the
     # app under test must place Gradio's cache in its own data directory.
-    for name in ("RAG_AUTH", "RAG_INDEX_DIR", "RAG_CONFIG", "GRADIO_TEMP_DIR"):
+    for name in ("RAG_AUTH", "RAG_INDEX_DIR", "RAG_CONFIG", "RAG_GENERATOR_BACKEND", "GRADIO_TEMP_DIR"):
         env.pop(name, None)
     log = data_dir.parent / "app.log"
     with open(log, "w", encoding="utf-8") as out:
-        proc = subprocess.Popen([sys.executable, "app.py", "--backend", "fake", "--port", str(port), *args],
+        backend = ["--backend", "fake"] if fake else []
+        proc = subprocess.Popen([sys.executable, "app.py", *backend, "--port", str(port), *args],
                                 cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:

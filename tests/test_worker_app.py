@@ -9,20 +9,15 @@ restarted worker.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from rag.generators import FAULT_MARKER
-from test_app import free_port
+from test_app import running_app
 from test_load_http import ask
 
-ROOT = Path(__file__).resolve().parent.parent
 QUESTION = "会议应到代表多少人，实到多少人？"  # answerable from the seeds by the fake reader
 
 
@@ -45,38 +40,10 @@ def _worker_pids(parent: int) -> set[int]:
 @contextmanager
 def crashing_app(tmp_path: Path, timeout_s: float = 120):
     """``python app.py`` on a free loopback port whose generator crashes on FAULT questions."""
-    import httpx
-
-    data = tmp_path / "data"
     config = tmp_path / "app.toml"
     config.write_text('[embedder]\nbackend = "fake"\n[generator]\nbackend = "fake-crash"\n', encoding="utf-8")
-    port = free_port()
-    env = dict(os.environ, RAG_DATA_DIR=str(data), GRADIO_ANALYTICS_ENABLED="False")
-    for name in ("RAG_AUTH", "RAG_INDEX_DIR", "RAG_CONFIG", "RAG_GENERATOR_BACKEND"):
-        env.pop(name, None)
-    log = tmp_path / "app.log"
-    with open(log, "w", encoding="utf-8") as out:
-        proc = subprocess.Popen([sys.executable, "app.py", "--config", str(config), "--port", str(port)],
-                                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + timeout_s
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"app.py exited: {log.read_text(encoding='utf-8')}")
-            assert time.time() < deadline, "app.py did not come up"
-            try:
-                if httpx.get(f"{base}/config", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.3)
-        yield base, proc, log
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    with running_app(tmp_path / "data", "--config", str(config), timeout_s=timeout_s, fake=False) as (base, proc):
+        yield base, proc, tmp_path / "app.log"
 
 
 @pytest.mark.slow
