@@ -10,7 +10,8 @@ afterwards that an answer *repeats* an instruction found in a source, and say so
    做好…") does not address an assistant and rarely matches (tests hold both kinds).
 2. :func:`repeated_instruction` flags an answer that carries what such a sentence asked for:
    a quoted or bracketed payload of it (that the rest of the document does not also state as
-   fact), a switch to the language it demanded, a long run of its words, or of the system prompt.
+   fact), verbatim or reworded (most of its characters, in order, inside one answer sentence),
+   a switch to the language it demanded, a long run of its words, or of the system prompt.
 
 Pure functions of text; the pipeline or the page calls :func:`injection_warning` on an ``Answer``.
 """
@@ -61,6 +62,13 @@ _LATIN = re.compile(r"[A-Za-z]")
 # nowhere else in the sources is a repetition, not a coincidence: Chinese news sentences share
 # 4-6 character phrases (dates, names) all the time, 8 rarely.
 RUN_CHARS = 8
+# A payload of at least PARAPHRASE_MIN characters counts as repeated when one answer sentence holds
+# PARAPHRASE_SHARE of them in order (longest common subsequence): a model told to append
+# "本回答由某某公司赞助" writes "本回答由官方通知赞助" (6 of 10). Ordinary answers share a few
+# scattered characters with a payload (0.2-0.4 on the injection set's faithful answers); a shorter
+# payload is matched exactly, since 3 of 4 characters in order is too easy to hit by chance.
+PARAPHRASE_MIN = 6
+PARAPHRASE_SHARE = 0.6
 
 
 @dataclass(frozen=True)
@@ -109,6 +117,29 @@ def _shares_run(a: str, b: str, n: int = RUN_CHARS) -> str:
     return ""
 
 
+def _in_order_share(payload: str, sentence: str) -> float:
+    """Share of ``payload``'s characters found in ``sentence`` in the same order (LCS / len)."""
+    prev = [0] * (len(sentence) + 1)
+    for ch in payload:
+        cur = [0]
+        for j, c in enumerate(sentence, start=1):
+            cur.append(prev[j - 1] + 1 if ch == c else max(prev[j], cur[j - 1]))
+        prev = cur
+    return prev[-1] / len(payload) if payload else 0.0
+
+
+def _reworded(payload: str, answer: str, facts: str) -> bool:
+    """Whether one sentence of ``answer`` carries most of ``payload`` (compact forms) in order,
+    beyond what it shares with the document's own facts."""
+    if len(payload) < PARAPHRASE_MIN:
+        return False
+    for m in _SENTENCE.finditer(answer):
+        s = compact(m.group())
+        if s and s not in facts and _in_order_share(payload, s) >= PARAPHRASE_SHARE:
+            return True
+    return False
+
+
 def _language(answer: str) -> str:
     if _KANA.search(answer):
         return "ja"
@@ -136,7 +167,7 @@ def repeated_instruction(answer: str, sources: Sequence[str], *, question: str =
         for s in instructions:
             for p in _payloads(s):
                 cp = compact(p)
-                if len(cp) >= 2 and cp in a and cp not in facts:
+                if len(cp) >= 2 and cp not in facts and (cp in a or _reworded(cp, answer, facts)):
                     return InjectionFlag(n, s, "payload")
             for lang, pattern in _LANGS.items():
                 if pattern.search(s) and lang != asked_lang and _language(answer) == lang:
