@@ -105,6 +105,14 @@ def _day(iso: str):
     return datetime.date.fromisoformat(iso)
 
 
+def published(index, chunk: Chunk) -> str | None:
+    """The publication date of ``chunk``'s document: the index's document date (header, lead,
+    field or the user's), else the date the cleaner found for its article; None when undated."""
+    manifest = getattr(index, "manifest", None) if index is not None else None
+    docs = manifest.get("documents", {}) if isinstance(manifest, dict) else {}
+    return (docs.get(chunk.doc_id) or {}).get("date") or chunk.date or None
+
+
 def scoped_retrieve(index: Any, question: str, k: int, settings: "Settings", *, filters: SearchFilter | None = None,
                     reference_date: str | None = None, query: str | None = None):
     """Retrieve for a question within its scope: the user's ``filters``, the time the question names
@@ -152,21 +160,19 @@ def scoped_retrieve(index: Any, question: str, k: int, settings: "Settings", *, 
         # this weight earns, if it is about as relevant as the best candidate (as for recency).
         from .dates import RECENCY_RELEVANCE
 
-        docs = index.manifest.get("documents", {}) if isinstance(getattr(index, "manifest", None), dict) else {}
         top = max((h.scores.get("bm25", 0.0) for h in hits), default=0.0)
         bonus = cfg.dated_weight / (cfg.rrf_k + 1)
         hits = [dataclasses.replace(h, score=h.score + bonus, ranks={**h.ranks, "dated": 1})
-                if ((docs.get(h.chunk.doc_id) or {}).get("date") or h.chunk.date)
+                if published(index, h.chunk)
                 and (top <= 0 or h.scores.get("bm25", 0.0) >= RECENCY_RELEVANCE * top) else h for h in hits]
         hits.sort(key=lambda h: -h.score)
     if recency and hits:
-        docs = index.manifest.get("documents", {}) if isinstance(getattr(index, "manifest", None), dict) else {}
         # Only candidates about as relevant as the best one compete on recency: a newer article that
         # merely shares a word must not jump ahead (BM25 share of the best score, see rag.dates).
         from .dates import RECENCY_RELEVANCE
 
         top = max((h.scores.get("bm25", 0.0) for h in hits[:cfg.recency_pool]), default=0.0)
-        dates = {i: (docs.get(h.chunk.doc_id) or {}).get("date") or h.chunk.date for i, h in enumerate(hits)
+        dates = {i: published(index, h.chunk) for i, h in enumerate(hits)
                  if top <= 0 or h.scores.get("bm25", 0.0) >= RECENCY_RELEVANCE * top}
         order = recency_rerank([(i, h.score, dict(h.ranks) or {"fused": h.rank}, h.scores) for i, h in enumerate(hits)],
                                dates, bonus=cfg.recency_weight / (cfg.rrf_k + 1), pool=cfg.recency_pool)
@@ -353,7 +359,15 @@ class Pipeline:
                      # The sentences that failed stay listed when they are why the answer was refused.
                      unsupported=checked.unsupported if nothing_holds or not refused else (), reason=reason,
                      draft=text if refused and text != refusal else "",
-                     sentences=() if refused else checked.verified, time_range=time_range)
+                     sentences=() if refused else checked.verified, time_range=time_range,
+                     reported_on=() if refused or time_range is None else self._reported_on(checked.citations))
+
+    def _reported_on(self, citations) -> tuple[str, ...]:
+        """Publication dates (ISO days, oldest first) of the articles whose citations hold: what an
+        answer to a question about time says it is based on ("据2023年8月17日报道")."""
+        index = self.index
+        days = {d[:10] for c in citations if c.holds and (d := published(index, c.chunk)) and len(d) >= 10}
+        return tuple(sorted(days))
 
     def _opening(self, chunk: Chunk) -> str:
         """The opening of a chunk's article, for the scope check (nothing without an index)."""

@@ -170,7 +170,9 @@ def render_answer(answer: Answer, turn: int) -> str:
         return ('<div class="rag-refusal"><div class="rag-refusal-head">⊘ 无法根据知识库回答</div>'
                 f'<div class="rag-refusal-text">{text_html(answer.text)}</div>'
                 f"{render_related(answer, turn)}</div>{meta}")
-    body = f'<div class="rag-answer">{render_answer_body(answer, turn)}</div>'
+    reported = reported_line(answer)
+    lead = f'<div class="rag-reported">{esc(reported)}：</div>' if reported else ""
+    body = f'<div class="rag-answer">{lead}{render_answer_body(answer, turn)}</div>'
     if answer.abstained:
         return ('<div class="rag-refusal rag-weak"><div class="rag-refusal-head">⚠ 这个回答在资料中找不到依据，请勿采信</div>'
                 f"{body}{render_related(answer, turn)}</div>{meta}")
@@ -178,6 +180,20 @@ def render_answer(answer: Answer, turn: int) -> str:
     if answer.unsupported:
         note = '<div class="rag-note">⚠ 标有波浪线的句子在资料中找不到依据，请谨慎参考。</div>'
     return f"{body}{note}{meta}"
+
+
+def reported_line(answer: Answer) -> str:
+    """"据2023年8月17日报道" for an answer to a question about time whose citations hold in dated
+    articles ('' otherwise): the reader sees which day's report the figure comes from."""
+    if answer.abstained or not answer.reported_on:
+        return ""
+    parts, year = [], None
+    for iso in answer.reported_on[:3]:
+        y, m, d = iso[:4], int(iso[5:7]), int(iso[8:10])
+        parts.append(f"{m}月{d}日" if y == year else f"{y}年{m}月{d}日")
+        year = y
+    more = "等" if len(answer.reported_on) > 3 else ""
+    return f"据{'、'.join(parts)}{more}报道"
 
 
 def time_range_line(answer: Answer) -> str:
@@ -305,7 +321,8 @@ def render_documents(docs: Sequence[dict]) -> str:
 
 def plain_answer(answer: Answer) -> str:
     """What 复制 puts on the clipboard: the answer as the page shows it and the sources that hold."""
-    lines = [plain_answer_body(answer)]
+    reported = reported_line(answer)
+    lines = [f"{reported}：{plain_answer_body(answer)}" if reported else plain_answer_body(answer)]
     seen: dict[int, Chunk] = {}
     for c in answer.citations:
         if c.holds:
@@ -324,7 +341,8 @@ def plain_answer_report(answer: Answer) -> str:
     lines: list[str] = []
     if answer.abstained:
         lines.append("⊘ 无法根据知识库回答" if not answer.unsupported else "⚠ 这个回答在资料中找不到依据，请勿采信")
-    lines.append(plain_answer_body(answer))
+    reported = reported_line(answer)
+    lines.append(f"{reported}：{plain_answer_body(answer)}" if reported else plain_answer_body(answer))
     dups = {h.chunk.chunk_id: h.duplicates for h in answer.hits}
     seen: set[int] = set()
     held = [c for c in answer.citations if c.holds and not (c.n in seen or seen.add(c.n))]

@@ -140,6 +140,9 @@ class Answer:
     # The publication-date scope the question named (rag.dates.TimeRange) and whether it was applied
     # as a filter; None when the question named no time.
     time_range: Any = None
+    # For a question about time: the publication dates (ISO days) of the articles whose citations
+    # hold, so the answer can say when it was reported ("据2023年8月17日报道"); empty otherwise.
+    reported_on: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape used by ``rag ask --json`` and the evaluation results."""
@@ -169,6 +172,7 @@ class Answer:
             "hits": [hit_to_dict(h) for h in self.hits],
             "timings": dict(self.timings),
             "time_range": self.time_range.to_dict() if self.time_range is not None else None,
+            "reported_on": list(self.reported_on),
         }
 
 

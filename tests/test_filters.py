@@ -285,3 +285,27 @@ def test_metadata_dates_from_html_and_docx(tmp_path, settings, fake_embedder):
     assert (docs["timed"]["date"], docs["timed"]["date_source"]) == ("2023-08-02", "metadata")
     assert (docs["report"]["date"], docs["report"]["date_source"]) == ("2023-08-06", "metadata")
     assert (docs["dated"]["date"], docs["dated"]["date_source"]) == ("2023-08-09", "header")
+
+
+def test_an_answer_about_time_says_which_days_report_it_comes_from(news_pipeline):
+    from rag.render import plain_answer_report, render_answer
+
+    a = news_pipeline.ask("8月2日人民币兑美元中间价报多少？", reference_date="2023-08-19")
+    assert not a.abstained and a.reported_on == ("2023-08-02",)
+    assert a.to_dict()["reported_on"] == ["2023-08-02"]
+    assert plain_answer_report(a).startswith("据2023年8月2日报道：")
+    assert '<div class="rag-reported">据2023年8月2日报道：</div>' in render_answer(a, 0)
+    # a question that names no time gets no date line, nor does a refusal
+    b = news_pipeline.ask("人民币兑美元中间价报多少？")
+    assert b.reported_on == () and "报道：" not in plain_answer_report(b)
+
+
+def test_reported_line_lists_several_days_and_drops_a_repeated_year():
+    from rag.render import reported_line
+    from rag.types import Answer
+
+    a = Answer(question="q", text="t", citations=(), hits=(), abstained=False,
+               reported_on=("2023-07-30", "2023-08-02", "2024-01-05", "2024-02-01"))
+    assert reported_line(a) == "据2023年7月30日、8月2日、2024年1月5日等报道"
+    assert reported_line(Answer(question="q", text="t", citations=(), hits=(), abstained=True,
+                                reported_on=("2023-08-02",))) == ""
