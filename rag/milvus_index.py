@@ -13,9 +13,10 @@ Decisions, and why:
   matching partitions, and BM25 statistics (idf, average length) are those of the whole index, as
   with FAISS. One Milvus collection per knowledge-base collection would need a search per
   collection and a merge of BM25 scores computed under different idfs, and a server caps the number
-  of collections. A second small collection holds the per-document manifest entries (Milvus needs a
-  vector field in every collection, so it has a 2-d dummy one); index-wide facts (embedder, chunking,
-  schema) are properties of the chunk collection.
+  of collections. A second small collection holds the per-document manifest entries and a third the
+  term counts (Milvus needs a vector field in every collection, so they have a 2-d dummy one);
+  index-wide facts (embedder, chunking, schema, term-table state) are properties of the chunk
+  collection.
 - **BM25 over our own tokens.** The server's jieba analyzer is not our tokenizer (no character
   bigrams, no number rules, other stop-words) and lite lacks some analyzers, so each chunk's tokens
   from ``sparse.tokenize`` are stored as short alphanumeric codes (a 48-bit hash in base 36) that
@@ -23,15 +24,27 @@ Decisions, and why:
   tokens the FAISS backend does, and Milvus computes BM25 (k1 1.2, b 0.75, Lucene idf, as ours).
   Cost: ~11 bytes a token occurrence in the ``tokens`` field.
 - **Our weighted RRF, not Milvus's ranker.** ``RRFRanker`` has no per-retriever weights and
-  ``WeightedRanker`` mixes raw scores, so neither is our fusion (BM25 weighted 2:1). The dense and
-  BM25 searches run separately (each with the filter pushed down) and ``fusion.fuse_retrievers`` fuses
-  them, so title ranking and the gate see what they see with FAISS. One difference: the
-  per-question weights (``retrieval.fusion = "lexical"``) need each query term's document
-  frequency, which Milvus does not expose. ``MilvusIndex.coverage`` computes it exactly with one
-  batched single-term BM25 search (up to 16,384 chunks a term, Milvus's largest ``limit``), but the
-  embedded edition materialises every matching row in Python (20-100 s a question on CMRC), so
-  retrieval uses the fixed weights until the index keeps its own term counts (a small term-count
-  collection updated by the writer).
+  ``WeightedRanker`` mixes raw scores, so neither is our fusion. The dense and BM25 searches run
+  separately (each with the filter pushed down) and ``fusion.fuse_retrievers`` fuses them, so
+  title ranking and the gate see what they see with FAISS.
+- **A term table for the per-question weights.** ``retrieval.fusion = "lexical"`` (the default)
+  weighs the retrievers by the idf-weighted share of the question's terms in each one's best
+  chunk (``MilvusIndex.coverage``, as ``sparse.Bm25Index.coverage``), which needs each query
+  term's document frequency. Milvus keeps it inside its BM25 index but does not expose it, and
+  counting it with a search per term materialises every matching row (20-100 s a question in the
+  embedded edition). So a third small collection, ``<name>_terms``, holds one row per token code
+  (primary key) with its document frequency: a question reads its few codes by key, and both
+  backends fuse identically (tested). The writer counts the codes of the chunks it inserts and
+  deletes and read-modify-upserts the touched ones when it finishes (``begin_terms`` /
+  ``commit_terms``); meanwhile the chunk collection's ``rag.terms`` property says ``stale``, so
+  a write killed midway leaves a table marked stale, never silently wrong. An index opened
+  with a stale or missing table (one made before the table existed) falls back to the fixed
+  weights and says so once; the next ``rag index`` or ``rag migrate-milvus`` recounts it from
+  the stored tokens. The idf's chunk count is ``count(*)``, read when the index opens. A chunk
+  of over ~5,900 tokens is counted with the tokens stored (cut at the field limit), where the
+  FAISS backend counts them all. An app that opened the index before a write keeps reading the
+  table while it changes: for that moment its weights may be slightly off, as its searches may
+  miss a document being rewritten.
 - **Dense index by size.** ``retrieval.faiss`` and ``retrieval.approx_threshold`` choose as for
   FAISS: FLAT (exact) below the threshold, IVF_FLAT (≈2·√n lists, nprobe 64) above, HNSW on request.
   Vectors are unit length, so inner product is cosine and the gate's threshold carries over.
@@ -53,6 +66,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import math
 import os
 import sys
@@ -84,6 +98,13 @@ INSTALL_HINT = 'pip install -e ".[milvus]"'
 MILVUS_SCHEMA_VERSION = 1
 META_KEY = "rag.meta"
 DENSE_KEY = "rag.dense"  # the vector index kind and parameters, set when (re)built
+# "ok" while the term table holds every token code's document frequency; "stale" while a writer
+# changes chunks (or after it was killed midway). Absent on indexes made before the term table.
+TERMS_KEY = "rag.terms"
+TERMS_BATCH = 4096  # codes per read or upsert of the term table
+# Token codes whose document-frequency change the writer holds in memory before applying them
+# (~100 bytes each): a 10k-chunk news batch touches ~60k codes.
+TERM_DELTA_LIMIT = 1_000_000
 # Rows per insert: ~4 MB of vectors and tokens, far below gRPC's 64 MB message limit, and small
 # enough that progress moves every few seconds while embedding on a CPU.
 BATCH = 512
@@ -245,7 +266,6 @@ def _client(uri: str, token: str, timeout_s: float) -> _Guarded:
         try:
             # pymilvus pulls in grpc, pandas and protobuf (~1.5 s): only an index on Milvus pays it.
             from pymilvus import MilvusClient
-            import logging
 
             # pymilvus logs every failed call at ERROR before raising; the error we raise says it once.
             logging.getLogger("pymilvus").setLevel(logging.CRITICAL)
@@ -342,7 +362,12 @@ class MilvusCollections:
         self.client = _client(self.uri, settings.index.token, settings.index.timeout_s)
         self.chunks = f"{settings.index.name}_chunks"
         self.docs = f"{settings.index.name}_documents"
+        self.terms = f"{settings.index.name}_terms"
         self._loaded = False
+        # Document-frequency changes not yet in the term table; None while no write tracks them
+        # (no write begun, or the table is recounted from the chunks at the end of this one).
+        self._term_delta: dict[str, int] | None = None
+        self._terms_empty = False
 
     # -- life cycle
 
@@ -350,7 +375,7 @@ class MilvusCollections:
         return bool(self.client.has_collection(self.chunks)) and bool(self.client.has_collection(self.docs))
 
     def drop(self) -> None:
-        for name in (self.chunks, self.docs):
+        for name in (self.chunks, self.docs, self.terms):
             if self.client.has_collection(name):
                 self.client.drop_collection(name)
         self._loaded = False
@@ -407,8 +432,103 @@ class MilvusCollections:
         dp = c.prepare_index_params()
         dp.add_index("v", index_type="FLAT", metric_type="L2")
         c.create_collection(self.docs, schema=d, index_params=dp, consistency_level="Strong")
+        self._create_terms()
         self._loaded = True
         return meta
+
+    # -- the term table: each token code's document frequency, for the per-question fusion weights
+
+    def _create_terms(self) -> None:
+        from pymilvus import DataType
+
+        c = self.client
+        if c.has_collection(self.terms):
+            c.drop_collection(self.terms)
+        t = c.create_schema(auto_id=False, enable_dynamic_field=False)
+        t.add_field("code", DataType.VARCHAR, is_primary=True, max_length=16)
+        t.add_field("df", DataType.INT64)
+        t.add_field("v", DataType.FLOAT_VECTOR, dim=2)  # Milvus requires a vector field; unused
+        tp = c.prepare_index_params()
+        tp.add_index("v", index_type="FLAT", metric_type="L2")
+        c.create_collection(self.terms, schema=t, index_params=tp, consistency_level="Strong")
+        self._terms_empty = True
+        self._set_terms_state("ok")
+
+    def _set_terms_state(self, state: str) -> None:
+        self.client.alter_collection_properties(self.chunks, properties={TERMS_KEY: state})
+
+    def terms_state(self) -> str | None:
+        """"ok" when the term table matches the chunks, "stale" mid-write, None when the index has none."""
+        if not self.client.has_collection(self.terms):
+            return None
+        props = self.client.describe_collection(self.chunks).get("properties") or {}
+        return props.get(TERMS_KEY)
+
+    def begin_terms(self) -> None:
+        """Before a writer changes chunks: count what changes, and mark the table stale until ``commit_terms``."""
+        self._term_delta = {} if self.terms_state() == "ok" else None
+        self._set_terms_state("stale")
+
+    def commit_terms(self, log: Callable[[str], None] = lambda m: None) -> None:
+        """Apply the counted changes (or recount every chunk when the table was not ok) and mark it ok."""
+        if self._term_delta is None:
+            log(f"Milvus: counting term document frequencies into {self.terms}")
+            self.load()
+            self._create_terms()
+            self._set_terms_state("stale")
+            delta: dict[str, int] = {}
+            for r in self._query_all(self.chunks, "", ["tokens"]):
+                for code in set(r["tokens"].split()):
+                    delta[code] = delta.get(code, 0) + 1
+            self._term_delta = delta
+        self._apply_terms()
+        self.client.flush(self.terms)
+        self._term_delta = None
+        self._set_terms_state("ok")
+
+    def _count_terms(self, token_fields: Iterable[str], sign: int) -> None:
+        delta = self._term_delta
+        if delta is None:
+            return
+        for field in token_fields:
+            for code in set(field.split()):
+                delta[code] = delta.get(code, 0) + sign
+        if len(delta) > TERM_DELTA_LIMIT:
+            self._apply_terms()
+
+    def _apply_terms(self) -> None:
+        """Read-modify-upsert the touched codes (a code whose count reaches 0 is deleted)."""
+        delta = {c: d for c, d in (self._term_delta or {}).items() if d}
+        codes = list(delta)
+        for i in range(0, len(codes), TERMS_BATCH):
+            part = codes[i:i + TERMS_BATCH]
+            old = {} if self._terms_empty else {
+                r["code"]: int(r["df"]) for r in self.client.get(self.terms, ids=part, output_fields=["df"])}
+            rows, gone = [], []
+            for code in part:
+                df = old.get(code, 0) + delta[code]
+                if df > 0:
+                    rows.append({"code": code, "df": df, "v": [0.0, 0.0]})
+                elif code in old:
+                    gone.append(code)
+            if rows:
+                if self._terms_empty:
+                    self.client.insert(self.terms, rows)
+                else:
+                    self.client.upsert(self.terms, rows)
+            if gone:
+                self.client.delete(self.terms, ids=gone)
+        if self._term_delta is not None:
+            self._term_delta.clear()
+        self._terms_empty = False
+
+    def document_frequencies(self, codes: list[str]) -> dict[str, int]:
+        """``{code: number of chunks holding it}`` for the codes the index holds."""
+        out: dict[str, int] = {}
+        for i in range(0, len(codes), TERMS_BATCH):
+            out.update((r["code"], int(r["df"])) for r in
+                       self.client.get(self.terms, ids=codes[i:i + TERMS_BATCH], output_fields=["df"]))
+        return out
 
     def load(self) -> None:
         # The embedded edition starts every process with collections released; a server keeps them
@@ -416,6 +536,8 @@ class MilvusCollections:
         if not self._loaded:
             self.client.load_collection(self.chunks)
             self.client.load_collection(self.docs)
+            if self.client.has_collection(self.terms):
+                self.client.load_collection(self.terms)
             self._loaded = True
 
     # -- documents (the manifest's entries)
@@ -463,6 +585,9 @@ class MilvusCollections:
     def delete_chunks_of(self, doc_ids: list[str]) -> None:
         for i in range(0, len(doc_ids), BATCH):
             expr = filter_expression_docs(doc_ids[i:i + BATCH])
+            if self._term_delta is not None:
+                self.load()
+                self._count_terms((r["tokens"] for r in self._query_all(self.chunks, expr, ["tokens"])), -1)
             self.client.delete(self.chunks, filter=expr)
 
     def insert_chunks(self, rows: list[tuple[Chunk, list[str], tuple]], vectors: np.ndarray) -> None:
@@ -478,6 +603,7 @@ class MilvusCollections:
                          "vector": np.asarray(v, dtype=np.float32).tolist()})
         if data:
             self.client.insert(self.chunks, data)
+            self._count_terms((r["tokens"] for r in data), +1)
 
     def count(self) -> int:
         self.load()
@@ -592,6 +718,11 @@ class MilvusIndex(ManifestDocuments):
         self.manifest = {**meta, "backend": "milvus", "uri": self.engine.uri, "collection": self.engine.chunks,
                          "faiss": self.engine.dense_kind()[0], "chunks": self.engine.count(), "documents": documents}
         self._search_params = self.engine.search_params()
+        self.terms_ok = self.engine.terms_state() == "ok"
+        if not self.terms_ok:
+            _warn_once(where, f"Milvus index {where} has no up-to-date term counts (made before they were kept, or "
+                              f"a write was stopped midway): retrieval uses the fixed fusion weights until the next "
+                              f"`rag index` (or `rag migrate-milvus`) recounts them")
 
     @property
     def embedder(self) -> "Embedder":
@@ -637,15 +768,14 @@ class MilvusIndex(ManifestDocuments):
 
     def coverage(self, query_tokens: list[str], rows: list[int]) -> list[float]:
         """Share of the query's idf mass (its distinct terms the index holds) present in each row,
-        as ``sparse.Bm25Index.coverage`` computes it."""
+        as ``sparse.Bm25Index.coverage`` computes it, from the term table's document frequencies."""
         codes = list(dict.fromkeys(token_code(t) for t in query_tokens))
         if not codes or not rows:
             return [0.0] * len(rows)
         client, name = self.engine.client, self.engine.chunks
-        n = max(len(self), 1)
-        res = client.search(name, data=codes, anns_field="sparse", limit=min(n, QUERY_LIMIT), output_fields=["pk"],
-                            search_params=BM25_PARAMS)
-        idf = {c: math.log(1.0 + (n - len(r) + 0.5) / (len(r) + 0.5)) for c, r in zip(codes, res) if len(r)}
+        n = len(self)
+        idf = {c: math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+               for c, df in self.engine.document_frequencies(codes).items() if df > 0}
         total = sum(idf.values())
         if not total:
             return [0.0] * len(rows)
@@ -681,11 +811,9 @@ class MilvusIndex(ManifestDocuments):
                 # The embedded edition reports BM25 as a negative distance (best first); the score is its size.
                 sparse.append((int(r["pk"]), abs(float(r["distance"]))))
         t3 = time.perf_counter()
-        # coverage=None: the fixed weights (retrieval.dense_weight/sparse_weight). Per-question weights
-        # need each query term's document frequency; ``coverage`` gets it exactly with one batched
-        # single-term search, but the embedded edition materialises every matching row in Python
-        # (20-100 s a question on CMRC), so it stays off until the index keeps its own term counts.
-        fused = fuse_retrievers(question, dense, sparse, cfg, coverage=None,
+        # Without an up-to-date term table the fixed weights apply (said once when the index opened).
+        coverage = (lambda rows: self.coverage(tokens, rows)) if self.terms_ok else None
+        fused = fuse_retrievers(question, dense, sparse, cfg, coverage=coverage,
                                 titles=lambda rows: {i: entities[i]["title"] for i in rows})
         fused = fused[:k]
         hits = [Hit(chunk=_chunk(entities[i]), score=s, rank=r, ranks=ranks, scores=scores)
@@ -698,6 +826,15 @@ class MilvusIndex(ManifestDocuments):
     def search(self, question: str, k: int | None = None, *, filters: "SearchFilter | None" = None) -> list[Hit]:
         """Top-k fused hits for a question."""
         return self.retrieve(question, k, filters=filters).hits
+
+
+_warned: set[str] = set()
+
+
+def _warn_once(key: str, message: str) -> None:
+    if key not in _warned:
+        _warned.add(key)
+        logging.getLogger(__name__).warning(message)
 
 
 def open_index(index_dir: Path, settings: "Settings", embedder: "Embedder | None" = None) -> MilvusIndex:
@@ -875,11 +1012,15 @@ def update_index(paths: Iterable[str | Path], settings: "Settings", embedder: "E
         if moved:
             coll.put_documents(moved, signatures)
         if not summary.added and not summary.updated and not summary.removed and meta is not None:
+            if coll.terms_state() != "ok":  # an index made before the term table, or a write stopped midway
+                coll.begin_terms()
+                coll.commit_terms(log)
             summary.chunks = coll.count()
             summary.unchanged.sort()
             summary.seconds = time.perf_counter() - t0
             return summary
 
+        coll.begin_terms()
         if summary.removed:
             coll.delete_documents(summary.removed)
         # Old chunks of new-or-changed documents go first; a document whose entry is not yet
@@ -906,6 +1047,7 @@ def update_index(paths: Iterable[str | Path], settings: "Settings", embedder: "E
             writer.add(part, vectors)
         writer.finish()
         summary.embed_seconds = time.perf_counter() - te
+        coll.commit_terms(log)
         summary.embedded = total
         coll.client.flush(coll.chunks)
         summary.chunks = coll.count()
@@ -927,7 +1069,9 @@ def remove_documents(doc_ids: Iterable[str], settings: "Settings", *, index_dir:
         missing = [d for d in wanted if d not in docs]
         if missing:
             raise InputError(f"document {missing[0]!r} is not in the index {coll.chunks}; `rag docs` lists them")
+        coll.begin_terms()
         coll.delete_documents(wanted)
+        coll.commit_terms()
         coll.client.flush(coll.chunks)
     return wanted
 
@@ -971,6 +1115,7 @@ def migrate_from_faiss(settings: "Settings", index_dir: Path | None = None, *, u
             log(f"Milvus: replacing {coll.chunks} at {coll.uri}")
             coll.drop()
         coll.create(manifest["embedder"], int(manifest["dim"]), manifest["chunking"])
+        coll.begin_terms()
         total = int(manifest["chunks"])
         writer = _Writer(coll, total, progress, log, _load_signatures(gen))
         for doc_id, entry in manifest["documents"].items():
@@ -982,6 +1127,7 @@ def migrate_from_faiss(settings: "Settings", index_dir: Path | None = None, *, u
             if progress:
                 progress(writer.done, total)
         writer.finish()
+        coll.commit_terms(log)
         db.close()
         coll.client.flush(coll.chunks)
         n = coll.count()

@@ -132,9 +132,11 @@ def test_model_mismatch_is_a_clear_error(index, settings):
         open_index(settings=settings, embedder=FakeEmbedder(dim=64))
 
 
-def test_both_backends_rank_alike(corpus_dir, settings, fake_embedder):
-    """Same chunks, same ranks, dense scores equal: BM25 through Milvus keeps our tokens."""
-    settings.retrieval.fusion = "fixed"  # Milvus fuses with the fixed weights (see milvus_index)
+@pytest.mark.parametrize("fusion", ["lexical", "fixed"])
+def test_both_backends_rank_alike(corpus_dir, settings, fake_embedder, fusion):
+    """Same chunks, same ranks, same fused scores, dense scores equal: BM25 through Milvus keeps our
+    tokens, and the term table gives the per-question weights (the default fusion) the same coverage."""
+    settings.retrieval.fusion = fusion
     update_index([corpus_dir], settings, fake_embedder)
     faiss_idx = open_index(settings=settings, embedder=fake_embedder)
     update_index([corpus_dir], _milvus(settings), fake_embedder)
@@ -143,28 +145,105 @@ def test_both_backends_rank_alike(corpus_dir, settings, fake_embedder):
         a, b = faiss_idx.retrieve(q, 3), milvus_idx.retrieve(q, 3)
         assert [h.chunk for h in a.hits] == [h.chunk for h in b.hits], q
         assert [h.ranks for h in a.hits] == [h.ranks for h in b.hits], q
+        assert [h.score for h in b.hits] == pytest.approx([h.score for h in a.hits], abs=1e-9), q  # same weights
         assert b.dense_top == pytest.approx(a.dense_top, abs=1e-5)
         for x, y in zip(a.hits, b.hits):
             if "bm25" in x.scores:  # the embedded edition's BM25 statistics differ slightly from ours
                 assert y.scores["bm25"] == pytest.approx(x.scores["bm25"], rel=0.1)
 
 
-def test_coverage_matches_bm25_files(corpus_dir, settings, fake_embedder):
-    """The per-question fusion weights read the same idf-weighted coverage from both backends."""
+def _coverage_agrees(settings, fake_embedder):
     from rag.sparse import tokenize
 
-    update_index([corpus_dir], settings, fake_embedder)
+    settings.index.backend = "faiss"
     faiss_idx = open_index(settings=settings, embedder=fake_embedder)
-    update_index([corpus_dir], _milvus(settings), fake_embedder)
-    milvus_idx = open_index(settings=settings, embedder=fake_embedder)
+    milvus_idx = open_index(settings=_milvus(settings), embedder=fake_embedder)
+    assert milvus_idx.terms_ok and len(milvus_idx) == len(faiss_idx)
     rows = list(range(len(faiss_idx)))
     chunks = faiss_idx.db.get(rows)
     keys = [milvus_index.row_key(chunks[r]) for r in rows]
-    for q in QUESTIONS + ["西宁篮球", "没有这个词"]:
+    for q in QUESTIONS + ["西宁篮球", "湿地地铁线路", "没有这个词"]:
         tokens = tokenize(q)
         want = faiss_idx.sparse.coverage(tokens, rows)
         assert milvus_idx.coverage(tokens, keys) == pytest.approx(want, abs=1e-6), q
+    return milvus_idx, keys
+
+
+def _both(paths, settings, embedder):
+    settings.index.backend = "faiss"
+    update_index(paths, settings, embedder)
+    update_index(paths, _milvus(settings), embedder)
+
+
+def test_coverage_matches_bm25_files(corpus_dir, settings, fake_embedder):
+    """The per-question fusion weights read the same idf-weighted coverage from both backends:
+    after the first write, after a replaced, a removed and an added document, after `rag rm`."""
+    from rag.sparse import tokenize
+
+    _both([corpus_dir], settings, fake_embedder)
+    milvus_idx, keys = _coverage_agrees(settings, fake_embedder)
     assert any(0 < x < 1 for x in milvus_idx.coverage(tokenize("西宁篮球"), keys))
+    (corpus_dir / "eco.txt").write_text("生态保护\n\n新的内容：西宁湿地面积达到5万亩。", encoding="utf-8")
+    (corpus_dir / "sport.md").unlink()
+    (corpus_dir / "new.txt").write_text("新文章\n\n西宁新开通两条地铁线路。", encoding="utf-8")
+    _both([corpus_dir], settings, FakeEmbedder())
+    _coverage_agrees(settings, fake_embedder)
+    for backend in ("faiss", "milvus"):
+        settings.index.backend = backend
+        remove_documents(["new"], settings)
+    milvus_idx, _ = _coverage_agrees(settings, fake_embedder)
+    # The table holds exactly the codes the chunks hold, with their counts.
+    want: dict = {}
+    for r in milvus_idx.engine._query_all(milvus_idx.engine.chunks, "", ["tokens"]):
+        for code in set(r["tokens"].split()):
+            want[code] = want.get(code, 0) + 1
+    held = milvus_idx.engine._query_all(milvus_idx.engine.terms, "", ["code", "df"])
+    assert {r["code"]: r["df"] for r in held} == want
+
+
+def test_index_without_term_table_falls_back_then_recounts(corpus_dir, settings, fake_embedder, caplog):
+    """An index written before the term table opens with the fixed weights (said once); the next
+    `rag index` counts the table, embedding nothing."""
+    import logging
+
+    update_index([corpus_dir], _milvus(settings), fake_embedder)
+    coll = milvus_index.MilvusCollections(settings)
+    coll.client.drop_collection(coll.terms)  # what an index of the previous version looks like
+    coll.client.drop_collection_properties(coll.chunks, property_keys=[milvus_index.TERMS_KEY])
+    milvus_index._warned.clear()
+    with caplog.at_level(logging.WARNING, logger="rag.milvus_index"):
+        idx = open_index(settings=settings, embedder=fake_embedder)
+        open_index(settings=settings, embedder=fake_embedder)
+    msgs = [r.message for r in caplog.records if r.name == "rag.milvus_index"]
+    assert not idx.terms_ok and len(msgs) == 1 and "fixed fusion weights" in msgs[0]
+    settings.retrieval.fusion = "fixed"
+    fixed = [h.chunk.chunk_id for h in open_index(settings=settings, embedder=fake_embedder).search(QUESTIONS[0], 3)]
+    settings.retrieval.fusion = "lexical"
+    assert [h.chunk.chunk_id for h in idx.search(QUESTIONS[0], 3)] == fixed
+    assert update_index([corpus_dir], settings, _NoEmbedding()).embedded == 0
+    settings.index.backend = "faiss"
+    update_index([corpus_dir], settings, fake_embedder)
+    _coverage_agrees(settings, fake_embedder)
+
+
+def test_write_stopped_midway_marks_terms_stale(corpus_dir, settings, fake_embedder, monkeypatch):
+    """A write killed after some chunks went in leaves the table marked stale, never silently wrong."""
+    update_index([corpus_dir], _milvus(settings), fake_embedder)
+    (corpus_dir / "new.txt").write_text("新文章\n\n西宁新开通两条地铁线路。", encoding="utf-8")
+
+    def killed(self, log=lambda m: None):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(milvus_index.MilvusCollections, "commit_terms", killed)
+    with pytest.raises(KeyboardInterrupt):
+        update_index([corpus_dir], settings, FakeEmbedder())
+    monkeypatch.undo()
+    milvus_index.close_clients()
+    assert not open_index(settings=_milvus(settings), embedder=fake_embedder).terms_ok
+    update_index([corpus_dir], settings, FakeEmbedder())  # the next run finds nothing to embed and recounts
+    settings.index.backend = "faiss"
+    update_index([corpus_dir], settings, fake_embedder)
+    _coverage_agrees(settings, fake_embedder)
 
 
 # -- Milvus only
@@ -238,7 +317,6 @@ def test_faiss_and_milvus_filters_agree(dated_dir, settings, fake_embedder):
 
     if "filters" not in inspect.signature(Index.retrieve).parameters:
         pytest.skip("the FAISS index takes filters once the dates work lands")
-    settings.retrieval.fusion = "fixed"
     update_index([dated_dir], settings, fake_embedder)
     faiss_idx = open_index(settings=settings, embedder=fake_embedder)
     update_index([dated_dir], _milvus(settings), fake_embedder)
@@ -254,10 +332,9 @@ def test_migrate_copies_without_embedding(corpus_dir, settings, fake_embedder):
     faiss_idx = open_index(settings=settings, embedder=fake_embedder)
     summary = milvus_index.migrate_from_faiss(settings, settings.paths.resolved_index_dir())
     assert summary.documents == 3 and summary.chunks == len(faiss_idx)
-    settings.retrieval.fusion = "fixed"
     idx = open_index(settings=_milvus(settings), embedder=fake_embedder)
-    assert idx.documents() == faiss_idx.documents()
-    for q in QUESTIONS:
+    assert idx.documents() == faiss_idx.documents() and idx.terms_ok
+    for q in QUESTIONS:  # at the default (per-question) fusion: the term table came along
         assert [h.chunk for h in idx.search(q, 3)] == [h.chunk for h in faiss_idx.search(q, 3)]
     # The copy is a live index: re-indexing the same sources finds everything unchanged.
     s = update_index([corpus_dir], settings, _NoEmbedding())
