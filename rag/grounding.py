@@ -28,6 +28,7 @@ from .chunking import split_sentences
 from .citations import split_answer
 from .langrules import CN_DIGITS, canonical_numbers
 from .langrules import missing_kind as _missing_kind
+from .langrules import missing_subjects as _missing_subjects
 from .textnorm import bigrams, compact
 from .textnorm import to_simplified
 from .types import Chunk, Citation, Sentence
@@ -246,7 +247,21 @@ def check_scope(d: Draft) -> str | None:
     return None
 
 
-CHECKS: tuple[Callable[[Draft], str | None], ...] = (check_citations, check_kind, check_scope)
+def check_subject(d: Draft) -> str | None:
+    """An answer whose supporting passages never name what the question is about (a person,
+    organisation, product or place: ``langrules.missing_subjects``), read with each passage's
+    title, its article's opening and the text before it in the article."""
+    supporting = d.supporting()
+    if not supporting:
+        return None
+    texts = [t for c in supporting for t in (c.title, c.text, d.opening(c), d.preceding(c))]
+    missing = _missing_subjects(d.question, texts)
+    if missing:
+        return f"the question is about {', '.join(missing)}, which the supporting passages never name"
+    return None
+
+
+CHECKS: tuple[Callable[[Draft], str | None], ...] = (check_citations, check_kind, check_scope, check_subject)
 
 
 def run_checks(draft: Draft, checks: Sequence[Callable[[Draft], str | None]] = CHECKS) -> str | None:

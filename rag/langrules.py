@@ -27,7 +27,7 @@ from typing import Iterable
 
 from .textnorm import normalize
 
-RULES_VERSION = "2026-12-03.2"
+RULES_VERSION = "2026-12-03.3"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -78,7 +78,8 @@ _NUM = rf"(?:\d+(?:,\d{{3}})*(?:\.\d+)?|[{CN_DIGITS}]+(?:点[{CN_DIGITS}]+)?)"
 # Prefixes that make a figure approximate: "约5.5%", "近3000人", "超过100家".
 _APPROX_BEFORE = "约|近|大约|将近|接近|超过|逾|不到|上"
 _QTY = re.compile(
-    rf"(?P<pre>{_APPROX_BEFORE})?(?P<pct>百分之)?(?P<num>{_NUM})(?P<mag>[万亿千]*)(?P<approx>余|多)?"
+    # 余/多 may stand before the magnitude as well as after it: "140余万条" is over 1.4 million.
+    rf"(?P<pre>{_APPROX_BEFORE})?(?P<pct>百分之)?(?P<num>{_NUM})(?P<approx0>余|多)?(?P<mag>[万亿千]*)(?P<approx>余|多)?"
     rf"\s*(?P<unit>%|‰|{_UNIT_RE})?"
 )
 _TIME_UNITS = ("年", "月", "日", "号", "天", "周", "时", "小时", "分钟", "个月", "星期", "周年", "岁")
@@ -161,7 +162,7 @@ def _quantities(t: str) -> tuple[Quantity, ...]:
             value = v
         for ch in m.group("mag"):
             value *= _MAGNITUDE[ch]
-        out.append(Quantity(value=value, unit=unit, approx=bool(m.group("pre") or m.group("approx")),
+        out.append(Quantity(value=value, unit=unit, approx=bool(m.group("pre") or m.group("approx0") or m.group("approx")),
                             text=m.group(0), start=m.start(), end=m.end()))
     return tuple(out)
 
@@ -227,7 +228,8 @@ def canonical_numbers(text: str) -> str:
                 value /= _MAGNITUDE[ch]
             n = f"{value:g}" if value < 1e15 else str(int(value))
         unit = q.unit
-        parts.append(f"{pre}{n}{mag}{'余' if q.approx and (m and m.group('approx')) else ''}{unit}")
+        approx = bool(m and (m.group("approx0") or m.group("approx")))
+        parts.append(f"{pre}{n}{mag}{'余' if approx else ''}{unit}")
         pos = q.end
     parts.append(t[pos:])
     return "".join(parts)
@@ -386,6 +388,73 @@ def unsupported_names(claim: str, source: str, given: str = "") -> list[str]:
         if name in have or _PLACE_SUFFIX.sub("", name) in have:
             continue
         out.append(name)
+    return out
+
+
+# --- what a question is about ---------------------------------------------------------------------
+
+# Why: a near miss (the passage that held the answer is gone) is answered from a passage about
+# something else that happens to hold a figure of the asked kind: "丰田集团上半年全球销量" answered
+# with 奥迪's 907111辆, "王永吉的谥号" with 朱翊镠's. Citation support cannot see it (the sentence is
+# copied from its chunk) and the question's years and places may match. What gives it away is that
+# the named thing the question is about -- a person, organisation, product, place or other proper
+# name -- appears nowhere in the passage the answer rests on, nor in its article's title and
+# opening. Subjects are jieba's proper-noun tags (nr*, ns, nt, nz) and Latin words; common words
+# jieba also tags as names ("城市", "中国") are dropped by their idf in jieba's own table: below
+# SUBJECT_MIN_IDF a word is too common to name one thing (城市 5.0, 上海 4.6, 成都 6.7; 丰田 8.6,
+# 延吉 10.6, 王永吉 10.0). All-capital acronyms (GDP, APP, CPI) are left out: articles write them
+# out in Chinese (国内生产总值) as often as not.
+_SUBJECT_FLAGS = ("nr", "nrfg", "nrt", "ns", "nt", "nz", "eng")
+SUBJECT_MIN_IDF = 8.0
+_ACRONYM = re.compile(r"^[A-Z]{2,6}$")
+_CJK_WORD = re.compile(r"^[\u4e00-\u9fff]+$")
+_CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
+_LATIN_LETTER = re.compile(r"[A-Za-z]")
+
+
+def subjects(question: str) -> list[str]:
+    """The proper names a question is about (see above), in order, without repeats."""
+    from .sparse import load_jieba
+
+    load_jieba()
+    import jieba.analyse
+    import jieba.posseg as pseg
+
+    import unicodedata
+
+    from .textnorm import to_simplified
+
+    idf = jieba.analyse.default_tfidf
+    q = to_simplified(unicodedata.normalize("NFKC", question))  # case kept: GDP is an acronym
+    # In a question asked mostly in English the Latin words are its language, not names the
+    # Chinese passages would spell the same way.
+    english = len(_LATIN_LETTER.findall(q)) > 2 * len(_CJK_CHAR.findall(q))
+    out = []
+    for w, flag in pseg.cut(q):
+        w = w.strip()
+        if flag not in _SUBJECT_FLAGS or len(w) < 2 or _ACRONYM.match(w):
+            continue
+        # A Latin word names something when it is capitalised or carries a digit (Excel, S20);
+        # lower-case words in a Chinese question are descriptions ("green coverage").
+        if w.isascii() and (english or not (w[0].isupper() or any(ch.isdigit() for ch in w))):
+            continue
+        if _CJK_WORD.match(w) and idf.idf_freq.get(w, idf.median_idf) < SUBJECT_MIN_IDF:
+            continue
+        out.append(w)
+    return list(dict.fromkeys(out))
+
+
+def missing_subjects(question: str, texts: Iterable[str]) -> list[str]:
+    """The question's subjects that none of ``texts`` mentions. A Chinese subject of three or more
+    characters also counts as mentioned by all but its last character: jieba cuts a name with the
+    next character glued on ("王琦停贷" gives 王琦停)."""
+    have = re.sub(r"\s+", "", normalize("\n".join(texts))).lower()
+    out = []
+    for s in subjects(question):
+        key = re.sub(r"\s+", "", s).lower()
+        if key in have or (len(key) >= 3 and _CJK_WORD.match(key) and key[:-1] in have):
+            continue
+        out.append(s)
     return out
 
 

@@ -373,10 +373,12 @@ class Pipeline:
         """The opening of a chunk's article, for the scope check (nothing without an index)."""
         index = self.index
         opening = index.article_opening(chunk, self.settings.answer.opening_chars) if index is not None else ""
-        if chunk.date and len(chunk.date) >= 10:
+        date = published(index, chunk)
+        if date and len(date) >= 10:
             # The publication date is part of where and when a story is: a question naming 8月17日
-            # is in scope of an article published that day even when its text says 今天.
-            y, m, d = chunk.date[:4], int(chunk.date[5:7]), int(chunk.date[8:10])
+            # is in scope of an article published that day even when its text says 今天. The
+            # document's date (header, lead, field or user) counts, not only the cleaner's.
+            y, m, d = date[:4], int(date[5:7]), int(date[8:10])
             opening = f"{y}年{m}月{d}日\n{opening}"
         return opening
 

@@ -40,6 +40,10 @@ REFUSAL = "资料中没有找到这个问题的答案。"
     ("两万三千名志愿者", [(23000, "名", False)]),
     ("演出持续两周。", [(2, "周", False)]),
     ("近300家企业参展", [(300, "家", True)]),
+    # 余/多 before the magnitude: "over 1.4 million", not a bare "140余" without its unit.
+    ("警方查获140余万条公民个人信息。", [(1400000, "条", True)]),
+    ("全省3000多万人参加医保。", [(30000000, "人", True)]),
+    ("三十余万人次观展。", [(300000, "人", True)]),
     # Not quantities: a numeral inside a word, or a model name.
     ("共建一带一路十分重要。", []),
     ("打造产业四地，建设五个之城。", [(5, "个", False)]),  # 五个 counts; 四地 is a name
@@ -328,3 +332,65 @@ def test_unsupported_names(claim, chunk, question, missing):
 def test_relative_years_mean_the_articles_year(question, span, opening, missing):
     chunk = _chunk(span)
     assert scope_problem(question, [chunk], lambda c: opening, spans=[span]) == missing
+
+
+# ------------------------------------------------------------------ what the question is about
+
+@pytest.mark.parametrize("question, subjects", [
+    ("比亚迪上半年销量是多少辆？", ["比亚迪"]),
+    ("霍金出版的第一本书叫什么？", ["霍金"]),
+    ("延吉机场今年旅客吞吐量是多少？", ["延吉"]),
+    ("怎么用Python读取Excel文件？", ["Python", "Excel"]),
+    ("G7高速全长多少公里？", ["G7"]),
+    # Must not count: common words jieba tags as places or names, acronyms written out in articles.
+    ("中国今年的粮食产量是多少？", []),
+    ("乡村振兴有哪些重点任务？", []),
+    ("老旧小区改造涉及多少户居民？", []),
+    ("今年一季度GDP增长了多少？", []),
+    ("上海今年新建了多少所学校？", []),
+    ("西宁 green coverage 是多少？", ["西宁"]),  # lower-case Latin words describe, they do not name
+    ("How many teams play in the league?", []),  # an English question's words are its language
+    ("比亞迪上半年銷量是多少輛？", ["比亚迪"]),  # traditional characters are read as simplified
+    ("会议要求做好哪些工作？", []),
+])
+def test_subjects(question, subjects):
+    from rag.langrules import subjects as found
+
+    assert found(question) == subjects
+
+
+@pytest.mark.parametrize("question, texts, missing", [
+    ("比亚迪上半年销量是多少辆？", ["长城汽车上半年销量达到50万辆。"], ["比亚迪"]),
+    ("霍金出版的第一本书叫什么？", ["爱因斯坦一生写了许多科普文章。"], ["霍金"]),
+    # jieba cuts 霍金的 as one name; the missing subject is still found missing.
+    ("物理学家霍金的第一本书叫什么？", ["爱因斯坦一生写了许多科普文章。"], ["霍金的"]),
+    ("延吉机场今年旅客吞吐量是多少？", ["白云机场今年旅客吞吐量超过3000万人次。", "机场新闻"], ["延吉"]),
+    ("怎么用Python读取Excel文件？", ["财务人员常用表格软件处理报表。"], ["Python", "Excel"]),
+    ("G7高速全长多少公里？", ["京新高速全长2540公里。"], ["G7"]),
+    # Must not fire: named in the passage, its title or opening (any case, any spacing), or a
+    # name jieba cut with the next character glued on.
+    ("比亚迪上半年销量是多少辆？", ["标题：比亚迪半年报", "上半年销量达到125万辆。"], []),
+    ("怎么用Python读取Excel文件？", ["用 python 的 pandas 库可以读取 EXCEL 表格。"], []),
+    ("南宁业主王琦停贷后起诉了哪家银行？", ["南宁烂尾楼业主王琦将某银行诉至法院。"], []),
+    ("物理学家霍金的第一本书叫什么？", ["霍金的第一本书是《时间简史》。"], []),
+    ("G7高速全长多少公里？", ["G7京新高速全长2540公里。"], []),
+    ("今年一季度GDP增长了多少？", ["一季度国内生产总值同比增长4.5%。"], []),
+])
+def test_missing_subjects(question, texts, missing):
+    from rag.langrules import missing_subjects
+
+    assert missing_subjects(question, texts) == missing
+
+
+def test_an_answer_about_another_company_is_refused_and_one_about_the_asked_is_not():
+    from rag.grounding import check_subject, Draft
+    from rag.types import Sentence
+
+    def draft(question, chunk_text, title=""):
+        chunk = Chunk("c1", "d1", chunk_text, 0, len(chunk_text), title)
+        cite = Citation(n=1, chunk=chunk, span=(0, len(chunk_text)), support=1.0, sentence=chunk_text)
+        sentence = Sentence(text=chunk_text, cited=(1,), citations=(cite,), support=1.0, verdict="supported")
+        return Draft(question, (sentence,))
+
+    assert "比亚迪" in check_subject(draft("比亚迪上半年销量是多少辆？", "奥迪品牌上半年交付量为907111辆。"))
+    assert check_subject(draft("比亚迪上半年销量是多少辆？", "上半年销量达到125万辆。", title="比亚迪上半年销量大增")) is None

@@ -1,0 +1,93 @@
+"""Re-check a run's saved answers with the current post-generation checks, without the model.
+
+    python eval/generalisation/recheck.py runs/gen_final --index answerable=data/gen/index_full2 \
+        --index nearmiss=data/gen/index_near2 --index offtopic=data/gen/index_full2 [--show]
+
+For every question whose model text was saved (the shown answer, or the draft a check replaced),
+the text is verified again against the chunks the model was given (``check_answer``) and put
+through ``grounding.CHECKS`` with each chunk's article opening and preceding text read from the
+run's index. A question the model itself refused, or the relevance gate stopped, stays refused.
+Prints, per part, how many answers were shown then and would be shown now, and for answerable
+questions how many shown answers were correct then and are still shown now: the cost of a new
+check in correct answers lost, next to the near misses and off-topic answers it stops. The
+figures are only as fresh as the run: a check that changes what the model is given needs a new run.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+
+def _chunk(h: dict):
+    from rag.types import Chunk
+
+    return Chunk(chunk_id=h["chunk_id"], doc_id=h["doc_id"], text=h["text"], start=h.get("start", 0),
+                 end=h.get("end", len(h["text"])), title=h.get("title", ""), date=h.get("date"))
+
+
+def recheck(rows: list[dict], pipeline) -> list[dict]:
+    """Per row: id, shown then, shown now, the reason now (None when shown), correct then."""
+    from rag.citations import check_answer
+    from rag.grounding import CHECKS, Draft, run_checks
+    from rag.pipeline import is_refusal
+
+    settings = pipeline.settings
+    refusal = pipeline.prompts.refusal("zh")
+    out = []
+    for r in rows:
+        text = r["draft"] or ("" if r["abstained"] else r["answer"])
+        shown_then = not r["abstained"]
+        rec = {"id": r["id"], "question": r["question"], "shown_then": shown_then,
+               "correct_then": bool(shown_then and (r.get("scores") or {}).get("correct")), "text": text}
+        if not text or is_refusal(text, refusal):
+            out.append({**rec, "shown_now": False, "reason_now": r.get("reason") or "the model refused"})
+            continue
+        chunks = [_chunk(h) for h in r["hits"][: r.get("prompt_hits") or len(r["hits"])]]
+        checked = check_answer(text, chunks, settings.answer.support_threshold, ignore=[refusal], question=r["question"])
+        reason = run_checks(Draft(r["question"], checked.verified, pipeline._opening, pipeline._preceding), CHECKS)
+        out.append({**rec, "shown_now": not reason, "reason_now": reason})
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("run", type=Path)
+    ap.add_argument("--index", action="append", default=[], help="PART=INDEX_DIR (answerable, nearmiss, offtopic)")
+    ap.add_argument("--show", action="store_true", help="list every answer whose verdict changed")
+    args = ap.parse_args(argv)
+    from rag.config import load_settings
+    from rag.generators import FakeGenerator
+    from rag.indexing import open_index
+    from rag.pipeline import Pipeline
+
+    indexes = dict(x.split("=", 1) for x in args.index)
+    settings = load_settings()
+    summary = {}
+    for part in ("answerable", "nearmiss", "offtopic"):
+        path = args.run / part / "results.jsonl"
+        if not path.exists() or part not in indexes:
+            continue
+        rows = [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
+        pipeline = Pipeline(open_index(indexes[part], settings=settings), FakeGenerator(), settings)
+        res = recheck(rows, pipeline)
+        summary[part] = {"questions": len(res), "shown_then": sum(x["shown_then"] for x in res),
+                         "shown_now": sum(x["shown_now"] for x in res)}
+        if part == "answerable":
+            summary[part]["correct_shown_then"] = sum(x["correct_then"] for x in res)
+            summary[part]["correct_still_shown"] = sum(x["correct_then"] and x["shown_now"] for x in res)
+        if args.show:
+            for x in res:
+                if x["shown_then"] != x["shown_now"]:
+                    print(f"{part} {x['id']} {'correct ' if x['correct_then'] else ''}{x['question']} -> "
+                          f"{x['reason_now'] or 'shown'} | {x['text'][:80]!r}")
+    print(json.dumps(summary, ensure_ascii=False, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
