@@ -125,7 +125,8 @@ def _rivals(term: str, text: str) -> bool:
 
 
 def scope_problem(question: str, supporting: Sequence[Chunk], opening: Callable[[Chunk], str],
-                  preceding: Callable[[Chunk], str] = lambda c: "", spans: Sequence[str] = ()) -> list[str]:
+                  preceding: Callable[[Chunk], str] = lambda c: "", spans: Sequence[str] = (),
+                  published: Callable[[Chunk], str | None] = lambda c: c.date) -> list[str]:
     """The question's scope terms that the text carrying the answer does not set.
 
     A term holds when a supporting chunk (or its title) names it. A place also holds when the last
@@ -136,9 +137,12 @@ def scope_problem(question: str, supporting: Sequence[Chunk], opening: Callable[
     relatively ("今年", "去年"): then they mean the article's own year, the latest the opening
     names (a 2024 report reviews 2023 in its opening and plans "今年"), and only that year holds.
     A sentence carrying the answer that names another year, month or date (and not the term) is
-    about that one.
+    about that one. A news chunk dates its events against the day it was published ("今天（10日）",
+    "截至10日10时", "昨天"): a date holds when such an expression in a supporting chunk resolves to
+    it (``dates.resolve_relative`` against ``published(chunk)``, certain expressions only).
     """
     texts = [compact(canonical_numbers(f"{c.title}\n{c.text}")) for c in supporting]
+    texts += [" ".join(_event_days(c.text, published(c))) for c in supporting]
     before = [b for b in (preceding(c) for c in supporting) if b]
     openings = [canonical_numbers(o) for o in (opening(c) for c in supporting) if o]
     implied = _implied_years(spans, openings)
@@ -168,6 +172,20 @@ def scope_problem(question: str, supporting: Sequence[Chunk], opening: Callable[
     return out
 
 
+def _event_days(text: str, published: str | None) -> list[str]:
+    """The days (as "8月10日") that a chunk's relative date expressions name, given its
+    publication date; none without one."""
+    if not published or len(published) < 10:
+        return []
+    from .dates import resolve_relative
+
+    try:
+        events = resolve_relative(text, published[:10])
+    except ValueError:
+        return []
+    return [f"{int(e.date[5:7])}月{int(e.date[8:10])}日" for e in events if e.certain and e.date]
+
+
 _RELATIVE_YEAR = {"今年": 0, "本年": 0, "去年": -1, "上年": -1, "明年": 1, "前年": -2}
 _COMPARED = re.compile(r"(?:比|较|同比|环比|与|和|跟|对比)\s*(?:今年|本年|去年|上年|明年|前年)(?:同期)?")
 # A year after 到/至 in an opening is a target ("到2035年"), not the year the article is about.
@@ -193,6 +211,7 @@ class Draft:
     sentences: tuple[Sentence, ...]
     opening: Callable[[Chunk], str] = lambda chunk: ""  # the first characters of the chunk's article
     preceding: Callable[[Chunk], str] = lambda chunk: ""  # the article's text before the chunk
+    published: Callable[[Chunk], "str | None"] = lambda chunk: chunk.date  # its document's publication date
 
     @property
     def claims(self) -> str:
@@ -241,7 +260,7 @@ def check_scope(d: Draft) -> str | None:
     supporting = d.supporting()
     if not supporting:
         return None  # nothing supported: check_citations has already failed it
-    missing = scope_problem(d.question, supporting, d.opening, d.preceding, d.spans())
+    missing = scope_problem(d.question, supporting, d.opening, d.preceding, d.spans(), d.published)
     if missing:
         return f"the question names {', '.join(missing)}, which the supporting passages do not mention"
     return None

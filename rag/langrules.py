@@ -27,7 +27,7 @@ from typing import Iterable
 
 from .textnorm import normalize
 
-RULES_VERSION = "2026-12-03.3"
+RULES_VERSION = "2026-12-03.4"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -41,7 +41,7 @@ UNITS = (
     "个", "次", "件", "项", "家", "所", "名", "位", "人", "倍", "种", "条", "批", "座", "支", "处", "架", "艘",
     "头", "辆", "届", "期", "场", "台", "套", "户", "亩", "册", "本", "栋", "幢", "起", "宗", "份", "篇", "部",
     "只", "匹", "株", "棵", "颗", "枚", "张", "轮", "列", "元", "吨", "米", "层", "间", "例", "对", "双", "组",
-    "类", "门", "款", "首", "幅", "所", "口", "员", "队", "回", "克", "升", "度", "级", "号",
+    "类", "门", "款", "首", "幅", "所", "口", "员", "队", "回", "克", "升", "度", "级", "号", "块",
 )
 _UNIT_RE = "|".join(sorted(set(UNITS), key=len, reverse=True))
 
@@ -60,6 +60,8 @@ CLASSIFIER_CLASSES: dict[str, str] = {
     "documents": "份篇部本册",
     "days": "天日",
     "weeks": "周星期",
+    # Medals and coins are counted with 枚 or 块 ("几枚金牌" -> "4块金牌").
+    "medals": "枚块",
 }
 
 
@@ -150,6 +152,8 @@ def _quantities(t: str) -> tuple[Quantity, ...]:
             unit = "%"
         if not arabic and not unit:
             continue
+        if unit == "块" and not arabic and t[m.end():m.end() + 1] in ("儿", "去", "来", "走"):
+            continue  # "一块儿", "一块去": together, not a count
         if arabic:
             # A digit glued to Latin letters or an ASCII identifier is a code, not a figure ("GPT4").
             if m.start("num") > 0 and t[m.start("num") - 1].isascii() and t[m.start("num") - 1].isalpha():
@@ -422,6 +426,7 @@ def subjects(question: str) -> list[str]:
 
     import unicodedata
 
+    from .dates import question_range
     from .textnorm import to_simplified
 
     idf = jieba.analyse.default_tfidf
@@ -439,6 +444,10 @@ def subjects(question: str) -> list[str]:
         if w.isascii() and (english or not (w[0].isupper() or any(ch.isdigit() for ch in w))):
             continue
         if _CJK_WORD.match(w) and idf.idf_freq.get(w, idf.median_idf) < SUBJECT_MIN_IDF:
+            continue
+        # jieba guesses some time words as names ("上周四" nr): a word rag.dates reads as a time
+        # expression is when, not what, and the scope check owns it.
+        if question_range(w, "2000-01-01") is not None:
             continue
         out.append(w)
     return list(dict.fromkeys(out))

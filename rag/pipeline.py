@@ -348,7 +348,8 @@ class Pipeline:
             # show a figure that belongs to a different question.
             checks = CHECKS if cfg.answer.check_scope else (check_citations,)
             preceding = self._preceding if contexts is None else (lambda chunk: "")
-            reason = run_checks(Draft(question, checked.verified, opening, preceding), checks) or ""
+            dated = (lambda chunk: published(self.index, chunk)) if contexts is None else (lambda chunk: chunk.date)
+            reason = run_checks(Draft(question, checked.verified, opening, preceding, dated), checks) or ""
             refused = bool(reason)
             nothing_holds = refused and checked.supported_sentences == 0
         # A refusal is shown as the one fixed sentence, whatever else the model wrapped around it

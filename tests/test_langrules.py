@@ -44,6 +44,10 @@ REFUSAL = "资料中没有找到这个问题的答案。"
     ("警方查获140余万条公民个人信息。", [(1400000, "条", True)]),
     ("全省3000多万人参加医保。", [(30000000, "人", True)]),
     ("三十余万人次观展。", [(300000, "人", True)]),
+    ("中国队拿下四块金牌。", [(4, "块", False)]),  # 块 counts medals, coins, screens
+    ("我们一块儿去看展览。", []),  # 一块儿: together
+    ("下班后一块去吃饭。", []),
+    ("每块奖牌重500克。", [(500, "克", False)]),  # 块 without a numeral is no count
     # Not quantities: a numeral inside a word, or a model name.
     ("共建一带一路十分重要。", []),
     ("打造产业四地，建设五个之城。", [(5, "个", False)]),  # 五个 counts; 四地 is a name
@@ -351,6 +355,7 @@ def test_relative_years_mean_the_articles_year(question, span, opening, missing)
     ("西宁 green coverage 是多少？", ["西宁"]),  # lower-case Latin words describe, they do not name
     ("How many teams play in the league?", []),  # an English question's words are its language
     ("比亞迪上半年銷量是多少輛？", ["比亚迪"]),  # traditional characters are read as simplified
+    ("上周四公安部发布会上答记者问的副局长是谁？", []),  # jieba tags 上周四 as a name: it is a time
     ("会议要求做好哪些工作？", []),
 ])
 def test_subjects(question, subjects):
@@ -394,3 +399,19 @@ def test_an_answer_about_another_company_is_refused_and_one_about_the_asked_is_n
 
     assert "比亚迪" in check_subject(draft("比亚迪上半年销量是多少辆？", "奥迪品牌上半年交付量为907111辆。"))
     assert check_subject(draft("比亚迪上半年销量是多少辆？", "上半年销量达到125万辆。", title="比亚迪上半年销量大增")) is None
+
+
+@pytest.mark.parametrize("question, text, published, missing", [
+    # A news chunk dates its events against its publication day.
+    ("截至8月10日10时报损案件多少件？", "记者今天（10日）了解到，截至10日10时，报损案件2.74万件。", "2023-08-11", []),
+    ("8月16日沪指收盘报多少点？", "昨天沪指收盘报3150.13点。", "2023-08-17", []),
+    ("上周五的发布会上通报了几项措施？", "上周五，发布会通报了26项措施。", "2023-08-09", []),
+    # Must not fire the other way: a resolved day that is not the asked one, no publication date,
+    # or an uncertain expression (近日) proves nothing.
+    ("8月9日沪指收盘报多少点？", "昨天沪指收盘报3150.13点。", "2023-08-17", ["8月9日"]),
+    ("截至8月10日10时报损案件多少件？", "截至10日10时，报损案件2.74万件。", None, ["8月10日"]),
+    ("8月14日签约了几个项目？", "近日，当地签约了12个项目。", "2023-08-17", ["8月14日"]),
+])
+def test_scope_reads_a_chunks_relative_days_against_its_publication_date(question, text, published, missing):
+    chunk = Chunk("c1", "d1", text, 0, len(text), "", None)
+    assert scope_problem(question, [chunk], lambda c: "", published=lambda c: published) == missing

@@ -30,27 +30,41 @@ def _chunk(h: dict):
                  end=h.get("end", len(h["text"])), title=h.get("title", ""), date=h.get("date"))
 
 
-def recheck(rows: list[dict], pipeline) -> list[dict]:
-    """Per row: id, shown then, shown now, the reason now (None when shown), correct then."""
+def recheck(rows: list[dict], pipeline, rescore: bool = False) -> list[dict]:
+    """Per row: id, shown then, shown now, the reason now (None when shown), correct then (by the
+    run's own scores, or by the current answer matcher with ``rescore``)."""
     from rag.citations import check_answer
     from rag.grounding import CHECKS, Draft, run_checks
-    from rag.pipeline import is_refusal
+    from rag.pipeline import is_refusal, published
 
     settings = pipeline.settings
     refusal = pipeline.prompts.refusal("zh")
     out = []
     for r in rows:
+        if rescore:
+            from rag.scoring import score_result
+
+            r = {**r, "scores": score_result(r)}
         text = r["draft"] or ("" if r["abstained"] else r["answer"])
         shown_then = not r["abstained"]
         rec = {"id": r["id"], "question": r["question"], "shown_then": shown_then,
                "correct_then": bool(shown_then and (r.get("scores") or {}).get("correct")), "text": text}
         if not text or is_refusal(text, refusal):
-            out.append({**rec, "shown_now": False, "reason_now": r.get("reason") or "the model refused"})
+            out.append({**rec, "shown_now": False, "reason_now": r.get("reason") or "the model refused",
+                        "correct_now": False})
             continue
         chunks = [_chunk(h) for h in r["hits"][: r.get("prompt_hits") or len(r["hits"])]]
         checked = check_answer(text, chunks, settings.answer.support_threshold, ignore=[refusal], question=r["question"])
-        reason = run_checks(Draft(r["question"], checked.verified, pipeline._opening, pipeline._preceding), CHECKS)
-        out.append({**rec, "shown_now": not reason, "reason_now": reason})
+        reason = run_checks(Draft(r["question"], checked.verified, pipeline._opening, pipeline._preceding,
+                                  lambda chunk: published(pipeline.index, chunk)), CHECKS)
+        correct_now = False
+        if not reason and r.get("answerable", True):
+            from rag.scoring import score_result
+
+            from rag.citations import tidy_answer
+
+            correct_now = bool(score_result({**r, "answer": tidy_answer(text), "abstained": False}).get("correct"))
+        out.append({**rec, "shown_now": not reason, "reason_now": reason, "correct_now": correct_now})
     return out
 
 
@@ -59,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("run", type=Path)
     ap.add_argument("--index", action="append", default=[], help="PART=INDEX_DIR (answerable, nearmiss, offtopic)")
     ap.add_argument("--show", action="store_true", help="list every answer whose verdict changed")
+    ap.add_argument("--rescore", action="store_true", help="judge correctness with the current answer matcher")
     args = ap.parse_args(argv)
     from rag.config import load_settings
     from rag.generators import FakeGenerator
@@ -74,12 +89,13 @@ def main(argv: list[str] | None = None) -> int:
             continue
         rows = [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
         pipeline = Pipeline(open_index(indexes[part], settings=settings), FakeGenerator(), settings)
-        res = recheck(rows, pipeline)
+        res = recheck(rows, pipeline, args.rescore)
         summary[part] = {"questions": len(res), "shown_then": sum(x["shown_then"] for x in res),
                          "shown_now": sum(x["shown_now"] for x in res)}
         if part == "answerable":
             summary[part]["correct_shown_then"] = sum(x["correct_then"] for x in res)
             summary[part]["correct_still_shown"] = sum(x["correct_then"] and x["shown_now"] for x in res)
+            summary[part]["correct_shown_now"] = sum(x["correct_now"] for x in res)
         if args.show:
             for x in res:
                 if x["shown_then"] != x["shown_now"]:
