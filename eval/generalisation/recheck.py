@@ -74,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--index", action="append", default=[], help="PART=INDEX_DIR (answerable, nearmiss, offtopic)")
     ap.add_argument("--show", action="store_true", help="list every answer whose verdict changed")
     ap.add_argument("--rescore", action="store_true", help="judge correctness with the current answer matcher")
+    ap.add_argument("--config", help="TOML settings (e.g. another answer.support_threshold)")
     args = ap.parse_args(argv)
     from rag.config import load_settings
     from rag.generators import FakeGenerator
@@ -81,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     from rag.pipeline import Pipeline
 
     indexes = dict(x.split("=", 1) for x in args.index)
-    settings = load_settings()
+    settings = load_settings(args.config)
     summary = {}
     for part in ("answerable", "nearmiss", "offtopic"):
         path = args.run / part / "results.jsonl"
