@@ -238,11 +238,13 @@ def save_upload(path: str | Path, original_name: str, settings: "Settings",
     return dest
 
 
-def drop_unreadable(summary: "IndexSummary", saved: Sequence[Path]) -> list[str]:
+def drop_unreadable(summary: "IndexSummary", saved: Sequence[Path], indexed_sources: Sequence[str] = ()) -> list[str]:
     """Chinese lines for what the indexer skipped; a saved upload it skipped whole is deleted.
 
     A file refused for reusing another document's id (``summary.refused``) goes too: left in
-    the uploads folder it would make a rebuild from the sources fail on the duplicate id.
+    the uploads folder it would make a rebuild from the sources fail on the duplicate id. So does
+    a JSONL file whose every line was skipped (no document of ``indexed_sources`` comes from it):
+    nothing of it is in the index, so nothing of it may stay.
     """
     problems = []
     refused = dict(getattr(summary, "refused", ()))
@@ -254,7 +256,7 @@ def drop_unreadable(summary: "IndexSummary", saved: Sequence[Path]) -> list[str]
             problems.append(f"{path.name}：{zh.group(1) if zh else reason}；如需替换，请先删除原文档或选择替换")
         else:
             problems.append(f"{path.name}{f' 第 {line.group(2)} 行' if line else ''}：无法读取（{reason}）")
-        if not line and path in saved:
+        if path in saved and (not line or not any(_same_path(src, path) for src in indexed_sources)):
             path.unlink(missing_ok=True)
     return problems
 
@@ -587,7 +589,7 @@ class RagService:
             for p in saved:
                 p.unlink(missing_ok=True)
             return UploadReport(problems=tuple(problems) + (f"上传失败，文件未保存：{e}",))
-        problems += drop_unreadable(summary, saved)
+        problems += drop_unreadable(summary, saved, [d.get("source", "") for d in self.documents()])
         replaced = self._retire(replace, saved, docs) if replace else ()
         if progress:
             progress(1.0, desc="已切换到新索引")

@@ -245,6 +245,16 @@ def test_an_unreadable_file_is_deleted_and_a_bad_line_reported(tmp_path, service
     assert (uploads_dir(settings) / "records.jsonl").exists()  # one bad line: the file stays
 
 
+def test_an_uploaded_jsonl_with_no_readable_line_is_deleted(tmp_path, service, settings):
+    # Found by eval/hostile/run.py (bad_files): a cut-off JSONL record was reported, yet the file
+    # stayed in data/uploads with nothing of it in the index.
+    cut = tmp_path / "cut.jsonl"
+    cut.write_bytes('{"doc_id": "c1", "text": "文'.encode()[:-1])
+    report = service.add_documents([str(cut)])
+    assert not report.changed and report.problems[0].startswith("cut.jsonl 第 1 行：无法读取")
+    assert not (uploads_dir(settings) / "cut.jsonl").exists()
+
+
 def test_upload_waits_for_preparation(settings):
     with pytest.raises(InputError, match="仍在准备中"):
         RagService(settings).add_documents(["x.txt"])
