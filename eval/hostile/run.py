@@ -497,7 +497,7 @@ def probe_bodies(base: str, rss, n: int, size_mb: int, label: str) -> Probe:
         except httpx.HTTPError as e:  # the server answered and closed before the client finished sending
             code, detail = f"closed ({type(e).__name__})", str(e)[:160]
         codes.append(code)
-        p.details.setdefault("seconds", []).append(round(time.perf_counter() - t0, 2))
+        p.details.setdefault("seconds_each", []).append(round(time.perf_counter() - t0, 2))
         p.check(code in (413, 401) or str(code).startswith("closed"),
                 f"{'declared' if i % 2 == 0 else 'chunked'} {size_mb} MB -> {code}: {detail}")
     after = rss()
@@ -720,6 +720,7 @@ def probe_kills(top: Path, kills: int, n_docs: int) -> Probe:
             finished_first += 1
         child.kill()
         child.wait()
+        log(f"  kill {_ + 1} of {kills}")
         try:
             idx = open_index(index, settings, FakeEmbedder())
             hit = idx.search(f"第{probe_id}号通报 编号{probe_id}的记录", k=1)[0].chunk.doc_id
