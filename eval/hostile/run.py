@@ -61,6 +61,7 @@ class Probe:
         self.failures: list[str] = []
         self.details: dict = {}
         self.t0 = time.perf_counter()
+        self.t1: float | None = None  # set when the probe is done (main)
 
     def check(self, ok: bool, example: str) -> bool:
         self.tried += 1
@@ -73,7 +74,7 @@ class Probe:
     def result(self) -> dict:
         return {"what": self.what, "tried": self.tried, "held": self.held, "failed": len(self.failures),
                 "failure_examples": self.failures[:EXAMPLES], **self.details,
-                "seconds": round(time.perf_counter() - self.t0, 1)}
+                "seconds": round((self.t1 or time.perf_counter()) - self.t0, 1)}
 
 
 def log(message: str) -> None:
@@ -790,6 +791,7 @@ def main(argv: list[str] | None = None) -> int:
                     ]:
                         log(f"probe: {name}")
                         probes.append(run())
+                        probes[-1].t1 = time.perf_counter()
                         log(f"  {probes[-1].held}/{probes[-1].tried} held, {len(probes[-1].failures)} failed")
         if "login" in groups:
             log("starting the page with login (rag.webapp)")
@@ -803,10 +805,12 @@ def main(argv: list[str] | None = None) -> int:
                 ]:
                     log(f"probe: {name}")
                     probes.append(run())
+                    probes[-1].t1 = time.perf_counter()
                     log(f"  {probes[-1].held}/{probes[-1].tried} held, {len(probes[-1].failures)} failed")
         if "kill" in groups:
             log("probe: kill -9")
             probes.append(probe_kills(top, 3 if quick else 30, 60 if quick else 300))
+            probes[-1].t1 = time.perf_counter()
             log(f"  {probes[-1].held}/{probes[-1].tried} held, {len(probes[-1].failures)} failed")
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     command = "python eval/hostile/run.py" + (" --quick" if quick else "") + (f" --only {' '.join(args.only)}" if args.only else "")
