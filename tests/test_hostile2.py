@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from unittest import mock
 
 import httpx
 import pytest
@@ -401,8 +402,8 @@ def gradio_page(tmp_path_factory):
     from rag.limits import middleware
 
     data = tmp_path_factory.mktemp("page")
-    before = os.environ.get("GRADIO_TEMP_DIR")
-    os.environ["GRADIO_TEMP_DIR"] = str(data / "gradio-cache")
+    env = mock.patch.dict(os.environ, {"GRADIO_TEMP_DIR": str(data / "gradio-cache")})
+    env.start()
     # A long first wait: on a busy machine real seconds pass between tries, and the test must not
     # depend on how many.
     settings = load_settings(env={}, overrides={"paths": {"data_dir": str(data)},
@@ -426,10 +427,7 @@ def gradio_page(tmp_path_factory):
             yield c, base
     finally:
         demo.close()
-        if before is None:
-            os.environ.pop("GRADIO_TEMP_DIR", None)
-        else:
-            os.environ["GRADIO_TEMP_DIR"] = before
+        env.stop()
 
 
 def test_real_routes_body_limit_before_and_after_login(gradio_page):

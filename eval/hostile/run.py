@@ -31,6 +31,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from unittest import mock
 from urllib.parse import quote, unquote
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -658,8 +659,9 @@ def login_page(data: Path):
     from rag.config import load_settings
     from rag.webapp import build_app, launch_options
 
-    before = os.environ.get("GRADIO_TEMP_DIR")
-    os.environ["GRADIO_TEMP_DIR"] = str(data / "gradio-cache")
+    # Gradio reads its cache folder from the environment; restored when the page closes.
+    env = mock.patch.dict(os.environ, {"GRADIO_TEMP_DIR": str(data / "gradio-cache")})
+    env.start()
     settings = load_settings(env={}, overrides={
         "paths": {"data_dir": str(data)}, "embedder": {"backend": "fake"}, "generator": {"backend": "fake"},
         "app": {"port": free_port(), "auth": f"{USER}:{PASSWORD}"}})
@@ -680,10 +682,7 @@ def login_page(data: Path):
         yield f"http://127.0.0.1:{settings.app.port}", demo
     finally:
         demo.close()
-        if before is None:
-            os.environ.pop("GRADIO_TEMP_DIR", None)
-        else:
-            os.environ["GRADIO_TEMP_DIR"] = before
+        env.stop()
 
 
 # --------------------------------------------------------------------------------------------
@@ -747,6 +746,16 @@ def seed_titles(n: int = 5) -> list[str]:
     return [d.title for d in docs[:n] if len(d.title) >= 6]
 
 
+
+def _timed(name: str, run) -> "Probe":
+    """Run one probe, stamp when it ended, and log what held."""
+    log(f"probe: {name}")
+    probe = run()
+    probe.t1 = time.perf_counter()
+    log(f"  {probe.held}/{probe.tried} held, {len(probe.failures)} failed")
+    return probe
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     ap.add_argument("--quick", action="store_true", help="few of each probe (for the test suite)")
@@ -789,10 +798,7 @@ def main(argv: list[str] | None = None) -> int:
                         ("origins", lambda: probe_origins(base, quick)),
                         ("byte quota", lambda: probe_byte_quota(events, mb_per_hour)),
                     ]:
-                        log(f"probe: {name}")
-                        probes.append(run())
-                        probes[-1].t1 = time.perf_counter()
-                        log(f"  {probes[-1].held}/{probes[-1].tried} held, {len(probes[-1].failures)} failed")
+                        probes.append(_timed(name, run))
         if "login" in groups:
             log("starting the page with login (rag.webapp)")
             with login_page(top / "login" / "data") as (base, demo):
@@ -803,15 +809,9 @@ def main(argv: list[str] | None = None) -> int:
                                                     "login_page")),
                     ("passwords", lambda: probe_passwords(base, 20 if quick else 300)),
                 ]:
-                    log(f"probe: {name}")
-                    probes.append(run())
-                    probes[-1].t1 = time.perf_counter()
-                    log(f"  {probes[-1].held}/{probes[-1].tried} held, {len(probes[-1].failures)} failed")
+                    probes.append(_timed(name, run))
         if "kill" in groups:
-            log("probe: kill -9")
-            probes.append(probe_kills(top, 3 if quick else 30, 60 if quick else 300))
-            probes[-1].t1 = time.perf_counter()
-            log(f"  {probes[-1].held}/{probes[-1].tried} held, {len(probes[-1].failures)} failed")
+            probes.append(_timed("kill -9", lambda: probe_kills(top, 3 if quick else 30, 60 if quick else 300)))
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     command = "python eval/hostile/run.py" + (" --quick" if quick else "") + (f" --only {' '.join(args.only)}" if args.only else "")
     record = {"command": command, "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"), "commit": commit,
