@@ -6,6 +6,7 @@ call it (``ask`` just drains it). It yields text deltas, then one final ``Answer
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import time
@@ -342,13 +343,15 @@ class Pipeline:
         nothing_holds = False
         if not refused:
             # Given contexts are not in the index: their own text is their whole scope.
-            opening = self._opening if contexts is None else (lambda chunk: "")
+            # The scope and subject checks both read a supporting chunk's opening and preceding
+            # text: fetched once per chunk for this answer.
+            opening = functools.lru_cache(None)(self._opening) if contexts is None else (lambda chunk: "")
             # Nothing of it holds: show the refusal, not a made-up answer marked as doubtful. An
             # answer of another kind, year, place or event than asked: refuse plainly rather than
             # show a figure that belongs to a different question.
             checks = CHECKS if cfg.answer.check_scope else (check_citations,)
-            preceding = self._preceding if contexts is None else (lambda chunk: "")
-            dated = (lambda chunk: published(self.index, chunk)) if contexts is None else (lambda chunk: chunk.date)
+            preceding = functools.lru_cache(None)(self._preceding) if contexts is None else (lambda chunk: "")
+            dated = functools.partial(published, self.index if contexts is None else None)
             reason = run_checks(Draft(question, checked.verified, opening, preceding, dated), checks) or ""
             refused = bool(reason)
             nothing_holds = refused and checked.supported_sentences == 0

@@ -196,6 +196,12 @@ def reported_line(answer: Answer) -> str:
     return f"据{'、'.join(parts)}{more}报道"
 
 
+def _reported_body(answer: Answer) -> str:
+    """The answer's plain text, led by ``reported_line`` when it has one."""
+    reported = reported_line(answer)
+    return f"{reported}：{plain_answer_body(answer)}" if reported else plain_answer_body(answer)
+
+
 def time_range_line(answer: Answer) -> str:
     """The line that says which publication dates the search kept ('' when the question named no time)."""
     tr = answer.time_range
@@ -321,8 +327,7 @@ def render_documents(docs: Sequence[dict]) -> str:
 
 def plain_answer(answer: Answer) -> str:
     """What 复制 puts on the clipboard: the answer as the page shows it and the sources that hold."""
-    reported = reported_line(answer)
-    lines = [f"{reported}：{plain_answer_body(answer)}" if reported else plain_answer_body(answer)]
+    lines = [_reported_body(answer)]
     seen: dict[int, Chunk] = {}
     for c in answer.citations:
         if c.holds:
@@ -341,8 +346,7 @@ def plain_answer_report(answer: Answer) -> str:
     lines: list[str] = []
     if answer.abstained:
         lines.append("⊘ 无法根据知识库回答" if not answer.unsupported else "⚠ 这个回答在资料中找不到依据，请勿采信")
-    reported = reported_line(answer)
-    lines.append(f"{reported}：{plain_answer_body(answer)}" if reported else plain_answer_body(answer))
+    lines.append(_reported_body(answer))
     dups = {h.chunk.chunk_id: h.duplicates for h in answer.hits}
     seen: set[int] = set()
     held = [c for c in answer.citations if c.holds and not (c.n in seen or seen.add(c.n))]
