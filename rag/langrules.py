@@ -22,10 +22,11 @@ from __future__ import annotations
 import functools
 import re
 import threading
+import unicodedata
 from dataclasses import dataclass
 from typing import Iterable
 
-from .textnorm import normalize
+from .textnorm import CJK, compact, normalize
 
 RULES_VERSION = "2026-12-03.4"
 
@@ -386,7 +387,7 @@ def names(text: str) -> list[str]:
 
 def unsupported_names(claim: str, source: str, given: str = "") -> list[str]:
     """The names of ``claim`` that neither ``source`` nor the question (``given``) contains."""
-    have = re.sub(r"\s+", "", normalize(source + "\n" + given))
+    have = compact(source + "\n" + given)
     out = []
     for name in names(claim):
         if name in have or _PLACE_SUFFIX.sub("", name) in have:
@@ -411,8 +412,8 @@ def unsupported_names(claim: str, source: str, given: str = "") -> list[str]:
 _SUBJECT_FLAGS = ("nr", "nrfg", "nrt", "ns", "nt", "nz", "eng")
 SUBJECT_MIN_IDF = 8.0
 _ACRONYM = re.compile(r"^[A-Z]{2,6}$")
-_CJK_WORD = re.compile(r"^[\u4e00-\u9fff]+$")
-_CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
+_CJK_WORD = re.compile(f"^[{CJK}]+$")
+_CJK_CHAR = re.compile(f"[{CJK}]")
 _LATIN_LETTER = re.compile(r"[A-Za-z]")
 
 
@@ -423,8 +424,6 @@ def subjects(question: str) -> list[str]:
     load_jieba()
     import jieba.analyse
     import jieba.posseg as pseg
-
-    import unicodedata
 
     from .dates import question_range
     from .textnorm import to_simplified
@@ -457,10 +456,10 @@ def missing_subjects(question: str, texts: Iterable[str]) -> list[str]:
     """The question's subjects that none of ``texts`` mentions. A Chinese subject of three or more
     characters also counts as mentioned by all but its last character: jieba cuts a name with the
     next character glued on ("王琦停贷" gives 王琦停)."""
-    have = re.sub(r"\s+", "", normalize("\n".join(texts))).lower()
+    have = compact("\n".join(texts))
     out = []
     for s in subjects(question):
-        key = re.sub(r"\s+", "", s).lower()
+        key = compact(s)
         if key in have or (len(key) >= 3 and _CJK_WORD.match(key) and key[:-1] in have):
             continue
         out.append(s)
