@@ -336,25 +336,10 @@ class Pipeline:
                        tokens_per_s=(n_out - 1) / decode_s if n_out > 1 and decode_s > 0 else 0.0,
                        total_ms=(t_end - t0) * 1e3, answer_tokens=n_out, dropped_chunks=built.dropped)
         refusal = self.prompts.refusal(built.lang)
-        chunks = [h.chunk for h in built.hits]
-        checked = check_answer(text, chunks, cfg.answer.support_threshold, ignore=[refusal], question=question)
-        refused = not text or is_refusal(text, refusal)
-        reason = "the model refused" if refused else ""
-        nothing_holds = False
-        if not refused:
-            # Given contexts are not in the index: their own text is their whole scope.
-            # The scope and subject checks both read a supporting chunk's opening and preceding
-            # text: fetched once per chunk for this answer.
-            opening = functools.lru_cache(None)(self._opening) if contexts is None else (lambda chunk: "")
-            # Nothing of it holds: show the refusal, not a made-up answer marked as doubtful. An
-            # answer of another kind, year, place or event than asked: refuse plainly rather than
-            # show a figure that belongs to a different question.
-            checks = CHECKS if cfg.answer.check_scope else (check_citations,)
-            preceding = functools.lru_cache(None)(self._preceding) if contexts is None else (lambda chunk: "")
-            dated = functools.partial(published, self.index if contexts is None else None)
-            reason = run_checks(Draft(question, checked.verified, opening, preceding, dated), checks) or ""
-            refused = bool(reason)
-            nothing_holds = refused and checked.supported_sentences == 0
+        checked, reason = self.judge(question, text, [h.chunk for h in built.hits], refusal,
+                                     in_index=contexts is None)
+        refused = bool(reason)
+        nothing_holds = refused and reason != "the model refused" and checked.supported_sentences == 0
         # A refusal is shown as the one fixed sentence, whatever else the model wrapped around it
         # (a model that leaked its instructions has also "said" the refusal sentence).
         yield Answer(question=question, text=refusal if refused else tidy_answer(text),
@@ -365,6 +350,27 @@ class Pipeline:
                      draft=text if refused and text != refusal else "",
                      sentences=() if refused else checked.verified, time_range=time_range,
                      reported_on=() if refused or time_range is None else self._reported_on(checked.citations))
+
+    def judge(self, question: str, text: str, chunks: Sequence[Chunk], refusal: str, *,
+              in_index: bool = True):
+        """The model's ``text`` verified against the numbered ``chunks`` it was given
+        (``check_answer``) and put through the post-generation checks: ``(checked, reason)``,
+        ``reason`` empty when the answer is shown. ``in_index`` False: the chunks are given
+        contexts, not in the index, and their own text is their whole scope."""
+        cfg = self.settings
+        checked = check_answer(text, chunks, cfg.answer.support_threshold, ignore=[refusal], question=question)
+        if not text or is_refusal(text, refusal):
+            return checked, "the model refused"
+        # Nothing of it holds: show the refusal, not a made-up answer marked as doubtful. An
+        # answer of another kind, year, place or event than asked: refuse plainly rather than
+        # show a figure that belongs to a different question. The scope and subject checks both
+        # read a supporting chunk's opening and preceding text: fetched once per chunk.
+        none = lambda chunk: ""  # noqa: E731
+        opening = functools.lru_cache(None)(self._opening) if in_index else none
+        preceding = functools.lru_cache(None)(self._preceding) if in_index else none
+        dated = functools.partial(published, self.index if in_index else None)
+        checks = CHECKS if cfg.answer.check_scope else (check_citations,)
+        return checked, run_checks(Draft(question, checked.verified, opening, preceding, dated), checks) or ""
 
     def _reported_on(self, citations) -> tuple[str, ...]:
         """Publication dates (ISO days, oldest first) of the articles whose citations hold: what an

@@ -4,9 +4,10 @@
         --index nearmiss=data/gen/index_near2 --index offtopic=data/gen/index_full2 [--show]
 
 For every question whose model text was saved (the shown answer, or the draft a check replaced),
-the text is verified again against the chunks the model was given (``check_answer``) and put
-through ``grounding.CHECKS`` with each chunk's article opening and preceding text read from the
-run's index. A question the model itself refused, or the relevance gate stopped, stays refused.
+the text is judged again as the pipeline judges a fresh answer (``Pipeline.judge``: verified
+against the chunks the model was given, then ``grounding.CHECKS`` with each chunk's article
+opening and preceding text read from the run's index). A question the model itself refused, or
+the relevance gate stopped, stays refused.
 Prints, per part, how many answers were shown then and would be shown now, and for answerable
 questions how many shown answers were correct then and are still shown now: the cost of a new
 check in correct answers lost, next to the near misses and off-topic answers it stops. The
@@ -33,36 +34,26 @@ def _chunk(h: dict):
 def recheck(rows: list[dict], pipeline, rescore: bool = False) -> list[dict]:
     """Per row: id, shown then, shown now, the reason now (None when shown), correct then (by the
     run's own scores, or by the current answer matcher with ``rescore``)."""
-    from rag.citations import check_answer
-    from rag.grounding import CHECKS, Draft, run_checks
-    from rag.pipeline import is_refusal, published
+    from rag.citations import tidy_answer
+    from rag.scoring import score_result
 
-    settings = pipeline.settings
     refusal = pipeline.prompts.refusal("zh")
     out = []
     for r in rows:
         if rescore:
-            from rag.scoring import score_result
-
             r = {**r, "scores": score_result(r)}
         text = r["draft"] or ("" if r["abstained"] else r["answer"])
         shown_then = not r["abstained"]
         rec = {"id": r["id"], "question": r["question"], "shown_then": shown_then,
                "correct_then": bool(shown_then and (r.get("scores") or {}).get("correct")), "text": text}
-        if not text or is_refusal(text, refusal):
+        if not text:  # the relevance gate stopped it: no model text to judge
             out.append({**rec, "shown_now": False, "reason_now": r.get("reason") or "the model refused",
                         "correct_now": False})
             continue
         chunks = [_chunk(h) for h in r["hits"][: r.get("prompt_hits") or len(r["hits"])]]
-        checked = check_answer(text, chunks, settings.answer.support_threshold, ignore=[refusal], question=r["question"])
-        reason = run_checks(Draft(r["question"], checked.verified, pipeline._opening, pipeline._preceding,
-                                  lambda chunk: published(pipeline.index, chunk)), CHECKS)
+        _, reason = pipeline.judge(r["question"], text, chunks, refusal)
         correct_now = False
         if not reason and r.get("answerable", True):
-            from rag.scoring import score_result
-
-            from rag.citations import tidy_answer
-
             correct_now = bool(score_result({**r, "answer": tidy_answer(text), "abstained": False}).get("correct"))
         out.append({**rec, "shown_now": not reason, "reason_now": reason, "correct_now": correct_now})
     return out
