@@ -33,6 +33,9 @@ class Generator(Protocol):
 
     def count_tokens(self, text: str) -> int: ...
 
+    # Optional: ``refusal_prob(messages, refusal)``, the model's probability of answering the
+    # prompt with the refusal sentence (0-1), or None when the generator cannot tell (a server).
+
 
 class FakeGenerator:
     """Replays scripted replies and records the messages it received.
@@ -47,10 +50,13 @@ class FakeGenerator:
     KEEP_CALLS = 1000
 
     def __init__(self, script: Sequence[str] | Callable[[Sequence[Message]], str] | None = None,
-                 n_ctx: int = 4096, delay_s: float = 0.0) -> None:
+                 n_ctx: int = 4096, delay_s: float = 0.0,
+                 doubt: float | Callable[[Sequence[Message]], float] | None = None) -> None:
         self.script = list(script) if isinstance(script, (list, tuple)) else script
         self.n_ctx = n_ctx
         self.delay_s = delay_s
+        # What refusal_prob reports: a fixed value, a function of the messages, or None (no signal).
+        self.doubt = doubt
         self.calls: list[list[Message]] = []
         self._lock = threading.Lock()
 
@@ -78,6 +84,9 @@ class FakeGenerator:
         sentences = [body[a:b].strip() for a, b in split_sentences(body) if body[a:b].strip()]
         best = max(sentences, key=lambda x: (len(asked & set(x)), -sentences.index(x)))
         return best.rstrip("。！？!?") + "。[1]"
+
+    def refusal_prob(self, messages: Sequence[Message], refusal: str) -> float | None:
+        return self.doubt(messages) if callable(self.doubt) else self.doubt
 
     def stream(self, messages: Sequence[Message], *, max_tokens: int = 256) -> Iterator[str]:
         with self._lock:
@@ -200,6 +209,64 @@ class LlamaCppGenerator:
                 delta = part["choices"][0].get("delta", {}).get("content")
                 if delta:
                     yield delta
+
+
+    def refusal_prob(self, messages: Sequence[Message], refusal: str) -> float | None:
+        """The model's probability of answering ``messages`` with the ``refusal`` sentence.
+
+        Called right after ``stream`` on the same messages, so the prompt is still in the KV cache:
+        only the refusal's own tokens (about 8) are evaluated, in one batch with a logit row for
+        each, which costs about one decode step instead of a second prefill. It is the product of
+        the refusal tokens' probabilities given the prompt, a cheap measure of how near the model
+        was to refusing when it answered (issue 13: a signal that does not depend on patterns).
+
+        llama-cpp-python 0.3 keeps logits only with ``logits_all`` (which would allocate a row per
+        context token on every call), so this uses its context and batch objects directly; the
+        prompt is rendered with the GGUF's own chat template, as ``create_chat_completion`` does,
+        and evaluated again from the first token that differs from the cache when it is not there.
+        """
+        import numpy as np
+
+        llm = self.load()
+        with self._run_lock:
+            prompt = self._prompt_tokens(llm, messages)
+            target = llm.tokenize(refusal.encode("utf-8"), add_bos=False, special=False)
+            if not prompt or not target:
+                return None
+            n = len(prompt)
+            cached = 0
+            limit = min(llm.n_tokens, n - 1)
+            ids = llm.input_ids
+            while cached < limit and ids[cached] == prompt[cached]:
+                cached += 1
+            llm.n_tokens = cached
+            if cached < n - 1:
+                llm.eval(prompt[cached : n - 1])  # not cached (a direct call): evaluate the prompt
+            batch = [prompt[-1]] + target[:-1]
+            llm._ctx.kv_cache_seq_rm(-1, n - 1, -1)
+            llm._batch.set_batch(batch=batch, n_past=n - 1, logits_all=True)
+            llm._ctx.decode(llm._batch)
+            rows = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(len(batch) * llm.n_vocab(),))
+            logits = rows.reshape(len(batch), -1).astype(np.float64)
+            llm.input_ids[n - 1 : n - 1 + len(batch)] = batch
+            llm.n_tokens = n - 1 + len(batch)
+        top = logits.max(axis=1, keepdims=True)
+        logp = logits - top - np.log(np.exp(logits - top).sum(axis=1, keepdims=True))
+        return float(np.exp(sum(logp[i, t] for i, t in enumerate(target))))
+
+    @staticmethod
+    def _prompt_tokens(llm, messages: Sequence[Message]) -> list[int]:
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        template = llm.metadata.get("tokenizer.chat_template")
+        if not template:
+            return []
+        eos, bos = llm.token_eos(), llm.token_bos()
+        fmt = Jinja2ChatFormatter(template=template, stop_token_ids=[eos],
+                                  eos_token=llm._model.token_get_text(eos) if eos != -1 else "",
+                                  bos_token=llm._model.token_get_text(bos) if bos != -1 else "")
+        r = fmt(messages=list(messages))
+        return llm.tokenize(r.prompt.encode("utf-8"), add_bos=not r.added_special, special=True)
 
 
 class OpenAIGenerator:

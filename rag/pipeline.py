@@ -336,8 +336,11 @@ class Pipeline:
                        tokens_per_s=(n_out - 1) / decode_s if n_out > 1 and decode_s > 0 else 0.0,
                        total_ms=(t_end - t0) * 1e3, answer_tokens=n_out, dropped_chunks=built.dropped)
         refusal = self.prompts.refusal(built.lang)
+        doubt = None
+        if text and not is_refusal(text, refusal):
+            doubt = self._refusal_prob(gen, built.messages, refusal, timings)
         checked, reason = self.judge(question, text, [h.chunk for h in built.hits], refusal,
-                                     in_index=contexts is None)
+                                     in_index=contexts is None, refusal_prob=doubt)
         refused = bool(reason)
         nothing_holds = refused and reason != "the model refused" and checked.supported_sentences == 0
         # A refusal is shown as the one fixed sentence, whatever else the model wrapped around it
@@ -349,18 +352,24 @@ class Pipeline:
                      unsupported=checked.unsupported if nothing_holds or not refused else (), reason=reason,
                      draft=text if refused and text != refusal else "",
                      sentences=() if refused else checked.verified, time_range=time_range,
-                     reported_on=() if refused or time_range is None else self._reported_on(checked.citations))
+                     reported_on=() if refused or time_range is None else self._reported_on(checked.citations),
+                     refusal_prob=doubt)
 
     def judge(self, question: str, text: str, chunks: Sequence[Chunk], refusal: str, *,
-              in_index: bool = True):
+              in_index: bool = True, refusal_prob: float | None = None):
         """The model's ``text`` verified against the numbered ``chunks`` it was given
         (``check_answer``) and put through the post-generation checks: ``(checked, reason)``,
         ``reason`` empty when the answer is shown. ``in_index`` False: the chunks are given
-        contexts, not in the index, and their own text is their whole scope."""
+        contexts, not in the index, and their own text is their whole scope. ``refusal_prob``:
+        the model's own probability of the refusal sentence for this prompt, when measured."""
         cfg = self.settings
         checked = check_answer(text, chunks, cfg.answer.support_threshold, ignore=[refusal], question=question)
         if not text or is_refusal(text, refusal):
             return checked, "the model refused"
+        limit = cfg.answer.max_refusal_prob
+        if limit is not None and refusal_prob is not None and refusal_prob >= limit:
+            return checked, (f"the model nearly refused (probability {refusal_prob:.2f} of the refusal "
+                             f"sentence, limit {limit:g})")
         # Nothing of it holds: show the refusal, not a made-up answer marked as doubtful. An
         # answer of another kind, year, place or event than asked: refuse plainly rather than
         # show a figure that belongs to a different question. The scope and subject checks both
@@ -371,6 +380,17 @@ class Pipeline:
         dated = functools.partial(published, self.index if in_index else None)
         checks = CHECKS if cfg.answer.check_scope else (check_citations,)
         return checked, run_checks(Draft(question, checked.verified, opening, preceding, dated), checks) or ""
+
+    def _refusal_prob(self, gen, messages, refusal: str, timings: dict[str, float]) -> float | None:
+        """``gen.refusal_prob`` on the prompt just answered (None when the generator has none);
+        its cost is kept in ``timings['refusal_ms']``."""
+        score = getattr(gen, "refusal_prob", None)
+        if not callable(score):
+            return None
+        t = time.perf_counter()
+        value = score(messages, refusal)
+        timings["refusal_ms"] = (time.perf_counter() - t) * 1e3
+        return value
 
     def _reported_on(self, citations) -> tuple[str, ...]:
         """Publication dates (ISO days, oldest first) of the articles whose citations hold: what an

@@ -143,6 +143,9 @@ class Answer:
     # For a question about time: the publication dates (ISO days) of the articles whose citations
     # hold, so the answer can say when it was reported ("据2023年8月17日报道"); empty otherwise.
     reported_on: tuple[str, ...] = ()
+    # The model's probability (0-1) of having replied with the refusal sentence instead of this
+    # answer (``Generator.refusal_prob``); None when not measured (a refusal, a server, the gate).
+    refusal_prob: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape used by ``rag ask --json`` and the evaluation results."""
@@ -173,6 +176,7 @@ class Answer:
             "timings": dict(self.timings),
             "time_range": self.time_range.to_dict() if self.time_range is not None else None,
             "reported_on": list(self.reported_on),
+            "refusal_prob": self.refusal_prob,
         }
 
 

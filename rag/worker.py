@@ -150,6 +150,15 @@ class WorkerGenerator:
             self._counts[text] = n
         return n
 
+    def refusal_prob(self, messages: Sequence[dict], refusal: str) -> float | None:
+        with self._lock:
+            self._ready()
+            self._send(("refusal", [dict(m) for m in messages], refusal))
+            kind, value = self._recv(self.timeout_s)
+        if kind == "error":
+            raise _error_from_wire(value)
+        return value
+
     def stream(self, messages: Sequence[dict], *, max_tokens: int = 256) -> Iterator[str]:
         self._lock.acquire()
         holding = True
@@ -371,6 +380,9 @@ def serve(fd: int) -> None:
                 conn.send(("ok", generator.count_tokens(msg[1])))
             elif kind == "stream":
                 _stream(conn, generator, msg[1], msg[2])
+            elif kind == "refusal":
+                score = getattr(generator, "refusal_prob", None)
+                conn.send(("ok", score(msg[1], msg[2]) if callable(score) else None))
             # a "cancel" that arrives after its stream ended needs no answer
         except (BrokenPipeError, ConnectionResetError):
             return

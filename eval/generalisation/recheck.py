@@ -51,7 +51,7 @@ def recheck(rows: list[dict], pipeline, rescore: bool = False) -> list[dict]:
                         "correct_now": False})
             continue
         chunks = [_chunk(h) for h in r["hits"][: r.get("prompt_hits") or len(r["hits"])]]
-        _, reason = pipeline.judge(r["question"], text, chunks, refusal)
+        _, reason = pipeline.judge(r["question"], text, chunks, refusal, refusal_prob=r.get("refusal_prob"))
         correct_now = False
         if not reason and r.get("answerable", True):
             correct_now = bool(score_result({**r, "answer": tidy_answer(text), "abstained": False}).get("correct"))
