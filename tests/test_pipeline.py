@@ -154,3 +154,41 @@ def test_checks_are_one_signature_functions():
     assert [c.__name__ for c in CHECKS] == ["check_citations", "check_kind", "check_scope", "check_subject"]
     none = Sentence(text="比赛在体育馆举行", cited=(), citations=(), support=0.0, verdict="none")
     assert run_checks(Draft("多少支球队参赛？", (none,))) == "the question asks for a count of 支 and the answer gives none"
+
+
+# --- the generator's own refusal probability (issue 13) ---------------------------------------
+
+def test_refusal_prob_is_recorded_and_off_by_default(make_pipeline):
+    p = make_pipeline(["2024年西宁地区生产总值增长5.5%左右[1]。"], doubt=0.9)
+    a = p.ask("西宁地区生产总值增长多少？")
+    assert not a.abstained and a.refusal_prob == 0.9
+    assert a.to_dict()["refusal_prob"] == 0.9 and "refusal_ms" in a.timings
+
+
+@pytest.mark.parametrize("doubt, refused", [(0.6, True), (0.5, True), (0.4, False), (None, False)])
+def test_max_refusal_prob_refuses_an_answer_the_model_nearly_refused(make_pipeline, settings, doubt, refused):
+    settings.answer.max_refusal_prob = 0.5
+    p = make_pipeline(["2024年西宁地区生产总值增长5.5%左右[1]。"], doubt=doubt)
+    a = p.ask("西宁地区生产总值增长多少？")
+    assert a.abstained is refused
+    if refused:  # the draft stays for the report, the reason names the probability and the limit
+        assert a.draft.startswith("2024年") and "nearly refused" in a.reason and "limit 0.5" in a.reason
+    else:  # no signal (a server) never refuses by itself
+        assert a.text.startswith("2024年")
+
+
+def test_refusal_prob_is_not_asked_for_a_refusal(make_pipeline):
+    asked = []
+    p = make_pipeline(["资料中没有找到这个问题的答案。"], doubt=lambda m: asked.append(m) or 0.99)
+    a = p.ask("西宁的人口是多少？")
+    assert a.abstained and a.reason == "the model refused" and asked == [] and a.refusal_prob is None
+
+
+def test_judge_uses_a_saved_refusal_prob(make_pipeline, settings):
+    settings.answer.max_refusal_prob = 0.3
+    p = make_pipeline()
+    a = p.ask("西宁地区生产总值增长多少？")
+    chunks = [h.chunk for h in a.hits]
+    refusal = p.prompts.refusal("zh")
+    assert p.judge(a.question, a.text, chunks, refusal, refusal_prob=0.1)[1] == ""
+    assert "nearly refused" in p.judge(a.question, a.text, chunks, refusal, refusal_prob=0.35)[1]

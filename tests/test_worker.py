@@ -266,3 +266,14 @@ def test_worker_bench_runs_and_writes_its_json(tmp_path):
     assert set(printed["ttft_ms"]) == {"inline", "worker"} and printed["ttft_ratio_median"] > 0
     assert printed["decode_ratio_median"] > 0
     assert {"per_call_ms", "per_delta_us", "share_of_ttft", "share_of_token_time"} <= set(printed["boundary"])
+
+
+def test_refusal_prob_crosses_the_process_boundary(workers):
+    import functools
+
+    from rag.generators import FakeGenerator
+
+    w = workers(functools.partial(FakeGenerator, doubt=0.25))
+    assert w.refusal_prob(messages("西宁的人口是多少？"), "资料中没有找到这个问题的答案。") == 0.25
+    plain = workers(FakeGenerator)  # a generator without the signal answers None, not an error
+    assert plain.refusal_prob(messages("西宁的人口是多少？"), "资料中没有找到这个问题的答案。") is None
