@@ -532,7 +532,8 @@ def _run_one(q: dict[str, Any], *, pipeline: Any, index: Any, generate: bool, k:
         final = None
         try:
             for event in pipeline.stream(q["question"], q.get("history"), contexts=q.get("contexts"), k=k,
-                                         filters=question_filter(q), reference_date=q.get("reference_date")):
+                                         filters=question_filter(q), reference_date=q.get("reference_date"),
+                                         measure_doubt=True):
                 if isinstance(event, Answer):
                     final = event
         except (InputError, ContextOverflowError, ModelCrashedError) as e:

@@ -84,8 +84,8 @@ def pipeline_factory(eval_index, eval_settings):
     from rag.generators import FakeGenerator
     from rag.pipeline import Pipeline
 
-    def make(script=oracle):
-        return Pipeline(eval_index, FakeGenerator(script), eval_settings)
+    def make(script=oracle, **kw):
+        return Pipeline(eval_index, FakeGenerator(script, **kw), eval_settings)
 
     return make
 
@@ -524,3 +524,12 @@ def test_report_marks_unsupported_sentences_and_citations_that_do_not_hold():
                        {"text": "冠军可能是广东队。", "verdict": "unsupported", "problems": ["speculation: 可能"]}]}
     html = render_report(compute_metrics([r], k=5), [r])
     assert "unsupported: 冠军可能是广东队。 (speculation: 可能)" in html and "does not hold" in html
+
+
+def test_results_record_the_models_refusal_prob(tmp_path, pipeline_factory):
+    """The evaluation measures the signal even with the threshold off, so it can be calibrated."""
+    rep = evaluate(QUESTIONS[:3], pipeline_factory(doubt=0.125), out_dir=tmp_path / "run")
+    rows = _lines(tmp_path / "run" / "results.jsonl")
+    shown = [r for r in rows if r["abstained"] is False]
+    assert shown and all(r["refusal_prob"] == 0.125 for r in shown)
+    assert all(not r["abstained"] for r in rep.results[:1])  # off by default: nothing refused for it
