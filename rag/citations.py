@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from .chunking import split_sentences
-from .langrules import SOURCE_WORD_NUMBER, quantities, speculation, unmatched_quantities, unsupported_names
+from .langrules import (SOURCE_WORD_NUMBER, canonical_numbers, quantities, speculation, unmatched_quantities,
+                        unsupported_names)
 from .textnorm import bigrams, compact, normalize
 from .types import Chunk, Citation, Sentence
 
@@ -172,6 +173,11 @@ def problems(sentence: str, chunk_text: str, given: str = "") -> list[str]:
     return out
 
 
+def _values(text: str) -> str:
+    """``text`` with its figures of 10 and more (and percentages) in one script, for support."""
+    return canonical_numbers(text, keep_below=10)
+
+
 def verify(sentence: str, chunk_text: str, given: str = "") -> tuple[float, tuple[int, int], list[str]]:
     """(support in [0, 1], supporting span in the chunk, problems that void the support).
 
@@ -179,31 +185,33 @@ def verify(sentence: str, chunk_text: str, given: str = "") -> tuple[float, tupl
     the question ``given``, when it adds two or more), and zero when ``problems`` finds any. The span is the run of chunk sentences that together hold the most of
     the sentence's bigrams.
     """
-    grams = bigrams(sentence)
+    # Figures are compared as values: bigrams are taken over the text with every number written
+    # one way (langrules.canonical_numbers), so "2035年" is found in "二〇三五年" and "5%" in "百分之五".
+    grams = bigrams(_values(sentence))
     missing = problems(sentence, chunk_text, given)
     if not grams:
         return 0.0, (0, 0), missing
-    chunk_grams = set(bigrams(chunk_text))
+    chunk_grams = set(bigrams(_values(chunk_text)))
     recall = sum(1 for g in grams if g in chunk_grams) / len(grams)
     # Words the answer repeats from the question are its context, not its claim: "2024年西宁市政府
     # 工作报告提出城镇新增就业的目标是3.3万人以上" claims "3.3万人以上", and the question's wording,
     # absent from the chunk, should not drag its support down (nor lift a wrong answer's: on the
     # labelled pairs an answer swapped in from another question kept 0.3+ support 23% of the time
     # by the question's words alone, and none does when they are left out).
-    asked = set(bigrams(given)) if given else set()
+    asked = set(bigrams(_values(given))) if given else set()
     claim = [g for g in grams if g not in asked]
     if len(claim) >= 2:
         recall = sum(1 for g in claim if g in chunk_grams) / len(claim)
     support = 0.0 if missing else recall
     spans = [(s, e) for s, e in split_sentences(chunk_text) if chunk_text[s:e].strip()] or [(0, len(chunk_text))]
     gset = set(grams)
-    scores = [len(gset & set(bigrams(chunk_text[s:e]))) for s, e in spans]
+    scores = [len(gset & set(bigrams(_values(chunk_text[s:e])))) for s, e in spans]
     best = max(range(len(spans)), key=lambda i: (scores[i], -i))
     start, end = spans[best]
     # Extend to a neighbour when it adds bigrams the best sentence lacks (answers spanning two).
-    have = set(bigrams(chunk_text[start:end]))
+    have = set(bigrams(_values(chunk_text[start:end])))
     for j in (best + 1, best - 1):
-        if 0 <= j < len(spans) and (gset & set(bigrams(chunk_text[spans[j][0]:spans[j][1]]))) - have:
+        if 0 <= j < len(spans) and (gset & set(bigrams(_values(chunk_text[spans[j][0]:spans[j][1]])))) - have:
             start, end = min(start, spans[j][0]), max(end, spans[j][1])
             break
     return round(support, 4), (start, end), missing

@@ -26,7 +26,7 @@ from typing import Callable, Sequence
 
 from .chunking import split_sentences
 from .citations import split_answer
-from .langrules import CN_DIGITS, canonical_numbers
+from .langrules import CN_DIGITS, canonical_numbers, unglue_dates
 from .langrules import missing_kind as _missing_kind
 from .langrules import missing_subjects as _missing_subjects
 from .textnorm import bigrams, compact
@@ -50,7 +50,7 @@ def _places(question: str) -> list[str]:
     import jieba.posseg as pseg
 
     out = []
-    tokens = [(w.strip(), f) for w, f in pseg.cut(question)]
+    tokens = [(w.strip(), f) for w, f in pseg.cut(unglue_dates(question))]
     # jieba cuts "湟中区" into 湟中 + 区: a place name followed by its level suffix is one place.
     joined: list[tuple[str, str]] = []
     for word, flag in tokens:
