@@ -420,6 +420,13 @@ def test_an_answer_about_another_company_is_refused_and_one_about_the_asked_is_n
 
     assert "比亚迪" in check_subject(draft("比亚迪上半年销量是多少辆？", "奥迪品牌上半年交付量为907111辆。"))
     assert check_subject(draft("比亚迪上半年销量是多少辆？", "上半年销量达到125万辆。", title="比亚迪上半年销量大增")) is None
+    # Two subjects: a passage that names one of them is about the question; naming neither is not.
+    assert check_subject(draft("美国最高法院Powell v. Alabama案是哪一年判的？",
+                               "于Powell v. Alabama（1932）中，决定一项权利是否包含于增修条文。")) is None
+    refused = check_subject(draft("美国最高法院Powell v. Alabama案是哪一年判的？", "于Palko v. Connecticut（1937）中，法院认为。"))
+    assert refused and "Powell" in refused and "Alabama" in refused
+    assert check_subject(draft("比亚迪和特斯拉上半年销量各是多少？", "特斯拉上半年交付量为88.9万辆。")) is None
+    assert "比亚迪" in check_subject(draft("比亚迪和特斯拉上半年销量各是多少？", "奥迪品牌上半年交付量为907111辆。"))
 
 
 @pytest.mark.parametrize("question, text, published, missing", [

@@ -12,6 +12,10 @@ Prints, per part, how many answers were shown then and would be shown now, and f
 questions how many shown answers were correct then and are still shown now: the cost of a new
 check in correct answers lost, next to the near misses and off-topic answers it stops. The
 figures are only as fresh as the run: a check that changes what the model is given needs a new run.
+
+``--out DIR`` writes the re-judged run as ``DIR/<part>/results.jsonl`` (answer, abstained, reason
+and scores as the current checks and scorer give them), so ``summarize.py DIR`` reports it with
+the same figures as a fresh run.
 """
 from __future__ import annotations
 
@@ -51,11 +55,30 @@ def recheck(rows: list[dict], pipeline, rescore: bool = False) -> list[dict]:
                         "correct_now": False})
             continue
         chunks = [_chunk(h) for h in r["hits"][: r.get("prompt_hits") or len(r["hits"])]]
-        _, reason = pipeline.judge(r["question"], text, chunks, refusal, refusal_prob=r.get("refusal_prob"))
+        checked, reason = pipeline.judge(r["question"], text, chunks, refusal, refusal_prob=r.get("refusal_prob"))
         correct_now = False
         if not reason and r.get("answerable", True):
             correct_now = bool(score_result({**r, "answer": tidy_answer(text), "abstained": False}).get("correct"))
-        out.append({**rec, "shown_now": not reason, "reason_now": reason, "correct_now": correct_now})
+        cites = [{"n": c.n, "doc_id": c.chunk.doc_id, "chunk_id": c.chunk.chunk_id, "text": c.chunk.text,
+                  "support": round(c.support, 4), "inferred": c.inferred, "holds": c.holds} for c in checked.citations]
+        out.append({**rec, "shown_now": not reason, "reason_now": reason, "correct_now": correct_now,
+                    "citations_now": cites})
+    return out
+
+
+def rejudged(rows: list[dict], res: list[dict], refusal: str) -> list[dict]:
+    """The run's rows as the current checks judge them (for ``--out``)."""
+    from rag.citations import tidy_answer
+    from rag.scoring import score_result
+
+    out = []
+    for r, x in zip(rows, res):
+        if x["text"]:
+            shown = x["shown_now"]
+            r = {**r, "abstained": not shown, "answer": tidy_answer(x["text"]) if shown else refusal,
+                 "reason": "" if shown else x["reason_now"], "draft": "" if shown else x["text"],
+                 "citations": x["citations_now"] if shown else []}
+        out.append({**r, "scores": score_result(r)})
     return out
 
 
@@ -66,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--show", action="store_true", help="list every answer whose verdict changed")
     ap.add_argument("--rescore", action="store_true", help="judge correctness with the current answer matcher")
     ap.add_argument("--config", help="TOML settings (e.g. another answer.support_threshold)")
+    ap.add_argument("--out", type=Path, help="write the re-judged run here (results.jsonl per part)")
     args = ap.parse_args(argv)
     from rag.config import load_settings
     from rag.generators import FakeGenerator
@@ -82,6 +106,11 @@ def main(argv: list[str] | None = None) -> int:
         rows = [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
         pipeline = Pipeline(open_index(indexes[part], settings=settings), FakeGenerator(), settings)
         res = recheck(rows, pipeline, args.rescore)
+        if args.out:
+            (args.out / part).mkdir(parents=True, exist_ok=True)
+            with (args.out / part / "results.jsonl").open("w", encoding="utf-8") as f:
+                for row in rejudged(rows, res, pipeline.prompts.refusal("zh")):
+                    f.write(json.dumps(row, ensure_ascii=False) + "\n")
         summary[part] = {"questions": len(res), "shown_then": sum(x["shown_then"] for x in res),
                          "shown_now": sum(x["shown_now"] for x in res)}
         if part == "answerable":
