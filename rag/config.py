@@ -143,8 +143,11 @@ class AnswerSettings:
     # precision and recall of "supported" are 0.95/0.97 at 0.45 and 0.97/0.97 at 0.5, against 0.84/1.00 at
     # the old 0.3; recall is flat from 0.40 to 0.50 and falls to 0.82 at 0.55, so 0.45 sits mid-plateau.
     support_threshold: float = field(default=0.45, metadata={"doc": "a sentence whose best support (share of its non-question character bigrams in the chunk, 0-1) is below this is unsupported"})
-    # None (off) until calibrated; see README "Refusal probability" for the measured trade-off.
-    max_refusal_prob: float | None = field(default=None, metadata={"doc": "refuse an answer when the model's own probability of replying with the refusal sentence (0-1, measured after it answered) is at least this; off when unset"})
+    # 0.15: on the complete generalisation run, the fresh set and the seed set (runs/r3*), no
+    # correct answer shown by the other checks scored above 0.13 (226 answers), and 3 of the 40 wrong,
+    # near-miss or off-topic answers they let through scored 0.16-0.30; at 0.10 it would refuse 6
+    # of each. A thin margin and a small gain: see README "The model's own refusal probability".
+    max_refusal_prob: float | None = field(default=0.15, metadata={"doc": "refuse an answer when the model's own probability of replying with the refusal sentence (0-1, measured after it answered) is at least this; off when unset"})
     check_scope: bool = field(default=True, metadata={"doc": "refuse an answer whose sources miss the year, date or place the question names"})
     opening_chars: int = field(default=600, metadata={"doc": "characters of an article's opening that count as its scope (where and when)"})
 

@@ -527,9 +527,9 @@ def test_report_marks_unsupported_sentences_and_citations_that_do_not_hold():
 
 
 def test_results_record_the_models_refusal_prob(tmp_path, pipeline_factory):
-    """The evaluation measures the signal even with the threshold off, so it can be calibrated."""
+    """The evaluation records the signal for every generated answer, so a limit can be calibrated."""
     rep = evaluate(QUESTIONS[:3], pipeline_factory(doubt=0.125), out_dir=tmp_path / "run")
     rows = _lines(tmp_path / "run" / "results.jsonl")
     shown = [r for r in rows if r["abstained"] is False]
     assert shown and all(r["refusal_prob"] == 0.125 for r in shown)
-    assert all(not r["abstained"] for r in rep.results[:1])  # off by default: nothing refused for it
+    assert all(not r["abstained"] for r in rep.results[:1])  # 0.125 is under the default limit (0.15)
