@@ -173,9 +173,14 @@ def problems(sentence: str, chunk_text: str, given: str = "") -> list[str]:
     return out
 
 
+_JOINER = re.compile(r"(?<=[\u4e00-\u9fff])(?:以及|和|及|与|、)(?=[\u4e00-\u9fff])")
+
+
 def _values(text: str) -> str:
-    """``text`` with its figures of 10 and more (and percentages) in one script, for support."""
-    return canonical_numbers(text, keep_below=10)
+    """``text`` for support: figures of 10 and more (and percentages) in one script, and the words
+    that join list items (和, 及, 与, 、) left out, since an answer lists "沙棘和树莓" where its
+    chunk writes "沙棘、树莓"."""
+    return _JOINER.sub("", canonical_numbers(text, keep_below=10))
 
 
 def verify(sentence: str, chunk_text: str, given: str = "") -> tuple[float, tuple[int, int], list[str]]:

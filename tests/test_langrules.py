@@ -466,6 +466,11 @@ def test_unglue_dates(text, unglued):
     ("持股5%以上的股东。", "持有百分之五以上股份的股东", True),
     ("续编字行是在1933年。", "一九三三年，二十六世泉城粘友文续编字行", True),
     ("共有16支球队参赛。", "本届联赛共有十六支球队参赛", True),
+    # List items joined by 和/及/与 in the answer and by 、 in the chunk (or the other way round).
+    ("该县利用沙棘和树莓发展产业。", "该县依托沙棘、树莓等浆果发展产业", True),
+    ("展会展出了陶瓷、丝绸及茶叶。", "展会展出陶瓷和丝绸与茶叶", True),
+    ("双方讨论了和平与发展问题。", "双方讨论和平与发展问题", True),  # 和 inside a word: same both sides
+    ("该县利用枸杞和黄芪发展产业。", "该县依托沙棘、树莓等浆果发展产业", False),
     # Must not hold: another value in either script.
     ("远景目标是到2036年。", "第十四个五年规划和二〇三五年远景目标的建议", False),
     ("持股3%以上的股东。", "持有百分之五以上股份的股东", False),
