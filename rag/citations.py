@@ -19,7 +19,7 @@ from typing import Sequence
 from .chunking import split_sentences
 from .langrules import (SOURCE_WORD_NUMBER, canonical_numbers, quantities, speculation, unmatched_quantities,
                         unsupported_names)
-from .textnorm import bigrams, compact, normalize
+from .textnorm import CJK, bigrams, compact, normalize
 from .types import Chunk, Citation, Sentence
 
 _NUM = r"[0-9０-９]+"
@@ -173,7 +173,7 @@ def problems(sentence: str, chunk_text: str, given: str = "") -> list[str]:
     return out
 
 
-_JOINER = re.compile(r"(?<=[\u4e00-\u9fff])(?:以及|和|及|与|、)(?=[\u4e00-\u9fff])")
+_JOINER = re.compile(f"(?<=[{CJK}])(?:以及|和|及|与|、)(?=[{CJK}])")
 
 
 def _values(text: str) -> str:

@@ -433,7 +433,7 @@ _CJK_CHAR = re.compile(f"[{CJK}]")
 _LATIN_LETTER = re.compile(r"[A-Za-z]")
 
 
-_DATE_UNIT_AFTER_DIGITS = re.compile(r"(\d\s*[年月日号])(?=[\u4e00-\u9fff])")
+_DATE_UNIT_AFTER_DIGITS = re.compile(rf"(\d\s*[年月日号])(?=[{CJK}])")
 
 
 def unglue_dates(text: str) -> str:
@@ -444,6 +444,13 @@ def unglue_dates(text: str) -> str:
 
 def subjects(question: str) -> list[str]:
     """The proper names a question is about (see above), in order, without repeats."""
+    return list(_subjects(question))
+
+
+# The subject check asks for a question's subjects twice per answer (those missing, and all of
+# them): cut the question once.
+@functools.lru_cache(maxsize=1024)
+def _subjects(question: str) -> tuple[str, ...]:
     from .sparse import load_jieba
 
     load_jieba()
@@ -474,7 +481,7 @@ def subjects(question: str) -> list[str]:
         if question_range(w, "2000-01-01") is not None:
             continue
         out.append(w)
-    return list(dict.fromkeys(out))
+    return tuple(dict.fromkeys(out))
 
 
 def missing_subjects(question: str, texts: Iterable[str]) -> list[str]:
