@@ -12,6 +12,7 @@ sentence: the structure every later check and every renderer reads.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Sequence
@@ -176,6 +177,7 @@ def problems(sentence: str, chunk_text: str, given: str = "") -> list[str]:
 _JOINER = re.compile(f"(?<=[{CJK}])(?:以及|和|及|与|、)(?=[{CJK}])")
 
 
+@functools.lru_cache(maxsize=4096)  # each chunk (and its sentences) is read once per answer sentence
 def _values(text: str) -> str:
     """``text`` for support: figures of 10 and more (and percentages) in one script, and the words
     that join list items (和, 及, 与, 、) left out, since an answer lists "沙棘和树莓" where its

@@ -165,6 +165,7 @@ class LlamaCppGenerator:
         self.seed = seed
         self.model_id = os.path.basename(self.path)
         self._llm = None
+        self._formatter = None  # the GGUF's chat template, for refusal_prob
         self._load_lock = threading.Lock()
         self._run_lock = threading.Lock()
 
@@ -254,18 +255,18 @@ class LlamaCppGenerator:
         logp = logits - top - np.log(np.exp(logits - top).sum(axis=1, keepdims=True))
         return float(np.exp(sum(logp[i, t] for i, t in enumerate(target))))
 
-    @staticmethod
-    def _prompt_tokens(llm, messages: Sequence[Message]) -> list[int]:
-        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+    def _prompt_tokens(self, llm, messages: Sequence[Message]) -> list[int]:
+        if self._formatter is None:  # compiling the Jinja template once, not on every answer
+            from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
-        template = llm.metadata.get("tokenizer.chat_template")
-        if not template:
-            return []
-        eos, bos = llm.token_eos(), llm.token_bos()
-        fmt = Jinja2ChatFormatter(template=template, stop_token_ids=[eos],
-                                  eos_token=llm._model.token_get_text(eos) if eos != -1 else "",
-                                  bos_token=llm._model.token_get_text(bos) if bos != -1 else "")
-        r = fmt(messages=list(messages))
+            template = llm.metadata.get("tokenizer.chat_template")
+            if not template:
+                return []
+            eos, bos = llm.token_eos(), llm.token_bos()
+            self._formatter = Jinja2ChatFormatter(template=template, stop_token_ids=[eos],
+                                                  eos_token=llm._model.token_get_text(eos) if eos != -1 else "",
+                                                  bos_token=llm._model.token_get_text(bos) if bos != -1 else "")
+        r = self._formatter(messages=list(messages))
         return llm.tokenize(r.prompt.encode("utf-8"), add_bos=not r.added_special, special=True)
 
 

@@ -88,7 +88,7 @@ _QTY = re.compile(
 _TIME_UNITS = ("年", "月", "日", "号", "天", "周", "时", "小时", "分钟", "个月", "星期", "周年", "岁")
 _MAGNITUDE = {"千": 1e3, "万": 1e4, "亿": 1e8}
 
-_LONE_MAGNITUDE = {"百": 100.0, "千": 1e3, "万": 1e4, "亿": 1e8}
+_LONE_MAGNITUDE = {"百": 100.0, **_MAGNITUDE}
 
 _cn2an_lock = threading.Lock()
 _cn2an = None

@@ -78,6 +78,12 @@ class Citation:
     # kept so the reader can see what the model claimed, never shown as a plain citation.
     holds: bool = True
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON shape of the citation (``rag ask --json``, results.jsonl)."""
+        return {"n": self.n, "doc_id": self.chunk.doc_id, "chunk_id": self.chunk.chunk_id, "title": self.chunk.title,
+                "text": self.chunk.text, "span": list(self.span), "support": round(self.support, 4),
+                "inferred": self.inferred, "sentence": self.sentence, "holds": self.holds}
+
 
 # What a sentence's checks concluded: a model's own citation holds ("supported"), only a chunk the
 # checker found holds ("inferred"), nothing holds ("unsupported"), or it is no claim ("none": the
@@ -153,21 +159,7 @@ class Answer:
             "question": self.question,
             "answer": self.text,
             "abstained": self.abstained,
-            "citations": [
-                {
-                    "n": c.n,
-                    "doc_id": c.chunk.doc_id,
-                    "chunk_id": c.chunk.chunk_id,
-                    "title": c.chunk.title,
-                    "text": c.chunk.text,
-                    "span": list(c.span),
-                    "support": round(c.support, 4),
-                    "inferred": c.inferred,
-                    "sentence": c.sentence,
-                    "holds": c.holds,
-                }
-                for c in self.citations
-            ],
+            "citations": [c.to_dict() for c in self.citations],
             "sentences": [x.to_dict() for x in self.sentences],
             "unsupported": list(self.unsupported),
             "reason": self.reason,

@@ -59,10 +59,8 @@ def recheck(rows: list[dict], pipeline, rescore: bool = False) -> list[dict]:
         correct_now = False
         if not reason and r.get("answerable", True):
             correct_now = bool(score_result({**r, "answer": tidy_answer(text), "abstained": False}).get("correct"))
-        cites = [{"n": c.n, "doc_id": c.chunk.doc_id, "chunk_id": c.chunk.chunk_id, "text": c.chunk.text,
-                  "support": round(c.support, 4), "inferred": c.inferred, "holds": c.holds} for c in checked.citations]
         out.append({**rec, "shown_now": not reason, "reason_now": reason, "correct_now": correct_now,
-                    "citations_now": cites})
+                    "citations_now": [c.to_dict() for c in checked.citations]})
     return out
 
 
