@@ -6,6 +6,7 @@ call it (``ask`` just drains it). It yields text deltas, then one final ``Answer
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 import threading
@@ -86,8 +87,6 @@ def merge_filters(user: SearchFilter | None, since: str | None, until: str | Non
     range the user set."""
     if since is None and until is None:
         return user
-    import dataclasses
-
     user = user or SearchFilter()
     if user.since is None and user.until is None:
         return dataclasses.replace(user, since=since, until=until, keep_undated=True)
@@ -123,8 +122,6 @@ def scoped_retrieve(index: Any, question: str, k: int, settings: "Settings", *, 
     A question range that leaves no candidate at all is dropped (``applied`` False) rather than
     turning an answerable question into a refusal; a range the user set is never dropped.
     """
-    import dataclasses
-
     from .dates import question_range, recency_rerank, resolve_reference
 
     cfg = settings.retrieval
@@ -286,8 +283,6 @@ class Pipeline:
         """
         cfg = self.settings
         if collections is not None:
-            import dataclasses
-
             filters = dataclasses.replace(filters or SearchFilter(), collections=frozenset(collections))
         time_range = None
         scope = ""
@@ -295,6 +290,17 @@ class Pipeline:
         question = check_question(question, cfg.answer.max_question_chars)
         lang = question_language(question)
         timings: dict[str, float] = {}
+        # ``asked`` is what the user typed and what the answer reports; ``question`` is what is
+        # searched, prompted and checked: a Chinese reading of a question asked in English.
+        asked, translation, query = question, "", question
+        if lang == "en" and cfg.answer.translate_questions:
+            from .translation import search_text, translate_question
+
+            t = time.perf_counter()
+            translation = translate_question(self.generator, question, self.prompts) or ""
+            timings["translate_ms"] = (time.perf_counter() - t) * 1e3
+            if translation:
+                question, lang, query = translation, "zh", search_text(translation, asked)
         if contexts is not None:
             hits = hits_from_contexts(contexts)
             timings["retrieve_ms"] = 0.0
@@ -306,7 +312,7 @@ class Pipeline:
                 raise IndexMissingError("no index is loaded; build one with `rag index`")
             index = self.current_index()
             r, time_range = scoped_retrieve(index, question, k or cfg.retrieval.k, cfg, filters=filters,
-                                            reference_date=reference_date, query=retrieval_query(question, history))
+                                            reference_date=reference_date, query=retrieval_query(query, history))
             hits = r.hits
             scope = "；".join(x for x in (filters.describe() if filters is not None and not filters.is_empty() else "",
                                          time_range.describe() if time_range is not None and time_range.applied
@@ -314,7 +320,8 @@ class Pipeline:
             timings["retrieve_ms"] = r.timings["retrieve_ms"]
             relevant = bool(hits) and self._relevant(r)
         if not relevant:
-            answer = self._refuse(question, lang, hits, timings, t0, scope, time_range)
+            answer = dataclasses.replace(self._refuse(asked, lang, hits, timings, t0, scope, time_range),
+                                         translation=translation)
             yield answer.text
             yield answer
             return
@@ -349,7 +356,7 @@ class Pipeline:
         nothing_holds = refused and reason != "the model refused" and checked.supported_sentences == 0
         # A refusal is shown as the one fixed sentence, whatever else the model wrapped around it
         # (a model that leaked its instructions has also "said" the refusal sentence).
-        yield Answer(question=question, text=refusal if refused else tidy_answer(text),
+        yield Answer(question=asked, text=refusal if refused else tidy_answer(text),
                      citations=() if refused else checked.citations,
                      hits=tuple(hits), abstained=bool(reason), timings=timings,
                      # The sentences that failed stay listed when they are why the answer was refused.
@@ -357,7 +364,7 @@ class Pipeline:
                      draft=text if refused and text != refusal else "",
                      sentences=() if refused else checked.verified, time_range=time_range,
                      reported_on=() if refused or time_range is None else self._reported_on(checked.citations),
-                     refusal_prob=doubt)
+                     refusal_prob=doubt, translation=translation)
 
     def judge(self, question: str, text: str, chunks: Sequence[Chunk], refusal: str, *,
               in_index: bool = True, refusal_prob: float | None = None):

@@ -40,6 +40,10 @@ class Prompts:
     def get(self, name: str) -> str:
         return self.files[name]
 
+    def optional(self, name: str) -> str:
+        """A template that may be absent from a user's prompts folder ('' then)."""
+        return self.files.get(name, "")
+
     def refusal(self, lang: str) -> str:
         return self.files[f"refusal_{lang}"].strip()
 
@@ -60,6 +64,10 @@ def load_prompts(folder: str | Path | None = None) -> Prompts:
             files[name] = p.read_text(encoding="utf-8")
         except FileNotFoundError:
             raise RagError(f"prompt template {p} is missing; restore it from the repository") from None
+    # Optional: without it English questions are used as asked (rag.translation).
+    translate = folder / "translate_zh.txt"
+    if translate.is_file():
+        files["translate_zh"] = translate.read_text(encoding="utf-8")
     return Prompts(folder, files)
 
 

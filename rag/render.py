@@ -129,6 +129,8 @@ def plain_answer_body(answer: Answer) -> str:
 def render_timings(timings: dict[str, float], generated: bool = True) -> str:
     """The discreet line under an answer: retrieval time, time to first token, speed."""
     items = [f"检索 {timings.get('retrieve_ms', 0.0):.0f} 毫秒"]
+    if "translate_ms" in timings:
+        items.insert(0, f"翻译 {timings['translate_ms']:.0f} 毫秒")
     if generated:
         items.append(f"首字 {timings.get('ttft_ms', 0.0):.0f} 毫秒")
         items.append(f"{timings.get('tokens_per_s', 0.0):.1f} token/秒")
@@ -165,7 +167,7 @@ def render_answer(answer: Answer, turn: int) -> str:
     # An answer (or the draft a check replaced) that carries out an instruction found in a source.
     flag = check_answer_for_injection(answer)
     meta = (f'<div class="rag-note rag-injection">⚠ {esc(flag.notice())}</div>' if flag else "") + \
-        render_time_range(answer) + render_timings(answer.timings, generated)
+        render_meta_line(translation_line(answer)) + render_time_range(answer) + render_timings(answer.timings, generated)
     if answer.abstained and not answer.unsupported:
         return ('<div class="rag-refusal"><div class="rag-refusal-head">⊘ 无法根据知识库回答</div>'
                 f'<div class="rag-refusal-text">{text_html(answer.text)}</div>'
@@ -212,10 +214,19 @@ def time_range_line(answer: Answer) -> str:
     return f"时间范围：{tr.describe()}"
 
 
+def translation_line(answer: Answer) -> str:
+    """The Chinese reading an English question was searched and answered with ('' when none)."""
+    return f"问题已译为中文检索：{answer.translation}" if answer.translation else ""
+
+
+def render_meta_line(line: str) -> str:
+    """A discreet meta line under an answer ('' for no line)."""
+    return f'<div class="rag-meta">{esc(line)}</div>' if line else ""
+
+
 def render_time_range(answer: Answer) -> str:
     """``time_range_line`` as the page's discreet meta line."""
-    line = time_range_line(answer)
-    return f'<div class="rag-meta">{esc(line)}</div>' if line else ""
+    return render_meta_line(time_range_line(answer))
 
 
 def render_streaming(text: str) -> str:
@@ -362,8 +373,9 @@ def plain_answer_report(answer: Answer) -> str:
         for h in answer.hits[:3]:
             dup = duplicates_line(h.duplicates)
             lines.append(f"  {h.chunk.doc_id} · {h.chunk.title}{'（' + dup + '）' if dup else ''}：{_snippet(h.chunk.text)}")
-    if time_range_line(answer):
-        lines += ["", time_range_line(answer)]
+    meta = [x for x in (translation_line(answer), time_range_line(answer)) if x]
+    if meta:
+        lines += [""] + meta
     return "\n".join(lines)
 
 

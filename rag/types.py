@@ -152,6 +152,9 @@ class Answer:
     # The model's probability (0-1) of having replied with the refusal sentence instead of this
     # answer (``Generator.refusal_prob``); None when not measured (a refusal, a server, the gate).
     refusal_prob: float | None = None
+    # The question in Chinese as it was searched, gated and answered, when it was asked in another
+    # language (rag.translation); empty otherwise.
+    translation: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape used by ``rag ask --json`` and the evaluation results."""
@@ -169,6 +172,7 @@ class Answer:
             "time_range": self.time_range.to_dict() if self.time_range is not None else None,
             "reported_on": list(self.reported_on),
             "refusal_prob": self.refusal_prob,
+            "translation": self.translation,
         }
 
 
