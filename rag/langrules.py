@@ -28,7 +28,7 @@ from typing import Iterable
 
 from .textnorm import CJK, compact, normalize
 
-RULES_VERSION = "2026-12-04.3"
+RULES_VERSION = "2026-12-04.5"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -511,6 +511,16 @@ ASKS_ORDINAL = re.compile(r"第(?:几|多少)")
 ASKS_NUMBER = re.compile(r"多少|百分之几|how\s+(?:many|much)|what\s+percentage", re.IGNORECASE)
 # Words that answer "哪一天" without a figure; "今年" does not.
 DAY_WORDS = re.compile(r"今天|昨天|明天|前天|后天|当天|当日|同日|次日")
+# "多久"/"多长时间" asks for a length of time: a figure with a time unit ("两年内", "2.3秒", "十几分钟",
+# "一个半月"), half of one ("半小时"), a frequency for "多久一次" ("每周", "隔三天"), or a word that is
+# a length of time ("长期", "片刻"). "多少天"/"几年" are counts and handled as such; "没多久"/"没过多久"
+# ("shortly after") is narration, not a question about time.
+ASKS_DURATION = re.compile(r"(?<![没不])(?<!没过)(?<!不过)多久|多长时间|多少时间|多长的时间")
+DURATION = re.compile(
+    rf"(?:{_NUM}|[几数多半])\s*(?:多|余|来|几)?\s*个?\s*半?\s*(?:年|月|周|星期|礼拜|天|日|小时|钟头|分钟|分|秒|旬|季度|世纪)"
+    r"|半\s*个?\s*(?:小时|钟头|天|日|月|年)|[每隔]\s*\S{0,3}?(?:天|日|周|星期|月|年|小时)"
+    r"|长期|短期|永久|终身|片刻|一会儿?|即时|立即|当天|当日"
+)
 # Words of time that answer "什么时候" without a figure.
 TIME_WORDS = re.compile(r"今年|去年|明年|前年|年[初底末中]|上午|下午|晚上|期间|以来|当天|当日|今天|昨天|明天|月[初底末中]|上旬|中旬|下旬")
 
@@ -534,6 +544,8 @@ def missing_kind(question: str, claims: str) -> str | None:
     if ASKS_TIME.search(q):
         ok = any(x.unit in ("年", "月", "日", "号", "时") for x in qs) or TIME_WORDS.search(claims)
         return None if ok else "a time"
+    if ASKS_DURATION.search(q):
+        return None if DURATION.search(normalize(claims)) else "a length of time"
     if ASKS_ORDINAL.search(q):
         # "第几个儿子" wants a rank ("第十一子", "第3位"), whatever noun or classifier follows it.
         return None if re.search(rf"第\s*{_NUM}", normalize(claims)) else "a rank"

@@ -226,6 +226,22 @@ def test_speculation_voids_support_whatever_the_overlap():
     ("他有几个儿子？", "他有三个儿子。", None),  # must not fire: a count question stays a count
     ("他有几个儿子？", "他的儿子是第十一子。", "a count of 个"),
     ("转移了多少被困群众？", "转移了千余人。", None),
+    # 多久/多长时间 asks for a length of time (cases written for the rule, not from a run's answers).
+    ("包馄饨的肉馅要腌多久？", "馄饨是南方常见的小吃。", "a length of time"),
+    ("会议开了多长时间？", "会议在北京召开。", "a length of time"),
+    ("隧道施工用了多长时间？", "隧道全长3.2公里。", "a length of time"),  # a length, not a time
+    ("空调多久清洗一次？", "空调温度设在26度。", "a length of time"),
+    ("疏散花了多少时间？", "共疏散群众120人。", "a length of time"),
+    ("手术持续了多久？", "手术持续了十几分钟。", None),
+    ("工程建设用了多长时间？", "历时一个半月。", None),
+    ("点数需要多长时间？", "仅用时2.3秒。", None),
+    ("救援持续多久？", "救援持续了半小时。", None),
+    ("多久开一次例会？", "每周召开一次。", None),
+    ("这个展览要办多久？", "展览将长期开放。", None),
+    ("大桥修了多久？", "大桥历经四年完工。", None),
+    # must not fire: 没多久/没过多久 narrate ("shortly after"), they do not ask
+    ("他上任没多久就主持了哪项工程？", "他主持了跨江大桥工程。", None),
+    ("没过多久，谁接任了校长？", "王明接任校长。", None),
 ])
 def test_missing_kind(question, answer, missing):
     assert missing_kind(question, answer) == missing
