@@ -552,7 +552,8 @@ def _run_one(q: dict[str, Any], *, pipeline: Any, index: Any, generate: bool, k:
         rec.update(answer=d["answer"], abstained=d["abstained"], reason=d["reason"], draft=d["draft"],
                    citations=d["citations"], unsupported=d["unsupported"], sentences=d.get("sentences", []),
                    prompt_hits=(len(final.hits) - int(timings.get("dropped_chunks", 0))) if generated else 0,
-                   hits=d["hits"], time_range=d.get("time_range"), refusal_prob=d.get("refusal_prob"))
+                   hits=d["hits"], time_range=d.get("time_range"), refusal_prob=d.get("refusal_prob"),
+                   translation=d.get("translation", ""))
     rec["scores"] = score_result(rec)
     rec["timings"] = _ms(timings)
     return rec

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from .citations import check_answer, tidy_answer
-from .grounding import CHECKS, Draft, check_citations, run_checks
+from .grounding import CHECKS, Draft, check_citations, check_subject, run_checks
 from .langrules import is_follow_up, is_refusal_text
 from .errors import IndexMissingError, InputError
 from .prompting import build_messages, load_prompts, question_language
@@ -351,7 +351,7 @@ class Pipeline:
         if (measure_doubt or cfg.answer.max_refusal_prob is not None) and text and not is_refusal(text, refusal):
             doubt = self._refusal_prob(gen, built.messages, refusal, timings)
         checked, reason = self.judge(question, text, [h.chunk for h in built.hits], refusal,
-                                     in_index=contexts is None, refusal_prob=doubt)
+                                     in_index=contexts is None, refusal_prob=doubt, translated=bool(translation))
         refused = bool(reason)
         nothing_holds = refused and reason != "the model refused" and checked.supported_sentences == 0
         # A refusal is shown as the one fixed sentence, whatever else the model wrapped around it
@@ -367,12 +367,15 @@ class Pipeline:
                      refusal_prob=doubt, translation=translation)
 
     def judge(self, question: str, text: str, chunks: Sequence[Chunk], refusal: str, *,
-              in_index: bool = True, refusal_prob: float | None = None):
+              in_index: bool = True, refusal_prob: float | None = None, translated: bool = False):
         """The model's ``text`` verified against the numbered ``chunks`` it was given
         (``check_answer``) and put through the post-generation checks: ``(checked, reason)``,
         ``reason`` empty when the answer is shown. ``in_index`` False: the chunks are given
         contexts, not in the index, and their own text is their whole scope. ``refusal_prob``:
-        the model's own probability of the refusal sentence for this prompt, when measured."""
+        the model's own probability of the refusal sentence for this prompt, when measured.
+        ``translated``: ``question`` is a machine translation of the asked one, so its names are
+        the translator's renderings (Yifan → 伊凡 for 亿帆), not the user's words, and the subject
+        check, which asks that the passages name them, is skipped; every other check runs."""
         cfg = self.settings
         checked = check_answer(text, chunks, cfg.answer.support_threshold, ignore=[refusal], question=question)
         if not text or is_refusal(text, refusal):
@@ -390,6 +393,8 @@ class Pipeline:
         preceding = functools.lru_cache(None)(self._preceding) if in_index else none
         dated = functools.partial(published, self.index if in_index else None)
         checks = CHECKS if cfg.answer.check_scope else (check_citations,)
+        if translated:
+            checks = tuple(c for c in checks if c is not check_subject)
         return checked, run_checks(Draft(question, checked.verified, opening, preceding, dated), checks) or ""
 
     def _refusal_prob(self, gen, messages, refusal: str, timings: dict[str, float]) -> float | None:

@@ -130,3 +130,16 @@ def test_a_prompts_folder_without_the_template_skips_translation(tmp_path, fake_
     gen = _translating()
     a = Pipeline(fake_index, gen, settings).ask("How many teams take part?")
     assert a.translation == "" and len(gen.calls) == 1
+
+
+def test_a_translated_name_is_not_required_in_the_passages(fake_index, settings, make_pipeline):
+    """The translator's rendering of a name (伊凡 for a name the sources write otherwise) is not the
+    user's word: the subject check is skipped for a translated question, and only for it."""
+    from rag.pipeline import Pipeline
+
+    asked = "How many teams take part in the Ivan basketball league?"
+    a = Pipeline(fake_index, _translating("伊凡篮球联赛有多少支球队参赛？"), settings).ask(asked)
+    assert not a.abstained and "16支" in a.text and a.translation
+    # The same Chinese question typed by the user names 伊凡 itself: refused, the league is not 伊凡's.
+    b = make_pipeline().ask("伊凡篮球联赛有多少支球队参赛？")
+    assert b.abstained and "伊凡" in b.reason

@@ -55,7 +55,9 @@ def recheck(rows: list[dict], pipeline, rescore: bool = False) -> list[dict]:
                         "correct_now": False})
             continue
         chunks = [_chunk(h) for h in r["hits"][: r.get("prompt_hits") or len(r["hits"])]]
-        checked, reason = pipeline.judge(r["question"], text, chunks, refusal, refusal_prob=r.get("refusal_prob"))
+        # A question asked in English was answered and checked as its Chinese translation.
+        checked, reason = pipeline.judge(r.get("translation") or r["question"], text, chunks, refusal,
+                                         refusal_prob=r.get("refusal_prob"), translated=bool(r.get("translation")))
         correct_now = False
         if not reason and r.get("answerable", True):
             correct_now = bool(score_result({**r, "answer": tidy_answer(text), "abstained": False}).get("correct"))
