@@ -29,6 +29,8 @@ from .citations import split_answer
 from .langrules import CN_DIGITS, canonical_numbers, unglue_dates
 from .langrules import missing_kind as _missing_kind
 from .langrules import missing_subjects as _missing_subjects
+from .langrules import shares_topic as _shares_topic
+from .langrules import topic_words as _topic_words
 from .langrules import subjects as _subjects
 from .textnorm import bigrams, compact
 from .textnorm import to_simplified
@@ -284,7 +286,22 @@ def check_subject(d: Draft) -> str | None:
     return None
 
 
-CHECKS: tuple[Callable[[Draft], str | None], ...] = (check_citations, check_kind, check_scope, check_subject)
+def check_topic(d: Draft) -> str | None:
+    """An answer whose supporting passages share none of the question's topic words
+    (``langrules.shares_topic``), read with the same context as ``check_subject``: a faithful
+    quote of a passage about something else."""
+    supporting = d.supporting()
+    if not supporting:
+        return None
+    texts = [t for c in supporting for t in (c.title, c.text, d.opening(c), d.preceding(c))]
+    if not _shares_topic(d.question, texts):
+        return (f"the supporting passages share none of the question's topic words "
+                f"({', '.join(_topic_words(d.question))})")
+    return None
+
+
+CHECKS: tuple[Callable[[Draft], str | None], ...] = (check_citations, check_kind, check_scope, check_subject,
+                                                     check_topic)
 
 
 def run_checks(draft: Draft, checks: Sequence[Callable[[Draft], str | None]] = CHECKS) -> str | None:

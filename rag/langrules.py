@@ -498,6 +498,67 @@ def missing_subjects(question: str, texts: Iterable[str]) -> list[str]:
     return out
 
 
+# --- what a question is about: its topic words ----------------------------------------------------------
+# A passage that shares none of the question's content words is not about the question, however
+# faithfully the answer quotes it: measured, the off-topic answers that passed every other check
+# were verbatim sentences of unrelated passages ("在新家里，透过窗户就能看到…" for a sourdough
+# starter, a helmet campaign for descaling a kettle). Topic words are the question's common nouns,
+# Latin words, book titles, and its rarer verbs and adjectives (jieba idf >= TOPIC_VERB_MIN_IDF, so
+# 成立/判断/进行 do not count); proper names are the subject check's, numbers and times the kind
+# and scope checks'. The frame nouns of a question (时候, 原因, 数量…) say what is asked, not about what.
+_TOPIC_FLAGS = {"n", "vn", "nw", "eng", "j", "b", "l", "i"}
+_TOPIC_RARE_FLAGS = {"v", "a", "ad", "an", "vd"}
+TOPIC_VERB_MIN_IDF = 7.0
+_FRAME_NOUNS = frozenset(
+    "时候 时间 年份 日期 数量 人数 名字 名称 原因 方法 方式 内容 情况 问题 地方 地点 东西 部分 方面 "
+    "资料 答案 规定 标准 作用 意思 结果 目的 特点 多少钱".split())
+_TITLE = re.compile(r"《([^》]{2,30})》")
+
+
+def topic_words(question: str) -> list[str]:
+    """The question's topic words (see above), in order, without repeats."""
+    return list(_topic_words(question))
+
+
+@functools.lru_cache(maxsize=1024)
+def _topic_words(question: str) -> tuple[str, ...]:
+    from .sparse import load_jieba
+
+    load_jieba()
+    import jieba.analyse
+    import jieba.posseg as pseg
+
+    from .textnorm import to_simplified
+
+    idf = jieba.analyse.default_tfidf
+    q = to_simplified(unicodedata.normalize("NFKC", question))
+    out = [m.group(1) for m in _TITLE.finditer(q)]
+    for w, flag in pseg.cut(unglue_dates(q)):
+        w = w.strip()
+        if len(w) < 2 or w in _FRAME_NOUNS or (w.isascii() and len(w) < 3):
+            continue
+        if flag in _TOPIC_FLAGS or (flag in _TOPIC_RARE_FLAGS
+                                    and idf.idf_freq.get(w, idf.median_idf) >= TOPIC_VERB_MIN_IDF):
+            if not any(ch.isdigit() for ch in w):
+                out.append(w)
+    return tuple(dict.fromkeys(out))
+
+
+def shares_topic(question: str, texts: Iterable[str]) -> bool:
+    """Whether ``texts`` mention any topic word of the question (True when it has none). A Chinese
+    word of three or more characters also counts by its first or last two ("收盘价" by 收盘,
+    "多肉植物" by 多肉): passages write the same thing in shorter compounds."""
+    words = topic_words(question)
+    if not words:
+        return True
+    have = compact("\n".join(texts)).lower()
+    for w in words:
+        key = compact(w).lower()
+        if key in have or (len(key) >= 3 and _CJK_WORD.match(key) and (key[:2] in have or key[-2:] in have)):
+            return True
+    return False
+
+
 # --- what a question asks for ------------------------------------------------------------------------
 
 ASKS_DAY = re.compile(r"哪一?天|几月几[日号]|几号|哪一?日|what\s+date|which\s+day", re.IGNORECASE)

@@ -16,7 +16,9 @@ from rag.langrules import (
     is_follow_up,
     is_refusal_text,
     quantities,
+    shares_topic,
     speculation,
+    topic_words,
     unmatched_quantities,
 )
 from rag.pipeline import is_refusal, retrieval_query
@@ -505,3 +507,33 @@ def test_misfires_of_the_complete_generalisation_run():
     assert verify("十四五规划建议里的远景目标是到2035年。", "《中共中央关于制定国民经济和社会发展第十四个五年规划"
                   "和二〇三五年远景目标的建议》提出", "十四五规划建议里的远景目标是到哪一年")[0] >= 0.45
     assert "日利东" not in subjects("截至2007年6月30日利东邨道上大约住了多少人")
+
+
+# ------------------------------------------------------------------ what the question is about
+
+@pytest.mark.parametrize("question, texts, shares", [
+    # fires: the passage is about something else
+    ("怎样给钢琴调音？", ["本次音乐节共有20支乐队参演。"], False),
+    ("如何腌制腊肉？", ["今年猪肉价格同比下降。"], False),
+    ("谁写了《红楼梦》？", ["《水浒传》的作者是施耐庵。"], False),
+    ("空调滤网怎么清洗？", ["全市新建充电桩1200个。"], False),
+    ("How do I brew cold coffee?", ["今年茶叶产量增长。"], False),
+    # must not fire: a topic word, or a shorter compound of it, is there
+    ("地铁票价是多少？", ["地铁3号线起步票价为2元。"], True),
+    ("该股收盘价是多少？", ["当日收盘，该股报13.47元。"], True),
+    ("谁写了《红楼梦》？", ["《红楼梦》的作者是曹雪芹。"], True),
+    ("羽毛球拍怎么穿线？", ["羽毛球比赛在体育馆举行。"], True),
+    ("How do I brew cold coffee?", ["Coffee is brewed cold for 12 hours."], True),
+    # must not fire: nothing to compare (names are the subject check's, frames say what is asked)
+    ("张三是哪一年出生的？", ["李四出生于1990年。"], True),
+    ("原因是什么？", ["因为下雨。"], True),
+    ("判断的结果是什么？", ["会议在北京召开。"], True),
+])
+def test_shares_topic(question, texts, shares):
+    assert shares_topic(question, texts) is shares
+
+
+def test_topic_words_leave_out_names_numbers_and_common_verbs():
+    assert topic_words("2023年8月9日，伊凡制药的收盘价是多少？") == ["制药", "收盘价"]
+    assert topic_words("广州大学法学院成立于哪一年？") == []  # names (nt) and a common verb
+    assert topic_words("谁写了《傲慢与偏见》？")[0] == "傲慢与偏见"

@@ -151,7 +151,8 @@ def test_checks_are_one_signature_functions():
 
     lone = Sentence(text="比赛在体育馆举行", cited=(), citations=(), support=0.0, verdict="unsupported")
     assert run_checks(Draft("多少支球队参赛？", (lone,))) == "no sentence of the answer is supported by its sources"
-    assert [c.__name__ for c in CHECKS] == ["check_citations", "check_kind", "check_scope", "check_subject"]
+    assert [c.__name__ for c in CHECKS] == ["check_citations", "check_kind", "check_scope", "check_subject",
+                                           "check_topic"]
     none = Sentence(text="比赛在体育馆举行", cited=(), citations=(), support=0.0, verdict="none")
     assert run_checks(Draft("多少支球队参赛？", (none,))) == "the question asks for a count of 支 and the answer gives none"
 
@@ -198,3 +199,12 @@ def test_judge_uses_a_saved_refusal_prob(make_pipeline, settings):
     refusal = p.prompts.refusal("zh")
     assert p.judge(a.question, a.text, chunks, refusal, refusal_prob=0.1)[1] == ""
     assert "nearly refused" in p.judge(a.question, a.text, chunks, refusal, refusal_prob=0.35)[1]
+
+
+def test_a_faithful_quote_of_a_passage_about_something_else_is_refused(make_pipeline):
+    """The off-topic answers that passed every other check quoted an unrelated passage word for
+    word; the topic check refuses them and keeps an answer whose passage shares the question's words."""
+    a = make_pipeline(["青海省篮球联赛在西宁体育馆开幕[1]。"]).ask("怎样给钢琴调音？")
+    assert a.abstained and "topic words" in a.reason and "钢琴" in a.reason
+    b = make_pipeline(["青海省篮球联赛在西宁体育馆开幕[1]。"]).ask("篮球联赛在哪里开幕？")
+    assert not b.abstained
