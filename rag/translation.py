@@ -30,6 +30,10 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9+.&'\-]*[A-Za-z0-9+]|[A-Za-z0-9]")
 _LEADING = re.compile(r"^(?:译文|翻译|中文|问题)\s*[:：]\s*")
 _QUOTES = "\"'“”‘’「」『』"
+# A translation must still be a question. A small model sometimes answers instead ("第15次…会议将在中国
+# 举办。" for "Which country will host…?"), and a statement used as the question would lend the answer
+# its own words: support leaves the question's words out, so a claim copied from it checks nothing.
+_ASKS = re.compile(r"[?？]\s*$|什么|谁|哪|几|多少|吗|呢|如何|怎么|怎样|为什么|为何|何时|何地|是否|多久|多长|多大|多高|多远")
 MAX_TOKENS = 96
 
 
@@ -47,11 +51,11 @@ def latin_names(question: str) -> list[str]:
 
 def clean_translation(reply: str, refusal: str = "") -> str | None:
     """The translation in a generator's reply: its first non-empty line without a "译文：" label or
-    quotes; None when that holds no Chinese (the model answered in English or produced nothing)
-    or is the refusal sentence."""
+    quotes; None when that holds no Chinese (the model answered in English or produced nothing),
+    is the refusal sentence, or is not a question (the model answered it instead)."""
     line = next((x.strip() for x in reply.splitlines() if x.strip()), "")
     line = _LEADING.sub("", line).strip().strip(_QUOTES).strip()
-    if not _CJK.search(line) or (refusal and refusal in line):
+    if not _CJK.search(line) or (refusal and refusal in line) or not _ASKS.search(line):
         return None
     return line
 

@@ -32,6 +32,11 @@ def test_latin_names(question, names):
     ("", None),
     ("   \n  ", None),
     ("资料中没有找到这个问题的答案。", None),
+    # an answer instead of a translation: not a question
+    ("第15次金砖国家领导人会晤将在中国举办。", None),
+    ("嫌疑人计划袭击的城市是柏林。", None),
+    ("金砖国家领导人会晤在哪里举办", "金砖国家领导人会晤在哪里举办"),
+    ("美国的评级被下调了吗", "美国的评级被下调了吗"),
 ])
 def test_clean_translation(reply, expected):
     assert clean_translation(reply, "资料中没有找到这个问题的答案。") == expected
