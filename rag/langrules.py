@@ -28,7 +28,7 @@ from typing import Iterable
 
 from .textnorm import CJK, compact, normalize
 
-RULES_VERSION = "2026-12-04.5"
+RULES_VERSION = "2026-12-04.6"
 
 # --- numbers -------------------------------------------------------------------------------------
 
