@@ -532,10 +532,13 @@ def _topic_words(question: str) -> tuple[str, ...]:
 
     idf = jieba.analyse.default_tfidf
     q = to_simplified(unicodedata.normalize("NFKC", question))
+    # In a question asked mostly in English ("What was 西宁's GDP growth?") the Latin words are its
+    # language, not words the Chinese passages would share (as for subjects).
+    english = len(_LATIN_LETTER.findall(q)) > 2 * len(_CJK_CHAR.findall(q))
     out = [m.group(1) for m in _TITLE.finditer(q)]
     for w, flag in pseg.cut(unglue_dates(q)):
         w = w.strip()
-        if len(w) < 2 or w in _FRAME_NOUNS or (w.isascii() and len(w) < 3):
+        if len(w) < 2 or w in _FRAME_NOUNS or (w.isascii() and (english or len(w) < 3)):
             continue
         if flag in _TOPIC_FLAGS or (flag in _TOPIC_RARE_FLAGS
                                     and idf.idf_freq.get(w, idf.median_idf) >= TOPIC_VERB_MIN_IDF):

@@ -517,13 +517,15 @@ def test_misfires_of_the_complete_generalisation_run():
     ("如何腌制腊肉？", ["今年猪肉价格同比下降。"], False),
     ("谁写了《红楼梦》？", ["《水浒传》的作者是施耐庵。"], False),
     ("空调滤网怎么清洗？", ["全市新建充电桩1200个。"], False),
-    ("How do I brew cold coffee?", ["今年茶叶产量增长。"], False),
+    ("如何冲泡 cold brew 咖啡？", ["今年茶叶产量增长。"], False),
     # must not fire: a topic word, or a shorter compound of it, is there
     ("地铁票价是多少？", ["地铁3号线起步票价为2元。"], True),
     ("该股收盘价是多少？", ["当日收盘，该股报13.47元。"], True),
     ("谁写了《红楼梦》？", ["《红楼梦》的作者是曹雪芹。"], True),
     ("羽毛球拍怎么穿线？", ["羽毛球比赛在体育馆举行。"], True),
-    ("How do I brew cold coffee?", ["Coffee is brewed cold for 12 hours."], True),
+    ("如何冲泡 cold brew？", ["Cold brew needs 12 hours."], True),
+    # must not fire: the Latin words of a question asked in English are its language
+    ("What was 西宁's GDP growth in 2024?", ["2024年西宁地区生产总值增长5.5%。"], True),
     # must not fire: nothing to compare (names are the subject check's, frames say what is asked)
     ("张三是哪一年出生的？", ["李四出生于1990年。"], True),
     ("原因是什么？", ["因为下雨。"], True),
