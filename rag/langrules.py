@@ -503,11 +503,12 @@ def missing_subjects(question: str, texts: Iterable[str]) -> list[str]:
 # faithfully the answer quotes it: measured, the off-topic answers that passed every other check
 # were verbatim sentences of unrelated passages ("在新家里，透过窗户就能看到…" for a sourdough
 # starter, a helmet campaign for descaling a kettle). Topic words are the question's common nouns,
-# Latin words, book titles, and its rarer verbs and adjectives (jieba idf >= TOPIC_VERB_MIN_IDF, so
-# 成立/判断/进行 do not count); proper names are the subject check's, numbers and times the kind
+# Latin words, book titles, and its rarer verbs, adjectives and distinguishing words (jieba idf >=
+# TOPIC_VERB_MIN_IDF, so 成立/判断/进行/主要 do not count); proper names are the subject check's, numbers and times the kind
 # and scope checks'. The frame nouns of a question (时候, 原因, 数量…) say what is asked, not about what.
-_TOPIC_FLAGS = {"n", "vn", "nw", "eng", "j", "b", "l", "i"}
-_TOPIC_RARE_FLAGS = {"v", "a", "ad", "an", "vd"}
+_TOPIC_FLAGS = {"n", "vn", "nw", "eng", "j", "l", "i"}
+# Verbs, adjectives and distinguishing words (主要, 重要 are "b" like 野生) count only when rare.
+_TOPIC_RARE_FLAGS = {"v", "a", "ad", "an", "vd", "b"}
 TOPIC_VERB_MIN_IDF = 7.0
 _FRAME_NOUNS = frozenset(
     "时候 时间 年份 日期 数量 人数 名字 名称 原因 方法 方式 内容 情况 问题 地方 地点 东西 部分 方面 "

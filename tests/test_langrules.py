@@ -530,6 +530,7 @@ def test_misfires_of_the_complete_generalisation_run():
     ("张三是哪一年出生的？", ["李四出生于1990年。"], True),
     ("原因是什么？", ["因为下雨。"], True),
     ("判断的结果是什么？", ["会议在北京召开。"], True),
+    ("那它的主要内容是什么？", ["会议审议通过了规划建议。"], True),  # a follow-up's frame
 ])
 def test_shares_topic(question, texts, shares):
     assert shares_topic(question, texts) is shares
