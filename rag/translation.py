@@ -35,6 +35,26 @@ _QUOTES = "\"'“”‘’「」『』"
 # its own words: support leaves the question's words out, so a claim copied from it checks nothing.
 _ASKS = re.compile(r"[?？]\s*$|什么|谁|哪|几|多少|吗|呢|如何|怎么|怎样|为什么|为何|何时|何地|是否|多久|多长|多大|多高|多远")
 MAX_TOKENS = 96
+# Example lines of prompts/translate_zh.txt ("English question => 中文问句") become earlier turns of
+# the conversation. With the instruction alone the default 1.5B model answered 5 of 32 English
+# questions instead of translating them ("第15次BRICS领导人会议将在中国举办。"); with three example
+# turns it translated all 32 into questions (measured on the English questions of the sets; see
+# README "English questions").
+_EXAMPLE = re.compile(r"^\s*(.+?)\s*=>\s*(.+?)\s*$")
+
+
+def translation_messages(template: str, question: str) -> list[dict]:
+    """The chat messages that ask for ``question`` in Chinese: the template's instruction as the
+    system message, its ``English => 中文`` lines as example turns, then the question."""
+    instruction, turns = [], []
+    for line in template.splitlines():
+        m = _EXAMPLE.match(line)
+        if m:
+            turns += [{"role": "user", "content": m.group(1)}, {"role": "assistant", "content": m.group(2)}]
+        else:
+            instruction.append(line)
+    return [{"role": "system", "content": "\n".join(instruction).strip()}, *turns,
+            {"role": "user", "content": question}]
 
 
 def latin_names(question: str) -> list[str]:
@@ -67,8 +87,7 @@ def translate_question(generator: "Generator", question: str, prompts: "Prompts"
     template = prompts.optional("translate_zh")
     if not template:
         return None
-    messages = [{"role": "system", "content": template.strip()}, {"role": "user", "content": question}]
-    reply = "".join(generator.stream(messages, max_tokens=MAX_TOKENS))
+    reply = "".join(generator.stream(translation_messages(template, question), max_tokens=MAX_TOKENS))
     return clean_translation(reply, prompts.refusal("zh"))
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from rag.translation import clean_translation, latin_names, search_text
+from rag.translation import clean_translation, latin_names, search_text, translation_messages
 
 
 @pytest.mark.parametrize("question, names", [
@@ -148,3 +148,25 @@ def test_a_translated_name_is_not_required_in_the_passages(fake_index, settings,
     # The same Chinese question typed by the user names 伊凡 itself: refused, the league is not 伊凡's.
     b = make_pipeline().ask("伊凡篮球联赛有多少支球队参赛？")
     assert b.abstained and "伊凡" in b.reason
+
+
+def test_translation_messages_turn_example_lines_into_turns():
+    template = "你是翻译。\n只输出译文。\nHow many? => 有多少？\nWho won => 谁赢了？\n"
+    messages = translation_messages(template, "When did it open?")
+    assert messages[0] == {"role": "system", "content": "你是翻译。\n只输出译文。"}
+    assert [m["role"] for m in messages[1:]] == ["user", "assistant", "user", "assistant", "user"]
+    assert messages[1]["content"] == "How many?" and messages[2]["content"] == "有多少？"
+    assert messages[-1] == {"role": "user", "content": "When did it open?"}
+
+
+def test_translation_messages_without_examples():
+    # a user's own template without example lines: the instruction and the question only
+    assert translation_messages("只输出译文。", "Why?") == [
+        {"role": "system", "content": "只输出译文。"}, {"role": "user", "content": "Why?"}]
+
+
+def test_shipped_template_has_example_turns():
+    from rag.prompting import load_prompts
+
+    messages = translation_messages(load_prompts().get("translate_zh"), "Q?")
+    assert len(messages) >= 5 and not any("=>" in m["content"] for m in messages)
