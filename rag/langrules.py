@@ -28,7 +28,7 @@ from typing import Iterable
 
 from .textnorm import CJK, compact, normalize
 
-RULES_VERSION = "2026-12-04.6"
+RULES_VERSION = "2026-12-04.7"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -514,6 +514,11 @@ _FRAME_NOUNS = frozenset(
     "时候 时间 年份 日期 数量 人数 名字 名称 原因 方法 方式 内容 情况 问题 地方 地点 东西 部分 方面 "
     "资料 答案 规定 标准 作用 意思 结果 目的 特点 多少钱".split())
 _TITLE = re.compile(r"《([^》]{2,30})》")
+# The noun an interrogative determiner asks about ("哪个国家", "哪所大学", "什么学校", "何种材料") is the
+# kind of the answer, not the question's topic: a passage names the answer (韩国, 剑桥大学), not
+# always its kind, and a kind word shared by chance (国家, 公司) says nothing about the topic.
+# "为什么" asks why and "多少个国家" counts countries: both leave the noun a topic word.
+_ASKED_KIND = re.compile(r"(?:(?<!为)什么|何种|何|哪)(?:一)?(?:[个些种类家所位座支条部只款项届本首间国名样]|几[个家所位座支条部只款项届本首间名])?$")
 
 
 def topic_words(question: str) -> list[str]:
@@ -537,9 +542,13 @@ def _topic_words(question: str) -> tuple[str, ...]:
     # language, not words the Chinese passages would share (as for subjects).
     english = len(_LATIN_LETTER.findall(q)) > 2 * len(_CJK_CHAR.findall(q))
     out = [m.group(1) for m in _TITLE.finditer(q)]
-    for w, flag in pseg.cut(unglue_dates(q)):
+    text, pos = unglue_dates(q), 0
+    for w, flag in pseg.cut(text):
+        before, pos = text[:pos], pos + len(w)
         w = w.strip()
         if len(w) < 2 or w in _FRAME_NOUNS or (w.isascii() and (english or len(w) < 3)):
+            continue
+        if flag.startswith("n") and _ASKED_KIND.search(before[-4:]):
             continue
         if flag in _TOPIC_FLAGS or (flag in _TOPIC_RARE_FLAGS
                                     and idf.idf_freq.get(w, idf.median_idf) >= TOPIC_VERB_MIN_IDF):

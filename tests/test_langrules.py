@@ -536,6 +536,25 @@ def test_shares_topic(question, texts, shares):
     assert shares_topic(question, texts) is shares
 
 
+@pytest.mark.parametrize("question, kind_word, kept", [
+    # the noun an interrogative determiner asks about is the answer's kind, not a topic word
+    ("这位球星最后转会去了哪个俱乐部？", "俱乐部", False),
+    ("研究团队来自哪所大学？", "大学", False),
+    ("他毕业于什么学校？", "学校", False),
+    ("这种陶瓷是用何种材料烧制的？", "材料", False),
+    ("哪一位演员获得了最佳男主角？", "演员", False),
+    ("哪几家银行下调了存款利率？", "银行", False),
+    # must not fire: a count of the noun, "为什么", or a noun the determiner does not precede
+    ("有多少个国家的代表团参加开幕式？", "国家", True),
+    ("为什么台风登陆后风力会减弱？", "风力", True),
+    ("哪些城市发布了暴雨预警？", "暴雨", True),
+    ("什么是量子纠缠？", "量子", True),
+    ("公司主要生产什么产品？", "公司", True),
+])
+def test_topic_words_leave_out_the_asked_kind(question, kind_word, kept):
+    assert (kind_word in topic_words(question)) is kept
+
+
 def test_topic_words_leave_out_names_numbers_and_common_verbs():
     assert topic_words("2023年8月9日，伊凡制药的收盘价是多少？") == ["制药", "收盘价"]
     assert topic_words("广州大学法学院成立于哪一年？") == []  # names (nt) and a common verb
