@@ -26,7 +26,7 @@ from typing import Callable, Sequence
 
 from .chunking import split_sentences
 from .citations import split_answer
-from .langrules import CN_DIGITS, canonical_numbers, unglue_dates
+from .langrules import CN_DIGITS, canonical_numbers, unglue_figures
 from .langrules import missing_kind as _missing_kind
 from .langrules import missing_subjects as _missing_subjects
 from .langrules import shares_topic as _shares_topic
@@ -53,7 +53,7 @@ def _places(question: str) -> list[str]:
     import jieba.posseg as pseg
 
     out = []
-    tokens = [(w.strip(), f) for w, f in pseg.cut(unglue_dates(question))]
+    tokens = [(w.strip(), f) for w, f in pseg.cut(unglue_figures(question))]
     # jieba cuts "湟中区" into 湟中 + 区: a place name followed by its level suffix is one place.
     joined: list[tuple[str, str]] = []
     for word, flag in tokens:
@@ -218,7 +218,10 @@ class Draft:
 
     @property
     def claims(self) -> str:
-        return "".join(s.text for s in self.sentences if s.verdict != "none")
+        """The answer's held claims: its supported and inferred sentences. What the question asks
+        for must be among them: a figure only an unsupported sentence gives ("因此，煮鸡蛋大约需要1小时"
+        after two quoted sentences about something else) answers nothing the sources say."""
+        return "".join(s.text for s in self.sentences if s.verdict in ("supported", "inferred"))
 
     def spans(self) -> list[str]:
         """For each citation that holds, the one chunk sentence of its span closest to the claim

@@ -28,7 +28,7 @@ from typing import Iterable
 
 from .textnorm import CJK, compact, normalize
 
-RULES_VERSION = "2026-12-04.7"
+RULES_VERSION = "2026-12-04.9"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -424,7 +424,7 @@ def unsupported_names(claim: str, source: str, given: str = "") -> list[str]:
 # out in Chinese (国内生产总值) as often as not. jieba's HMM guesses unknown names ("联易融", "朱某"),
 # which catch near misses; turning it off cost 2 near-miss catches and saved 1 correct answer on the
 # complete generalisation run (runs/r3), so it stays on, and the date it glued to a name is cut off
-# first (``unglue_dates``).
+# first (``unglue_figures``).
 _SUBJECT_FLAGS = ("nr", "nrfg", "nrt", "ns", "nt", "nz", "eng")
 SUBJECT_MIN_IDF = 8.0
 _ACRONYM = re.compile(r"^[A-Z]{2,6}$")
@@ -434,12 +434,14 @@ _LATIN_LETTER = re.compile(r"[A-Za-z]")
 
 
 _DATE_UNIT_AFTER_DIGITS = re.compile(rf"(\d\s*[年月日号])(?=[{CJK}])")
+_ORDINAL_AFTER_WORD = re.compile(rf"(?<=[{CJK}])(?=第\s*[\d{CN_DIGITS}几])")
 
 
-def unglue_dates(text: str) -> str:
-    """``text`` with a space after each digit-written date unit, so jieba's HMM cannot glue the
-    unit to the word after it ("6月30日利东邨" gave the name 日利东; 30日 is a date, 利东 the name)."""
-    return _DATE_UNIT_AFTER_DIGITS.sub(r"\1 ", text)
+def unglue_figures(text: str) -> str:
+    """``text`` with a space after each digit-written date unit and before each ordinal's 第, so
+    jieba's HMM cannot glue them to the word next to them ("6月30日利东邨" gave the name 日利东;
+    "胡天衡第1次" gave the place 衡第: 第1次 is an ordinal, 胡天衡 the name)."""
+    return _ORDINAL_AFTER_WORD.sub(" ", _DATE_UNIT_AFTER_DIGITS.sub(r"\1 ", text))
 
 
 def subjects(question: str) -> list[str]:
@@ -466,7 +468,7 @@ def _subjects(question: str) -> tuple[str, ...]:
     # Chinese passages would spell the same way.
     english = len(_LATIN_LETTER.findall(q)) > 2 * len(_CJK_CHAR.findall(q))
     out = []
-    for w, flag in pseg.cut(unglue_dates(q)):
+    for w, flag in pseg.cut(unglue_figures(q)):
         w = w.strip()
         if flag not in _SUBJECT_FLAGS or len(w) < 2 or _ACRONYM.match(w):
             continue
@@ -542,7 +544,7 @@ def _topic_words(question: str) -> tuple[str, ...]:
     # language, not words the Chinese passages would share (as for subjects).
     english = len(_LATIN_LETTER.findall(q)) > 2 * len(_CJK_CHAR.findall(q))
     out = [m.group(1) for m in _TITLE.finditer(q)]
-    text, pos = unglue_dates(q), 0
+    text, pos = unglue_figures(q), 0
     for w, flag in pseg.cut(text):
         before, pos = text[:pos], pos + len(w)
         w = w.strip()
@@ -595,6 +597,11 @@ DURATION = re.compile(
     r"|半\s*个?\s*(?:小时|钟头|天|日|月|年)|[每隔]\s*\S{0,3}?(?:天|日|周|星期|月|年|小时)"
     r"|长期|短期|永久|终身|片刻|一会儿?|即时|立即|当天|当日"
 )
+# A calendar year or day is a point in time, not a length: "2009年" (a year of the modern calendar,
+# unless "多/余/来/间/半" make it a count of years) and "8月17日" answer "什么时候", not "多久". A span
+# between two years ("2020年至2023年") is a length.
+_CALENDAR = re.compile(r"(?<!\d)(?:1[89]|20)\d{2}\s*年(?!\s*(?:多|余|来|间|半|之久))|\d{1,2}\s*月\s*\d{1,2}\s*[日号]")
+_YEAR_SPAN = re.compile(r"(?:1[89]|20)\d{2}\s*年?\s*(?:至|到|—|–|-|~)\s*(?:1[89]|20)\d{2}\s*年")
 # Words of time that answer "什么时候" without a figure.
 TIME_WORDS = re.compile(r"今年|去年|明年|前年|年[初底末中]|上午|下午|晚上|期间|以来|当天|当日|今天|昨天|明天|月[初底末中]|上旬|中旬|下旬")
 
@@ -619,7 +626,8 @@ def missing_kind(question: str, claims: str) -> str | None:
         ok = any(x.unit in ("年", "月", "日", "号", "时") for x in qs) or TIME_WORDS.search(claims)
         return None if ok else "a time"
     if ASKS_DURATION.search(q):
-        return None if DURATION.search(normalize(claims)) else "a length of time"
+        c = normalize(claims)
+        return None if _YEAR_SPAN.search(c) or DURATION.search(_CALENDAR.sub(" ", c)) else "a length of time"
     if ASKS_ORDINAL.search(q):
         # "第几个儿子" wants a rank ("第十一子", "第3位"), whatever noun or classifier follows it.
         return None if re.search(rf"第\s*{_NUM}", normalize(claims)) else "a rank"

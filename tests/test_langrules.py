@@ -241,6 +241,15 @@ def test_speculation_voids_support_whatever_the_overlap():
     ("多久开一次例会？", "每周召开一次。", None),
     ("这个展览要办多久？", "展览将长期开放。", None),
     ("大桥修了多久？", "大桥历经四年完工。", None),
+    # a calendar year or day is a point in time, not a length
+    ("这座桥修了多久？", "这座桥于2015年开工建设。", "a length of time"),
+    ("展览要办多久？", "展览8月17日在省博物馆开幕。", "a length of time"),
+    ("培训持续多久？", "2023年的培训在北京举行。", "a length of time"),
+    # must not fire: a count of years, a span between two years, an old count in 年
+    ("这棵古树有多久的历史了？", "这棵古树已有1200年历史。", None),
+    ("工程建设用了多长时间？", "工程从2018年至2021年建成。", None),
+    ("两国建交多久了？", "两国建交已有50余年。", None),
+    ("这项传统延续了多久？", "这项传统延续了2000多年。", None),
     # must not fire: 没多久/没过多久 narrate ("shortly after"), they do not ask
     ("他上任没多久就主持了哪项工程？", "他主持了跨江大桥工程。", None),
     ("没过多久，谁接任了校长？", "王明接任校长。", None),
@@ -471,11 +480,18 @@ def test_scope_reads_a_chunks_relative_days_against_its_publication_date(questio
     ("六月三十日利东邨道", "六月三十日利东邨道"),
     ("今年西宁市", "今年西宁市"),
     ("截至2007年", "截至2007年"),
+    # an ordinal's 第 is cut off the word before it
+    ("胡天衡第1次当主播", "胡天衡 第1次当主播"),
+    ("李娜第二次夺冠", "李娜 第二次夺冠"),
+    ("该市第几次举办", "该市 第几次举办"),
+    # must not change: 第 at the start, or 第 not before a numeral
+    ("第3届运动会", "第3届运动会"),
+    ("府第建筑群", "府第建筑群"),
 ])
-def test_unglue_dates(text, unglued):
-    from rag.langrules import unglue_dates
+def test_unglue_figures(text, unglued):
+    from rag.langrules import unglue_figures
 
-    assert unglue_dates(text) == unglued
+    assert unglue_figures(text) == unglued
 
 
 @pytest.mark.parametrize("sentence, chunk, supported", [
