@@ -546,11 +546,11 @@ def _topic_words(question: str) -> tuple[str, ...]:
     out = [m.group(1) for m in _TITLE.finditer(q)]
     text, pos = unglue_figures(q), 0
     for w, flag in pseg.cut(text):
-        before, pos = text[:pos], pos + len(w)
+        preceding, pos = text[max(0, pos - 4):pos], pos + len(w)
         w = w.strip()
         if len(w) < 2 or w in _FRAME_NOUNS or (w.isascii() and (english or len(w) < 3)):
             continue
-        if flag.startswith("n") and _ASKED_KIND.search(before[-4:]):
+        if flag.startswith("n") and _ASKED_KIND.search(preceding):
             continue
         if flag in _TOPIC_FLAGS or (flag in _TOPIC_RARE_FLAGS
                                     and idf.idf_freq.get(w, idf.median_idf) >= TOPIC_VERB_MIN_IDF):
