@@ -563,15 +563,34 @@ def shares_topic(question: str, texts: Iterable[str]) -> bool:
     """Whether ``texts`` mention any topic word of the question (True when it has none). A Chinese
     word of three or more characters also counts by its first or last two ("收盘价" by 收盘,
     "多肉植物" by 多肉): passages write the same thing in shorter compounds."""
+    return topic_coverage(question, texts) > 0
+
+
+def topic_coverage(question: str, texts: Iterable[str]) -> float:
+    """The share of the question's topic words that ``texts`` mention, each weighted by its jieba
+    idf (a rare word says more about what is asked than a common one); 1.0 when the question has
+    none. Mentioned as in ``shares_topic``."""
     words = topic_words(question)
     if not words:
-        return True
+        return 1.0
+    from .sparse import load_jieba
+
+    load_jieba()
+    import jieba.analyse
+
+    idf = jieba.analyse.default_tfidf
     have = compact("\n".join(texts)).lower()
+    total = found = 0.0
     for w in words:
-        key = compact(w).lower()
-        if key in have or (len(key) >= 3 and _CJK_WORD.match(key) and (key[:2] in have or key[-2:] in have)):
-            return True
-    return False
+        weight = idf.idf_freq.get(w, idf.median_idf)
+        total += weight
+        if _mentions(compact(w).lower(), have):
+            found += weight
+    return found / total if total else 1.0
+
+
+def _mentions(key: str, have: str) -> bool:
+    return key in have or (len(key) >= 3 and bool(_CJK_WORD.match(key)) and (key[:2] in have or key[-2:] in have))
 
 
 # --- what a question asks for ------------------------------------------------------------------------

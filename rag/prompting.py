@@ -16,7 +16,7 @@ from typing import Callable, Sequence
 
 from .textnorm import compact
 from .errors import ContextOverflowError, RagError
-from .types import Hit
+from .types import Chunk, Hit
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 TITLE_CHARS = 16
@@ -68,7 +68,57 @@ def load_prompts(folder: str | Path | None = None) -> Prompts:
     translate = folder / "translate_zh.txt"
     if translate.is_file():
         files["translate_zh"] = translate.read_text(encoding="utf-8")
+    # Optional: without it the model sees no example turns (answer.example_turns).
+    examples = folder / "examples_zh.txt"
+    if examples.is_file():
+        files["examples_zh"] = examples.read_text(encoding="utf-8")
+        example_turns(Prompts(folder, files), "zh")  # a malformed file fails here, not mid-answer
     return Prompts(folder, files)
+
+
+# Example turns: worked questions shown before the real one, in exactly the shape of a real turn
+# (the same user template and source blocks), each answered the way the rules ask: the asked figure
+# with its citation, or the refusal sentence when the sources are about something else (another
+# province, a neighbouring product). They sit between the system message and the conversation, so
+# the prompt's first tokens are the same for every question and llama.cpp reuses their cache:
+# after the first question they cost no prompt processing.
+_EXAMPLE_FIELD = re.compile(r"^(资料|问题|回答)[:：]\s*(.*)$")
+
+
+def example_turns(prompts: Prompts, lang: str) -> list[dict]:
+    """The example turns of ``prompts/examples_<lang>.txt`` as chat messages (none without it)."""
+    raw = prompts.optional(f"examples_{lang}")
+    if not raw:
+        return []
+    where = prompts.folder / f"examples_{lang}.txt"
+    turns: list[dict] = []
+    lines = [x for x in raw.splitlines() if x.strip() and not x.lstrip().startswith("#")]
+    blocks = "\n".join(lines).split("\n===")
+    for i, block in enumerate(blocks, start=1):
+        sources, question, answer = [], "", ""
+        for line in block.strip("=\n ").splitlines():
+            m = _EXAMPLE_FIELD.match(line.strip())
+            if not m:
+                raise RagError(f"{where}: example {i}: line {line.strip()[:40]!r} is not 资料：/问题：/回答：")
+            key, value = m.groups()
+            if key == "资料":
+                title, sep, text = value.partition("|")
+                if not sep or not text.strip():
+                    raise RagError(f"{where}: example {i}: a 资料 line needs 标题 | 正文")
+                sources.append((title.strip(), text.strip()))
+            elif key == "问题":
+                question = value.strip()
+            else:
+                answer = value.strip().replace("{refusal}", prompts.refusal(lang))
+        if not (sources and question and answer):
+            raise RagError(f"{where}: example {i} needs 资料：, 问题： and 回答： lines")
+        blocks_text = [_source_block(prompts, n, Hit(Chunk(f"example-{i}-{n}", f"example-{i}", text, 0, len(text),
+                                                           title), 0.0), text)
+                       for n, (title, text) in enumerate(sources, start=1)]
+        user = prompts.get(f"user_{lang}").format(sources="\n".join(blocks_text), question=question).strip()
+        turns += [{"role": "user", "content": user}, {"role": "assistant", "content": answer}]
+    return turns
+
 
 
 def _grams(text: str) -> set[str]:
@@ -198,14 +248,23 @@ def _source_block(prompts: Prompts, n: int, hit: Hit, text: str, dates: bool = F
 
 def build_messages(question: str, hits: Sequence[Hit], *, prompts: Prompts, count: Callable[[str], int],
                    n_ctx: int, max_tokens: int, history: Sequence[dict] | None = None, history_turns: int = 2,
-                   trim_chars: int | None = 160, lang: str | None = None, dates: bool = False) -> BuiltPrompt:
-    """Messages that fit ``n_ctx - max_tokens``: system, recent history, and as many chunks as fit."""
+                   trim_chars: int | None = 160, lang: str | None = None, dates: bool = False,
+                   examples: bool = True) -> BuiltPrompt:
+    """Messages that fit ``n_ctx - max_tokens``: system, the example turns (``examples``), recent
+    history, and as many chunks as fit."""
     lang = lang or question_language(question)
     system = prompts.system(lang)
     template = prompts.get(f"user_{lang}")
+    shown = example_turns(prompts, lang) if examples else []
     budget = n_ctx - max_tokens - 16  # 16: chat-template tokens around each message, with margin
     overhead = 8
     fixed = count(system) + count(template.format(sources="", question=question)) + 2 * overhead
+    # The examples help; the sources are what the answer needs. In a small context (a quarter of
+    # it or more would go to them) they are left out, all together so the cached prefix stays one.
+    cost = sum(count(m["content"]) + overhead for m in shown)
+    if cost > budget // 4:
+        shown, cost = [], 0
+    fixed += cost
     if fixed > budget:
         raise ContextOverflowError(
             f"the question alone needs {fixed} tokens but generator.n_ctx={n_ctx} leaves {budget}; "
@@ -239,6 +298,6 @@ def build_messages(question: str, hits: Sequence[Hit], *, prompts: Prompts, coun
         used_hits.append(hit)
         remaining -= c
     user = template.format(sources="\n".join(blocks), question=question).strip()
-    messages = [{"role": "system", "content": system}, *kept_history, {"role": "user", "content": user}]
+    messages = [{"role": "system", "content": system}, *shown, *kept_history, {"role": "user", "content": user}]
     tokens = sum(count(m["content"]) + overhead for m in messages)
     return BuiltPrompt(messages, used_hits, texts, tokens, len(hits) - len(used_hits), lang)

@@ -4,7 +4,7 @@ import pytest
 
 from rag.errors import ContextOverflowError
 from rag.generators import FakeGenerator
-from rag.prompting import build_messages, load_prompts, question_language, trim_chunk
+from rag.prompting import build_messages, example_turns, load_prompts, question_language, trim_chunk
 from rag.types import Chunk, Hit
 
 count = FakeGenerator().count_tokens
@@ -56,7 +56,55 @@ def test_history_is_kept_and_budgeted():
     hist = [{"role": "user", "content": "西宁GDP增长多少？"}, {"role": "assistant", "content": "增长5.5%[1]。"}]
     built = build_messages("那收入呢？", [_hit(1, "收入增长6%。")], prompts=load_prompts(), count=count,
                            n_ctx=4096, max_tokens=256, history=hist)
-    assert [m["role"] for m in built.messages] == ["system", "user", "assistant", "user"]
+    roles = [m["role"] for m in built.messages]
+    assert roles[-3:] == ["user", "assistant", "user"] and built.messages[-3]["content"] == hist[0]["content"]
+    assert roles[0] == "system" and roles[1:-3] == ["user", "assistant"] * ((len(roles) - 4) // 2)
+
+
+def test_example_turns_come_first_and_are_the_same_for_every_question():
+    p = load_prompts()
+    a = build_messages("会议应到多少人？", [_hit(1, "会议应到代表312人。")], prompts=p, count=count, n_ctx=4096,
+                       max_tokens=256)
+    b = build_messages("那收入呢？", [_hit(1, "收入增长6%。")], prompts=p, count=count, n_ctx=4096, max_tokens=256,
+                       history=[{"role": "user", "content": "GDP呢？"}, {"role": "assistant", "content": "5%[1]。"}])
+    turns = example_turns(p, "zh")
+    assert len(turns) >= 4 and [m["role"] for m in turns[:2]] == ["user", "assistant"]
+    # one prefix for every question: llama.cpp reuses its cache after the first question
+    assert a.messages[:1 + len(turns)] == b.messages[:1 + len(turns)]
+    assert a.messages[1:1 + len(turns)] == turns
+    # an example turn is shaped like a real one, and some answer with the refusal sentence
+    assert "<资料 编号=\"1\"" in turns[0]["content"] and "请根据上面的资料回答问题" in turns[0]["content"]
+    assert p.refusal("zh") in [m["content"] for m in turns if m["role"] == "assistant"]
+    assert re.search(r"\[1\]", turns[1]["content"])
+
+
+def test_example_turns_can_be_switched_off_and_give_way_in_a_small_context():
+    p = load_prompts()
+    off = build_messages("会议应到多少人？", [_hit(1, "应到312人。")], prompts=p, count=count, n_ctx=4096,
+                         max_tokens=256, examples=False)
+    assert [m["role"] for m in off.messages] == ["system", "user"]
+    small = build_messages("会议应到多少人？", [_hit(1, "应到312人。")], prompts=p, count=count, n_ctx=1200,
+                           max_tokens=256)
+    assert [m["role"] for m in small.messages] == ["system", "user"] and len(small.hits) == 1
+
+
+@pytest.mark.parametrize("text, message", [
+    ("资料：标题 | 正文\n问题：几个？\n", "needs 资料：, 问题： and 回答："),
+    ("资料：只有标题\n问题：几个？\n回答：3个[1]。\n", "标题 | 正文"),
+    ("资料：标题 | 正文\n问：几个？\n回答：3个[1]。\n", "is not 资料：/问题：/回答："),
+])
+def test_a_malformed_examples_file_is_a_clear_error(tmp_path, text, message):
+    import shutil
+
+    from rag.errors import RagError
+
+    folder = tmp_path / "prompts"
+    shutil.copytree(load_prompts().folder, folder)
+    (folder / "examples_zh.txt").write_text("# comment\n" + text, encoding="utf-8")
+    with pytest.raises(RagError, match=re.escape(message)):
+        load_prompts(folder)
+    (folder / "examples_zh.txt").unlink()  # without the file: no examples, no error
+    assert example_turns(load_prompts(str(folder)), "zh") == []
 
 
 def test_trim_keeps_relevant_sentences():

@@ -1,0 +1,134 @@
+"""How much of a question's topic the retrieved passages cover: a refusal signal measured without the model.
+
+``langrules.topic_coverage`` is the idf-weighted share of a question's topic words that a passage
+(read with its title, its article's opening and the text before it, as the post-generation checks
+read it) mentions. The topic check refuses an answer whose supporting passages cover none of them;
+this script measures what a higher bar would cost and catch, from retrieval-only runs
+(``rag eval QUESTIONS --no-generate --out DIR``), so no threshold is set by taste:
+
+- answerable questions: the coverage of the best retrieved passage that holds an accepted answer
+  (the passage a correct answer cites). Below the bar, a correct answer would be refused.
+- near misses and off-topic questions: the coverage of the best retrieved passage of all (an
+  upper bound on what the cited one has). Below the bar, any answer would be refused.
+
+Questions the relevance gate stops are left out (refused whatever their coverage); so are English
+questions, which the pipeline checks through their Chinese translation (not made here).
+
+    python bench/topic_coverage.py --run gen=runs/retr_gen --index answerable=data/gen/index_full \\
+        --index nearmiss=data/gen/index_near --index offtopic=data/gen/index_full [--name NAME]
+
+Prints one JSON object (per threshold: answerable below, unanswerable below, per run and pooled)
+and writes ``bench/results/<name>.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import unicodedata
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.benchlib import write_result  # noqa: E402
+
+THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
+PARTS = ("answerable", "nearmiss", "offtopic")
+
+
+def _norm(s: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", s).lower().split())
+
+
+def _forms(answers: list) -> list[str]:
+    """Accepted forms of the first required part (a list answer needs each part; one suffices here)."""
+    if not answers:
+        return []
+    first = answers[0]
+    return [_norm(a) for a in (first if isinstance(first, list) else answers)]
+
+
+def measure(rows: list[dict], pipeline, part: str) -> list[dict]:
+    from rag.langrules import topic_coverage
+    from rag.prompting import question_language
+    from rag.types import Chunk
+
+    gate = pipeline.min_relevance()
+    out = []
+    for r in rows:
+        if question_language(r["question"]) == "en":
+            continue
+        hits = r["hits"]
+        dense = max((h.get("scores", {}).get("dense", 0.0) for h in hits), default=0.0)
+        rec = {"part": part, "id": r["id"], "question": r["question"], "gated": dense < gate}
+        covs, gold = [], []
+        forms = _forms(r.get("answers") or [])
+        for h in hits:
+            c = Chunk(chunk_id=h["chunk_id"], doc_id=h["doc_id"], text=h["text"], start=h.get("start", 0),
+                      end=h.get("end", len(h["text"])), title=h.get("title", ""), date=h.get("date"))
+            cov = topic_coverage(r["question"], [c.title, c.text, pipeline._opening(c), pipeline._preceding(c)])
+            covs.append(cov)
+            if forms and any(f in _norm(c.text) for f in forms):
+                gold.append(cov)
+        rec["max_cov"] = max(covs, default=0.0)
+        rec["gold_cov"] = max(gold) if gold else None
+        out.append(rec)
+    return out
+
+
+def table(recs: list[dict]) -> dict:
+    ans = [r["gold_cov"] for r in recs if r["part"] == "answerable" and not r["gated"] and r["gold_cov"] is not None]
+    un = [r["max_cov"] for r in recs if r["part"] != "answerable" and not r["gated"]]
+    rows = {}
+    for t in THRESHOLDS:
+        lost = sum(c < t for c in ans)
+        caught = sum(c < t for c in un)
+        rows[str(t)] = {"answerable_below": lost, "answerable": len(ans),
+                        "unanswerable_below": caught, "unanswerable_past_gate": len(un)}
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--run", action="append", default=[], help="NAME=RUN_DIR (parts as subfolders)")
+    ap.add_argument("--index", action="append", default=[],
+                    help="PART=INDEX_DIR, or NAME:PART=INDEX_DIR for one run only")
+    ap.add_argument("--name", default="topic_coverage")
+    ap.add_argument("--details", type=Path, help="write every question's coverage here (JSONL)")
+    args = ap.parse_args(argv)
+    from rag.config import load_settings
+    from rag.generators import FakeGenerator
+    from rag.indexing import open_index
+    from rag.pipeline import Pipeline
+
+    settings = load_settings(None)
+    indexes = dict(x.split("=", 1) for x in args.index)
+    pipelines: dict[str, Pipeline] = {}
+    every: list[dict] = []
+    result: dict = {"thresholds": {}, "runs": {}}
+    for spec in args.run:
+        name, run = spec.split("=", 1)
+        recs = []
+        for part in PARTS:
+            path = Path(run) / part / "results.jsonl"
+            where = indexes.get(f"{name}:{part}") or indexes.get(part)
+            if not path.exists() or not where:
+                continue
+            if where not in pipelines:
+                pipelines[where] = Pipeline(open_index(where, settings=settings), FakeGenerator(), settings)
+            rows = [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
+            recs += [{**x, "run": name} for x in measure(rows, pipelines[where], part)]
+        result["runs"][name] = table(recs)
+        every += recs
+    result["thresholds"] = table(every)
+    if args.details:
+        with args.details.open("w", encoding="utf-8") as f:
+            for r in every:
+                f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    write_result(args.name, result)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
