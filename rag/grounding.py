@@ -70,11 +70,12 @@ def _places(question: str) -> list[str]:
     return out
 
 
-def scope_terms(question: str) -> list[str]:
-    """Years, dates and place names the question is pinned to, in order, without repeats."""
+def scope_terms(question: str, places: bool = True) -> list[str]:
+    """Years, dates and (with ``places``) place names the question is pinned to, in order, without
+    repeats."""
     # The articles are simplified ("西寧" must find "西宁"); a year in words (二〇二三年) is 2023.
     q = canonical_numbers(to_simplified(question))
-    terms = _YEAR.findall(q) + _DATE.findall(q) + _MONTH.findall(_DATE.sub("", q)) + _places(q)
+    terms = _YEAR.findall(q) + _DATE.findall(q) + _MONTH.findall(_DATE.sub("", q)) + (_places(q) if places else [])
     return list(dict.fromkeys(compact(t) for t in terms))
 
 
@@ -129,7 +130,7 @@ def _rivals(term: str, text: str) -> bool:
 
 def scope_problem(question: str, supporting: Sequence[Chunk], opening: Callable[[Chunk], str],
                   preceding: Callable[[Chunk], str] = lambda c: "", spans: Sequence[str] = (),
-                  published: Callable[[Chunk], str | None] = lambda c: c.date) -> list[str]:
+                  published: Callable[[Chunk], str | None] = lambda c: c.date, places: bool = True) -> list[str]:
     """The question's scope terms that the text carrying the answer does not set.
 
     A term holds when a supporting chunk (or its title) names it. A place also holds when the last
@@ -143,6 +144,7 @@ def scope_problem(question: str, supporting: Sequence[Chunk], opening: Callable[
     about that one. A news chunk dates its events against the day it was published ("今天（10日）",
     "截至10日10时", "昨天"): a date holds when such an expression in a supporting chunk resolves to
     it (``dates.resolve_relative`` against ``published(chunk)``, certain expressions only).
+    ``places`` False: only years and dates are checked (for a machine-translated question).
     """
     texts = [compact(canonical_numbers(f"{c.title}\n{c.text}")) for c in supporting]
     texts += [" ".join(_event_days(c.text, published(c))) for c in supporting]
@@ -150,7 +152,7 @@ def scope_problem(question: str, supporting: Sequence[Chunk], opening: Callable[
     openings = [canonical_numbers(o) for o in (opening(c) for c in supporting) if o]
     implied = _implied_years(spans, openings)
     out = []
-    for term in scope_terms(question):
+    for term in scope_terms(question, places):
         if any(term in t for t in texts):
             continue
         year_or_date = bool(_YEAR.fullmatch(term) or _DATE.fullmatch(term) or _MONTH.fullmatch(term))
@@ -215,6 +217,9 @@ class Draft:
     opening: Callable[[Chunk], str] = lambda chunk: ""  # the first characters of the chunk's article
     preceding: Callable[[Chunk], str] = lambda chunk: ""  # the article's text before the chunk
     published: Callable[[Chunk], "str | None"] = lambda chunk: chunk.date  # its document's publication date
+    # The question is a machine translation of the one asked: its names and places are the
+    # translator's renderings (Solvay -> 索尔维/维亚), not words the passages must contain.
+    translated: bool = False
 
     @property
     def claims(self) -> str:
@@ -266,7 +271,8 @@ def check_scope(d: Draft) -> str | None:
     supporting = d.supporting()
     if not supporting:
         return None  # nothing supported: check_citations has already failed it
-    missing = scope_problem(d.question, supporting, d.opening, d.preceding, d.spans(), d.published)
+    missing = scope_problem(d.question, supporting, d.opening, d.preceding, d.spans(), d.published,
+                            places=not d.translated)
     if missing:
         return f"the question names {', '.join(missing)}, which the supporting passages do not mention"
     return None
@@ -275,9 +281,10 @@ def check_scope(d: Draft) -> str | None:
 def check_subject(d: Draft) -> str | None:
     """An answer whose supporting passages never name what the question is about (a person,
     organisation, product or place: ``langrules.missing_subjects``), read with each passage's
-    title, its article's opening and the text before it in the article."""
+    title, its article's opening and the text before it in the article. Not for a translated
+    question: its names are the translator's."""
     supporting = d.supporting()
-    if not supporting:
+    if not supporting or d.translated:
         return None
     texts = [t for c in supporting for t in (c.title, c.text, d.opening(c), d.preceding(c))]
     missing = _missing_subjects(d.question, texts)

@@ -28,7 +28,7 @@ from typing import Iterable
 
 from .textnorm import CJK, compact, normalize
 
-RULES_VERSION = "2026-12-04.9"
+RULES_VERSION = "2026-12-04.10"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -625,6 +625,16 @@ _YEAR_SPAN = re.compile(r"(?:1[89]|20)\d{2}\s*年?\s*(?:至|到|—|–|-|~)\s*(
 TIME_WORDS = re.compile(r"今年|去年|明年|前年|年[初底末中]|上午|下午|晚上|期间|以来|当天|当日|今天|昨天|明天|月[初底末中]|上旬|中旬|下旬")
 
 
+# 个 is the general classifier: "多少个航班" is answered in the noun's own classifier ("8810班",
+# "12架次", "3辆") or with a bare number before the noun, which the unit list cannot foresee. What
+# still does not answer it is a time, a percentage or an amount of money or measure.
+_NOT_COUNTS = frozenset("年 月 日 号 时 天 周 小时 分钟 个月 星期 周年 岁 % ‰ 百分点 元 吨 米 公里 千米 平方米 平方公里 公顷 亩 公斤 千克 克 升 度".split())
+
+
+def _counts(x: Quantity) -> bool:
+    return x.unit not in _NOT_COUNTS
+
+
 def missing_kind(question: str, claims: str) -> str | None:
     """What kind of answer the question wants and ``claims`` lacks ("a date", "a count of 支"...).
 
@@ -653,7 +663,7 @@ def missing_kind(question: str, claims: str) -> str | None:
     m = ASKS_COUNT.search(q)
     if m and m.group(1) not in ("年", "月", "日", "号", "时"):
         want = equivalent_units(m.group(1))
-        if not any(x.unit in want for x in qs):
+        if not any(x.unit in want or (m.group(1) == "个" and _counts(x)) for x in qs):
             return f"a count of {m.group(1)}"
         return None
     if (m or ASKS_NUMBER.search(q)) and not qs:

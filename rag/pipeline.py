@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from .citations import check_answer, tidy_answer
-from .grounding import CHECKS, Draft, check_citations, check_subject, run_checks
+from .grounding import CHECKS, Draft, check_citations, run_checks
 from .langrules import is_follow_up, is_refusal_text
 from .errors import IndexMissingError, InputError
 from .prompting import build_messages, load_prompts, question_language
@@ -374,8 +374,9 @@ class Pipeline:
         contexts, not in the index, and their own text is their whole scope. ``refusal_prob``:
         the model's own probability of the refusal sentence for this prompt, when measured.
         ``translated``: ``question`` is a machine translation of the asked one, so its names are
-        the translator's renderings (Yifan → 伊凡 for 亿帆), not the user's words, and the subject
-        check, which asks that the passages name them, is skipped; every other check runs."""
+        the translator's renderings (Yifan → 伊凡 for 亿帆), not the user's words: the subject
+        check and the place part of the scope check, which ask that the passages name them, do not
+        apply (``Draft.translated``); years, dates and every other check do."""
         cfg = self.settings
         checked = check_answer(text, chunks, cfg.answer.support_threshold, ignore=[refusal], question=question)
         if not text or is_refusal(text, refusal):
@@ -393,9 +394,8 @@ class Pipeline:
         preceding = functools.lru_cache(None)(self._preceding) if in_index else none
         dated = functools.partial(published, self.index if in_index else None)
         checks = CHECKS if cfg.answer.check_scope else (check_citations,)
-        if translated:
-            checks = tuple(c for c in checks if c is not check_subject)
-        return checked, run_checks(Draft(question, checked.verified, opening, preceding, dated), checks) or ""
+        return checked, run_checks(Draft(question, checked.verified, opening, preceding, dated, translated),
+                                   checks) or ""
 
     def _refusal_prob(self, gen, messages, refusal: str, timings: dict[str, float]) -> float | None:
         """``gen.refusal_prob`` on the prompt just answered (None when the generator has none);

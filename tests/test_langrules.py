@@ -228,6 +228,18 @@ def test_speculation_voids_support_whatever_the_overlap():
     ("他有几个儿子？", "他有三个儿子。", None),  # must not fire: a count question stays a count
     ("他有几个儿子？", "他的儿子是第十一子。", "a count of 个"),
     ("转移了多少被困群众？", "转移了千余人。", None),
+    # 个 is the general classifier: the noun's own classifier, or a bare number, answers it
+    ("冬春航季每周安排了多少个国际航班？", "每周共安排国际航班8810班。", None),
+    ("小区有几个出入口？", "小区设有4道出入口。", None),
+    ("机场一天起降多少个航班？", "全天起降1200架次。", None),
+    ("这条线路配了几个巴士？", "全线共有3辆巴士。", None),
+    ("全省有多少个行政村通了快递？", "全省2.1万个行政村通了快递。", None),
+    # must still fire: a time, a percentage or an amount is not a count
+    ("有多少个国家参加？", "会议于2023年举行。", "a count of 个"),
+    ("有几个项目超过了预算？", "超支比例为12%。", "a count of 个"),
+    ("一共有多少个摊位？", "摊位费每月300元。", "a count of 个"),
+    ("有多少个航班延误？", "延误时间超过3小时。", "a count of 个"),
+    ("他有几个孩子？", "他今年45岁。", "a count of 个"),
     # 多久/多长时间 asks for a length of time (cases written for the rule, not from a run's answers).
     ("包馄饨的肉馅要腌多久？", "馄饨是南方常见的小吃。", "a length of time"),
     ("会议开了多长时间？", "会议在北京召开。", "a length of time"),
@@ -454,6 +466,25 @@ def test_an_answer_about_another_company_is_refused_and_one_about_the_asked_is_n
     assert refused and "Powell" in refused and "Alabama" in refused
     assert check_subject(draft("比亚迪和特斯拉上半年销量各是多少？", "特斯拉上半年交付量为88.9万辆。")) is None
     assert "比亚迪" in check_subject(draft("比亚迪和特斯拉上半年销量各是多少？", "奥迪品牌上半年交付量为907111辆。"))
+
+
+def test_a_translated_question_is_not_held_to_its_place_names():
+    """A machine translation renders names its own way (Solvay -> 维亚, read as a place): its places,
+    like its names, are not required in the passages; its years still are."""
+    from rag.grounding import Draft, check_scope, check_subject
+    from rag.types import Sentence
+
+    def draft(question, text, translated):
+        chunk = Chunk("c1", "d1", text, 0, len(text), "")
+        cite = Citation(n=1, chunk=chunk, span=(0, len(text)), support=1.0, sentence=text)
+        sentence = Sentence(text=text, cited=(1,), citations=(cite,), support=1.0, verdict="supported")
+        return Draft(question, (sentence,), translated=translated)
+
+    text = "索尔维于1861年发明了氨碱法。"
+    assert check_scope(draft("维亚市的索尔维是哪一年发明氨碱法的？", text, True)) is None
+    assert "维亚市" in check_scope(draft("维亚市的索尔维是哪一年发明氨碱法的？", text, False))
+    assert "2023" in check_scope(draft("2023年索尔维在维亚市发明了什么？", text, True))
+    assert check_subject(draft("欧内斯特·苏尔维是哪一年发明氨碱法的？", text, True)) is None
 
 
 @pytest.mark.parametrize("question, text, published, missing", [
