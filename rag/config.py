@@ -148,7 +148,10 @@ class AnswerSettings:
     # near-miss or off-topic answers they let through scored 0.16-0.30; at 0.10 it would refuse 6
     # of each. A thin margin and a small gain: see README "The model's own refusal probability".
     max_refusal_prob: float | None = field(default=0.15, metadata={"doc": "refuse an answer when the model's own probability of replying with the refusal sentence (0-1, measured after it answered) is at least this; off when unset"})
-    example_turns: bool = field(default=True, metadata={"doc": "show the model the worked examples of prompts/examples_zh.txt before each question (cached: no cost after the first question)"})
+    # Off: measured with the default 1.5B model on the first two fresh sets (51 answerable questions),
+    # the three answered examples gave 36 correct answers against 38 without them, and two examples
+    # that refused made it refuse 5 of the first 6 questions (README "Example turns").
+    example_turns: bool = field(default=False, metadata={"doc": "show the model the worked examples of prompts/examples_zh.txt before each question (cached: no cost after the first question)"})
     translate_questions: bool = field(default=True, metadata={"doc": "read a question written in English in Chinese (one short generator call) before searching; the answer is in Chinese"})
     check_scope: bool = field(default=True, metadata={"doc": "refuse an answer whose sources miss the year, date or place the question names"})
     opening_chars: int = field(default=600, metadata={"doc": "characters of an article's opening that count as its scope (where and when)"})

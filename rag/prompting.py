@@ -249,7 +249,7 @@ def _source_block(prompts: Prompts, n: int, hit: Hit, text: str, dates: bool = F
 def build_messages(question: str, hits: Sequence[Hit], *, prompts: Prompts, count: Callable[[str], int],
                    n_ctx: int, max_tokens: int, history: Sequence[dict] | None = None, history_turns: int = 2,
                    trim_chars: int | None = 160, lang: str | None = None, dates: bool = False,
-                   examples: bool = True) -> BuiltPrompt:
+                   examples: bool = False) -> BuiltPrompt:
     """Messages that fit ``n_ctx - max_tokens``: system, the example turns (``examples``), recent
     history, and as many chunks as fit."""
     lang = lang or question_language(question)

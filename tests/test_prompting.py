@@ -64,27 +64,38 @@ def test_history_is_kept_and_budgeted():
 def test_example_turns_come_first_and_are_the_same_for_every_question():
     p = load_prompts()
     a = build_messages("会议应到多少人？", [_hit(1, "会议应到代表312人。")], prompts=p, count=count, n_ctx=4096,
-                       max_tokens=256)
+                       max_tokens=256, examples=True)
     b = build_messages("那收入呢？", [_hit(1, "收入增长6%。")], prompts=p, count=count, n_ctx=4096, max_tokens=256,
+                       examples=True,
                        history=[{"role": "user", "content": "GDP呢？"}, {"role": "assistant", "content": "5%[1]。"}])
     turns = example_turns(p, "zh")
     assert len(turns) >= 4 and [m["role"] for m in turns[:2]] == ["user", "assistant"]
     # one prefix for every question: llama.cpp reuses its cache after the first question
     assert a.messages[:1 + len(turns)] == b.messages[:1 + len(turns)]
     assert a.messages[1:1 + len(turns)] == turns
-    # an example turn is shaped like a real one, and some answer with the refusal sentence
+    # an example turn is shaped like a real one, and its answer cites its source
     assert "<资料 编号=\"1\"" in turns[0]["content"] and "请根据上面的资料回答问题" in turns[0]["content"]
-    assert p.refusal("zh") in [m["content"] for m in turns if m["role"] == "assistant"]
-    assert re.search(r"\[1\]", turns[1]["content"])
+    assert all(re.search(r"\[1\]", m["content"]) for m in turns if m["role"] == "assistant")
+
+
+def test_an_example_may_answer_with_the_refusal_sentence(tmp_path):
+    import shutil
+
+    folder = tmp_path / "prompts"
+    shutil.copytree(load_prompts().folder, folder)
+    (folder / "examples_zh.txt").write_text("资料：甲省产量 | 甲省产量42万辆。\n问题：乙省产量是多少？\n回答：{refusal}\n",
+                                            encoding="utf-8")
+    p = load_prompts(str(folder))
+    assert [m["content"] for m in example_turns(p, "zh")][1] == p.refusal("zh")
 
 
 def test_example_turns_can_be_switched_off_and_give_way_in_a_small_context():
     p = load_prompts()
     off = build_messages("会议应到多少人？", [_hit(1, "应到312人。")], prompts=p, count=count, n_ctx=4096,
-                         max_tokens=256, examples=False)
+                         max_tokens=256)
     assert [m["role"] for m in off.messages] == ["system", "user"]
     small = build_messages("会议应到多少人？", [_hit(1, "应到312人。")], prompts=p, count=count, n_ctx=1200,
-                           max_tokens=256)
+                           max_tokens=256, examples=True)
     assert [m["role"] for m in small.messages] == ["system", "user"] and len(small.hits) == 1
 
 

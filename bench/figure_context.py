@@ -1,0 +1,152 @@
+"""Does the answer's figure sit among the question's words in its passage? A refusal signal, measured on saved runs.
+
+For every shown answer of a run (``rag eval … --out DIR``; parts answerable / nearmiss / offtopic),
+the saved text is verified again as the pipeline does (``Pipeline.judge``), and for each figure of
+its held claims that the question does not already give (``langrules.quantities``) the text of the
+supporting passage around that figure (``--window`` characters each side) is read: the score is the
+idf-weighted share of the question's topic words and subjects found there (the best over the
+answer's figures; answers without a figure get none). A near miss or off-topic answer quotes a
+figure from a passage about something else ("米和水的比例是1:1" from a sentence about a fund), so
+its figure should sit among fewer of the question's words than a correct answer's does.
+
+    python bench/figure_context.py --run fresh3=runs/gen_fresh3 --index answerable=data/gen/index_full \\
+        --index offtopic=data/gen/index_full --index fresh3:nearmiss=data/gen/index_near_fresh3 [--name N]
+
+Prints one JSON object: per label (correct, wrong, unanswerable shown) the scores, and per
+threshold how many of each would be refused; writes ``bench/results/<name>.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.benchlib import write_result  # noqa: E402
+
+THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5)
+PARTS = ("answerable", "nearmiss", "offtopic")
+
+
+def _chunk(h: dict):
+    from rag.types import Chunk
+
+    return Chunk(chunk_id=h["chunk_id"], doc_id=h["doc_id"], text=h["text"], start=h.get("start", 0),
+                 end=h.get("end", len(h["text"])), title=h.get("title", ""), date=h.get("date"))
+
+
+def question_terms_share(question: str, text: str) -> float | None:
+    """The idf-weighted share of the question's topic words and subjects that ``text`` mentions."""
+    from rag.langrules import _mentions, subjects, topic_words
+    from rag.sparse import load_jieba
+    from rag.textnorm import compact
+
+    load_jieba()
+    import jieba.analyse
+
+    idf = jieba.analyse.default_tfidf
+    words = list(dict.fromkeys(topic_words(question) + subjects(question)))
+    if not words:
+        return None
+    have = compact(text).lower()
+    weights = {w: idf.idf_freq.get(w, idf.median_idf) for w in words}
+    return sum(v for w, v in weights.items() if _mentions(compact(w).lower(), have)) / sum(weights.values())
+
+
+def figure_context(question: str, sentences, window: int) -> float | None:
+    """The best share of question words around one of the answer's new figures in its passage."""
+    from rag.langrules import canonical_numbers, quantities
+
+    asked = {q.value for q in quantities(question)}
+    best = None
+    for s in sentences:
+        if s.verdict not in ("supported", "inferred"):
+            continue
+        figures = [x for x in quantities(s.text) if x.value not in asked]
+        for c in s.citations:
+            if not c.holds:
+                continue
+            text = canonical_numbers(c.chunk.text)
+            for x in figures:
+                key = canonical_numbers(x.text)
+                at = text.find(key)
+                while at >= 0:  # every place the figure is written; the best one counts
+                    share = question_terms_share(question, text[max(0, at - window): at + len(key) + window])
+                    if share is not None and (best is None or share > best):
+                        best = share
+                    at = text.find(key, at + 1)
+    return best
+
+
+def measure(rows: list[dict], pipeline, part: str, window: int) -> list[dict]:
+    from rag.citations import tidy_answer
+    from rag.scoring import score_result
+
+    refusal = pipeline.prompts.refusal("zh")
+    out = []
+    for r in rows:
+        if r["abstained"] or not r["answer"]:
+            continue
+        question = r.get("translation") or r["question"]
+        chunks = [_chunk(h) for h in r["hits"][: r.get("prompt_hits") or len(r["hits"])]]
+        checked, reason = pipeline.judge(question, r["answer"], chunks, refusal,
+                                         refusal_prob=r.get("refusal_prob"), translated=bool(r.get("translation")))
+        if reason:
+            continue  # the current checks refuse it already
+        if part == "answerable":
+            ok = score_result({**r, "answer": tidy_answer(r["answer"]), "abstained": False}).get("correct")
+            label = "correct" if ok else "wrong"
+        else:
+            label = "unanswerable"
+        out.append({"part": part, "id": r["id"], "label": label, "question": r["question"],
+                    "answer": r["answer"][:80], "score": figure_context(question, checked.verified, window)})
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--run", action="append", default=[], help="NAME=RUN_DIR")
+    ap.add_argument("--index", action="append", default=[], help="PART=INDEX_DIR or NAME:PART=INDEX_DIR")
+    ap.add_argument("--window", type=int, default=30)
+    ap.add_argument("--name", default="figure_context")
+    ap.add_argument("--details", type=Path)
+    args = ap.parse_args(argv)
+    from rag.config import load_settings
+    from rag.generators import FakeGenerator
+    from rag.indexing import open_index
+    from rag.pipeline import Pipeline
+
+    settings = load_settings(None)
+    indexes = dict(x.split("=", 1) for x in args.index)
+    pipelines: dict[str, Pipeline] = {}
+    recs: list[dict] = []
+    for spec in args.run:
+        name, run = spec.split("=", 1)
+        for part in PARTS:
+            path = Path(run) / part / "results.jsonl"
+            where = indexes.get(f"{name}:{part}") or indexes.get(part)
+            if not path.exists() or not where:
+                continue
+            if where not in pipelines:
+                pipelines[where] = Pipeline(open_index(where, settings=settings), FakeGenerator(), settings)
+            rows = [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
+            recs += [{**x, "run": name} for x in measure(rows, pipelines[where], part, args.window)]
+    labels = ("correct", "wrong", "unanswerable")
+    result = {"window": args.window, "runs": [s.split("=", 1)[0] for s in args.run],
+              "shown": {k: sum(r["label"] == k for r in recs) for k in labels},
+              "with_figure": {k: sum(r["label"] == k and r["score"] is not None for r in recs) for k in labels},
+              "refused_at": {str(t): {k: sum(r["label"] == k and r["score"] is not None and r["score"] < t for r in recs)
+                                      for k in labels} for t in THRESHOLDS}}
+    if args.details:
+        with args.details.open("w", encoding="utf-8") as f:
+            for r in recs:
+                f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    write_result(args.name, result)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
