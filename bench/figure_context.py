@@ -38,51 +38,9 @@ def _chunk(h: dict):
                  end=h.get("end", len(h["text"])), title=h.get("title", ""), date=h.get("date"))
 
 
-def question_terms_share(question: str, text: str) -> float | None:
-    """The idf-weighted share of the question's topic words and subjects that ``text`` mentions."""
-    from rag.langrules import _mentions, subjects, topic_words
-    from rag.sparse import load_jieba
-    from rag.textnorm import compact
-
-    load_jieba()
-    import jieba.analyse
-
-    idf = jieba.analyse.default_tfidf
-    words = list(dict.fromkeys(topic_words(question) + subjects(question)))
-    if not words:
-        return None
-    have = compact(text).lower()
-    weights = {w: idf.idf_freq.get(w, idf.median_idf) for w in words}
-    return sum(v for w, v in weights.items() if _mentions(compact(w).lower(), have)) / sum(weights.values())
-
-
-def figure_context(question: str, sentences, window: int) -> float | None:
-    """The best share of question words around one of the answer's new figures in its passage."""
-    from rag.langrules import canonical_numbers, quantities
-
-    asked = {q.value for q in quantities(question)}
-    best = None
-    for s in sentences:
-        if s.verdict not in ("supported", "inferred"):
-            continue
-        figures = [x for x in quantities(s.text) if x.value not in asked]
-        for c in s.citations:
-            if not c.holds:
-                continue
-            text = canonical_numbers(c.chunk.text)
-            for x in figures:
-                key = canonical_numbers(x.text)
-                at = text.find(key)
-                while at >= 0:  # every place the figure is written; the best one counts
-                    share = question_terms_share(question, text[max(0, at - window): at + len(key) + window])
-                    if share is not None and (best is None or share > best):
-                        best = share
-                    at = text.find(key, at + 1)
-    return best
-
-
 def measure(rows: list[dict], pipeline, part: str, window: int) -> list[dict]:
     from rag.citations import tidy_answer
+    from rag.grounding import figure_context
     from rag.scoring import score_result
 
     refusal = pipeline.prompts.refusal("zh")
@@ -96,13 +54,14 @@ def measure(rows: list[dict], pipeline, part: str, window: int) -> list[dict]:
                                          refusal_prob=r.get("refusal_prob"), translated=bool(r.get("translation")))
         if reason:
             continue  # the current checks refuse it already
+        found = figure_context(question, checked.verified, window)
         if part == "answerable":
             ok = score_result({**r, "answer": tidy_answer(r["answer"]), "abstained": False}).get("correct")
             label = "correct" if ok else "wrong"
         else:
             label = "unanswerable"
         out.append({"part": part, "id": r["id"], "label": label, "question": r["question"],
-                    "answer": r["answer"][:80], "score": figure_context(question, checked.verified, window)})
+                    "answer": r["answer"][:80], "score": (found or (None,))[0]})
     return out
 
 

@@ -29,6 +29,8 @@ from .citations import split_answer
 from .langrules import CN_DIGITS, canonical_numbers, unglue_figures
 from .langrules import missing_kind as _missing_kind
 from .langrules import missing_subjects as _missing_subjects
+from .langrules import quantities as _quantities
+from .langrules import question_words_share as _question_words_share
 from .langrules import shares_topic as _shares_topic
 from .langrules import topic_words as _topic_words
 from .langrules import subjects as _subjects
@@ -220,6 +222,8 @@ class Draft:
     # The question is a machine translation of the one asked: its names and places are the
     # translator's renderings (Solvay -> 索尔维/维亚), not words the passages must contain.
     translated: bool = False
+    # check_figure_context's bar (0: off): the pipeline sets answer.min_figure_context.
+    min_figure_context: float = 0.0
 
     @property
     def claims(self) -> str:
@@ -310,8 +314,55 @@ def check_topic(d: Draft) -> str | None:
     return None
 
 
+# The text around a figure in a passage says what the figure is of. A faithful quote of a figure
+# about something else (a near miss's neighbouring figure, "米和水的比例是1:1" from a passage about a
+# fund) sits among few of the question's words; a correct one sits among many. Characters each side:
+FIGURE_WINDOW = 30
+
+
+def figure_context(question: str, sentences: Sequence[Sentence], window: int = FIGURE_WINDOW) -> tuple[float, str] | None:
+    """The best (share, figure) over the answer's new figures: for each figure of its held claims
+    that the question does not itself give, the idf-weighted share of the question's topic words
+    and subjects (``langrules.question_words_share``) within ``window`` characters of a place where a
+    supporting passage writes it. None when the answer has no such figure found in its passages or
+    the question has no words to look for."""
+    asked = {q.value for q in _quantities(question)}
+    best: tuple[float, str] | None = None
+    for s in sentences:
+        if s.verdict not in ("supported", "inferred"):
+            continue
+        figures = [x for x in _quantities(s.text) if x.value not in asked]
+        for c in s.citations:
+            if not c.holds or not figures:
+                continue
+            text = canonical_numbers(c.chunk.text)
+            for x in figures:
+                key = canonical_numbers(x.text)
+                at = text.find(key)
+                while at >= 0:  # every place the passage writes it: the best one counts
+                    share = _question_words_share(question, text[max(0, at - window): at + len(key) + window])
+                    if share is None:
+                        return None
+                    if best is None or share > best[0]:
+                        best = (share, x.text)
+                    at = text.find(key, at + 1)
+    return best
+
+
+def check_figure_context(d: Draft) -> str | None:
+    """An answer whose figures all sit in their passages among too few of the question's words
+    (``figure_context`` below ``Draft.min_figure_context``)."""
+    if d.min_figure_context <= 0:
+        return None
+    found = figure_context(d.question, d.sentences)
+    if found is not None and found[0] < d.min_figure_context:
+        return (f"the answer's figure {found[1]} stands in its passage among too few of the question's words "
+                f"({found[0]:.2f} < {d.min_figure_context:g})")
+    return None
+
+
 CHECKS: tuple[Callable[[Draft], str | None], ...] = (check_citations, check_kind, check_scope, check_subject,
-                                                     check_topic)
+                                                     check_topic, check_figure_context)
 
 
 def run_checks(draft: Draft, checks: Sequence[Callable[[Draft], str | None]] = CHECKS) -> str | None:

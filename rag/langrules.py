@@ -24,11 +24,11 @@ import re
 import threading
 import unicodedata
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from .textnorm import CJK, compact, normalize
 
-RULES_VERSION = "2026-12-04.10"
+RULES_VERSION = "2026-12-04.11"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -570,23 +570,29 @@ def topic_coverage(question: str, texts: Iterable[str]) -> float:
     """The share of the question's topic words that ``texts`` mention, each weighted by its jieba
     idf (a rare word says more about what is asked than a common one); 1.0 when the question has
     none. Mentioned as in ``shares_topic``."""
-    words = topic_words(question)
+    share = _weighted_share(topic_words(question), "\n".join(texts))
+    return 1.0 if share is None else share
+
+
+def question_words_share(question: str, text: str) -> float | None:
+    """The idf-weighted share of the question's topic words and subjects that ``text`` mentions;
+    None when the question has neither (nothing to look for)."""
+    return _weighted_share(list(dict.fromkeys(topic_words(question) + subjects(question))), text)
+
+
+def _weighted_share(words: Sequence[str], text: str) -> float | None:
     if not words:
-        return 1.0
+        return None
     from .sparse import load_jieba
 
     load_jieba()
     import jieba.analyse
 
     idf = jieba.analyse.default_tfidf
-    have = compact("\n".join(texts)).lower()
-    total = found = 0.0
-    for w in words:
-        weight = idf.idf_freq.get(w, idf.median_idf)
-        total += weight
-        if _mentions(compact(w).lower(), have):
-            found += weight
-    return found / total if total else 1.0
+    have = compact(text).lower()
+    weights = {w: idf.idf_freq.get(w, idf.median_idf) for w in words}
+    total = sum(weights.values())
+    return sum(v for w, v in weights.items() if _mentions(compact(w).lower(), have)) / total if total else None
 
 
 def _mentions(key: str, have: str) -> bool:

@@ -394,8 +394,9 @@ class Pipeline:
         preceding = functools.lru_cache(None)(self._preceding) if in_index else none
         dated = functools.partial(published, self.index if in_index else None)
         checks = CHECKS if cfg.answer.check_scope else (check_citations,)
-        return checked, run_checks(Draft(question, checked.verified, opening, preceding, dated, translated),
-                                   checks) or ""
+        draft = Draft(question, checked.verified, opening, preceding, dated, translated,
+                      min_figure_context=cfg.answer.min_figure_context)
+        return checked, run_checks(draft, checks) or ""
 
     def _refusal_prob(self, gen, messages, refusal: str, timings: dict[str, float]) -> float | None:
         """``gen.refusal_prob`` on the prompt just answered (None when the generator has none);

@@ -606,3 +606,51 @@ def test_topic_words_leave_out_names_numbers_and_common_verbs():
     assert topic_words("2023年8月9日，伊凡制药的收盘价是多少？") == ["制药", "收盘价"]
     assert topic_words("广州大学法学院成立于哪一年？") == []  # names (nt) and a common verb
     assert topic_words("谁写了《傲慢与偏见》？")[0] == "傲慢与偏见"
+
+
+# ------------------------------------------------------------------ where the answer's figure stands
+
+def _figure_draft(question, answer, text, bar=0.3):
+    from rag.grounding import Draft
+    from rag.types import Sentence
+
+    chunk = Chunk("c1", "d1", text, 0, len(text), "")
+    cite = Citation(n=1, chunk=chunk, span=(0, len(text)), support=1.0, sentence=text)
+    sentence = Sentence(text=answer, cited=(1,), citations=(cite,), support=1.0, verdict="supported")
+    return Draft(question, (sentence,), min_figure_context=bar)
+
+
+@pytest.mark.parametrize("question, answer, text, refused", [
+    # fires: the figure is in the passage, but about something else
+    ("用电饭煲煮米饭，米和水的比例是多少？", "米和水的比例是1:1[1]。", "该基金A类与C类份额的配售比例为1:1，认购期为三天。", True),
+    ("小区停车位一个月多少钱？", "停车位每月300元。", "本次招聘的实习生每月补贴300元，工作地点在园区。", True),
+    ("马拉松全程多少公里？", "马拉松全程42.195公里。", "新建的环湖绿道全长42.195公里，串联起8个公园。", True),
+    ("高铁从北京到上海要多长时间？", "需要4.5小时。", "该市计划用4.5小时完成全部直播带货活动。", True),
+    ("新能源汽车渗透率是多少？", "渗透率达到35%。", "今年夏粮收购价格同比上涨35%，农民增收明显。", True),
+    # must not fire: the figure stands among the question's words
+    ("浙江三门核电站总共规划建几台机组？", "规划建设6台机组[1]。", "浙江三门核电站总共规划建设6台AP1000机组，一期工程建设2台。", False),
+    ("青岛胶东机场8月6日单日旅客吞吐量是多少？", "单日旅客吞吐量达8.27万人次。",
+     "8月6日，青岛胶东国际机场单日旅客吞吐量达8.27万人次，创历史新高。", False),
+    ("长洲船闸承担了广西内河多少的运输任务？", "承担了90%的任务量。", "长洲水利枢纽船闸承担着广西内河约90%的货运任务。", False),
+    ("这部电影的票房是多少？", "票房突破10亿元。", "影片上映第5天，这部电影累计票房突破10亿元。", False),
+    ("大桥全长多少米？", "大桥全长1.2公里。", "大桥全长1.2公里。据介绍，工程于2019年开工。", False),
+    # must not fire: nothing to measure (no figure, a figure the passage does not write, a figure the
+    # question gives itself)
+    ("谁是这家公司的董事长？", "董事长是王明。", "公司董事长王明表示，今年营收增长20%。", False),
+    ("全市今年新建了多少座公园？", "新建了12座公园。", "今年以来全市交通事故同比下降12%。", False),
+    ("2023年的营收是多少？", "2023年营收增长。", "2023年天气晴好，游客增多。", False),
+])
+def test_figure_context(question, answer, text, refused):
+    from rag.grounding import check_figure_context
+
+    assert bool(check_figure_context(_figure_draft(question, answer, text))) is refused
+
+
+def test_figure_context_is_off_at_zero_and_reads_every_place_a_figure_is_written():
+    from rag.grounding import check_figure_context, figure_context
+
+    q, a = "小区停车位一个月多少钱？", "停车位每月300元。"
+    assert check_figure_context(_figure_draft(q, a, "实习生每月补贴300元。", bar=0.0)) is None
+    # the same figure written twice: once about something else, once next to the question's words
+    d = _figure_draft(q, a, "实习生每月补贴300元。" + "。" * 40 + "小区停车位每月收费300元。")
+    assert check_figure_context(d) is None and figure_context(q, d.sentences)[0] == 1.0
