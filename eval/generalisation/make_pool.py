@@ -113,6 +113,28 @@ def flat_forms(answers: list) -> list[str]:
     return [a for part in answer_parts(answers) for a in part]
 
 
+def pool_texts(gen: Path) -> tuple[dict[str, str], dict[str, set[str]]]:
+    """The pool's compacted texts by doc id, and the near-duplicate groups of the news corpus (what
+    the fresh sets' removal scripts read)."""
+    text_c = {d["doc_id"]: compact(d["text"]) for d in read_jsonl(gen / "pool.jsonl")}
+    _, news = load_corpora()
+    return text_c, near_duplicates(news)
+
+
+def removed_for(gold: dict, text_c: dict[str, str], dups: dict[str, set[str]]) -> set[str]:
+    """Pool documents a near-miss index drops for the near misses of ``gold`` (``nearmiss_gold.json``):
+    those holding an accepted answer that are the passage, a near duplicate of it, or hold a key
+    term within WINDOW characters of the answer (the rule of this set, reused by the fresh sets)."""
+    removed = set()
+    for g in gold.values():
+        forms = flat_forms(g["answers"])
+        near = {g["doc"]} | dups.get(g["doc"], set())
+        for did, t in text_c.items():
+            if any(compact(f) in t for f in forms) and (did in near or answer_near_key(t, forms, g["keys"])):
+                removed.add(did)
+    return removed
+
+
 def build(shared: Path = SHARED) -> tuple[list[dict], list[str], dict]:
     """(pool documents, removed ids for the near-miss index, facts for the check)."""
     cmrc, news = load_corpora(shared)

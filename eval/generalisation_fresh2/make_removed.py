@@ -41,18 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--gen", type=Path, default=mp.ROOT / "data" / "gen")
     ap.add_argument("--check", action="store_true")
     a = ap.parse_args(argv)
-    pool = mp.read_jsonl(a.gen / "pool.jsonl")
-    text_c = {d["doc_id"]: mp.compact(d["text"]) for d in pool}
-    _, news = mp.load_corpora()
-    dups = mp.near_duplicates(news)
+    text_c, dups = mp.pool_texts(a.gen)
     gold = json.loads((HERE / "nearmiss_gold.json").read_text(encoding="utf-8"))
-    removed = set()
-    for g in gold.values():
-        forms = mp.flat_forms(g["answers"])
-        near = {g["doc"]} | dups.get(g["doc"], set())
-        for did, t in text_c.items():
-            if any(mp.compact(f) in t for f in forms) and (did in near or mp.answer_near_key(t, forms, g["keys"])):
-                removed.add(did)
+    removed = mp.removed_for(gold, text_c, dups)
     (a.gen / "fresh2_nearmiss_removed.txt").write_text("".join(r + "\n" for r in sorted(removed)), encoding="utf-8")
     print(f"fresh2 near-miss index removes {len(removed)}", file=sys.stderr)
     if not a.check:

@@ -24,18 +24,6 @@ import make_pool as mp  # noqa: E402
 EARLIER = (HERE.parent / "generalisation", HERE.parent / "generalisation_fresh", HERE.parent / "generalisation_fresh2")
 
 
-def removed_for(gold: dict, text_c: dict[str, str], dups: dict[str, set[str]]) -> set[str]:
-    """Pool documents a near-miss index drops for these near misses (the rule of make_pool.py)."""
-    removed = set()
-    for g in gold.values():
-        forms = mp.flat_forms(g["answers"])
-        near = {g["doc"]} | dups.get(g["doc"], set())
-        for did, t in text_c.items():
-            if any(mp.compact(f) in t for f in forms) and (did in near or mp.answer_near_key(t, forms, g["keys"])):
-                removed.add(did)
-    return removed
-
-
 def earlier_docs(text_c: dict[str, str], dups: dict[str, set[str]]) -> set[str]:
     """Documents the earlier sets were written from or remove for their near misses."""
     used: set[str] = set()
@@ -47,7 +35,7 @@ def earlier_docs(text_c: dict[str, str], dups: dict[str, set[str]]) -> set[str]:
         if gold_path.exists():
             gold = json.loads(gold_path.read_text(encoding="utf-8"))
             used.update(g["doc"] for g in gold.values())
-            used |= removed_for(gold, text_c, dups)
+            used |= mp.removed_for(gold, text_c, dups)
     return used
 
 
@@ -56,12 +44,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--gen", type=Path, default=mp.ROOT / "data" / "gen")
     ap.add_argument("--check", action="store_true")
     a = ap.parse_args(argv)
-    pool = mp.read_jsonl(a.gen / "pool.jsonl")
-    text_c = {d["doc_id"]: mp.compact(d["text"]) for d in pool}
-    _, news = mp.load_corpora()
-    dups = mp.near_duplicates(news)
+    text_c, dups = mp.pool_texts(a.gen)
     gold = json.loads((HERE / "nearmiss_gold.json").read_text(encoding="utf-8"))
-    removed = removed_for(gold, text_c, dups)
+    removed = mp.removed_for(gold, text_c, dups)
     (a.gen / "fresh3_nearmiss_removed.txt").write_text("".join(r + "\n" for r in sorted(removed)), encoding="utf-8")
     print(f"fresh3 near-miss index removes {len(removed)}", file=sys.stderr)
     if not a.check:
