@@ -117,3 +117,39 @@ def write_result(name: str, result: dict, out: str | Path | None = None) -> Path
 def log(message: str) -> None:
     """Progress on stderr, so stdout stays one JSON object."""
     print(message, file=sys.stderr, flush=True)
+
+
+def saved_runs(run_specs, index_specs, parts=("answerable", "nearmiss", "offtopic")):
+    """Yield ``(name, part, rows, pipeline)`` for every part of every saved run (``rag eval … --out
+    DIR``): ``run_specs`` are ``NAME=DIR``; ``index_specs`` are ``PART=INDEX`` or ``NAME:PART=INDEX``
+    (the index the part was asked against). The pipeline has the fake generator: what these scripts
+    read is retrieval and the checks, never a new answer. Parts without a file or an index are skipped."""
+    import json
+
+    from rag.config import load_settings
+    from rag.generators import FakeGenerator
+    from rag.indexing import open_index
+    from rag.pipeline import Pipeline
+
+    settings = load_settings(None)
+    indexes = dict(x.split("=", 1) for x in index_specs)
+    pipelines: dict = {}
+    for spec in run_specs:
+        name, run = spec.split("=", 1)
+        for part in parts:
+            path = Path(run) / part / "results.jsonl"
+            where = indexes.get(f"{name}:{part}") or indexes.get(part)
+            if not path.exists() or not where:
+                continue
+            if where not in pipelines:
+                pipelines[where] = Pipeline(open_index(where, settings=settings), FakeGenerator(), settings)
+            rows = [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
+            yield name, part, rows, pipelines[where]
+
+
+def write_details(path, records) -> None:
+    """One JSON line per record (a script's per-question figures, for reading them one by one)."""
+    if path:
+        with Path(path).open("w", encoding="utf-8") as f:
+            for r in records:
+                f.write(json.dumps(r, ensure_ascii=False) + "\n")

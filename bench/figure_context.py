@@ -19,13 +19,12 @@ threshold how many of each would be refused; writes ``bench/results/<name>.json`
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.benchlib import write_result  # noqa: E402
+from bench.benchlib import saved_runs, write_details, write_result  # noqa: E402
 
 THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5)
 PARTS = ("answerable", "nearmiss", "offtopic")
@@ -73,36 +72,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--name", default="figure_context")
     ap.add_argument("--details", type=Path)
     args = ap.parse_args(argv)
-    from rag.config import load_settings
-    from rag.generators import FakeGenerator
-    from rag.indexing import open_index
-    from rag.pipeline import Pipeline
-
-    settings = load_settings(None)
-    indexes = dict(x.split("=", 1) for x in args.index)
-    pipelines: dict[str, Pipeline] = {}
-    recs: list[dict] = []
-    for spec in args.run:
-        name, run = spec.split("=", 1)
-        for part in PARTS:
-            path = Path(run) / part / "results.jsonl"
-            where = indexes.get(f"{name}:{part}") or indexes.get(part)
-            if not path.exists() or not where:
-                continue
-            if where not in pipelines:
-                pipelines[where] = Pipeline(open_index(where, settings=settings), FakeGenerator(), settings)
-            rows = [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
-            recs += [{**x, "run": name} for x in measure(rows, pipelines[where], part, args.window)]
+    recs = [{**x, "run": name} for name, part, rows, pipeline in saved_runs(args.run, args.index, PARTS)
+            for x in measure(rows, pipeline, part, args.window)]
     labels = ("correct", "wrong", "unanswerable")
     result = {"window": args.window, "runs": [s.split("=", 1)[0] for s in args.run],
               "shown": {k: sum(r["label"] == k for r in recs) for k in labels},
               "with_figure": {k: sum(r["label"] == k and r["score"] is not None for r in recs) for k in labels},
               "refused_at": {str(t): {k: sum(r["label"] == k and r["score"] is not None and r["score"] < t for r in recs)
                                       for k in labels} for t in THRESHOLDS}}
-    if args.details:
-        with args.details.open("w", encoding="utf-8") as f:
-            for r in recs:
-                f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    write_details(args.details, recs)
     write_result(args.name, result)
     return 0
 

@@ -24,14 +24,13 @@ and writes ``bench/results/<name>.json``.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import unicodedata
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.benchlib import write_result  # noqa: E402
+from bench.benchlib import saved_runs, write_details, write_result  # noqa: E402
 
 THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
 PARTS = ("answerable", "nearmiss", "offtopic")
@@ -97,35 +96,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--name", default="topic_coverage")
     ap.add_argument("--details", type=Path, help="write every question's coverage here (JSONL)")
     args = ap.parse_args(argv)
-    from rag.config import load_settings
-    from rag.generators import FakeGenerator
-    from rag.indexing import open_index
-    from rag.pipeline import Pipeline
-
-    settings = load_settings(None)
-    indexes = dict(x.split("=", 1) for x in args.index)
-    pipelines: dict[str, Pipeline] = {}
     every: list[dict] = []
     result: dict = {"thresholds": {}, "runs": {}}
-    for spec in args.run:
-        name, run = spec.split("=", 1)
-        recs = []
-        for part in PARTS:
-            path = Path(run) / part / "results.jsonl"
-            where = indexes.get(f"{name}:{part}") or indexes.get(part)
-            if not path.exists() or not where:
-                continue
-            if where not in pipelines:
-                pipelines[where] = Pipeline(open_index(where, settings=settings), FakeGenerator(), settings)
-            rows = [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
-            recs += [{**x, "run": name} for x in measure(rows, pipelines[where], part)]
-        result["runs"][name] = table(recs)
-        every += recs
+    for name, part, rows, pipeline in saved_runs(args.run, args.index, PARTS):
+        every += [{**x, "run": name} for x in measure(rows, pipeline, part)]
+    for name in dict.fromkeys(r["run"] for r in every):
+        result["runs"][name] = table([r for r in every if r["run"] == name])
     result["thresholds"] = table(every)
-    if args.details:
-        with args.details.open("w", encoding="utf-8") as f:
-            for r in every:
-                f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    write_details(args.details, every)
     write_result(args.name, result)
     return 0
 
