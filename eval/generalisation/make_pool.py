@@ -135,6 +135,77 @@ def removed_for(gold: dict, text_c: dict[str, str], dups: dict[str, set[str]]) -
     return removed
 
 
+def earlier_docs(dirs, text_c: dict[str, str] | None = None, dups: dict[str, set[str]] | None = None) -> set[str]:
+    """Documents the question sets in ``dirs`` were written from (sources, near-miss passages) and,
+    given the pool (``text_c``, ``dups``), the documents they remove for their near misses."""
+    used: set[str] = set()
+    for d in dirs:
+        for f in sorted(d.glob("*.jsonl")):
+            for q in read_jsonl(f):
+                used.update(q.get("sources", []))
+        gold_path = d / "nearmiss_gold.json"
+        if gold_path.exists():
+            gold = json.loads(gold_path.read_text(encoding="utf-8"))
+            used.update(g["doc"] for g in gold.values())
+            if text_c is not None and dups is not None:
+                used |= removed_for(gold, text_c, dups)
+    return used
+
+
+def check_answers(here: Path, gold: dict, removed: set[str], text_c: dict[str, str]) -> list[str]:
+    """A fresh set's answers against the pool: every source holds its answer, every near miss's
+    passage holds its removed answer, and no kept document holds it next to a key term."""
+    problems = []
+    for q in read_jsonl(here / "answerable.jsonl"):
+        for s in q["sources"]:
+            if s not in text_c or not holds(text_c[s], q["answers"]):
+                problems.append(f"{q['id']}: source {s} missing from the pool or lacks the answer")
+    for qid, g in gold.items():
+        if g["doc"] not in text_c or not holds(text_c[g["doc"]], g["answers"]):
+            problems.append(f"{qid}: its passage is missing or lacks the answer")
+        for did, t in text_c.items():
+            if did not in removed and answer_near_key(t, flat_forms(g["answers"]), g["keys"]):
+                problems.append(f"{qid}: {did} still holds an answer next to a key term")
+    return problems
+
+
+def check_files(here: Path, gold: dict, used: set[str], dups: dict[str, set[str]], used_by: str) -> list[str]:
+    """A fresh set's files: answerable questions have sources, the others none; near misses match
+    their gold; tags list every question once; and no question is written from a document in
+    ``used`` (an earlier set's, ``used_by`` says whose) or a near duplicate of one."""
+    problems = []
+    answerable = read_jsonl(here / "answerable.jsonl")
+    for q in answerable:
+        if not q.get("answerable") or not q["sources"]:
+            problems.append(f"{q['id']}: answerable questions need answerable true and sources")
+    for name in ("nearmiss", "offtopic"):
+        for q in read_jsonl(here / f"{name}.jsonl"):
+            if q.get("answerable", True) or q.get("answers") or q.get("sources"):
+                problems.append(f"{q['id']}: {name} questions are unanswerable with no answers or sources")
+    near_ids = {q["id"] for q in read_jsonl(here / "nearmiss.jsonl")}
+    if near_ids != set(gold):
+        problems.append(f"nearmiss.jsonl and nearmiss_gold.json differ: {sorted(near_ids ^ set(gold))}")
+    used_family = set(used)
+    for u in used:
+        used_family |= dups.get(u, set())
+    mine = {s for q in answerable for s in q["sources"]} | {g["doc"] for g in gold.values()}
+    for d in sorted(mine & used_family):
+        problems.append(f"{d}: used by {used_by}")
+    tags = json.loads((here / "tags.json").read_text(encoding="utf-8"))
+    all_ids = [q["id"] for n in ("answerable", "nearmiss", "offtopic") for q in read_jsonl(here / f"{n}.jsonl")]
+    if sorted(all_ids) != sorted(tags) or len(set(all_ids)) != len(all_ids):
+        problems.append("tags.json does not list every question exactly once")
+    return problems
+
+
+def report(problems: list[str]) -> int:
+    """Print a check's problems to stderr; the exit status."""
+    for p in problems:
+        print(p, file=sys.stderr)
+    print(f"check: {len(problems)} problem(s)", file=sys.stderr)
+    return 1 if problems else 0
+
+
 def build(shared: Path = SHARED) -> tuple[list[dict], list[str], dict]:
     """(pool documents, removed ids for the near-miss index, facts for the check)."""
     cmrc, news = load_corpora(shared)
