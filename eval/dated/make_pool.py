@@ -50,11 +50,13 @@ def collection_of(text: str) -> str:
     return "财经" if _FINANCE.search(body(text)[:160]) else "新闻"
 
 
-def main() -> int:
+def main(questions: Path = QUESTIONS, out: Path = OUT, seed: int = SEED) -> int:
+    """Write the pool for ``questions`` to ``out``; ``seed`` draws the background sample (the fresh
+    dated set calls this with its own files and seed)."""
     records = [json.loads(line) for line in CORPUS.open(encoding="utf-8")]
     by_id = {r["doc_id"]: r for r in records}
     wanted: list[str] = []
-    for line in QUESTIONS.open(encoding="utf-8"):
+    for line in questions.open(encoding="utf-8"):
         q = json.loads(line)
         wanted.extend(s for s in q["sources"] if s in by_id)
     wanted = list(dict.fromkeys(wanted))
@@ -73,15 +75,15 @@ def main() -> int:
         for _, other in scored[:NEIGHBOURS]:
             chosen.setdefault(other)
     rest = sorted(set(by_id) - set(chosen))
-    for doc_id in random.Random(SEED).sample(rest, BACKGROUND):
+    for doc_id in random.Random(seed).sample(rest, BACKGROUND):
         chosen.setdefault(doc_id)
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    with OUT.open("w", encoding="utf-8") as f:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", encoding="utf-8") as f:
         for doc_id in sorted(chosen):
             r = by_id[doc_id]
             f.write(json.dumps({"doc_id": doc_id, "title": r.get("title", ""), "text": r["text"],
                                 "collection": collection_of(r["text"])}, ensure_ascii=False) + "\n")
-    print(f"{len(chosen)} articles ({len(wanted)} sources) -> {OUT}", file=sys.stderr)
+    print(f"{len(chosen)} articles ({len(wanted)} sources) -> {out}", file=sys.stderr)
     return 0
 
 

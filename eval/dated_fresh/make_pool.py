@@ -1,6 +1,6 @@
 """Build the fresh dated question set's article pool: data/dated_fresh/pool.jsonl (deterministic).
 
-A copy of eval/dated/make_pool.py for eval/dated_fresh/ (same neighbour and background logic,
+eval/dated/make_pool.py run for eval/dated_fresh/ (same neighbour and background logic,
 another random seed). The pool holds every crud_news article a question in
 eval/dated_fresh/questions.jsonl names as a source, each source's closest neighbours (the same
 story from other outlets, the same kind of
@@ -19,73 +19,14 @@ nothing here depends on the project's code, so the pool does not move when the c
 
 from __future__ import annotations
 
-import json
-import random
-import re
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-CORPUS = Path("/work/shared/eval/crud_news/corpus.jsonl")
-QUESTIONS = ROOT / "eval" / "dated_fresh" / "questions.jsonl"
-OUT = ROOT / "data" / "dated_fresh" / "pool.jsonl"
-NEIGHBOURS = 6  # per source article
-BACKGROUND = 250  # random other articles
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "dated"))
+import make_pool  # noqa: E402  (eval/dated/make_pool.py)
+
 SEED = 1204  # eval/dated uses 15
 
-# Openings of market and company reports in crud_news: outlet names and report templates.
-_FINANCE = re.compile(r"金融界|中国经济网|智通财经|财联社|中新经纬|每经|证券|基金净值|股票行情|主力资金|股东户数|收盘|A股|沪指|港股|美股|人民币.{0,12}中间价")
-
-
-def body(text: str) -> str:
-    i = text.find("，正文：")
-    b = text[i + 4:] if 0 <= i <= 80 else text
-    return re.sub(r"\s+", "", b)
-
-
-def grams(text: str) -> set[str]:
-    b = body(text)[:1200]
-    return {b[i:i + 4] for i in range(len(b) - 3)}
-
-
-def collection_of(text: str) -> str:
-    return "财经" if _FINANCE.search(body(text)[:160]) else "新闻"
-
-
-def main() -> int:
-    records = [json.loads(line) for line in CORPUS.open(encoding="utf-8")]
-    by_id = {r["doc_id"]: r for r in records}
-    wanted: list[str] = []
-    for line in QUESTIONS.open(encoding="utf-8"):
-        q = json.loads(line)
-        wanted.extend(s for s in q["sources"] if s in by_id)
-    wanted = list(dict.fromkeys(wanted))
-    shingles = {r["doc_id"]: grams(r["text"]) for r in records}
-    chosen = dict.fromkeys(wanted)
-    for doc_id in wanted:
-        g = shingles[doc_id]
-        scored = []
-        for other, h in shingles.items():
-            if other == doc_id or not g or not h:
-                continue
-            inter = len(g & h)
-            if inter:
-                scored.append((inter / len(g | h), other))
-        scored.sort(key=lambda x: (-x[0], x[1]))
-        for _, other in scored[:NEIGHBOURS]:
-            chosen.setdefault(other)
-    rest = sorted(set(by_id) - set(chosen))
-    for doc_id in random.Random(SEED).sample(rest, BACKGROUND):
-        chosen.setdefault(doc_id)
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    with OUT.open("w", encoding="utf-8") as f:
-        for doc_id in sorted(chosen):
-            r = by_id[doc_id]
-            f.write(json.dumps({"doc_id": doc_id, "title": r.get("title", ""), "text": r["text"],
-                                "collection": collection_of(r["text"])}, ensure_ascii=False) + "\n")
-    print(f"{len(chosen)} articles ({len(wanted)} sources) -> {OUT}", file=sys.stderr)
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(make_pool.main(HERE / "questions.jsonl", make_pool.ROOT / "data" / "dated_fresh" / "pool.jsonl", SEED))
