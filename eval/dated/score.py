@@ -77,13 +77,15 @@ def score(run: Path, meta: dict, docs: dict) -> dict:
     return {kind: {"n": len(v), **{k: _mean([x.get(k) for x in v]) for k in keys}} for kind, v in by_kind.items()}
 
 
-def main() -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(here: Path = HERE, doc: str = __doc__) -> int:
+    """The command line; ``here`` is the set's folder, whose meta.json gives each question's kind
+    (the fresh dated set calls this with its own folder and docstring)."""
+    p = argparse.ArgumentParser(description=doc.splitlines()[0])
     p.add_argument("runs", nargs="+")
     p.add_argument("--index", required=True)
     p.add_argument("--json", help="also write the figures to this file")
     args = p.parse_args()
-    meta = json.loads((HERE / "meta.json").read_text(encoding="utf-8"))
+    meta = json.loads((here / "meta.json").read_text(encoding="utf-8"))
     docs = _manifest(Path(args.index))["documents"]
     out = {}
     for run in args.runs:
