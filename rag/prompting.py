@@ -16,6 +16,7 @@ from typing import Callable, Sequence
 
 from .textnorm import compact
 from .errors import ContextOverflowError, RagError
+from .langrules import missing_kind
 from .types import Chunk, Hit
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -141,13 +142,25 @@ def _clauses(text: str) -> list[tuple[int, int]]:
     return [(s, e) for s, e in spans if text[s:e].strip()]
 
 
+# A question that asks for a figure of some kind (a count, a year, a day, an age, a length of time)
+# is answered by a clause that holds one, and that clause often repeats none of the question's
+# words: "申请破产的大多为小微企业，占比达87.7%" for "小微企业占比多少". Such a clause ranks as if it
+# shared this many more character bigrams with the question. Measured (bench/trim.py): the share of
+# answerable questions whose answer survives trimming, over six question sets (351 questions whose
+# top 4 chunks hold the answer), is 321 without the bonus, 331 at 1 and 332 at every value from 2
+# to 6; 3 sits in the middle of that plateau.
+KIND_BONUS = 3
+
+
 def trim_chunk(text: str, question: str, max_chars: int) -> str:
     """Keep the clauses of ``text`` that share the most with the question, in their order.
 
     Short chunks are returned as they are. The best clause and then its neighbours are kept
     first (an answer often sits right after the words that repeat the question), then other
-    clauses by overlap, until ``max_chars``. Dropped stretches become ``…``. Whole clauses only:
-    a number or a name is never cut.
+    clauses by overlap, until ``max_chars``. A clause holding the kind of figure the question
+    asks for (``langrules.missing_kind``, the rule the answer's kind check uses) scores
+    ``KIND_BONUS`` more. Dropped stretches become ``…``. Whole clauses only: a number or a name
+    is never cut.
     """
     if len(text) <= max_chars:
         return text
@@ -156,6 +169,9 @@ def trim_chunk(text: str, question: str, max_chars: int) -> str:
         return text
     q = _grams(question)
     score = [len(q & _grams(text[s:e])) for s, e in spans]
+    if missing_kind(question, "") is not None:  # the question asks for a figure of some kind
+        score = [sc + (KIND_BONUS if missing_kind(question, text[s:e]) is None else 0)
+                 for sc, (s, e) in zip(score, spans)]
     best = max(range(len(spans)), key=lambda i: (score[i], -i))
     order = [best]
     for d in range(1, len(spans)):
