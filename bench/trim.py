@@ -9,7 +9,7 @@ characters the trimmed chunks add up to (prompt tokens, hence time to first toke
 No model runs; a question asked in English is trimmed against its saved translation.
 
     python bench/trim.py --run gen=runs/retr/generalisation --run seeds=runs/retr/seeds \\
-        [--bonus 0 1 2 3 4 6] [--chars 160] [--k 4] [--name trim] [--details FILE]
+        [--bonus 0 1 2 3 4 6] [--chars 160] [--k 4] [--name trim] [--out F] [--details FILE]
 
 Prints one JSON object: per bonus and per run, questions, answer kept, share kept and mean
 characters; writes ``bench/results/<name>.json``.
@@ -76,13 +76,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--chars", type=int, default=160)
     ap.add_argument("--k", type=int, default=4)
     ap.add_argument("--name", default="trim")
+    ap.add_argument("--out", help="write the JSON here instead of bench/results/<name>.json")
     ap.add_argument("--details", help="write one JSON line per question and bonus here")
     a = ap.parse_args(argv)
     runs = {spec.split("=", 1)[0]: Path(spec.split("=", 1)[1]) for spec in a.run}
     figures, details = measure(runs, a.bonus, a.chars, a.k)
     write_details(a.details, details)
     write_result(a.name, {"chars": a.chars, "k": a.k, "runs": {n: str(p) for n, p in runs.items()},
-                          "by_bonus": figures})
+                          "by_bonus": figures}, a.out)
     return 0
 
 
