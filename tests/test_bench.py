@@ -68,3 +68,22 @@ def test_fusion_bench_shape(tmp_path):
     configs = r["configurations"]
     assert {"dense only", "BM25 only", "equal RRF", "lexical + title (default)"} <= set(configs)
     assert all(0 <= c["hit@1"] <= c["hit@5"] <= 100 for c in configs.values())
+
+
+def test_trim_bench_counts_answers_kept_by_the_kind_bonus(tmp_path):
+    # One saved retrieval run, one question: its answer sits in a clause that repeats none of the
+    # question's words, so plain trimming cuts it and the kind bonus keeps it.
+    text = '上铁法院透露，目前受理的案件中，申请破产的大多为小微企业，占比达87.7%。考虑到小微企业自身特点，法院通过数字赋能优化流程管理，创新机制流程简化审理方式，如缩短申报时间、简化财产处置、督促管理人多项工作并进等举措，使无生命力的小微企业快速出清，降低其破产审判成本。在已结的245件民营企业破产案件中，45件符合适用简化审条件的案件实现快速审结，占比18.4%，平均审理天数129天，最短的53天审结，为企业迅速化解债务，实现快速出清提供了保障。同时，法院充分发挥破产保护和拯救功能挽救有运营价值的小微企业，近年来通过重整和解使得16家小微企业得以存续。'  # a crud_news passage, whole
+    run = tmp_path / "run"
+    run.mkdir()
+    row = {"id": "q1", "question": "上铁法院受理的破产案件里小微企业占比多少", "answerable": True,
+           "answers": ["87.7%"], "hits": [{"text": text}]}
+    (run / "results.jsonl").write_text(json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8")
+    out = tmp_path / "trim.json"
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "trim.py"), "--run", f"one={run}", "--bonus", "0", "3",
+                           "--out", str(out)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    r = json.loads(out.read_text(encoding="utf-8"))
+    assert MACHINE_KEYS <= set(r["machine"])
+    assert r["by_bonus"]["0"]["one"]["kept"] == 0 and r["by_bonus"]["3"]["one"]["kept"] == 1
+    assert r["by_bonus"]["3"]["all"]["questions"] == 1
