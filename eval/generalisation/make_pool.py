@@ -206,6 +206,30 @@ def report(problems: list[str]) -> int:
     return 1 if problems else 0
 
 
+def fresh_main(here: Path, name: str, doc: str, earlier=(), used_by: str = "", earlier_removals: bool = True,
+               argv: list[str] | None = None) -> int:
+    """The command line of a fresh set's ``make_removed.py``: write ``data/gen/<name>_nearmiss_removed.txt``
+    from the set's ``nearmiss_gold.json`` and, with ``--check``, check its answers against the pool
+    and that it uses no document of the ``earlier`` sets (their sources and near-miss passages, and
+    with ``earlier_removals`` the documents they remove). ``used_by`` names those sets in a problem."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    ap.add_argument("--gen", type=Path, default=ROOT / "data" / "gen")
+    ap.add_argument("--check", action="store_true")
+    a = ap.parse_args(argv)
+    text_c, dups = pool_texts(a.gen)
+    gold = json.loads((here / "nearmiss_gold.json").read_text(encoding="utf-8"))
+    removed = removed_for(gold, text_c, dups)
+    (a.gen / f"{name}_nearmiss_removed.txt").write_text("".join(r + "\n" for r in sorted(removed)), encoding="utf-8")
+    print(f"{name} near-miss index removes {len(removed)}", file=sys.stderr)
+    if not a.check:
+        return 0
+    problems = check_answers(here, gold, removed, text_c)
+    if earlier:
+        used = earlier_docs(earlier, text_c, dups) if earlier_removals else earlier_docs(earlier)
+        problems += check_files(here, gold, used, dups, used_by)
+    return report(problems)
+
+
 def build(shared: Path = SHARED) -> tuple[list[dict], list[str], dict]:
     """(pool documents, removed ids for the near-miss index, facts for the check)."""
     cmrc, news = load_corpora(shared)

@@ -11,8 +11,6 @@ document (or a near duplicate of one) that the main set or the first fresh set u
 """
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -20,25 +18,12 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "generalisation"))
 import make_pool as mp  # noqa: E402
 
-EARLIER = (HERE.parent / "generalisation", HERE.parent / "generalisation_fresh")
+EARLIER = tuple(HERE.parent / d for d in ("generalisation", "generalisation_fresh"))
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--gen", type=Path, default=mp.ROOT / "data" / "gen")
-    ap.add_argument("--check", action="store_true")
-    a = ap.parse_args(argv)
-    text_c, dups = mp.pool_texts(a.gen)
-    gold = json.loads((HERE / "nearmiss_gold.json").read_text(encoding="utf-8"))
-    removed = mp.removed_for(gold, text_c, dups)
-    (a.gen / "fresh2_nearmiss_removed.txt").write_text("".join(r + "\n" for r in sorted(removed)), encoding="utf-8")
-    print(f"fresh2 near-miss index removes {len(removed)}", file=sys.stderr)
-    if not a.check:
-        return 0
-    problems = mp.check_answers(HERE, gold, removed, text_c)
-    problems += mp.check_files(HERE, gold, mp.earlier_docs(EARLIER), dups,
-                               "the main or first fresh set (or a near duplicate of such a document)")
-    return mp.report(problems)
+    return mp.fresh_main(HERE, "fresh2", __doc__, EARLIER,
+                         "the main or first fresh set (or a near duplicate of such a document)", earlier_removals=False, argv=argv)
 
 
 if __name__ == "__main__":
