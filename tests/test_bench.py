@@ -87,3 +87,24 @@ def test_trim_bench_counts_answers_kept_by_the_kind_bonus(tmp_path):
     assert MACHINE_KEYS <= set(r["machine"])
     assert r["by_bonus"]["0"]["one"]["kept"] == 0 and r["by_bonus"]["3"]["one"]["kept"] == 1
     assert r["by_bonus"]["3"]["all"]["questions"] == 1
+
+
+def test_relevance_gate_table_counts_what_a_higher_gate_takes_and_adds():
+    from bench.relevance_gate import table
+
+    recs = [
+        {"kind": "answerable", "dense_top": 0.861, "shown": True, "correct": True},
+        {"kind": "answerable", "dense_top": 0.875, "shown": True, "correct": True},
+        {"kind": "answerable", "dense_top": 0.866, "shown": False, "correct": False},
+        {"kind": "offtopic", "dense_top": 0.858, "shown": True, "correct": False},
+        {"kind": "offtopic", "dense_top": 0.880, "shown": True, "correct": False},
+        {"kind": "offtopic", "dense_top": 0.840, "shown": False, "correct": False},
+        {"kind": "nearmiss", "dense_top": 0.869, "shown": True, "correct": False},
+    ]
+    rows = table(recs, thresholds=(0.85, 0.87))
+    low, high = rows["0.85"], rows["0.87"]
+    assert (low["answerable_below"], low["correct_lost"], low["offtopic_refused"], low["nearmiss_refused"]) == (0, 0, 1, 0)
+    # At 0.87 one correct answer is lost; one wrong answer was refused anyway (not a loss).
+    assert (high["answerable_below"], high["correct_lost"]) == (2, 1)
+    assert (high["offtopic_refused"], high["offtopic_refused_as_run"], high["nearmiss_refused"]) == (2, 1, 1)
+    assert high["correct"] == 2 and high["offtopic"] == 3 and high["nearmiss"] == 1
