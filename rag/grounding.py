@@ -27,6 +27,7 @@ from typing import Callable, Sequence
 from .chunking import split_sentences
 from .citations import split_answer
 from .langrules import CN_DIGITS, canonical_numbers, unglue_figures
+from .langrules import drop_untranslated as _drop_untranslated
 from .langrules import missing_kind as _missing_kind
 from .langrules import missing_subjects as _missing_subjects
 from .langrules import quantities as _quantities
@@ -307,10 +308,12 @@ def check_topic(d: Draft) -> str | None:
     supporting = d.supporting()
     if not supporting:
         return None
+    # A translation's leftover English words are the translator's, not the passage's.
+    question = _drop_untranslated(d.question) if d.translated else d.question
     texts = [t for c in supporting for t in (c.title, c.text, d.opening(c), d.preceding(c))]
-    if not _shares_topic(d.question, texts):
+    if not _shares_topic(question, texts):
         return (f"the supporting passages share none of the question's topic words "
-                f"({', '.join(_topic_words(d.question))})")
+                f"({', '.join(_topic_words(question))})")
     return None
 
 

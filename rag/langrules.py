@@ -28,7 +28,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, compact, normalize
 
-RULES_VERSION = "2026-12-04.13"
+RULES_VERSION = "2026-12-04.14"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -521,6 +521,22 @@ _TITLE = re.compile(r"《([^》]{2,30})》")
 # always its kind, and a kind word shared by chance (国家, 公司) says nothing about the topic.
 # "为什么" asks why and "多少个国家" counts countries: both leave the noun a topic word.
 _ASKED_KIND = re.compile(r"(?:(?<!为)什么|何种|何|哪)(?:一)?(?:[个些种类家所位座支条部只款项届本首间国名样]|几[个家所位座支条部只款项届本首间名])?$")
+
+
+# A machine translation of an English question sometimes leaves a common word in English ("在卢旺达湖上
+# overloaded的船上有多少人？", "如何去掉被 stripped的螺丝？", "氨水制 soda工艺"). No Chinese passage writes
+# it, so it is not a topic word of the translation. Names, acronyms and model numbers keep their
+# capitals or digits (BRICS, Fitch, DDR5, iOS, Noctis V) and stay. Only for a translation: a
+# question typed in Chinese with an English phrase ("如何冲泡 cold brew 咖啡？") means that phrase.
+_LEFTOVER = re.compile(r"(?<![A-Za-z0-9])[a-z]{3,}(?![A-Za-z0-9])")
+
+
+def drop_untranslated(translation: str) -> str:
+    """A translated question without the lower-case English words its translator left (see
+    above); unchanged when it is still mostly English."""
+    if len(_LATIN_LETTER.findall(translation)) > 2 * len(_CJK_CHAR.findall(translation)):
+        return translation
+    return _LEFTOVER.sub("", translation)
 
 
 def topic_words(question: str) -> list[str]:

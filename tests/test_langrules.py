@@ -12,6 +12,7 @@ from rag.citations import parse_markers, verify
 from rag.grounding import check_grounding, missing_kind, scope_problem
 from rag.langrules import (
     canonical_numbers,
+    drop_untranslated,
     equivalent_units,
     is_follow_up,
     is_refusal_text,
@@ -22,7 +23,7 @@ from rag.langrules import (
     unmatched_quantities,
 )
 from rag.pipeline import is_refusal, retrieval_query
-from rag.types import Chunk, Citation
+from rag.types import Chunk, Citation, Sentence
 
 REFUSAL = "资料中没有找到这个问题的答案。"
 
@@ -581,6 +582,45 @@ def test_misfires_of_the_complete_generalisation_run():
 ])
 def test_shares_topic(question, texts, shares):
     assert shares_topic(question, texts) is shares
+
+
+@pytest.mark.parametrize("translation, kept, dropped", [
+    # fires: a common English word the translator left (real translations of the default model)
+    ("在乌干达的卢旺达湖上 overloaded的船上有多少人？", "卢旺达湖", "overloaded"),
+    ("如何去掉被 stripped的螺丝？", "螺丝", "stripped"),
+    ("埃尔伯特·索维亚在哪一年发明了氨水制 soda工艺？", "氨水", "soda"),
+    ("这家公司的 headquarters在哪个城市？", "公司", "headquarters"),
+    ("该 vaccine的有效率是多少？", "有效率", "vaccine"),
+    # must not fire: names, acronyms and model numbers keep capitals or digits
+    ("第15次BRICS领导人会议将由哪个国家举办？", "BRICS", None),
+    ("Fitch将美国长期外币评级降到了什么水平？", "Fitch", None),
+    ("微星何时开始大规模生产32GB DDR5芯片？", "DDR5", None),
+    ("Alex使用哪种语言在写Noctis V？", "Noctis V", None),
+    ("预计在何时发布iOS 17版本？", "iOS 17", None),
+    # must not fire: a translation that is still mostly English is left as it is
+    ("When did the mass production start?", "production", None),
+])
+def test_drop_untranslated(translation, kept, dropped):
+    out = drop_untranslated(translation)
+    assert kept in out
+    if dropped:
+        assert dropped not in out and dropped not in topic_words(out)
+    else:
+        assert out == translation
+
+
+def test_a_translations_leftover_word_does_not_refuse_a_correct_answer():
+    from rag.grounding import Draft, check_topic
+
+    chunk = Chunk(chunk_id="c1", doc_id="d1", text="一艘载有34人并装有木炭、食品等货物的船只在维多利亚湖上沉没。", start=0, end=30,
+                  title="")
+    sentence = Sentence(text="船上有34人。", cited=(1,), support=1.0, verdict="supported",
+                        citations=(Citation(n=1, chunk=chunk, span=(0, 30), support=1.0, holds=True),))
+    question = "在湖上 overloaded的船上有多少人？"
+    kw = dict(question=question, sentences=(sentence,), opening=lambda c: "", preceding=lambda c: "")
+    assert check_topic(Draft(**kw, translated=True)) is None
+    # Typed by a user, the English word means what it says, and the passage never writes it.
+    assert "overloaded" in (check_topic(Draft(**kw, translated=False)) or "")
 
 
 @pytest.mark.parametrize("question, kind_word, kept", [
