@@ -49,6 +49,39 @@ _GENERIC_PLACES = {"城镇", "农村", "城市", "城乡", "全国", "全省", "
                    "市区", "县城", "开发区", "园区", "新区", "城区", "景区", "街道", "各区", "各县"}
 _PLACE_END = re.compile(r"^[\u4e00-\u9fff]{1,8}(?:省|市|区|县|州|乡|镇|村)$")
 
+# The interpunct (间隔号) joins the parts of a foreign personal name ("埃尔伯特·索维亚", "乔治·华盛顿"),
+# and jieba tags some parts as places (维亚, 华盛顿): they name a person, not where. A part is the run
+# of words next to the dot, up to four characters and up to a function word or verb ("…·韦伯在英国":
+# 英国 is where). Event names join places with it too ("中国·青海"): places on both sides stay.
+_DOTS = frozenset("·•・‧")
+_NOT_NAME = ("p", "v", "u", "r", "c", "d", "m", "q", "f", "t", "x", "w")
+
+
+def _dotted_name_parts(tokens: list[tuple[str, str]]) -> set[int]:
+    """Indexes of the tokens that are parts of an interpunct-joined personal name."""
+    def is_place(i: int) -> bool:
+        word, flag = tokens[i]
+        return flag == "ns" or bool(_PLACE_END.match(word))
+
+    def part(i: int, step: int) -> list[int]:
+        got, size = [], 0
+        while 0 <= i < len(tokens) and tokens[i][0] not in _DOTS and not tokens[i][1].startswith(_NOT_NAME):
+            size += len(tokens[i][0])
+            if size > 4:
+                break
+            got.append(i)
+            i += step
+        return got
+
+    out: set[int] = set()
+    for i, (word, _) in enumerate(tokens):
+        if word in _DOTS:
+            left, right = part(i - 1, -1), part(i + 1, 1)
+            if not (left and right and is_place(left[0]) and is_place(right[0])):
+                out.update(left + right)
+    return out
+
+
 def _places(question: str) -> list[str]:
     from .sparse import load_jieba
 
@@ -57,6 +90,8 @@ def _places(question: str) -> list[str]:
 
     out = []
     tokens = [(w.strip(), f) for w, f in pseg.cut(unglue_figures(question))]
+    names = _dotted_name_parts(tokens)
+    tokens = [(w, "nr" if i in names else f) for i, (w, f) in enumerate(tokens)]
     # jieba cuts "湟中区" into 湟中 + 区: a place name followed by its level suffix is one place.
     joined: list[tuple[str, str]] = []
     for word, flag in tokens:
@@ -73,12 +108,24 @@ def _places(question: str) -> list[str]:
     return out
 
 
-def scope_terms(question: str, places: bool = True) -> list[str]:
+def _known_place(word: str) -> bool:
+    """Whether jieba's dictionary lists ``word`` as a place name."""
+    import jieba.posseg as pseg
+
+    return pseg.dt.word_tag_tab.get(word) == "ns"
+
+
+def scope_terms(question: str, places: bool | str = True) -> list[str]:
     """Years, dates and (with ``places``) place names the question is pinned to, in order, without
-    repeats."""
+    repeats. ``places="known"``: only the places jieba's dictionary lists (for a machine
+    translation: a well-known place has one standard rendering, 非洲, 德国; a translator's
+    rendering of any other is its own, Solvay -> 索维亚, and need not be the passage's)."""
     # The articles are simplified ("西寧" must find "西宁"); a year in words (二〇二三年) is 2023.
     q = canonical_numbers(to_simplified(question))
-    terms = _YEAR.findall(q) + _DATE.findall(q) + _MONTH.findall(_DATE.sub("", q)) + (_places(q) if places else [])
+    named = _places(q) if places else []
+    if places == "known":
+        named = [w for w in named if _known_place(w)]
+    terms = _YEAR.findall(q) + _DATE.findall(q) + _MONTH.findall(_DATE.sub("", q)) + named
     return list(dict.fromkeys(compact(t) for t in terms))
 
 
@@ -133,7 +180,7 @@ def _rivals(term: str, text: str) -> bool:
 
 def scope_problem(question: str, supporting: Sequence[Chunk], opening: Callable[[Chunk], str],
                   preceding: Callable[[Chunk], str] = lambda c: "", spans: Sequence[str] = (),
-                  published: Callable[[Chunk], str | None] = lambda c: c.date, places: bool = True) -> list[str]:
+                  published: Callable[[Chunk], str | None] = lambda c: c.date, places: bool | str = True) -> list[str]:
     """The question's scope terms that the text carrying the answer does not set.
 
     A term holds when a supporting chunk (or its title) names it. A place also holds when the last
@@ -147,7 +194,7 @@ def scope_problem(question: str, supporting: Sequence[Chunk], opening: Callable[
     about that one. A news chunk dates its events against the day it was published ("今天（10日）",
     "截至10日10时", "昨天"): a date holds when such an expression in a supporting chunk resolves to
     it (``dates.resolve_relative`` against ``published(chunk)``, certain expressions only).
-    ``places`` False: only years and dates are checked (for a machine-translated question).
+    ``places`` as for ``scope_terms`` ("known" for a machine-translated question).
     """
     texts = [compact(canonical_numbers(f"{c.title}\n{c.text}")) for c in supporting]
     texts += [" ".join(_event_days(c.text, published(c))) for c in supporting]
@@ -277,7 +324,7 @@ def check_scope(d: Draft) -> str | None:
     if not supporting:
         return None  # nothing supported: check_citations has already failed it
     missing = scope_problem(d.question, supporting, d.opening, d.preceding, d.spans(), d.published,
-                            places=not d.translated)
+                            places="known" if d.translated else True)
     if missing:
         return f"the question names {', '.join(missing)}, which the supporting passages do not mention"
     return None

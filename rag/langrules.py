@@ -28,7 +28,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, compact, normalize
 
-RULES_VERSION = "2026-12-04.14"
+RULES_VERSION = "2026-12-04.15"
 
 # --- numbers -------------------------------------------------------------------------------------
 
