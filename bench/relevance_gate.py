@@ -34,18 +34,24 @@ THRESHOLDS = (0.85, 0.855, 0.86, 0.865, 0.87, 0.875, 0.88)
 PARTS = ("answerable", "nearmiss", "offtopic")
 
 
-def measure(rows: list[dict], pipeline, part: str) -> list[dict]:
-    """One record per question: its kind, the best dense similarity, and its saved outcome."""
+def retrieve_again(pipeline, row: dict):
+    """The saved question's retrieval as the pipeline does it (an English question by the Chinese
+    translation the run saved, in its time scope)."""
     from rag.pipeline import scoped_retrieve
     from rag.translation import search_text
 
-    settings = pipeline.settings
-    index = pipeline.current_index()
+    question = row.get("translation") or row["question"]
+    query = search_text(question, row["question"]) if row.get("translation") else question
+    got, _ = scoped_retrieve(pipeline.current_index(), question, pipeline.settings.retrieval.k, pipeline.settings,
+                             query=query)
+    return got
+
+
+def measure(rows: list[dict], pipeline, part: str) -> list[dict]:
+    """One record per question: its kind, the best dense similarity, and its saved outcome."""
     out = []
     for r in rows:
-        question = r.get("translation") or r["question"]
-        query = search_text(question, r["question"]) if r.get("translation") else question
-        got, _ = scoped_retrieve(index, question, settings.retrieval.k, settings, query=query)
+        got = retrieve_again(pipeline, r)
         kind = "answerable" if r.get("answerable", True) else ("offtopic" if part == "offtopic" else "nearmiss")
         out.append({"part": part, "kind": kind, "id": r["id"], "question": r["question"],
                     "dense_top": round(float(got.dense_top), 4),

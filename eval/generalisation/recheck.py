@@ -6,8 +6,9 @@
 For every question whose model text was saved (the shown answer, or the draft a check replaced),
 the text is judged again as the pipeline judges a fresh answer (``Pipeline.judge``: verified
 against the chunks the model was given, then ``grounding.CHECKS`` with each chunk's article
-opening and preceding text read from the run's index). A question the model itself refused, or
-the relevance gate stopped, stays refused.
+opening and preceding text read from the run's index), after the relevance gate as it stands now
+(each question retrieved again; a question it stops is refused, exactly, since the gate acts
+before the model). A question the model itself refused, or the gate of its run stopped, stays refused.
 Prints, per part, how many answers were shown then and would be shown now, and for answerable
 questions how many shown answers were correct then and are still shown now: the cost of a new
 check in correct answers lost, next to the near misses and off-topic answers it stops. The
@@ -38,6 +39,7 @@ def _chunk(h: dict):
 def recheck(rows: list[dict], pipeline, rescore: bool = False) -> list[dict]:
     """Per row: id, shown then, shown now, the reason now (None when shown), correct then (by the
     run's own scores, or by the current answer matcher with ``rescore``)."""
+    from bench.relevance_gate import retrieve_again
     from rag.citations import tidy_answer
     from rag.scoring import score_result
 
@@ -50,6 +52,13 @@ def recheck(rows: list[dict], pipeline, rescore: bool = False) -> list[dict]:
         shown_then = not r["abstained"]
         rec = {"id": r["id"], "question": r["question"], "shown_then": shown_then,
                "correct_then": bool(shown_then and (r.get("scores") or {}).get("correct")), "text": text}
+        # The relevance gate as it stands now: it acts before the model, so a question it stops
+        # would have had no answer whatever the model wrote.
+        best = retrieve_again(pipeline, r).dense_top
+        if best < pipeline.min_relevance():
+            out.append({**rec, "text": "", "shown_now": False, "correct_now": False,
+                        "reason_now": f"no passage is relevant enough (best similarity {best:.3f})"})
+            continue
         if not text:  # the relevance gate stopped it: no model text to judge
             out.append({**rec, "shown_now": False, "reason_now": r.get("reason") or "the model refused",
                         "correct_now": False})
@@ -73,7 +82,9 @@ def rejudged(rows: list[dict], res: list[dict], refusal: str) -> list[dict]:
 
     out = []
     for r, x in zip(rows, res):
-        if x["text"]:
+        if x["reason_now"] and x["reason_now"].startswith("no passage is relevant enough"):
+            r = {**r, "abstained": True, "answer": refusal, "reason": x["reason_now"], "draft": "", "citations": []}
+        elif x["text"]:
             shown = x["shown_now"]
             r = {**r, "abstained": not shown, "answer": tidy_answer(x["text"]) if shown else refusal,
                  "reason": "" if shown else x["reason_now"], "draft": "" if shown else x["text"],
