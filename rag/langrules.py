@@ -28,7 +28,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, compact, normalize
 
-RULES_VERSION = "2026-12-04.15"
+RULES_VERSION = "2026-12-04.16"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -688,6 +688,9 @@ def missing_kind(question: str, claims: str) -> str | None:
         if not any(x.unit in want or (m.group(1) == "个" and _counts(x)) for x in qs):
             return f"a count of {m.group(1)}"
         return None
-    if (m or ASKS_NUMBER.search(q)) and not qs:
+    # "多少" asks for an amount; a calendar year is a time, so an answer whose only figures are years
+    # ("已降至1992年以来的最低水平" for "收视率跌到了多少") gives none. Questions asking when are
+    # handled above; "多少年" is a count of years, which "3年" answers and "1992年" does not.
+    if (m or ASKS_NUMBER.search(q)) and all(x.year for x in qs):
         return "a number"
     return None

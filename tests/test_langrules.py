@@ -216,6 +216,14 @@ def test_speculation_voids_support_whatever_the_overlap():
     ("事故造成多少人死亡？", "造成54.8万人受灾。", None),  # a count of people; figure checked elsewhere
     ("增长了百分之几？", "增长了百分之五。", None),
     ("增长了百分之几？", "增长较快。", "a number"),
+    # a calendar year is a time, not an amount
+    ("美国有线电视收视率跌到了多少？", "付费用户数量已降至1992年以来的最低水平。", "a number"),
+    ("该公司去年营收是多少？", "2023年。", "a number"),
+    ("他在部队当了多少年兵？", "他1998年入伍。", "a number"),
+    ("该公司2023年营收是多少？", "2023年营收为5.2亿元。", None),
+    ("他在部队当了多少年兵？", "他当了3年兵。", None),
+    ("收视率跌到了多少？", "跌到了29.6%。", None),
+    ("这本书是哪一年出版的？", "1992年。", None),
     ("哪一天开幕？", "10月8日开幕。", None),
     ("哪一天开幕？", "十月八日开幕。", None),
     ("哪一天开幕？", "今年开幕。", "a date"),
