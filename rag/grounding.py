@@ -27,7 +27,8 @@ from typing import Callable, Sequence
 from .chunking import split_sentences
 from .citations import split_answer
 from .langrules import CN_DIGITS, canonical_numbers, unglue_figures
-from .langrules import drop_untranslated as _drop_untranslated
+from .langrules import untested_part as _untested_part
+from .langrules import without_renderings as _without_renderings
 from .langrules import missing_kind as _missing_kind
 from .langrules import missing_subjects as _missing_subjects
 from .langrules import quantities as _quantities
@@ -196,10 +197,11 @@ def scope_problem(question: str, supporting: Sequence[Chunk], opening: Callable[
     it (``dates.resolve_relative`` against ``published(chunk)``, certain expressions only).
     ``places`` as for ``scope_terms`` ("known" for a machine-translated question).
     """
-    texts = [compact(canonical_numbers(f"{c.title}\n{c.text}")) for c in supporting]
+    # The question's terms are simplified (``scope_terms``); so are the passages here ("西寧").
+    texts = [compact(canonical_numbers(to_simplified(f"{c.title}\n{c.text}"))) for c in supporting]
     texts += [" ".join(_event_days(c.text, published(c))) for c in supporting]
-    before = [b for b in (preceding(c) for c in supporting) if b]
-    openings = [canonical_numbers(o) for o in (opening(c) for c in supporting) if o]
+    before = [to_simplified(b) for b in (preceding(c) for c in supporting) if b]
+    openings = [canonical_numbers(to_simplified(o)) for o in (opening(c) for c in supporting) if o]
     implied = _implied_years(spans, openings)
     out = []
     for term in scope_terms(question, places):
@@ -323,7 +325,8 @@ def check_scope(d: Draft) -> str | None:
     supporting = d.supporting()
     if not supporting:
         return None  # nothing supported: check_citations has already failed it
-    missing = scope_problem(d.question, supporting, d.opening, d.preceding, d.spans(), d.published,
+    # The claim a yes/no question tests may be refuted with another place or time.
+    missing = scope_problem(_untested_part(d.question), supporting, d.opening, d.preceding, d.spans(), d.published,
                             places="known" if d.translated else True)
     if missing:
         return f"the question names {', '.join(missing)}, which the supporting passages do not mention"
@@ -356,7 +359,7 @@ def check_topic(d: Draft) -> str | None:
     if not supporting:
         return None
     # A translation's leftover English words are the translator's, not the passage's.
-    question = _drop_untranslated(d.question) if d.translated else d.question
+    question = _without_renderings(d.question) if d.translated else d.question
     texts = [t for c in supporting for t in (c.title, c.text, d.opening(c), d.preceding(c))]
     if not _shares_topic(question, texts):
         return (f"the supporting passages share none of the question's topic words "

@@ -26,9 +26,9 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from .textnorm import CJK, compact, normalize
+from .textnorm import CJK, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-04.16"
+RULES_VERSION = "2026-12-04.17"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -335,6 +335,26 @@ _ELLIPSIS_END = re.compile(r"(?:呢|吗呢)\s*[?？]?\s*$|^(?:and|what about)\b.
 FOLLOW_UP_MAX_CHARS = 4
 
 
+# A yes/no question tests a claim ("…见博雷利是在布鲁塞尔吗", "不丹是1980年加入联合国的吗", "…是否…"):
+# a place or time inside that claim is what is checked, and a correct answer may refute it with
+# another ("在雅加达", "1971年"), so it does not scope the answer. What comes before the claim still
+# does ("今年二季度印度…排第一的是小米吗": 今年, 印度). The claim starts at 是否/是不是, or at the last 是
+# of a question that ends in 吗.
+_TESTS_CLAIM = re.compile(r"是否|是不是")
+_ENDS_IN_MA = re.compile(r"吗\s*[？?]?\s*$")
+
+
+def untested_part(question: str) -> str:
+    """The part of ``question`` before the claim a yes/no question tests (see above); the whole
+    question when it tests none."""
+    m = _TESTS_CLAIM.search(question)
+    if m:
+        return question[:m.start()]
+    if _ENDS_IN_MA.search(question) and "是" in question:
+        return question[:question.rindex("是")]
+    return question
+
+
 def is_follow_up(question: str) -> bool:
     """Whether ``question`` leans on the previous turn (see the rule above)."""
     q = normalize(question).strip()
@@ -460,7 +480,6 @@ def _subjects(question: str) -> tuple[str, ...]:
     import jieba.posseg as pseg
 
     from .dates import question_range
-    from .textnorm import to_simplified
 
     idf = jieba.analyse.default_tfidf
     q = to_simplified(unicodedata.normalize("NFKC", question))  # case kept: GDP is an acronym
@@ -490,7 +509,7 @@ def missing_subjects(question: str, texts: Iterable[str]) -> list[str]:
     """The question's subjects that none of ``texts`` mentions. A Chinese subject of three or more
     characters also counts as mentioned by all but its last character: jieba cuts a name with the
     next character glued on ("王琦停贷" gives 王琦停)."""
-    have = compact("\n".join(texts))
+    have = compact(to_simplified("\n".join(texts)))
     out = []
     for s in subjects(question):
         key = compact(s)
@@ -528,10 +547,13 @@ _ASKED_KIND = re.compile(r"(?:(?<!为)什么|何种|何|哪)(?:一)?(?:[个些�
 # it, so it is not a topic word of the translation. Names, acronyms and model numbers keep their
 # capitals or digits (BRICS, Fitch, DDR5, iOS, Noctis V) and stay. Only for a translation: a
 # question typed in Chinese with an English phrase ("如何冲泡 cold brew 咖啡？") means that phrase.
+# A translated title stays a topic word although the translator renders it its own way ("The Big
+# Sleep" became 《大睡魔》 where the passage writes 《长眠不醒》): dropping titles was measured to let
+# as many off-topic answers through ("Who painted The Starry Night?" answered 毕卡索) as it saved.
 _LEFTOVER = re.compile(r"(?<![A-Za-z0-9])[a-z]{3,}(?![A-Za-z0-9])")
 
 
-def drop_untranslated(translation: str) -> str:
+def without_renderings(translation: str) -> str:
     """A translated question without the lower-case English words its translator left (see
     above); unchanged when it is still mostly English."""
     if len(_LATIN_LETTER.findall(translation)) > 2 * len(_CJK_CHAR.findall(translation)):
@@ -552,7 +574,6 @@ def _topic_words(question: str) -> tuple[str, ...]:
     import jieba.analyse
     import jieba.posseg as pseg
 
-    from .textnorm import to_simplified
 
     idf = jieba.analyse.default_tfidf
     q = to_simplified(unicodedata.normalize("NFKC", question))
@@ -605,7 +626,9 @@ def _weighted_share(words: Sequence[str], text: str) -> float | None:
     import jieba.analyse
 
     idf = jieba.analyse.default_tfidf
-    have = compact(text).lower()
+    # The question's words are simplified (``_topic_words``); so are the passage's here: a CMRC
+    # paragraph keeps variant characters ("AK-130舰砲" for 舰炮).
+    have = compact(to_simplified(text)).lower()
     weights = {w: idf.idf_freq.get(w, idf.median_idf) for w in words}
     total = sum(weights.values())
     return sum(v for w, v in weights.items() if _mentions(compact(w).lower(), have)) / total if total else None

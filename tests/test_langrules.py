@@ -12,7 +12,6 @@ from rag.citations import parse_markers, verify
 from rag.grounding import check_grounding, missing_kind, scope_problem
 from rag.langrules import (
     canonical_numbers,
-    drop_untranslated,
     equivalent_units,
     is_follow_up,
     is_refusal_text,
@@ -20,6 +19,8 @@ from rag.langrules import (
     shares_topic,
     speculation,
     topic_words,
+    untested_part,
+    without_renderings,
     unmatched_quantities,
 )
 from rag.pipeline import is_refusal, retrieval_query
@@ -617,6 +618,48 @@ def test_shares_topic(question, texts, shares):
     assert shares_topic(question, texts) is shares
 
 
+@pytest.mark.parametrize("question, untested", [
+    # fires: the claim a yes/no question tests is not its scope
+    ("王毅7月14日见欧盟的博雷利是在布鲁塞尔吗", "王毅7月14日见欧盟的博雷利"),
+    ("不丹是1980年加入联合国的吗？", "不丹"),
+    ("今年二季度印度手机出货量排第一的是小米吗", "今年二季度印度手机出货量排第一的"),
+    ("西宁2023年是否完成了目标？", "西宁2023年"),
+    ("会议是不是在北京举行的？", "会议"),
+    # must not fire: no yes/no claim, or a 吗 question without a 是 to start one
+    ("2023年西宁GDP增长了5%吗", "2023年西宁GDP增长了5%吗"),
+    ("西宁2023年GDP是多少？", "西宁2023年GDP是多少？"),
+    ("会议在哪里举行？", "会议在哪里举行？"),
+    ("谁是2023年的冠军？", "谁是2023年的冠军？"),
+    ("这是为什么呢？", "这是为什么呢？"),
+])
+def test_untested_part(question, untested):
+    assert untested_part(question) == untested
+
+
+def test_a_yes_no_answer_may_refute_the_place_it_tests():
+    from rag.grounding import Draft, check_scope
+
+    text = "当地时间7月14日，中央外办主任王毅在雅加达应约会见欧盟外交与安全政策高级代表博雷利。"
+    chunk = Chunk("c1", "d1", text, 0, len(text), "")
+    sentence = Sentence(text="不是，是在雅加达。", cited=(1,), support=1.0, verdict="supported",
+                        citations=(Citation(n=1, chunk=chunk, span=(0, len(text)), support=1.0),))
+    assert check_scope(Draft("王毅7月14日见欧盟的博雷利是在布鲁塞尔吗", (sentence,))) is None
+    # The scope before the claim still holds: the passage is about 7月14日, not 7月20日.
+    assert "7月20日" in check_scope(Draft("王毅7月20日见欧盟的博雷利是在布鲁塞尔吗", (sentence,)))
+    # Without a yes/no claim the place is scope as before.
+    assert "布鲁塞尔" in check_scope(Draft("王毅在布鲁塞尔见博雷利的时候说了什么？", (sentence,)))
+
+
+def test_passages_with_variant_characters_mention_the_questions_words():
+    # A CMRC paragraph keeps variant characters (砲 for 炮, 臺 for 台); the question is simplified.
+    assert shares_topic("AK-130舰炮是哪天正式服役的", ["俄罗斯AK-130多用途双管舰砲，1985年11月1日入役。"])
+    assert shares_topic("这座电视塔有多高？", ["該電視臺的發射塔高三百米。"])
+    assert not shares_topic("这座电视塔有多高？", ["该地区的降水量较少。"])
+    from rag.langrules import missing_subjects
+
+    assert missing_subjects("臺灣大學的校长是谁？", ["國立臺灣大學校長管中閔"]) == []
+
+
 @pytest.mark.parametrize("translation, kept, dropped", [
     # fires: a common English word the translator left (real translations of the default model)
     ("在乌干达的卢旺达湖上 overloaded的船上有多少人？", "卢旺达湖", "overloaded"),
@@ -624,6 +667,8 @@ def test_shares_topic(question, texts, shares):
     ("埃尔伯特·索维亚在哪一年发明了氨水制 soda工艺？", "氨水", "soda"),
     ("这家公司的 headquarters在哪个城市？", "公司", "headquarters"),
     ("该 vaccine的有效率是多少？", "有效率", "vaccine"),
+    # must not fire: a translated title stays (see langrules)
+    ("雷米·克莱尔的《大睡魔》是什么时候出版的？", "大睡魔", None),
     # must not fire: names, acronyms and model numbers keep capitals or digits
     ("第15次BRICS领导人会议将由哪个国家举办？", "BRICS", None),
     ("Fitch将美国长期外币评级降到了什么水平？", "Fitch", None),
@@ -633,8 +678,8 @@ def test_shares_topic(question, texts, shares):
     # must not fire: a translation that is still mostly English is left as it is
     ("When did the mass production start?", "production", None),
 ])
-def test_drop_untranslated(translation, kept, dropped):
-    out = drop_untranslated(translation)
+def test_without_renderings(translation, kept, dropped):
+    out = without_renderings(translation)
     assert kept in out
     if dropped:
         assert dropped not in out and dropped not in topic_words(out)
