@@ -178,11 +178,20 @@ _JOINER = re.compile(f"(?<=[{CJK}])(?:以及|和|及|与|、)(?=[{CJK}])")
 
 
 @functools.lru_cache(maxsize=4096)  # each chunk (and its sentences) is read once per answer sentence
-def _values(text: str) -> str:
+def _values(text: str, keep_below: float = 10) -> str:
     """``text`` for support: figures of 10 and more (and percentages) in one script, and the words
     that join list items (和, 及, 与, 、) left out, since an answer lists "沙棘和树莓" where its
     chunk writes "沙棘、树莓"."""
-    return _JOINER.sub("", canonical_numbers(text, keep_below=10))
+    return _JOINER.sub("", canonical_numbers(text, keep_below=keep_below))
+
+
+def _small_counts_as_values(sentence: str) -> float:
+    """``keep_below`` for one sentence's support: 10 as a rule (a one-digit numeral in words is
+    usually part of a phrase the chunk may word otherwise, see ``langrules.canonical_numbers``), 0
+    when the sentence itself writes a one-digit count in Arabic digits ("成立8周年"): it has read a
+    count, and the chunk's numerals in words ("八周年") are then read as values too."""
+    small = any(x.value < 10 and not x.percent and any(ch.isdigit() for ch in x.text) for x in quantities(sentence))
+    return 0 if small else 10
 
 
 def verify(sentence: str, chunk_text: str, given: str = "") -> tuple[float, tuple[int, int], list[str]]:
@@ -194,31 +203,32 @@ def verify(sentence: str, chunk_text: str, given: str = "") -> tuple[float, tupl
     """
     # Figures are compared as values: bigrams are taken over the text with every number written
     # one way (langrules.canonical_numbers), so "2035年" is found in "二〇三五年" and "5%" in "百分之五".
-    grams = bigrams(_values(sentence))
+    kb = _small_counts_as_values(sentence)
+    grams = bigrams(_values(sentence, kb))
     missing = problems(sentence, chunk_text, given)
     if not grams:
         return 0.0, (0, 0), missing
-    chunk_grams = set(bigrams(_values(chunk_text)))
+    chunk_grams = set(bigrams(_values(chunk_text, kb)))
     recall = sum(1 for g in grams if g in chunk_grams) / len(grams)
     # Words the answer repeats from the question are its context, not its claim: "2024年西宁市政府
     # 工作报告提出城镇新增就业的目标是3.3万人以上" claims "3.3万人以上", and the question's wording,
     # absent from the chunk, should not drag its support down (nor lift a wrong answer's: on the
     # labelled pairs an answer swapped in from another question kept 0.3+ support 23% of the time
     # by the question's words alone, and none does when they are left out).
-    asked = set(bigrams(_values(given))) if given else set()
+    asked = set(bigrams(_values(given, kb))) if given else set()
     claim = [g for g in grams if g not in asked]
     if len(claim) >= 2:
         recall = sum(1 for g in claim if g in chunk_grams) / len(claim)
     support = 0.0 if missing else recall
     spans = [(s, e) for s, e in split_sentences(chunk_text) if chunk_text[s:e].strip()] or [(0, len(chunk_text))]
     gset = set(grams)
-    scores = [len(gset & set(bigrams(_values(chunk_text[s:e])))) for s, e in spans]
+    scores = [len(gset & set(bigrams(_values(chunk_text[s:e], kb)))) for s, e in spans]
     best = max(range(len(spans)), key=lambda i: (scores[i], -i))
     start, end = spans[best]
     # Extend to a neighbour when it adds bigrams the best sentence lacks (answers spanning two).
-    have = set(bigrams(_values(chunk_text[start:end])))
+    have = set(bigrams(_values(chunk_text[start:end], kb)))
     for j in (best + 1, best - 1):
-        if 0 <= j < len(spans) and (gset & set(bigrams(_values(chunk_text[spans[j][0]:spans[j][1]])))) - have:
+        if 0 <= j < len(spans) and (gset & set(bigrams(_values(chunk_text[spans[j][0]:spans[j][1]], kb)))) - have:
             start, end = min(start, spans[j][0]), max(end, spans[j][1])
             break
     return round(support, 4), (start, end), missing

@@ -28,7 +28,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-04.17"
+RULES_VERSION = "2026-12-04.18"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -680,6 +680,17 @@ def _counts(x: Quantity) -> bool:
     return x.unit not in _NOT_COUNTS
 
 
+# A year of another calendar answers "哪一年" too: a common-era year of any size ("公元598年",
+# "公元前221年"), and a reign or era year, a name and its year in Chinese numerals ("开皇十八年",
+# "洪武三年", "贞观元年", "民国三十年", "昭和二十年"). An era name is not told from a word by its jieba
+# tag or idf (建兴 is tagged a verb, 时隔 a noun), so the rule is the shape: a count of years after a
+# verb or a measure ("成立三年", "连续三年", "近三年") is excluded by the words that make it one.
+_OTHER_CALENDAR = re.compile(
+    rf"公元前?\s*\d+\s*年"
+    rf"|(?<![{CN_DIGITS}\d])(?<!成立|连续|持续|历时|时隔|相隔|长达|经过|为期|整整|坚持|前后|服刑|徒刑|已经|用了|过了|最近|将近|接近)"
+    rf"(?<=[\u4e00-\u9fff]{{2}})(?:元|[一二三四五六七八九十]{{1,3}})年(?![代度间底初中末内来前后多余])")
+
+
 def missing_kind(question: str, claims: str) -> str | None:
     """What kind of answer the question wants and ``claims`` lacks ("a date", "a count of 支"...).
 
@@ -694,7 +705,7 @@ def missing_kind(question: str, claims: str) -> str | None:
         return None if ok else "a date"
     if ASKS_YEAR.search(q):
         ok = any(x.year for x in qs) or re.search(r"今年|去年|明年|前年", claims) or \
-            any(not x.unit and 1000 <= x.value <= 2999 for x in qs)
+            any(not x.unit and 1000 <= x.value <= 2999 for x in qs) or _OTHER_CALENDAR.search(normalize(claims))
         return None if ok else "a year"
     if ASKS_TIME.search(q):
         ok = any(x.unit in ("年", "月", "日", "号", "时") for x in qs) or TIME_WORDS.search(claims)
@@ -708,7 +719,12 @@ def missing_kind(question: str, claims: str) -> str | None:
     m = ASKS_COUNT.search(q)
     if m and m.group(1) not in ("年", "月", "日", "号", "时"):
         want = equivalent_units(m.group(1))
-        if not any(x.unit in want or (m.group(1) == "个" and _counts(x)) for x in qs):
+        # A figure without any unit answers a count of things too: the noun is left out after it
+        # ("约150万说瑶语" for 多少人, "共16参赛" for 多少支队伍). Not an amount of money or a measure
+        # (多少亿元, 多少公里), and not a figure the question itself gives ("8·18"灾后…).
+        given = {x.value for x in quantities(question)}
+        bare = m.group(1) not in _NOT_COUNTS and any(not x.unit and not x.percent and x.value not in given for x in qs)
+        if not bare and not any(x.unit in want or (m.group(1) == "个" and _counts(x)) for x in qs):
             return f"a count of {m.group(1)}"
         return None
     # "多少" asks for an amount; a calendar year is a time, so an answer whose only figures are years

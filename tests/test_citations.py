@@ -179,3 +179,21 @@ def test_support_leaves_out_the_words_the_answer_repeats_from_the_question():
     plain, _, _ = verify(sentence, chunk)
     asked, _, _ = verify(sentence, chunk, "2024年西宁市政府工作报告提出城镇新增就业的目标是多少？")
     assert plain < 0.6 < asked
+
+
+@pytest.mark.parametrize("sentence, chunk, supported", [
+    # a one-digit count the answer writes in digits is read against the chunk's numerals in words
+    ("浦锦街道今年是成立8周年。", "浦锦街道成立八周年之际，举办了活动。", True),
+    ("会议共进行了3次表决。", "大会先后进行了三次表决。", True),
+    ("他获得了2枚金牌。", "本届比赛他共获得两枚金牌。", True),
+    # must not fire: another count is still another count, whatever its script
+    ("浦锦街道今年是成立9周年。", "浦锦街道成立八周年之际，举办了活动。", False),
+    ("会议共进行了4次表决。", "大会先后进行了三次表决。", False),
+    # must not fire: an answer in words keeps a phrase the chunk words otherwise as it was
+    ("推行六个一工作法。", "推行“六个一”工作法。", True),
+])
+def test_support_reads_small_counts_as_values_when_the_answer_writes_digits(sentence, chunk, supported):
+    from rag.citations import verify
+
+    support, _, _ = verify(sentence, chunk)
+    assert (support >= 0.45) is supported

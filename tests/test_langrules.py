@@ -217,6 +217,26 @@ def test_speculation_voids_support_whatever_the_overlap():
     ("事故造成多少人死亡？", "造成54.8万人受灾。", None),  # a count of people; figure checked elsewhere
     ("增长了百分之几？", "增长了百分之五。", None),
     ("增长了百分之几？", "增长较快。", "a number"),
+    # a year of another calendar answers 哪一年: a common-era year of any size, a reign or era year
+    ("新都县城迁到新都区中心是在隋朝哪一年？", "开皇十八年（公元598年）。", None),
+    ("陆仲亨是哪一年被封为吉安侯的？", "洪武三年被封为吉安侯。", None),
+    ("李世民是哪一年即位的？", "贞观元年即位。", None),
+    ("秦是哪一年统一六国的？", "公元前221年统一六国。", None),
+    ("这所学校是哪一年创办的？", "民国三十年创办。", None),
+    # must not fire as a year: a count of years
+    ("这家公司是哪一年成立的？", "公司成立三年了。", "a year"),
+    ("利润是哪一年开始增长的？", "利润连续三年增长。", "a year"),
+    ("大桥是哪一年建成的？", "大桥历时三年建成。", "a year"),
+    ("这是哪一年的事？", "最近三年的事。", "a year"),
+    ("他是哪一年毕业的？", "他在九十年代毕业。", "a year"),
+    # a figure without a unit answers a count: the noun is left out after it
+    ("大约有多少人说瑶语？", "大约有150万说瑶语。", None),
+    ("多少支队伍参赛？", "共16参赛。", None),
+    ("多少人参加了会议？", "会议在2023年召开。", "a count of 人"),
+    ("多少人参加了会议？", "门票50元。", "a count of 人"),
+    ("多少人参加了会议？", "参会率达到80%。", "a count of 人"),
+    ("“8·18”灾后重建计划投资多少亿元？", "扎实做好“8·18”灾后恢复重建。", "a count of 元"),
+    ("“8·18”灾后有多少人受灾？", "扎实做好“8·18”灾后恢复重建。", "a count of 人"),
     # a calendar year is a time, not an amount
     ("美国有线电视收视率跌到了多少？", "付费用户数量已降至1992年以来的最低水平。", "a number"),
     ("该公司去年营收是多少？", "2023年。", "a number"),
