@@ -28,7 +28,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-04.18"
+RULES_VERSION = "2026-12-04.19"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -82,7 +82,9 @@ _NUM = rf"(?:\d+(?:,\d{{3}})*(?:\.\d+)?|[{CN_DIGITS}]+(?:点[{CN_DIGITS}]+)?)"
 _APPROX_BEFORE = "约|近|大约|将近|接近|超过|逾|不到|上"
 _QTY = re.compile(
     # 余/多 may stand before the magnitude as well as after it: "140余万条" is over 1.4 million.
-    rf"(?P<pre>{_APPROX_BEFORE})?(?P<pct>百分之)?(?P<num>{_NUM})(?P<approx0>余|多)?(?P<mag>[万亿千]*)(?P<approx>余|多)?"
+    # Some news sites space figures from the words around them ("销售收入为 342 亿欧元"): a space may
+    # stand before the magnitude too, as before the unit.
+    rf"(?P<pre>{_APPROX_BEFORE})?(?P<pct>百分之)?(?P<num>{_NUM})(?P<approx0>余|多)?(?:[ \u00a0\u3000]*(?P<mag>[万亿千]+)|(?P<nomag>))(?P<approx>余|多)?"
     rf"\s*(?P<unit>%|‰|{_UNIT_RE})?"
 )
 _TIME_UNITS = ("年", "月", "日", "号", "天", "周", "时", "小时", "分钟", "个月", "星期", "周年", "岁")
@@ -170,7 +172,7 @@ def _quantities(t: str) -> tuple[Quantity, ...]:
             if v is None:
                 continue
             value = v
-        for ch in m.group("mag"):
+        for ch in m.group("mag") or "":
             value *= _MAGNITUDE[ch]
         out.append(Quantity(value=value, unit=unit, approx=bool(m.group("pre") or m.group("approx0") or m.group("approx")),
                             text=m.group(0), start=m.start(), end=m.end()))

@@ -81,6 +81,12 @@ def test_quantities(text, expected):
     ("三次考察", "3次考察"),
     ("十分重要的一带一路", "十分重要的一带一路"),  # must not fire
     ("iphone 13", "iphone 13"),  # must not fire
+    # a space between a figure and its magnitude (a news site's spacing) keeps them one figure
+    ("销售收入为 342 亿欧元", "销售收入为 342亿欧元"),
+    ("营业利润为 34.17 亿欧元", "营业利润为 34.17亿欧元"),
+    ("共 3 万人参加", "共 3万人参加"),
+    ("7 月 29 日", "7月 29日"),  # must not fire: no magnitude
+    ("第 3 千米处", "第 3千米处"),  # read as without the space (3000米)
 ])
 def test_canonical_numbers(text, canonical):
     assert canonical_numbers(text) == canonical
