@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
 # Cosine similarities are not comparable across embedders, so the gate's threshold is calibrated
 # per model. multilingual-e5-small: 0.87, from the saved answering runs of the generalisation set,
-# the third and fourth fresh sets and both seed sets (337 answerable questions, 274 answered
+# eval/generalisation_fresh3 and _fresh4 and both seed sets (337 answerable questions, 274 answered
 # correctly; 112 near misses, 66 off-topic; `bench/relevance_gate.py`,
 # bench/results/relevance_gate_train.json). The rule: the highest threshold that costs at most 1%
 # of the correct answers, placed mid-gap. The two correct answers below it score 0.861 and 0.866, the
