@@ -147,6 +147,30 @@ def saved_runs(run_specs, index_specs, parts=("answerable", "nearmiss", "offtopi
             yield name, part, rows, pipelines[where]
 
 
+def saved_runs_main(argv, description: str, default_name: str, measure, table, parts, extra=None) -> int:
+    """The command line of a script that reads saved runs (``--run NAME=DIR``, ``--index PART=I``,
+    ``--name``, ``--details``): ``measure(rows, pipeline, part)`` gives one record per question,
+    ``table(records)`` the figures, pooled and per run; ``extra()`` adds keys to the result."""
+    import argparse
+
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--run", action="append", default=[], help="NAME=RUN_DIR (parts as subfolders)")
+    ap.add_argument("--index", action="append", default=[],
+                    help="PART=INDEX_DIR, or NAME:PART=INDEX_DIR for one run only")
+    ap.add_argument("--name", default=default_name)
+    ap.add_argument("--details", type=Path, help="write every question's figures here (JSONL)")
+    args = ap.parse_args(argv)
+    every: list[dict] = []
+    for name, part, rows, pipeline in saved_runs(args.run, args.index, parts):
+        log(f"{name}/{part}: {len(rows)} questions")
+        every += [{**x, "run": name} for x in measure(rows, pipeline, part)]
+    result = {**(extra() if extra else {}), "thresholds": table(every),
+              "runs": {name: table([r for r in every if r["run"] == name]) for name in dict.fromkeys(r["run"] for r in every)}}
+    write_details(args.details, every)
+    write_result(args.name, result)
+    return 0
+
+
 def write_details(path, records) -> None:
     """One JSON line per record (a script's per-question figures, for reading them one by one)."""
     if path:

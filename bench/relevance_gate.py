@@ -22,13 +22,12 @@ counted by its own ``answerable`` flag, as a near miss unless its part is ``offt
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.benchlib import log, saved_runs, write_details, write_result  # noqa: E402
+from bench.benchlib import saved_runs_main  # noqa: E402
 
 THRESHOLDS = (0.85, 0.855, 0.86, 0.865, 0.87, 0.875, 0.88)
 PARTS = ("answerable", "nearmiss", "offtopic")
@@ -77,26 +76,14 @@ def table(recs: list[dict], thresholds=THRESHOLDS) -> dict:
     return rows
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--run", action="append", default=[], help="NAME=RUN_DIR (parts as subfolders)")
-    ap.add_argument("--index", action="append", default=[],
-                    help="PART=INDEX_DIR, or NAME:PART=INDEX_DIR for one run only")
-    ap.add_argument("--name", default="relevance_gate")
-    ap.add_argument("--details", type=Path, help="write every question's similarity here (JSONL)")
-    args = ap.parse_args(argv)
-    every: list[dict] = []
-    for name, part, rows, pipeline in saved_runs(args.run, args.index, PARTS):
-        log(f"{name}/{part}: {len(rows)} questions")
-        every += [{**x, "run": name} for x in measure(rows, pipeline, part)]
+def _gate_now() -> dict:
     from rag.pipeline import CALIBRATED_MIN_RELEVANCE
 
-    result = {"gate_now": CALIBRATED_MIN_RELEVANCE.get("multilingual-e5-small"), "thresholds": table(every), "runs": {}}
-    for name in dict.fromkeys(r["run"] for r in every):
-        result["runs"][name] = table([r for r in every if r["run"] == name])
-    write_details(args.details, every)
-    write_result(args.name, result)
-    return 0
+    return {"gate_now": CALIBRATED_MIN_RELEVANCE.get("multilingual-e5-small")}
+
+
+def main(argv: list[str] | None = None) -> int:
+    return saved_runs_main(argv, __doc__.splitlines()[0], "relevance_gate", measure, table, PARTS, extra=_gate_now)
 
 
 if __name__ == "__main__":

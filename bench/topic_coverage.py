@@ -23,14 +23,13 @@ and writes ``bench/results/<name>.json``.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import unicodedata
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.benchlib import saved_runs, write_details, write_result  # noqa: E402
+from bench.benchlib import saved_runs_main  # noqa: E402
 
 THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
 PARTS = ("answerable", "nearmiss", "offtopic")
@@ -89,23 +88,7 @@ def table(recs: list[dict]) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--run", action="append", default=[], help="NAME=RUN_DIR (parts as subfolders)")
-    ap.add_argument("--index", action="append", default=[],
-                    help="PART=INDEX_DIR, or NAME:PART=INDEX_DIR for one run only")
-    ap.add_argument("--name", default="topic_coverage")
-    ap.add_argument("--details", type=Path, help="write every question's coverage here (JSONL)")
-    args = ap.parse_args(argv)
-    every: list[dict] = []
-    result: dict = {"thresholds": {}, "runs": {}}
-    for name, part, rows, pipeline in saved_runs(args.run, args.index, PARTS):
-        every += [{**x, "run": name} for x in measure(rows, pipeline, part)]
-    for name in dict.fromkeys(r["run"] for r in every):
-        result["runs"][name] = table([r for r in every if r["run"] == name])
-    result["thresholds"] = table(every)
-    write_details(args.details, every)
-    write_result(args.name, result)
-    return 0
+    return saved_runs_main(argv, __doc__.splitlines()[0], "topic_coverage", measure, table, PARTS)
 
 
 if __name__ == "__main__":
