@@ -108,3 +108,21 @@ def test_relevance_gate_table_counts_what_a_higher_gate_takes_and_adds():
     assert (high["answerable_below"], high["correct_lost"]) == (2, 1)
     assert (high["offtopic_refused"], high["offtopic_refused_as_run"], high["nearmiss_refused"]) == (2, 1, 1)
     assert high["correct"] == 2 and high["offtopic"] == 3 and high["nearmiss"] == 1
+
+
+def test_kind_retry_names_the_missing_kind_and_counts_only_what_the_retry_changes():
+    from bench.kind_retry import _kind_word, table
+
+    assert _kind_word("the question asks for a count of 人 and the answer gives none") == "数量（多少人）"
+    assert _kind_word("the question asks for a date and the answer gives none") == "日期"
+    assert _kind_word("no sentence of the answer is supported by its sources") is None
+    recs = [
+        {"answerable": True, "same_text": False, "shown": True, "correct": True, "correct_without_retry": False,
+         "shown_without_retry": False},
+        {"answerable": True, "same_text": True, "shown": True, "correct": True, "correct_without_retry": True,
+         "shown_without_retry": True},  # today's checks pass the draft already: no gain of the retry
+        {"answerable": False, "same_text": False, "shown": True, "correct": False, "correct_without_retry": False,
+         "shown_without_retry": False},
+    ]
+    got = table(recs)
+    assert (got["correct_gained"], got["correct_without_retry"], got["unanswerable_shown"], got["same_text"]) == (1, 1, 1, 1)
