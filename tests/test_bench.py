@@ -126,3 +126,18 @@ def test_kind_retry_names_the_missing_kind_and_counts_only_what_the_retry_change
     ]
     got = table(recs)
     assert (got["correct_gained"], got["correct_without_retry"], got["unanswerable_shown"], got["same_text"]) == (1, 1, 1, 1)
+
+
+def test_self_check_reads_the_passage_around_the_citations_that_hold():
+    from bench.self_check import auc, label, passage_text
+
+    text = "甲" * 100 + "关键句。" + "乙" * 100
+    row = {"hits": [{"chunk_id": "c1", "text": text}, {"chunk_id": "c2", "text": "无关"}],
+           "citations": [{"chunk_id": "c1", "span": [100, 104], "holds": True},
+                         {"chunk_id": "c2", "span": [0, 2], "holds": False}]}
+    got = passage_text(row, around=5)
+    assert got == "甲" * 5 + "关键句。" + "乙" * 5  # the citation that does not hold is not read
+    assert label({"answerable": True, "scores": {"correct": True}}, "answerable") == "correct"
+    assert label({"answerable": True, "scores": {"correct": False}}, "answerable") == "wrong"
+    assert label({"answerable": False}, "offtopic") == "offtopic"
+    assert auc([0.9, 0.8], [0.1, 0.85]) == 0.75 and auc([], [0.1]) is None
