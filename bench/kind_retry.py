@@ -62,18 +62,16 @@ def measure(rows: list[dict], pipeline, part: str) -> list[dict]:
         if not kind or not r.get("draft"):
             continue
         question = r.get("translation") or r["question"]
-        refusal0 = pipeline.prompts.refusal("zh")
-        chunks0 = [Chunk(chunk_id=h["chunk_id"], doc_id=h["doc_id"], text=h["text"], start=h.get("start", 0),
-                         end=h.get("end", len(h["text"])), title=h.get("title", ""), date=h.get("date"))
-                   for h in r["hits"][: r.get("prompt_hits") or len(r["hits"])]]
+        chunks = [Chunk(chunk_id=h["chunk_id"], doc_id=h["doc_id"], text=h["text"], start=h.get("start", 0),
+                        end=h.get("end", len(h["text"])), title=h.get("title", ""), date=h.get("date"))
+                  for h in r["hits"]]
         # The draft as today's checks judge it: a rule added since the run may pass it without a retry.
-        _, reason0 = pipeline.judge(question, r["draft"], chunks0, refusal0, refusal_prob=r.get("refusal_prob"),
+        _, reason0 = pipeline.judge(question, r["draft"], chunks[: r.get("prompt_hits") or len(chunks)],
+                                    pipeline.prompts.refusal("zh"), refusal_prob=r.get("refusal_prob"),
                                     translated=bool(r.get("translation")))
         correct0 = not reason0 and r.get("answerable", True) and bool(
             score_result({**r, "answer": tidy_answer(r["draft"]), "abstained": False}).get("correct"))
-        hits = [Hit(chunk=Chunk(chunk_id=h["chunk_id"], doc_id=h["doc_id"], text=h["text"], start=h.get("start", 0),
-                                end=h.get("end", len(h["text"])), title=h.get("title", ""), date=h.get("date")),
-                    score=h.get("score", 0.0), rank=h.get("rank", 0)) for h in r["hits"]]
+        hits = [Hit(chunk=c, score=h.get("score", 0.0), rank=h.get("rank", 0)) for c, h in zip(chunks, r["hits"])]
         built = build_messages(question, hits, prompts=pipeline.prompts, count=gen.count_tokens, n_ctx=gen.n_ctx,
                                max_tokens=cfg.generator.max_tokens, history_turns=cfg.answer.history_turns,
                                trim_chars=cfg.answer.trim_chars if cfg.answer.trim_chunks else None,

@@ -84,7 +84,7 @@ _QTY = re.compile(
     # 余/多 may stand before the magnitude as well as after it: "140余万条" is over 1.4 million.
     # Some news sites space figures from the words around them ("销售收入为 342 亿欧元"): a space may
     # stand before the magnitude too, as before the unit.
-    rf"(?P<pre>{_APPROX_BEFORE})?(?P<pct>百分之)?(?P<num>{_NUM})(?P<approx0>余|多)?(?:[ \u00a0\u3000]*(?P<mag>[万亿千]+)|(?P<nomag>))(?P<approx>余|多)?"
+    rf"(?P<pre>{_APPROX_BEFORE})?(?P<pct>百分之)?(?P<num>{_NUM})(?P<approx0>余|多)?(?:[ \u00a0\u3000]*(?P<mag>[万亿千]+))?(?P<approx>余|多)?"
     rf"\s*(?P<unit>%|‰|{_UNIT_RE})?"
 )
 _TIME_UNITS = ("年", "月", "日", "号", "天", "周", "时", "小时", "分钟", "个月", "星期", "周年", "岁")
@@ -575,7 +575,6 @@ def _topic_words(question: str) -> tuple[str, ...]:
     load_jieba()
     import jieba.analyse
     import jieba.posseg as pseg
-
 
     idf = jieba.analyse.default_tfidf
     q = to_simplified(unicodedata.normalize("NFKC", question))
