@@ -48,6 +48,11 @@ _MONTH = re.compile(r"(?<![\d.])(?:1[0-2]|[1-9])月(?!\d|份?[初中底末]?\d)"
 _GENERIC_PLACES = {"城镇", "农村", "城市", "城乡", "全国", "全省", "全市", "全区", "全县", "本市", "我市", "我省", "我区",
                    "国内", "国外", "国际", "地方", "地区", "省市", "市县", "县区", "区县", "乡镇", "乡村", "社区", "中心城区",
                    "市区", "县城", "开发区", "园区", "新区", "城区", "景区", "街道", "各区", "各县"}
+# The body named after a place, its level first: 区委, 县政府, 市人大, 镇党委 (jieba's words).
+_OFFICE = re.compile(r"^[省市区县州镇乡](?:委|政府|党委|人大|政协|纪委)$")
+# What jieba tags a district's bare name as (城东 ns, 城北 s, 大通 nz).
+_OFFICE_OWNER_FLAGS = ("ns", "s", "nz")
+_CJK_NAME = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
 _PLACE_END = re.compile(r"^[\u4e00-\u9fff]{1,8}(?:省|市|区|县|州|乡|镇|村)$")
 
 # The interpunct (间隔号) joins the parts of a foreign personal name ("埃尔伯特·索维亚", "乔治·华盛顿"),
@@ -94,10 +99,17 @@ def _places(question: str) -> list[str]:
     names = _dotted_name_parts(tokens)
     tokens = [(w, "nr" if i in names else f) for i, (w, f) in enumerate(tokens)]
     # jieba cuts "湟中区" into 湟中 + 区: a place name followed by its level suffix is one place.
+    # It also cuts "城北区委" into 城北 + 区委 and "大通县政府" into 大通 + 县政府: the level belongs to
+    # the name before it (a party committee or government is named after its place).
     joined: list[tuple[str, str]] = []
     for word, flag in tokens:
-        if joined and word in _LEVELS and joined[-1][1] == "ns" and _level(joined[-1][0]) is None:
-            joined[-1] = (joined[-1][0] + word, "ns")
+        prev = joined[-1] if joined else ("", "")
+        if word in _LEVELS and prev[1] == "ns" and _level(prev[0]) is None:
+            joined[-1] = (prev[0] + word, "ns")
+        elif (_OFFICE.match(word) and prev[1] in _OFFICE_OWNER_FLAGS and _level(prev[0]) is None
+              and len(prev[0]) >= 2 and prev[0] not in _GENERIC_PLACES and _CJK_NAME.match(prev[0])):
+            joined[-1] = (prev[0] + word[0], "ns")
+            joined.append((word, "n"))
         else:
             joined.append((word, flag))
     for word, flag in joined:
@@ -165,13 +177,39 @@ _LEVELS = {"省": "province", "市": "city", "州": "city", "盟": "city", "区"
            "乡": "township", "镇": "township", "村": "village"}
 
 
+# 区 ends an administrative district (城北区, 湟中区) and also a zone inside one (南川工业园区, 经济技术
+# 开发区, 风景区, 示范区): a zone has no level, so it is never a district's rival.
+_ZONE = re.compile(r"(?:园区|开发区|新区|景区|功能区|示范区|保护区|实验区|试验区|先行区|片区|社区|城区|街区|商圈|"
+                   r"自贸区|保税区|产业区|集聚区|工业区|校区|厂区|矿区|牧区|林区|灾区|疫区|辖区|市区|郊区|山区|库区|"
+                   r"试点区|核心区|样板区|服务区|营区|展区|赛区|园|村委会)$")
+
+
 def _level(place: str) -> str | None:
-    return _LEVELS.get(place[-1]) if place else None
+    if not place or _ZONE.search(place):
+        return None
+    return _LEVELS.get(place[-1])
 
 
 def _same_place(term: str, found: str) -> bool:
     """``found`` is ``term`` or its short form (西区 for 城西区, 西宁 for 西宁市)."""
     return bool(found) and (found == term or (len(found) >= 2 and (found in term or term in found)))
+
+
+def _proper_place(place: str) -> bool:
+    """Whether a place with a level suffix is named (城东区, 湟源县), not described (试点县, 示范县,
+    办公区): jieba lists it, or its stem, as a place or proper noun, or does not know the stem at all."""
+    import jieba.posseg as pseg
+
+    tags = pseg.dt.word_tag_tab
+    stem = place[:-1]
+    return tags.get(place) == "ns" or tags.get(stem, "ns") in ("ns", "s", "nz", "nr")
+
+
+def _names_rival_place(term: str, span: str) -> bool:
+    """Whether ``span`` names a place of ``term``'s level other than ``term``, and not ``term``."""
+    found = _same_kind(term, span)
+    return (not any(_same_place(term, x) for x in found)
+            and any(not _same_place(term, x) and _proper_place(x) for x in found))
 
 
 def _rivals(term: str, text: str) -> bool:
@@ -205,9 +243,17 @@ def scope_problem(question: str, supporting: Sequence[Chunk], opening: Callable[
     implied = _implied_years(spans, openings)
     out = []
     for term in scope_terms(question, places):
-        if any(term in t for t in texts):
-            continue
         year_or_date = bool(_YEAR.fullmatch(term) or _DATE.fullmatch(term) or _MONTH.fullmatch(term))
+        # The sentence carrying the answer names another place of the term's level and not the term
+        # ("…城东区委副书记、区长 薛翔青" asked about 城北区): it is about that place, even when its chunk
+        # (a round-up of every district) names the term elsewhere.
+        if not year_or_date and _level(term) and any(_names_rival_place(term, sp) for sp in spans):
+            out.append(term)
+            continue
+        # A place counts by its short form too (西宁 for 西宁市), as ``_same_place`` reads it.
+        short = term[:-1] if not year_or_date and _level(term) and len(term) >= 3 else term
+        if any(term in t or short in t for t in texts):
+            continue
         # The sentence carrying the answer names another time of the term's kind (asked for 8月,
         # it says "7月出口量…"): it is about that one, whatever the opening says. Not for places:
         # a sentence names sub-places (南川工业园区, 日月乡) of the place it is about.

@@ -28,7 +28,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-04.19"
+RULES_VERSION = "2026-12-04.20"
 
 # --- numbers -------------------------------------------------------------------------------------
 

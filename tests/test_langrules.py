@@ -349,6 +349,40 @@ def test_scope_holds_until_the_text_names_another(question, preceding, missing):
     assert scope_problem(question, [_chunk("主要任务是加快建设。")], lambda c: "", lambda c: preceding) == missing
 
 
+@pytest.mark.parametrize("question, span, missing", [
+    # The sentence carrying the answer names another district and not the asked one: it is about
+    # that one, though its chunk (a round-up of every district) names the asked one elsewhere.
+    ("省人大代表、城北区委副书记、区长是谁？", "省人大代表、西宁市城东区委副书记、区长 薛翔青", ["城北区"]),
+    ("朝阳区今年新建了几所学校？", "海淀区今年新建学校12所。", ["朝阳区"]),
+    ("大通县县长是谁？", "湟源县县长李明主持会议。", ["大通县"]),
+    ("浦东新区的常住人口是多少？", "闵行区常住人口265万。", []),  # a 新区 is a zone: no level to compare at
+    # Must not fire: sub-places, zones and described (not named) places, or both named.
+    ("湟源县计划在哪个乡建设牦牛产业强镇？", "加快建设日月乡牦牛产业强镇，建设重点示范县。", []),
+    ("湟中区计划落地哪个储能项目？", "全力推动农村能源革命试点县建设，为南川工业园区提供绿电。", []),
+    ("城北区区长是谁？", "城北区区长王刚与城东区区长座谈。", []),
+    ("通州区有几个地铁站？", "通州区共有地铁站20座，石景山办公区另计。", []),
+    ("城西区开设了什么网店？", "西区开设了青货优选网店，城东区另有安排。", []),  # 西区 = 城西区
+])
+def test_answer_sentence_naming_another_district(question, span, missing):
+    chunk = _chunk(f"城北区、朝阳区、大通县、浦东新区、湟源县、湟中区、通州区、城西区：{span}")
+    assert scope_problem(question, [chunk], lambda c: "", spans=[span]) == missing
+
+
+@pytest.mark.parametrize("text, places", [
+    # jieba cuts 城北区委 into 城北 + 区委: the committee or government is named after its place.
+    ("省人大代表、城北区委副书记", ["城北区"]),
+    ("大通县委副书记、县长马明旭", ["大通县"]),
+    ("湟中区政府发布通知", ["湟中区"]),
+    ("本市政府发布通知", []),
+    ("全市委员会召开会议", []),
+    ("中央政治局委员会议", []),
+])
+def test_place_named_by_its_committee(text, places):
+    from rag.grounding import _places
+
+    assert _places(text) == places
+
+
 # ------------------------------------------------------------------ misfires listed in issue 13
 
 def _cite(text, support=0.9):
