@@ -42,6 +42,12 @@ from .types import Chunk, Citation, Sentence
 
 _YEAR = re.compile(r"(?<![\d.])((?:19|20)\d\d)(?![\d.%])")
 _DATE = re.compile(r"\d{1,2}月\d{1,2}[日号]")
+_DAY_HAO = re.compile(r"(\d{1,2}月\d{1,2})号")
+
+
+def _day_form(text: str) -> str:
+    """Days written with 号 read as with 日 ("8月11号" is 8月11日): speech says 号, news prints 日."""
+    return _DAY_HAO.sub(r"\1日", text)
 # A month the question names without a day ("2022年8月的出口量") is a time it is pinned to as well.
 _MONTH = re.compile(r"(?<![\d.])(?:1[0-2]|[1-9])月(?!\d|份?[初中底末]?\d)")
 # Words that end like a place but name a kind of place, not one place ("城镇调查失业率").
@@ -134,7 +140,7 @@ def scope_terms(question: str, places: bool | str = True) -> list[str]:
     translation: a well-known place has one standard rendering, 非洲, 德国; a translator's
     rendering of any other is its own, Solvay -> 索维亚, and need not be the passage's)."""
     # The articles are simplified ("西寧" must find "西宁"); a year in words (二〇二三年) is 2023.
-    q = canonical_numbers(to_simplified(question))
+    q = _day_form(canonical_numbers(to_simplified(question)))
     named = _places(q) if places else []
     if places == "known":
         named = [w for w in named if _known_place(w)]
@@ -144,7 +150,7 @@ def scope_terms(question: str, places: bool | str = True) -> list[str]:
 
 def missing_scope(question: str, texts: Sequence[str]) -> list[str]:
     """The question's scope terms that none of ``texts`` mentions."""
-    haystack = "\n".join(compact(canonical_numbers(t)) for t in texts)
+    haystack = "\n".join(compact(_day_form(canonical_numbers(t))) for t in texts)
     return [t for t in scope_terms(question) if t not in haystack]
 
 
@@ -159,7 +165,7 @@ def missing_kind(question: str, answer: str) -> str | None:
 
 def _same_kind(term: str, text: str) -> list[str]:
     """The years, dates or places (same kind as ``term``; places of the same level) in ``text``."""
-    t = canonical_numbers(text)
+    t = _day_form(canonical_numbers(text))
     if _YEAR.fullmatch(term):
         return _YEAR.findall(t)
     if _DATE.fullmatch(term):
@@ -236,10 +242,10 @@ def scope_problem(question: str, supporting: Sequence[Chunk], opening: Callable[
     ``places`` as for ``scope_terms`` ("known" for a machine-translated question).
     """
     # The question's terms are simplified (``scope_terms``); so are the passages here ("西寧").
-    texts = [compact(canonical_numbers(to_simplified(f"{c.title}\n{c.text}"))) for c in supporting]
+    texts = [compact(_day_form(canonical_numbers(to_simplified(f"{c.title}\n{c.text}")))) for c in supporting]
     texts += [" ".join(_event_days(c.text, published(c))) for c in supporting]
     before = [to_simplified(b) for b in (preceding(c) for c in supporting) if b]
-    openings = [canonical_numbers(to_simplified(o)) for o in (opening(c) for c in supporting) if o]
+    openings = [_day_form(canonical_numbers(to_simplified(o))) for o in (opening(c) for c in supporting) if o]
     implied = _implied_years(spans, openings)
     out = []
     for term in scope_terms(question, places):

@@ -28,7 +28,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-04.20"
+RULES_VERSION = "2026-12-04.21"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -641,6 +641,25 @@ def _mentions(key: str, have: str) -> bool:
 
 # --- what a question asks for ------------------------------------------------------------------------
 
+def _starts_word(text: str, at: int, unit: str) -> bool:
+    """Whether the classifier ``unit`` at ``at`` begins a longer word of ``text`` (jieba's cut):
+    "多少本地群众" cuts 多少/本地/群众, so 本 is not the classifier it looks like; "多少本书" cuts
+    多少/本/书."""
+    from .sparse import load_jieba
+
+    load_jieba()
+    import jieba
+
+    pos = 0
+    for token in jieba.cut(text):
+        if pos == at:
+            return len(token) > len(unit) and token.startswith(unit)
+        if pos > at:
+            return False
+        pos += len(token)
+    return False
+
+
 ASKS_DAY = re.compile(r"哪一?天|几月几[日号]|几号|哪一?日|what\s+date|which\s+day", re.IGNORECASE)
 ASKS_YEAR = re.compile(r"哪一?年|几几年|which\s+year|what\s+year", re.IGNORECASE)
 ASKS_TIME = re.compile(r"什么时候|何时|什么时间|\bwhen\b", re.IGNORECASE)
@@ -718,6 +737,8 @@ def missing_kind(question: str, claims: str) -> str | None:
         # "第几个儿子" wants a rank ("第十一子", "第3位"), whatever noun or classifier follows it.
         return None if re.search(rf"第\s*{_NUM}", normalize(claims)) else "a rank"
     m = ASKS_COUNT.search(q)
+    if m and _starts_word(q, m.start(1), m.group(1)):
+        m = None  # "多少本地受灾群众", "多少家庭": 本 and 家 begin a word there, they count nothing
     if m and m.group(1) not in ("年", "月", "日", "号", "时"):
         want = equivalent_units(m.group(1))
         # A figure without any unit answers a count of things too: the noun is left out after it

@@ -383,6 +383,33 @@ def test_place_named_by_its_committee(text, places):
     assert _places(text) == places
 
 
+@pytest.mark.parametrize("question, answer, expected", [
+    # A classifier that begins a longer word counts nothing: 本地, 家庭, 名额, 个人.
+    ("安置点住了多少本地受灾群众？", "安置点安置受灾群众2600人。", None),
+    ("全村有多少家庭种植枸杞？", "全村312户种植枸杞。", None),
+    ("今年招生有多少名额？", "今年招生计划为1500个。", None),
+    ("安置点住了多少本地受灾群众？", "安置点秩序良好。", "a number"),  # still a number
+    # Must not fire: the classifier stands alone.
+    ("图书馆有多少册图书？", "馆藏丰富。", "a count of 册"),
+    ("有多少家企业参加？", "很多企业参加。", "a count of 家"),
+    ("共有几支球队参赛？", "共有十六支球队参赛。", None),
+])
+def test_classifier_that_begins_a_word(question, answer, expected):
+    assert missing_kind(question, answer) == expected
+
+
+@pytest.mark.parametrize("question, chunk, missing", [
+    # A day written with 号 is the day written with 日, on either side.
+    ("8月11号黑龙江有几座水库在泄洪？", "8月11日8时，黑龙江3座水库超汛限水位。", []),
+    ("8月11日有几座水库在泄洪？", "8月11号，3座水库超汛限水位。", []),
+    ("8月11号有几座水库在泄洪？", "8月12日，3座水库超汛限水位。", ["8月11日"]),
+    ("8月29号是截止日期吗？", "法定截止日期为8月29日。", []),
+    ("5月1号那天有多少游客？", "五一假期首日接待游客3万人。", ["5月1日"]),
+])
+def test_day_written_with_hao(question, chunk, missing):
+    assert scope_problem(question, [_chunk(chunk)], lambda c: "") == missing
+
+
 # ------------------------------------------------------------------ misfires listed in issue 13
 
 def _cite(text, support=0.9):
