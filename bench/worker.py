@@ -150,7 +150,8 @@ def main() -> None:
         hits = index.retrieve(retrieval_query(q["question"], None), settings.retrieval.k).hits
         built = build_messages(q["question"], hits, prompts=prompts, count=count, n_ctx=cfg.n_ctx,
                                max_tokens=args.max_tokens,
-                               trim_chars=settings.answer.trim_chars if settings.answer.trim_chunks else None)
+                               trim_chars=settings.answer.trim_chars if settings.answer.trim_chunks else None,
+                               whole=settings.answer.whole_chunks)
         order = ["inline", "worker"] if i % 2 == 0 else ["worker", "inline"]
         row = {"id": q["id"], "prompt_tokens": built.prompt_tokens, "first": order[0]}
         for name in order:

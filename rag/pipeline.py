@@ -338,6 +338,7 @@ class Pipeline:
                                max_tokens=cfg.generator.max_tokens, history=history,
                                history_turns=cfg.answer.history_turns,
                                trim_chars=cfg.answer.trim_chars if cfg.answer.trim_chunks else None, lang=lang,
+                               whole=cfg.answer.whole_chunks,
                                dates=time_range is not None, examples=cfg.answer.example_turns)
         t_gen = time.perf_counter()
         ttft = None

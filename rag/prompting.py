@@ -265,9 +265,10 @@ def _source_block(prompts: Prompts, n: int, hit: Hit, text: str, dates: bool = F
 def build_messages(question: str, hits: Sequence[Hit], *, prompts: Prompts, count: Callable[[str], int],
                    n_ctx: int, max_tokens: int, history: Sequence[dict] | None = None, history_turns: int = 2,
                    trim_chars: int | None = 160, lang: str | None = None, dates: bool = False,
-                   examples: bool = False) -> BuiltPrompt:
+                   examples: bool = False, whole: int = 0) -> BuiltPrompt:
     """Messages that fit ``n_ctx - max_tokens``: system, the example turns (``examples``), recent
-    history, and as many chunks as fit."""
+    history, and as many chunks as fit. With ``trim_chars``, the first ``whole`` chunks are shown
+    whole and the rest trimmed (``trim_chunk``)."""
     lang = lang or question_language(question)
     system = prompts.system(lang)
     template = prompts.get(f"user_{lang}")
@@ -303,8 +304,8 @@ def build_messages(question: str, hits: Sequence[Hit], *, prompts: Prompts, coun
     blocks: list[str] = []
     texts: list[str] = []
     used_hits: list[Hit] = []
-    for hit in hits:
-        text = trim_chunk(hit.chunk.text, question, trim_chars) if trim_chars else hit.chunk.text
+    for i, hit in enumerate(hits):
+        text = trim_chunk(hit.chunk.text, question, trim_chars) if trim_chars and i >= whole else hit.chunk.text
         block = _source_block(prompts, len(used_hits) + 1, hit, text, dates)
         c = count(block) + 1
         if c > remaining:

@@ -266,3 +266,26 @@ def test_removing_a_fence_does_not_leave_a_new_one():
 
     for text in ("<</资料>", "<<</资料>>", "＜</資料>>", "</</资料>资料>", "<【</资料>"):
         assert not _FENCE.search(_skeleton(neutralise_delimiters(text))), text
+
+
+def test_whole_chunks_shows_the_top_chunks_untrimmed():
+    long = "第一句讲天气很好。第二句讲篮球比赛。会议应到代表312人，实到301人。最后一句讲别的事情。" * 4
+    hits = [_hit(1, long), _hit(2, long), _hit(3, long)]
+    kw = dict(prompts=load_prompts(), count=count, n_ctx=4096, max_tokens=256, trim_chars=40)
+    trimmed = build_messages("会议应到代表多少人？", hits, **kw)
+    assert all(len(t) < len(long) for t in trimmed.texts)
+    one = build_messages("会议应到代表多少人？", hits, whole=1, **kw)
+    assert one.texts[0] == long and all(len(t) < len(long) for t in one.texts[1:])
+    assert one.prompt_tokens > trimmed.prompt_tokens
+    # Without trimming every chunk is whole whatever ``whole`` says.
+    assert build_messages("会议应到代表多少人？", hits, whole=1, **{**kw, "trim_chars": None}).texts == [long] * 3
+
+
+def test_whole_chunks_setting_must_not_be_negative(tmp_path):
+    from rag.config import load_settings
+    from rag.errors import ConfigError
+
+    path = tmp_path / "s.toml"
+    path.write_text("[answer]\nwhole_chunks = -1\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="answer.whole_chunks"):
+        load_settings(str(path))
