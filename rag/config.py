@@ -138,9 +138,10 @@ class AnswerSettings:
     max_question_chars: int = field(default=500, metadata={"doc": "longest accepted question (characters)"})
     trim_chunks: bool = field(default=True, metadata={"doc": "keep only the relevant sentences of each chunk"})
     trim_chars: int = field(default=160, metadata={"doc": "characters kept per chunk when trimming"})
-    # 1: over 120 answerable questions of four fresh sets, the top chunk whole gave the same +6 correct
-    # answers as no trimming at all (73.3% -> 78.3%) for ~+100 prompt tokens instead of ~+370 (README r9).
-    whole_chunks: int = field(default=1, metadata={"doc": "top-ranked chunks shown whole when trimming (the rest trimmed)"})
+    # Off by default: the top chunk whole gave +6 correct answers over 120 of four fresh sets (73.3% ->
+    # 78.3%) but -4 over the 102 of the two seed sets and two more unanswerable seed questions answered
+    # (README "This round (r9)"); no net gain over all sets.
+    whole_chunks: int = field(default=0, metadata={"doc": "top-ranked chunks shown whole when trimming (the rest trimmed)"})
     history_turns: int = field(default=2, metadata={"doc": "earlier turns kept in the prompt"})
     # 0.45: on 248 labelled sentence-chunk pairs (eval/support_labels.jsonl; python bench/support_threshold.py)
     # precision and recall of "supported" are 0.95/0.97 at 0.45 and 0.97/0.97 at 0.5, against 0.84/1.00 at
