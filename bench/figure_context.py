@@ -24,44 +24,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.benchlib import saved_runs, write_details, write_result  # noqa: E402
+from bench.benchlib import saved_runs, shown_answers, write_details, write_result  # noqa: E402
 
 THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5)
 PARTS = ("answerable", "nearmiss", "offtopic")
 
 
-def _chunk(h: dict):
-    from rag.types import Chunk
-
-    return Chunk(chunk_id=h["chunk_id"], doc_id=h["doc_id"], text=h["text"], start=h.get("start", 0),
-                 end=h.get("end", len(h["text"])), title=h.get("title", ""), date=h.get("date"))
-
-
 def measure(rows: list[dict], pipeline, part: str, window: int) -> list[dict]:
-    from rag.citations import tidy_answer
     from rag.grounding import figure_context
-    from rag.scoring import score_result
 
-    refusal = pipeline.prompts.refusal("zh")
-    out = []
-    for r in rows:
-        if r["abstained"] or not r["answer"]:
-            continue
-        question = r.get("translation") or r["question"]
-        chunks = [_chunk(h) for h in r["hits"][: r.get("prompt_hits") or len(r["hits"])]]
-        checked, reason = pipeline.judge(question, r["answer"], chunks, refusal,
-                                         refusal_prob=r.get("refusal_prob"), translated=bool(r.get("translation")))
-        if reason:
-            continue  # the current checks refuse it already
-        found = figure_context(question, checked.verified, window)
-        if part == "answerable":
-            ok = score_result({**r, "answer": tidy_answer(r["answer"]), "abstained": False}).get("correct")
-            label = "correct" if ok else "wrong"
-        else:
-            label = "unanswerable"
-        out.append({"part": part, "id": r["id"], "label": label, "question": r["question"],
-                    "answer": r["answer"][:80], "score": (found or (None,))[0]})
-    return out
+    return [{"part": part, "id": r["id"], "label": label, "question": r["question"], "answer": r["answer"][:80],
+             "score": (figure_context(question, checked.verified, window) or (None,))[0]}
+            for r, question, checked, label in shown_answers(rows, pipeline, part, all_answerable=True)]
 
 
 def main(argv: list[str] | None = None) -> int:
