@@ -84,66 +84,6 @@ def figure_rivals(question: str, sentences) -> tuple[float, float, str, str] | N
     return best
 
 
-# A figure belongs to its clause: "三次考察青海、两次参加全国人代会青海代表团审议" gives 三次 to 考察 and 两次 to
-# 参加…审议. A comma between digits is a thousands separator, not a clause end.
-_FIGURE_CLAUSE_END = re.compile(r"[，、；;。！!？?：:\n]|(?<!\d),|,(?!\d)")
-
-
-def _clause_around(text: str, start: int, end: int) -> str:
-    begin = max((m.end() for m in _FIGURE_CLAUSE_END.finditer(text, 0, start)), default=0)
-    m = _FIGURE_CLAUSE_END.search(text, end)
-    return text[begin: m.start() if m else len(text)]
-
-
-def figure_rivals(question: str, sentences) -> tuple[float, float, str, str] | None:
-    """(own, rival, figure, rival figure) for the answer figure that stands best against its rivals.
-
-    For each new figure of the held claims (one the question does not give), ``own`` is the best
-    share of the question's words (``langrules.question_words_share``) in a clause of a cited chunk
-    that writes it; ``rival`` the best share in the clause of another figure of the same kind in that
-    chunk (same unit family, another value, in neither the question nor the answer). None when no
-    figure has a rival or the question has no words to look for. Of several figures, the one with
-    the smallest ``rival - own`` counts: an answer took a neighbour only if every figure it gives did.
-    """
-    from rag.langrules import equivalent_units, quantities, question_words_share, same_quantity
-    from rag.textnorm import normalize
-
-    asked = quantities(question)
-    best = None
-    for s in sentences:
-        if s.verdict not in ("supported", "inferred"):
-            continue
-        said = quantities(s.text)
-        figures = [x for x in said if not any(same_quantity(x, a) for a in asked)]
-        for c in s.citations:
-            if not c.holds:
-                continue
-            text = normalize(c.chunk.text)
-            found = quantities(text)
-            for x in figures:
-                own = [f for f in found if same_quantity(x, f)]
-                rivals = [f for f in found if f.unit and x.unit and f.unit in equivalent_units(x.unit)
-                          and f.percent == x.percent and not any(same_quantity(f, y) for y in (*said, *asked))]
-                if not own or not rivals:
-                    continue
-                shares = [question_words_share(question, _clause_around(text, f.start, f.end)) for f in own]
-                if None in shares:
-                    return None
-                rival = max((question_words_share(question, _clause_around(text, f.start, f.end)) or 0.0, f.text)
-                            for f in rivals)
-                cand = (max(shares), rival[0], x.text, rival[1])
-                if best is None or cand[1] - cand[0] < best[1] - best[0]:
-                    best = cand
-    return best
-
-
-def _chunk(h: dict):
-    from rag.types import Chunk
-
-    return Chunk(chunk_id=h["chunk_id"], doc_id=h["doc_id"], text=h["text"], start=h.get("start", 0),
-                 end=h.get("end", len(h["text"])), title=h.get("title", ""), date=h.get("date"))
-
-
 def measure(rows: list[dict], pipeline, part: str) -> list[dict]:
     out = []
     for r, question, checked, label in shown_answers(rows, pipeline, part):
