@@ -179,14 +179,6 @@ def write_details(path, records) -> None:
                 f.write(json.dumps(r, ensure_ascii=False) + "\n")
 
 
-def saved_chunk(h: dict):
-    """A saved hit (``rag eval`` results) as the ``Chunk`` it was."""
-    from rag.types import Chunk
-
-    return Chunk(chunk_id=h["chunk_id"], doc_id=h["doc_id"], text=h["text"], start=h.get("start", 0),
-                 end=h.get("end", len(h["text"])), title=h.get("title", ""), date=h.get("date"))
-
-
 def shown_answers(rows: list[dict], pipeline, part: str, all_answerable: bool = False):
     """Yield ``(row, question, checked, label)`` for each saved answer that today's checks still show
     (``Pipeline.judge`` on the chunks the model was given). ``label``: correct or wrong for an
@@ -194,13 +186,14 @@ def shown_answers(rows: list[dict], pipeline, part: str, all_answerable: bool = 
     row of that part by the scorer, without reading its own ``answerable`` flag."""
     from rag.citations import tidy_answer
     from rag.scoring import score_result
+    from rag.types import chunk_from_dict
 
     refusal = pipeline.prompts.refusal("zh")
     for r in rows:
         if r["abstained"] or not r["answer"]:
             continue
         question = r.get("translation") or r["question"]
-        chunks = [saved_chunk(h) for h in r["hits"][: r.get("prompt_hits") or len(r["hits"])]]
+        chunks = [chunk_from_dict(h) for h in r["hits"][: r.get("prompt_hits") or len(r["hits"])]]
         checked, reason = pipeline.judge(question, r["answer"], chunks, refusal,
                                          refusal_prob=r.get("refusal_prob"), translated=bool(r.get("translation")))
         if reason:

@@ -35,7 +35,7 @@ def main() -> None:
 
     from rag.config import load_settings
     from rag.pipeline import Pipeline, retrieval_query
-    from rag.prompting import build_messages
+    from rag.prompting import build_messages, trim_options
 
     questions = [json.loads(line) for line in open(ROOT / "eval" / "seeds_questions.jsonl", encoding="utf-8")]
     questions = [q for q in questions if q["answerable"]][: (3 if args.quick else args.n)]
@@ -91,8 +91,7 @@ def main() -> None:
         answer = pipeline.ask(q["question"])
         built = build_messages(q["question"], list(answer.hits), prompts=pipeline.prompts, count=gen.count_tokens,
                                n_ctx=cfg.n_ctx, max_tokens=cfg.max_tokens,
-                               trim_chars=settings.answer.trim_chars if settings.answer.trim_chunks else None,
-                               whole=settings.answer.whole_chunks)
+                               **trim_options(settings.answer))
         row = {"id": q["id"], "ours_ttft_ms": answer.timings["ttft_ms"], "ours_tps": answer.timings["tokens_per_s"],
                "prompt_tokens": answer.timings["prompt_tokens"], "prompt_tokens_untrimmed_k5": full.prompt_tokens}
         if hasattr(gen, "load"):

@@ -47,9 +47,9 @@ def measure(rows: list[dict], pipeline, part: str) -> list[dict]:
     from rag.citations import tidy_answer
     from rag.generators import make_generator
     from rag.pipeline import is_refusal
-    from rag.prompting import build_messages
+    from rag.prompting import build_messages, trim_options
     from rag.scoring import score_result
-    from rag.types import Chunk, Hit
+    from rag.types import Hit, chunk_from_dict
 
     cfg = pipeline.settings
     global _GENERATOR
@@ -62,9 +62,7 @@ def measure(rows: list[dict], pipeline, part: str) -> list[dict]:
         if not kind or not r.get("draft"):
             continue
         question = r.get("translation") or r["question"]
-        chunks = [Chunk(chunk_id=h["chunk_id"], doc_id=h["doc_id"], text=h["text"], start=h.get("start", 0),
-                        end=h.get("end", len(h["text"])), title=h.get("title", ""), date=h.get("date"))
-                  for h in r["hits"]]
+        chunks = [chunk_from_dict(h) for h in r["hits"]]
         # The draft as today's checks judge it: a rule added since the run may pass it without a retry.
         _, reason0 = pipeline.judge(question, r["draft"], chunks[: r.get("prompt_hits") or len(chunks)],
                                     pipeline.prompts.refusal("zh"), refusal_prob=r.get("refusal_prob"),
@@ -74,7 +72,7 @@ def measure(rows: list[dict], pipeline, part: str) -> list[dict]:
         hits = [Hit(chunk=c, score=h.get("score", 0.0), rank=h.get("rank", 0)) for c, h in zip(chunks, r["hits"])]
         built = build_messages(question, hits, prompts=pipeline.prompts, count=gen.count_tokens, n_ctx=gen.n_ctx,
                                max_tokens=cfg.generator.max_tokens, history_turns=cfg.answer.history_turns,
-                               trim_chars=cfg.answer.trim_chars if cfg.answer.trim_chunks else None, whole=cfg.answer.whole_chunks,
+                               **trim_options(cfg.answer),
                                lang="zh" if r.get("translation") else None, dates=r.get("time_range") is not None,
                                examples=cfg.answer.example_turns)
         refusal = pipeline.prompts.refusal(built.lang)

@@ -50,7 +50,7 @@ def _forms(answers: list) -> list[str]:
 def measure(rows: list[dict], pipeline, part: str) -> list[dict]:
     from rag.langrules import topic_coverage
     from rag.prompting import question_language
-    from rag.types import Chunk
+    from rag.types import chunk_from_dict
 
     gate = pipeline.min_relevance()
     out = []
@@ -63,8 +63,7 @@ def measure(rows: list[dict], pipeline, part: str) -> list[dict]:
         covs, gold = [], []
         forms = _forms(r.get("answers") or [])
         for h in hits:
-            c = Chunk(chunk_id=h["chunk_id"], doc_id=h["doc_id"], text=h["text"], start=h.get("start", 0),
-                      end=h.get("end", len(h["text"])), title=h.get("title", ""), date=h.get("date"))
+            c = chunk_from_dict(h)
             cov = topic_coverage(r["question"], [c.title, c.text, pipeline._opening(c), pipeline._preceding(c)])
             covs.append(cov)
             if forms and any(f in _norm(c.text) for f in forms):

@@ -112,7 +112,7 @@ def main() -> None:
     from rag.generators import FakeGenerator, LlamaCppGenerator
     from rag.indexing import open_index, update_index
     from rag.pipeline import retrieval_query
-    from rag.prompting import build_messages, load_prompts
+    from rag.prompting import build_messages, load_prompts, trim_options
     from rag.worker import WorkerGenerator
 
     questions = [json.loads(line) for line in open(ROOT / "eval" / "seeds_questions.jsonl", encoding="utf-8")]
@@ -150,8 +150,7 @@ def main() -> None:
         hits = index.retrieve(retrieval_query(q["question"], None), settings.retrieval.k).hits
         built = build_messages(q["question"], hits, prompts=prompts, count=count, n_ctx=cfg.n_ctx,
                                max_tokens=args.max_tokens,
-                               trim_chars=settings.answer.trim_chars if settings.answer.trim_chunks else None,
-                               whole=settings.answer.whole_chunks)
+                               **trim_options(settings.answer))
         order = ["inline", "worker"] if i % 2 == 0 else ["worker", "inline"]
         row = {"id": q["id"], "prompt_tokens": built.prompt_tokens, "first": order[0]}
         for name in order:

@@ -19,7 +19,7 @@ from .citations import check_answer, tidy_answer
 from .grounding import CHECKS, Draft, check_citations, run_checks
 from .langrules import is_follow_up, is_refusal_text
 from .errors import IndexMissingError, InputError
-from .prompting import build_messages, load_prompts, question_language
+from .prompting import build_messages, load_prompts, question_language, trim_options
 from .types import Answer, Chunk, Hit, SearchFilter
 
 if TYPE_CHECKING:
@@ -337,8 +337,7 @@ class Pipeline:
         built = build_messages(question, hits, prompts=self.prompts, count=gen.count_tokens, n_ctx=gen.n_ctx,
                                max_tokens=cfg.generator.max_tokens, history=history,
                                history_turns=cfg.answer.history_turns,
-                               trim_chars=cfg.answer.trim_chars if cfg.answer.trim_chunks else None, lang=lang,
-                               whole=cfg.answer.whole_chunks,
+                               lang=lang, **trim_options(cfg.answer),
                                dates=time_range is not None, examples=cfg.answer.example_turns)
         t_gen = time.perf_counter()
         ttft = None

@@ -262,6 +262,13 @@ def _source_block(prompts: Prompts, n: int, hit: Hit, text: str, dates: bool = F
     return prompts.get("source").format(n=n, title=title, text=body, date=date).strip()
 
 
+def trim_options(answer) -> dict:
+    """``build_messages``'s trimming arguments from the ``answer`` settings (``trim_chunks``,
+    ``trim_chars``, ``whole_chunks``): one reading for the pipeline and the bench scripts that
+    rebuild its prompt."""
+    return {"trim_chars": answer.trim_chars if answer.trim_chunks else None, "whole": answer.whole_chunks}
+
+
 def build_messages(question: str, hits: Sequence[Hit], *, prompts: Prompts, count: Callable[[str], int],
                    n_ctx: int, max_tokens: int, history: Sequence[dict] | None = None, history_turns: int = 2,
                    trim_chars: int | None = 160, lang: str | None = None, dates: bool = False,

@@ -176,6 +176,13 @@ class Answer:
         }
 
 
+def chunk_from_dict(d: dict[str, Any]) -> Chunk:
+    """The chunk of a hit written by ``hit_to_dict`` (eval results read back by the bench scripts
+    and ``eval/generalisation/recheck.py``)."""
+    return Chunk(chunk_id=d["chunk_id"], doc_id=d["doc_id"], text=d["text"], start=d.get("start", 0),
+                 end=d.get("end", len(d["text"])), title=d.get("title", ""), date=d.get("date"))
+
+
 def hit_to_dict(hit: Hit) -> dict[str, Any]:
     """The JSON shape of one hit (``rag search --json``, ``rag ask --json``, eval results)."""
     c = hit.chunk

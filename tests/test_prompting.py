@@ -289,3 +289,14 @@ def test_whole_chunks_setting_must_not_be_negative(tmp_path):
     path.write_text("[answer]\nwhole_chunks = -1\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="answer.whole_chunks"):
         load_settings(str(path))
+
+
+def test_trim_options_read_the_answer_settings():
+    from dataclasses import replace
+
+    from rag.config import load_settings
+    from rag.prompting import trim_options
+
+    answer = load_settings(None).answer
+    assert trim_options(answer) == {"trim_chars": 160, "whole": 0}
+    assert trim_options(replace(answer, trim_chunks=False, whole_chunks=2)) == {"trim_chars": None, "whole": 2}

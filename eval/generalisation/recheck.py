@@ -29,19 +29,13 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 
-def _chunk(h: dict):
-    from rag.types import Chunk
-
-    return Chunk(chunk_id=h["chunk_id"], doc_id=h["doc_id"], text=h["text"], start=h.get("start", 0),
-                 end=h.get("end", len(h["text"])), title=h.get("title", ""), date=h.get("date"))
-
-
 def recheck(rows: list[dict], pipeline, rescore: bool = False) -> list[dict]:
     """Per row: id, shown then, shown now, the reason now (None when shown), correct then (by the
     run's own scores, or by the current answer matcher with ``rescore``)."""
     from bench.relevance_gate import retrieve_again
     from rag.citations import tidy_answer
     from rag.scoring import score_result
+    from rag.types import chunk_from_dict
 
     refusal = pipeline.prompts.refusal("zh")
     out = []
@@ -63,7 +57,7 @@ def recheck(rows: list[dict], pipeline, rescore: bool = False) -> list[dict]:
             out.append({**rec, "shown_now": False, "reason_now": r.get("reason") or "the model refused",
                         "correct_now": False})
             continue
-        chunks = [_chunk(h) for h in r["hits"][: r.get("prompt_hits") or len(r["hits"])]]
+        chunks = [chunk_from_dict(h) for h in r["hits"][: r.get("prompt_hits") or len(r["hits"])]]
         # A question asked in English was answered and checked as its Chinese translation.
         checked, reason = pipeline.judge(r.get("translation") or r["question"], text, chunks, refusal,
                                          refusal_prob=r.get("refusal_prob"), translated=bool(r.get("translation")))
