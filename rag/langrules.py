@@ -28,7 +28,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-04.21"
+RULES_VERSION = "2026-12-05.22"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -510,15 +510,86 @@ def _subjects(question: str) -> tuple[str, ...]:
 def missing_subjects(question: str, texts: Iterable[str]) -> list[str]:
     """The question's subjects that none of ``texts`` mentions. A Chinese subject of three or more
     characters also counts as mentioned by all but its last character: jieba cuts a name with the
-    next character glued on ("王琦停贷" gives 王琦停)."""
+    next character glued on ("王琦停贷" gives 王琦停). An organisation's abbreviation counts as
+    mentioned by its full name (``abbreviates``: 人社部 by 人力资源和社会保障部)."""
     have = compact(to_simplified("\n".join(texts)))
     out = []
+    full_names = None
     for s in subjects(question):
         key = compact(s)
         if key in have or (len(key) >= 3 and _CJK_WORD.match(key) and key[:-1] in have):
             continue
+        if _ABBREVIATION.match(key):
+            full_names = organisation_names(have) if full_names is None else full_names
+            if any(abbreviates(key, name) for name in full_names):
+                continue
         out.append(s)
     return out
+
+
+# --- abbreviations of organisations ---------------------------------------------------------------
+# Why: news and the people asking about it shorten an organisation's name to the first character
+# of each word of it, in order (缩略语): 人力资源和社会保障部 -> 人社部, 国家发展和改革委员会 ->
+# 发改委, 中央纪律检查委员会 -> 中纪委. A question that says 人社部 about a passage that writes the
+# full name is about that passage (measured: fresh8's 源来好创业 question, refused by the subject
+# check with the right answer). The rule: the abbreviation's first character starts the full name,
+# its last character is in the name's head word (the organisation noun: 部, 委员会, 局 …, or a word
+# jieba tags as an organisation), and all of its characters occur in the name in order. A full
+# name is a run of content words joined at most by 和/与/及 and ending in such a head: "人们在社区
+# 干部" is no name (在 breaks it, and 干部 is a common noun, not a head), and a place (城北区) is
+# never an abbreviation of another (城东北区): no head word holds 区 or 县. A national body's short
+# form drops its country (中国证券监督管理委员会 -> 证监会), a university's keeps 大 of 大学 (北大).
+_ORG_HEADS = frozenset(("部", "委", "委员会", "局", "总局", "厅", "署", "院", "办", "办公室", "会", "协会",
+                        "银行", "大学", "学院", "集团", "公司", "中心", "法院", "检察院", "联合会"))
+_ABBREVIATION = re.compile(rf"^[{CJK}]{{2,4}}$")
+_ORG_HEAD_CHARS = "部委局厅署院办会行学司团心"
+# A national body drops its country from the short form (中国证券监督管理委员会 -> 证监会).
+_NATIONAL = re.compile(r"^(?:中华人民共和国|中国|国家|全国)(?=.{3})")
+_NAME_PART_FLAGS = ("n", "nt", "ns", "nz", "vn", "l", "j")
+_NAME_JOINERS = ("和", "与", "及")
+FULL_NAME_MAX_CHARS = 16
+
+
+def organisation_names(text: str) -> list[str]:
+    """Runs of ``text``'s words that can be an organisation's full name (see above), longest first
+    from each starting word."""
+    from .sparse import load_jieba
+
+    load_jieba()
+    import jieba.posseg as pseg
+
+    words = [(w, f) for w, f in pseg.cut(text)]
+    out = []
+    for i, (w, f) in enumerate(words):
+        if f not in _NAME_PART_FLAGS or not _CJK_WORD.match(w):
+            continue
+        run = ""
+        for word, flag in words[i:]:
+            joiner = word in _NAME_JOINERS and bool(run)
+            if not joiner and (flag not in _NAME_PART_FLAGS or not _CJK_WORD.match(word)):
+                break
+            run += word
+            if len(run) > FULL_NAME_MAX_CHARS:
+                break
+            if not joiner and (word in _ORG_HEADS or (flag == "nt" and word[-1] in _ORG_HEAD_CHARS)):
+                out.append((run, word))
+    return out
+
+
+def abbreviates(short: str, name: tuple[str, str]) -> bool:
+    """Whether ``short`` abbreviates ``name`` (the full name and its head word, as
+    ``organisation_names`` gives them)."""
+    full, head = name
+    full = _NATIONAL.sub("", full)
+    if len(full) <= len(short) or full[0] != short[0] or short[-1] not in head:
+        return False
+    at = 0
+    for ch in short:
+        at = full.find(ch, at)
+        if at < 0:
+            return False
+        at += 1
+    return True
 
 
 # --- what a question is about: its topic words ----------------------------------------------------------

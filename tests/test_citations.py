@@ -67,6 +67,25 @@ def test_uncited_answer_gets_inferred_citation():
     assert CHUNKS[2].text[c.span[0]:c.span[1]].startswith("青海省篮球联赛")
 
 
+@pytest.mark.parametrize("answer, chunks, expected", [
+    # Fires: the cited chunk holds the claim only through a shared name; another writes it out.
+    ("散发脱刀令颁布[2]。",
+     ["此风俗一直持续到明治时代的散发脱刀令颁布。", "散发脱刀令，俗称断发令，是明治政府发出的布告。"], [2, 1]),
+    ("大桥于6月30日正式通车[1]。",
+     ["南湖大桥于2021年开工建设，6月30日通车。", "南湖大桥于今年6月30日上午10时正式通车。"], [1, 2]),
+    ("会议应到代表312人[2]。",
+     ["会议应到代表312人，实到301人。", "本次会议代表共312人。"], [2, 1]),
+    # Must not fire: the cited chunk is as good as any, or the other chunk is no better by the margin.
+    ("会议应到代表312人[1]。", ["会议应到代表312人，实到301人。", "会议应到代表312人。"], [1]),
+    ("共有16支球队参赛[1]。", ["青海省篮球联赛共有16支球队参赛。", "联赛在西宁体育馆开幕。"], [1]),
+    ("预期增长5.5%左右[2]。", ["城镇居民人均可支配收入增长6%。", "全市地区生产总值预期增长5.5%左右。"], [2]),
+])
+def test_better_uncited_chunk_is_attached(answer, chunks, expected):
+    res = check_answer(answer, [_chunk(i, t) for i, t in enumerate(chunks, 1)])
+    assert [c.n for c in res.citations if c.holds] == expected
+    assert all(c.inferred for c in res.citations[1:])
+
+
 def test_refusal_sentence_is_ignored():
     res = check_answer("资料中没有找到这个问题的答案。", CHUNKS, ignore=["资料中没有找到这个问题的答案。"])
     assert res.sentences == 0 and res.citations == ()

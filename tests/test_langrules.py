@@ -544,6 +544,42 @@ def test_missing_subjects(question, texts, missing):
     assert missing_subjects(question, texts) == missing
 
 
+# Rule 12: an organisation's abbreviation (the first character of each word of its name, in
+# order) is mentioned by the full name. Cases from ministries, commissions and universities
+# outside the seed pages; the must-not-fire cases are runs that are not a name (a preposition
+# breaks it, a common noun ending in 部 is not a head), another body of the same words (局 for
+# 部), a name that does not start with the abbreviation's first character, and places.
+@pytest.mark.parametrize("short, text, expected", [
+    ("人社部", "近日，人力资源和社会保障部发布通知。", True),
+    ("中纪委", "中央纪律检查委员会通报了三起案件。", True),
+    ("发改委", "国家发展和改革委员会今天召开发布会。", True),
+    ("国资委", "国务院国有资产监督管理委员会印发通知。", True),
+    ("证监会", "中国证券监督管理委员会对两家公司立案。", True),
+    ("北大", "北京大学今年招收本科生三千余人。", True),
+    ("人社部", "人们在社区干部的带领下清理河道。", False),
+    ("人社部", "人民社区干部开展入户走访。", False),
+    ("人社部", "市人力资源和社会保障局发布通知。", False),
+    ("中纪委", "中央党校举办培训班。", False),
+    ("北大", "北京的大学生暑期实践。", False),
+    ("社保局", "人力资源和社会保障局发布通知。", False),
+])
+def test_abbreviation(short, text, expected):
+    from rag.langrules import abbreviates, organisation_names
+
+    assert any(abbreviates(short, name) for name in organisation_names(text)) is expected
+
+
+def test_missing_subject_by_abbreviation():
+    from rag.langrules import missing_subjects
+
+    full = ["光明日报北京8月8日电 近日，人力资源和社会保障部发布通知，部署启动服务季活动。"]
+    assert missing_subjects("人社部的源来好创业青年创业服务季是几月到几月", full) == []
+    assert missing_subjects("中纪委通报了几起案件", ["中央纪律检查委员会通报了三起案件。"]) == []
+    assert missing_subjects("中纪委通报了几起案件", ["中央党校通报了三起案件。"]) == ["中纪委"]
+    # A place is never read as an abbreviation: 城北区 is not named by 城东北区.
+    assert missing_subjects("延吉机场今年旅客吞吐量是多少？", ["延边机场今年旅客吞吐量超过300万人次。"]) == ["延吉"]
+
+
 def test_an_answer_about_another_company_is_refused_and_one_about_the_asked_is_not():
     from rag.grounding import check_subject, Draft
     from rag.types import Sentence
