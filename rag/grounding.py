@@ -8,6 +8,8 @@ the first failure turns the answer into the refusal and becomes ``Answer.reason`
 - **citations**: an answer none of whose claims holds is a made-up answer, not a doubtful one;
 - **kind** (``langrules.missing_kind``): a question that asks for a day must be answered with a
   date, "多少支球队" with a count of teams (16支, 十六个队), an age with 岁;
+- **superlative** (``langrules.asked_superlative``): "世界上最高的建筑是哪一座" is answered only by a
+  supporting sentence that says 最高 (or 第一), not by a passage about one building;
 - **scope**: citation support proves that an answer's words come from its chunk; it cannot see a
   near miss. Asked for 2022, handed the 2023 report, a small model copies the 2023 figure. So a
   year, date or place the question names must appear in a chunk that supports the answer, or in
@@ -29,7 +31,9 @@ from .citations import split_answer
 from .langrules import CN_DIGITS, canonical_numbers, unglue_figures
 from .langrules import untested_part as _untested_part
 from .langrules import without_renderings as _without_renderings
+from .langrules import asked_superlative as _asked_superlative
 from .langrules import missing_kind as _missing_kind
+from .langrules import states_superlative as _states_superlative
 from .langrules import missing_subjects as _missing_subjects
 from .langrules import quantities as _quantities
 from .langrules import question_words_share as _question_words_share
@@ -372,6 +376,17 @@ def check_kind(d: Draft) -> str | None:
     return f"the question asks for {kind} and the answer gives none" if kind else None
 
 
+def check_superlative(d: Draft) -> str | None:
+    """An answer naming the most-something thing a question asks for, whose supporting sentences
+    never state that superlative (``langrules.asked_superlative``)."""
+    superlative = _asked_superlative(d.question)
+    if superlative is None or not d.supporting():
+        return None
+    if _states_superlative(superlative, d.spans()):
+        return None
+    return f"the question asks which is {superlative}, and the supporting sentences do not say so"
+
+
 def check_scope(d: Draft) -> str | None:
     """An answer whose supporting chunks miss the year, date or place the question names."""
     supporting = d.supporting()
@@ -466,7 +481,7 @@ def check_figure_context(d: Draft) -> str | None:
     return None
 
 
-CHECKS: tuple[Callable[[Draft], str | None], ...] = (check_citations, check_kind, check_scope, check_subject,
+CHECKS: tuple[Callable[[Draft], str | None], ...] = (check_citations, check_kind, check_superlative, check_scope, check_subject,
                                                      check_topic, check_figure_context)
 
 

@@ -895,3 +895,62 @@ def test_figure_context_is_off_at_zero_and_reads_every_place_a_figure_is_written
     # the same figure written twice: once about something else, once next to the question's words
     d = _figure_draft(q, a, "实习生每月补贴300元。" + "。" * 40 + "小区停车位每月收费300元。")
     assert check_figure_context(d) is None and figure_context(q, d.sentences)[0] == 1.0
+
+
+# Rule 14: a question asking which thing is the most of something is answered only by a source
+# that states the superlative. Cases from encyclopedia and news questions outside the seed pages.
+@pytest.mark.parametrize("question, expected", [
+    ("世界上最高的建筑是哪一座？", "最高"),
+    ("太阳系里离太阳最近的行星是哪一颗？", "最近"),
+    ("人体最大的器官是什么？", "最大"),
+    ("重庆那轮暴雨单日雨量最大的是哪个村", "最大"),
+    ("目前已知最早的一部犯罪小说是哪一年的", "最早"),
+    ("唐朝最大的城市是哪一座", "最大"),
+    # Must not fire: a figure at its maximum, an adverb of time, no which/what/who word.
+    ("工作假期签证每份工作最长能做多少天", None),
+    ("罗德·拉沃竞技场最多能同时容纳多少名观众", None),
+    ("孩子们去消防站体验，最后看的是什么电影", None),
+    ("澳门最近一次挂一号风球是哪天", None),
+    ("世界上最高的建筑有多高", None),
+    # Two-character adjectives are not read (最后看的 would be one): a superlative missed is only a
+    # check not made.
+    ("唐朝最有名的诗人是谁", None),
+])
+def test_asked_superlative(question, expected):
+    from rag.langrules import asked_superlative
+
+    assert asked_superlative(question) == expected
+
+
+@pytest.mark.parametrize("superlative, texts, expected", [
+    ("最高", ["哈利法塔是世界上最高的建筑，高828米。"], True),
+    ("最大", ["最大日降雨量出现在大足铁山镇油坊村。"], True),
+    ("最高", ["上海中心大厦是中国第一高楼。"], True),
+    ("最大", ["木星是太阳系中体积最大的行星。"], True),
+    ("最早", ["这是世界文学史上现存最早的犯罪小说之一。"], True),
+    # Must not fire: the passage describes one thing without the superlative.
+    ("最高", ["加拿大广场是一座位于温哥华市中心的建筑物。"], False),
+    ("最近", ["格利泽581b是一颗围绕红矮星运转的太阳系外行星。"], False),
+    ("最大", ["肝脏是人体重要的代谢器官。"], False),
+    ("最大", ["美国国土面积约为937万平方公里。"], False),
+    ("最高", ["大楼造价3亿6千5百万加元。"], False),
+])
+def test_states_superlative(superlative, texts, expected):
+    from rag.langrules import states_superlative
+
+    assert states_superlative(superlative, texts) is expected
+
+
+def test_superlative_check_refuses_a_described_thing():
+    from rag.citations import check_answer
+    from rag.grounding import Draft, check_superlative
+    from rag.types import Chunk
+
+    def draft(question, answer, text):
+        chunk = Chunk(chunk_id="c1", doc_id="d1", text=text, start=0, end=len(text), title="t")
+        return Draft(question, check_answer(answer, [chunk], 0.45, question=question).verified)
+
+    q = "世界上最高的建筑是哪一座？"
+    assert "最高" in check_superlative(draft(q, "加拿大广场[1]", "加拿大广场是一座位于温哥华市中心的建筑物。"))
+    assert check_superlative(draft(q, "哈利法塔[1]", "哈利法塔是世界上最高的建筑，高828米。")) is None
+    assert check_superlative(draft("这栋楼有多高？", "828米[1]", "哈利法塔高828米。")) is None
