@@ -42,6 +42,10 @@ MARKER = re.compile(
 )
 _URL = re.compile(r"(?:https?://|www\.)[^\s，。；、）)\]】]+")
 _QUOTED = re.compile(r"《([^》]{1,30})》|“([^”]{1,20})”")
+# Quotation marks are not the quoted words: a quote inside a quote is written with single marks
+# (“尚没有船只通过这条‘人道主义走廊’”) where the source, quoting once, wrote double ones
+# (尚没有船只通过这条“人道主义走廊”), and 「」『』 are the same marks in other typesetting.
+_QUOTE_MARKS = re.compile(r"[“”‘’「」『』\"']")
 # What is left of "资料编号为1的资料中提到，" or "根据资料[1]，" once the marker is gone: a pointer
 # to the source, not a claim, so it is neither verified nor counted against the sentence's support.
 _SOURCE = r"(?:根据|据|参见)?\s*的?\s*(?:资料|报告|文章|材料|来源|编号)\s*(?:编号)?\s*(?:为|是)?\s*(?:的\s*(?:资料|报告|文章|材料))?\s*(?:中|里)?"
@@ -167,7 +171,9 @@ def problems(sentence: str, chunk_text: str, given: str = "") -> list[str]:
     # things ("十五届十二次全会", "哪两所学校") and quoted titles. A percentage or bare figure in the
     # question still needs a chunk: a question can assert "99%".
     given_qs = [q for q in quantities(given) if (q.unit and not q.percent) or (not q.unit and 1000 <= q.value <= 2999)]
-    out = [t for t in key_terms(sentence) if re.sub(r"\s+", "", t) not in norm_chunk and compact(t) not in norm_given]
+    bare_chunk = _QUOTE_MARKS.sub("", norm_chunk)
+    out = [t for t in key_terms(sentence)
+           if _QUOTE_MARKS.sub("", re.sub(r"\s+", "", t)) not in bare_chunk and compact(t) not in norm_given]
     out += [q.text for q in unmatched_quantities(strip_markers(sentence), chunk_text, given_qs)]
     out += [f"speculation: {w}" for w in speculation(sentence, chunk_text)]
     out += [f"name: {n}" for n in unsupported_names(sentence, chunk_text, given)]

@@ -98,6 +98,10 @@ def _dotted_name_parts(tokens: list[tuple[str, str]]) -> set[int]:
     return out
 
 
+# jieba's tags for the aspect particles 了 (ul) and 着 (uz).
+_ASPECT_FLAGS = ("ul", "uz")
+
+
 def _places(question: str) -> list[str]:
     from .sparse import load_jieba
 
@@ -122,9 +126,14 @@ def _places(question: str) -> list[str]:
             joined.append((word, "n"))
         else:
             joined.append((word, flag))
-    for word, flag in joined:
+    for i, (word, flag) in enumerate(joined):
         # "五区两县" counts places, it names none.
         if len(word) < 2 or word in _GENERIC_PLACES or word[0] in CN_DIGITS:
+            continue
+        # An aspect particle (了, 着) follows a verb, never a place: jieba's dictionary lists some
+        # verbs as places (新建 for 南昌's 新建区, 回国), and "新建了多少所学校" names no place. Not 过:
+        # after a place it is the verb "spend" ("在西安过了一夜").
+        if i + 1 < len(joined) and joined[i + 1][1] in _ASPECT_FLAGS:
             continue
         if flag == "ns" or (len(word) >= 3 and _PLACE_END.match(word)):
             out.append(word)

@@ -28,7 +28,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-05.23"
+RULES_VERSION = "2026-12-05.24"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -407,6 +407,7 @@ def speculation(claim: str, source: str) -> list[str]:
 # labelled pairs of eval/support_labels.jsonl a place rule voided 8 supported sentences.
 _NAME_FLAGS = ("nr", "nrfg", "nrt")
 _PLACE_SUFFIX = re.compile(r"(?:省|市|区|县|州|镇|乡|村)$")
+_CONJUNCTIONS = "和与及跟同"
 
 
 def names(text: str) -> list[str]:
@@ -426,6 +427,10 @@ def unsupported_names(claim: str, source: str, given: str = "") -> list[str]:
     out = []
     for name in names(claim):
         if name in have or _PLACE_SUFFIX.sub("", name) in have:
+            continue
+        # jieba's HMM glues a conjunction to the name after it ("…公司和德邦证券" gives 和德邦): the
+        # conjunction is not part of the name.
+        if name[0] in _CONJUNCTIONS and len(name) >= 3 and name[1:] in have:
             continue
         out.append(name)
     return out
@@ -772,12 +777,14 @@ def _counts(x: Quantity) -> bool:
 
 
 # A year of another calendar answers "哪一年" too: a common-era year of any size ("公元598年",
-# "公元前221年"), and a reign or era year, a name and its year in Chinese numerals ("开皇十八年",
+# "公元前221年", and "前119年" as encyclopedias shorten it: three or four digits after a 前 that
+# begins a clause or follows a preposition (建于前753年), since "前3年" is "the first three years"
+# and 提前 is a word), and a reign or era year, a name and its year in Chinese numerals ("开皇十八年",
 # "洪武三年", "贞观元年", "民国三十年", "昭和二十年"). An era name is not told from a word by its jieba
 # tag or idf (建兴 is tagged a verb, 时隔 a noun), so the rule is the shape: a count of years after a
 # verb or a measure ("成立三年", "连续三年", "近三年") is excluded by the words that make it one.
 _OTHER_CALENDAR = re.compile(
-    rf"公元前?\s*\d+\s*年"
+    rf"公元前?\s*\d+\s*年|(?:(?<=[于在至到自从约])|(?<![\u4e00-\u9fff\d]))前\s*\d{{3,4}}\s*年"
     rf"|(?<![{CN_DIGITS}\d])(?<!成立|连续|持续|历时|时隔|相隔|长达|经过|为期|整整|坚持|前后|服刑|徒刑|已经|用了|过了|最近|将近|接近)"
     rf"(?<=[\u4e00-\u9fff]{{2}})(?:元|[一二三四五六七八九十]{{1,3}})年(?![代度间底初中末内来前后多余])")
 

@@ -86,6 +86,21 @@ def test_better_uncited_chunk_is_attached(answer, chunks, expected):
     assert all(c.inferred for c in res.citations[1:])
 
 
+# Rule 15: quotation marks are not part of the quoted words (a quote inside a quote takes single marks).
+@pytest.mark.parametrize("sentence, chunk, fires", [
+    ("发言人称：“尚没有船只通过这条‘人道主义走廊’”。", "业内人士说，尚没有船只通过这条“人道主义走廊”。", False),
+    ("他说：“要打造‘一个创新基地’”。", "要打造“一个创新基地”，推进高质量发展。", False),
+    ("报道称“「双减」政策落地”。", "报道称“双减”政策落地。", False),
+    # must fire: the quoted words themselves differ, whatever the marks.
+    ("发言人称：“已有三艘船通过这条‘人道主义走廊’”。", "业内人士说，尚没有船只通过这条“人道主义走廊”。", True),
+    ("他说：“要打造‘两个创新基地’”。", "要打造“一个创新基地”，推进高质量发展。", True),
+])
+def test_quote_marks_are_not_words(sentence, chunk, fires):
+    from rag.citations import problems
+
+    assert any(p.startswith(("尚", "已", "要", "「", "双")) for p in problems(sentence, chunk)) is fires
+
+
 def test_refusal_sentence_is_ignored():
     res = check_answer("资料中没有找到这个问题的答案。", CHUNKS, ignore=["资料中没有找到这个问题的答案。"])
     assert res.sentences == 0 and res.citations == ()

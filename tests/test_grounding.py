@@ -13,6 +13,13 @@ from rag.types import Chunk, Citation
     ("2024年西宁市政府工作报告把城镇调查失业率控制在多少以内？", ["2024", "西宁市"]),  # 城镇 is no place
     ("西寧地區生產總值增長多少？", ["西宁"]),  # traditional characters fold to the articles' script
     ("会议应到代表多少人？", []),
+    # Rule 17: a word followed by an aspect particle (了, 着) is a verb, whatever jieba's dictionary says.
+    ("北京在国际人才社区新建了多少所国际学校", ["北京"]),
+    ("他回国了吗", []),
+    ("新建区去年新建了几所学校", ["新建区"]),
+    # must not fire: 过 after a place is the verb "spend"; a place followed by other words stays a place.
+    ("一行人在西安过了一夜吗", ["西安"]),
+    ("上海着手建设了几个园区", ["上海"]),
 ])
 def test_scope_terms(question, terms):
     assert scope_terms(question) == terms

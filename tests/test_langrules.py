@@ -229,6 +229,13 @@ def test_speculation_voids_support_whatever_the_overlap():
     ("李世民是哪一年即位的？", "贞观元年即位。", None),
     ("秦是哪一年统一六国的？", "公元前221年统一六国。", None),
     ("这所学校是哪一年创办的？", "民国三十年创办。", None),
+    # Rule 18: encyclopedias shorten 公元前 to 前 before a year of three or four digits.
+    ("张骞出使乌孙是在哪一年？", "前119年，汉朝使节张骞通使乌孙。", None),
+    ("秦是哪一年统一六国的？", "前221年统一六国。", None),
+    ("罗马城是哪一年建立的？", "据传罗马城建于前753年。", None),
+    # must not fire: 前 with one or two digits is "the first N years", or 前 inside a word
+    ("这家公司是哪一年上市的？", "公司前3年累计亏损。", "a year"),
+    ("这家公司是哪一年上市的？", "公司提前119天完成。", "a year"),
     # must not fire as a year: a count of years
     ("这家公司是哪一年成立的？", "公司成立三年了。", "a year"),
     ("利润是哪一年开始增长的？", "利润连续三年增长。", "a year"),
@@ -467,6 +474,11 @@ def test_misfire_opening_of_a_many_district_article_is_no_scope():
     ("西宁市实施了40项科技项目。", "西宁实施了40项盐湖领域科技项目。", "", []),
     ("李强主持会议并讲话。", "会议并讲话。", "李强主持了什么会议？", []),
     ("盐湖产业创新发展。", "推动了盐湖产业的创新发展。", "", []),
+    # Rule 16: a conjunction jieba glued to the name after it is not part of the name.
+    ("东莞证券股份有限公司和德邦证券股份有限公司。", "新增东莞证券股份有限公司、德邦证券股份有限公司为代办券商。", "", []),
+    ("获奖者是张明和李晓峰。", "张明、李晓峰获得一等奖。", "", []),
+    # must not fire: the name after the conjunction is not in the chunk either.
+    ("东莞证券股份有限公司和德邦证券股份有限公司。", "新增东莞证券股份有限公司为代办券商。", "", ["和德邦"]),
 ])
 def test_unsupported_names(claim, chunk, question, missing):
     from rag.langrules import unsupported_names
