@@ -19,7 +19,7 @@ from typing import Sequence
 
 from .chunking import split_sentences
 from .langrules import (SOURCE_WORD_NUMBER, canonical_numbers, quantities, speculation, unmatched_quantities,
-                        unsupported_names)
+                        unsupported_names, without_alternatives)
 from .textnorm import CJK, bigrams, compact, normalize
 from .types import Chunk, Citation, Sentence
 
@@ -113,7 +113,25 @@ def tidy_answer(text: str) -> str:
         marker = "" if MARKER.search(body) else f"[{n}]"
         return f"{m.group('space')}{body}{marker}{m.group('end')}"
 
-    return _CITED_LEADIN.sub(move, text)
+    return _without_repeats(_CITED_LEADIN.sub(move, text))
+
+
+# A small model at temperature 0 can fall into a loop and write one clause until its token limit
+# ("…称“既无昭穆，无昭穆，无昭穆，无昭穆，…" for 40 tokens). A clause said three or more times back to
+# back is said once, and a cut-off start of it left at the end is dropped.
+_REPEATED = re.compile(r"([^，,。；;、\n]{1,40}[，,。；;、])\1{2,}")
+
+
+def _without_repeats(text: str) -> str:
+    out, end = [], 0
+    for m in _REPEATED.finditer(text):
+        clause, rest = m.group(1), text[m.end():]
+        out.append(text[end:m.start()])
+        if rest and len(rest) < len(clause) and clause.startswith(rest):  # the loop met the token limit
+            return "".join(out) + clause.rstrip("，,；;、") + "…"
+        out.append(clause)
+        end = m.end()
+    return "".join(out) + text[end:]
 
 
 def claim_text(body: str) -> str:
@@ -221,7 +239,7 @@ def verify(sentence: str, chunk_text: str, given: str = "") -> tuple[float, tupl
     # absent from the chunk, should not drag its support down (nor lift a wrong answer's: on the
     # labelled pairs an answer swapped in from another question kept 0.3+ support 23% of the time
     # by the question's words alone, and none does when they are left out).
-    asked = set(bigrams(_values(given, kb))) if given else set()
+    asked = set(bigrams(_values(without_alternatives(given), kb))) if given else set()
     claim = [g for g in grams if g not in asked]
     if len(claim) >= 2:
         recall = sum(1 for g in claim if g in chunk_grams) / len(claim)
@@ -310,9 +328,49 @@ def check_sentence(sent: AnswerSentence, chunks: Sequence[Chunk], threshold: flo
             verdict = "inferred"
         elif not valid:
             found += missing
+    if held:
+        cites = _list_item_sources(sent.text, chunks, cites)
+        held = [c for c in cites if c.holds]
+        if any(not c.inferred for c in held):
+            verdict = "supported"
     best = max((c.support for c in held), default=0.0)
     return Sentence(text=sent.text, cited=sent.cited, citations=tuple(cites), support=best, verdict=verdict,
                     problems=tuple(dict.fromkeys(found)) if verdict == "unsupported" else ())
+
+
+def _list_item_sources(text: str, chunks: Sequence[Chunk], cites: list[Citation]) -> list[Citation]:
+    """``cites`` with a citation for each item of a list sentence that no held citation's chunk writes.
+
+    A list answer gathers its items from several chunks ("东莞证券股份有限公司和德邦证券股份有限公司"
+    from two notices), and its character bigrams can hold against one of them alone (0.84: the shared
+    证券股份有限公司), so the citation shown would lack half of what the sentence names. Each item
+    (the parts joined by 和, 及, 与, 以及, 、) that the held chunks do not contain verbatim is looked
+    up in the other chunks; the first that writes it holds for it: the model's own citation of that
+    chunk, when it made one, else a new inferred one. An item written in other words is left alone:
+    this only ever adds support, it refuses nothing.
+    """
+    out = list(cites)
+    have = {c.n for c in out if c.holds}
+    held_text = "".join(compact(chunks[n - 1].text) for n in have)
+    for item in _JOINER.split(compact(strip_markers(text))):
+        item = item.strip("。．.，,；;！!？?")
+        if len(item) < 2 or item in held_text:
+            continue
+        for i, chunk in enumerate(chunks):
+            if i + 1 in have or item not in compact(chunk.text):
+                continue
+            span = next(((a, b) for a, b in split_sentences(chunk.text) if item in compact(chunk.text[a:b])),
+                        (0, len(chunk.text)))
+            own = next((k for k, c in enumerate(out) if c.n == i + 1), None)
+            found = Citation(n=i + 1, chunk=chunk, span=span, support=1.0, inferred=own is None, sentence=text)
+            if own is None:
+                out.append(found)
+            else:
+                out[own] = found
+            have.add(i + 1)
+            held_text += compact(chunk.text)
+            break
+    return out
 
 
 def check_answer(answer: str, chunks: Sequence[Chunk], threshold: float = 0.3,

@@ -28,7 +28,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-05.24"
+RULES_VERSION = "2026-12-05.25"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -50,7 +50,8 @@ _UNIT_RE = "|".join(sorted(set(UNITS), key=len, reverse=True))
 # kind: "几座桥" is answered by "3处桥梁", "多少名选手" by "120人", "多少支球队" by "16个队";
 # "多少名选手" is not answered by "50余项活动". 个 is the general classifier and joins most kinds.
 CLASSIFIER_CLASSES: dict[str, str] = {
-    "people": "名位人个口员",
+    # 例 counts cases, and a case of an illness or injury is a person ("发病多少人" -> "发病87例").
+    "people": "名位人个口员例",
     "organisations": "家户所个座",
     "buildings and places": "座处个所栋幢",
     "events": "场次届期轮回",
@@ -471,6 +472,16 @@ def unglue_figures(text: str) -> str:
     return _ORDINAL_AFTER_WORD.sub(" ", _DATE_UNIT_AFTER_DIGITS.sub(r"\1 ", text))
 
 
+# A numeral before 国 counts countries ("中日韩三国", "欧盟五国", "东盟十国"); jieba's HMM glues the
+# last name before it to the count (韩三国), which then reads as a place or a subject nobody writes.
+_COUNTED_COUNTRIES = re.compile(f"[{CN_DIGITS}]国$")
+
+
+def counts_countries(word: str) -> bool:
+    """Whether ``word`` ends in a count of countries (韩三国, 欧盟五国) rather than naming a place."""
+    return bool(_COUNTED_COUNTRIES.search(word))
+
+
 def subjects(question: str) -> list[str]:
     """The proper names a question is about (see above), in order, without repeats."""
     return list(_subjects(question))
@@ -493,7 +504,10 @@ def _subjects(question: str) -> tuple[str, ...]:
     # In a question asked mostly in English the Latin words are its language, not names the
     # Chinese passages would spell the same way.
     english = len(_LATIN_LETTER.findall(q)) > 2 * len(_CJK_CHAR.findall(q))
-    out = []
+    # A title in book-title marks (《战争与和平》, 《本草纲目》) is a proper name whatever words it is
+    # made of: a passage that never writes it is not about it (a passage on 罗素 that never names
+    # 《战争与和平》 answered "《战争与和平》的作者是谁？" with 罗素).
+    out = [m.group(1).strip() for m in _TITLE.finditer(q) if m.group(1).strip()]
     for w, flag in pseg.cut(unglue_figures(q)):
         w = w.strip()
         if flag not in _SUBJECT_FLAGS or len(w) < 2 or _ACRONYM.match(w):
@@ -501,6 +515,8 @@ def _subjects(question: str) -> tuple[str, ...]:
         # A Latin word names something when it is capitalised or carries a digit (Excel, S20);
         # lower-case words in a Chinese question are descriptions ("green coverage").
         if w.isascii() and (english or not (w[0].isupper() or any(ch.isdigit() for ch in w))):
+            continue
+        if counts_countries(w):
             continue
         if _CJK_WORD.match(w) and idf.idf_freq.get(w, idf.median_idf) < SUBJECT_MIN_IDF:
             continue
@@ -787,6 +803,27 @@ _OTHER_CALENDAR = re.compile(
     rf"公元前?\s*\d+\s*年|(?:(?<=[于在至到自从约])|(?<![\u4e00-\u9fff\d]))前\s*\d{{3,4}}\s*年"
     rf"|(?<![{CN_DIGITS}\d])(?<!成立|连续|持续|历时|时隔|相隔|长达|经过|为期|整整|坚持|前后|服刑|徒刑|已经|用了|过了|最近|将近|接近)"
     rf"(?<=[\u4e00-\u9fff]{{2}})(?:元|[一二三四五六七八九十]{{1,3}})年(?![代度间底初中末内来前后多余])")
+
+
+# --- choice questions -------------------------------------------------------------------------------
+# Why: "性转变是先雌后雄还是先雄后雌" names both answers; the answer repeats one of them
+# ("…是先雌后雄"), and counting the question's words as its context (see citations.verify) leaves it
+# no claim of its own, so its support fell to the share of the whole sentence (0.38, refused). In a
+# choice question the alternatives around 还是 are what is asked, not context. The right alternative
+# runs from 还是 to the end of its clause; the left one is taken as long as the right (the two sides
+# of a choice are parallel: 先雌后雄 / 先雄后雌, 手动挡 / 自动挡).
+_CHOICE = re.compile(r"还是([^，,。？?！!；;]+)")
+
+
+def without_alternatives(question: str) -> str:
+    """``question`` with the alternatives of a choice (X还是Y) taken out."""
+    out = question
+    for m in _CHOICE.finditer(question):
+        right = m.group(1).rstrip("呢吗啊")
+        left_end = m.start()
+        left_start = max(0, left_end - len(right))
+        out = out.replace(question[left_start:left_end] + "还是" + right, " ", 1)
+    return out
 
 
 # --- superlatives -----------------------------------------------------------------------------------

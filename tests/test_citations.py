@@ -231,3 +231,37 @@ def test_support_reads_small_counts_as_values_when_the_answer_writes_digits(sent
 
     support, _, _ = verify(sentence, chunk)
     assert (support >= 0.45) is supported
+
+
+# Rule 19: each item of a list sentence is cited from a chunk that writes it.
+@pytest.mark.parametrize("answer, chunks, expected", [
+    # Fires: the sentence holds against one notice by its shared words; the other item's notice is cited too.
+    ("东莞证券股份有限公司和德邦证券股份有限公司。[2]",
+     ["新增东莞证券股份有限公司为场内申购、赎回业务的代办券商。", "新增德邦证券股份有限公司为场内申购、赎回业务的代办券商。"], [2, 1]),
+    # The model's own citation of the other chunk, void for the whole sentence, holds for its item.
+    ("东莞证券股份有限公司和德邦证券股份有限公司。[1]",
+     ["新增东莞证券股份有限公司为场内申购、赎回业务的代办券商。", "新增德邦证券股份有限公司为场内申购、赎回业务的代办券商。"], [1, 2]),
+    ("基地种植杉木、木荷和枫香[1]。", ["碳汇林基地种植杉木、木荷等树种。", "林场今年补种了枫香。"], [1, 2]),
+    # Must not fire: every item is in the held chunk, the item is written nowhere else, or no list.
+    ("基地种植杉木和木荷[1]。", ["碳汇林基地种植杉木、木荷等树种。", "林场今年补种了枫香。"], [1]),
+    ("基地种植杉木、木荷和银杏[1]。", ["碳汇林基地种植杉木、木荷等树种。", "林场今年补种了枫香。"], []),  # holds nowhere: nothing added
+    ("会议应到代表312人[1]。", ["会议应到代表312人，实到301人。", "代表312人和列席人员出席。"], [1]),
+])
+def test_list_items_cited_where_written(answer, chunks, expected):
+    res = check_answer(answer, [_chunk(i, t) for i, t in enumerate(chunks, 1)], 0.45)
+    assert sorted(c.n for c in res.citations if c.holds) == sorted(expected)
+
+
+# Rule 24: a clause the model repeated in a loop is shown once.
+@pytest.mark.parametrize("answer, shown", [
+    ("于嘉靖二十四年称“既无昭穆，无昭穆，无昭穆，无昭穆，无昭穆，无昭", "于嘉靖二十四年称“既无昭穆…"),
+    ("好好学习，天天向上，天天向上，天天向上，天天向上。", "好好学习，天天向上，天天向上。"),
+    ("甲、乙、甲、乙、甲、乙、丙。", "甲、乙、甲、乙、甲、乙、丙。"),
+    # Must not fire: a clause said twice, or parallel clauses that differ.
+    ("一是加强监管，二是加强监管，三是完善制度。", "一是加强监管，二是加强监管，三是完善制度。"),
+    ("加强监管，加强监管。", "加强监管，加强监管。"),
+])
+def test_repeated_clauses_shown_once(answer, shown):
+    from rag.citations import tidy_answer
+
+    assert tidy_answer(answer) == shown

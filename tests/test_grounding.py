@@ -159,3 +159,13 @@ def test_this_years_target_does_not_answer_last_years_figure(plan_pipeline):
     assert a.abstained and "2023" in a.reason
     a = plan_pipeline(["地区生产总值增长5.5%左右[1]。"]).ask("2024年地区生产总值预期增长多少？")
     assert not a.abstained and "5.5%" in a.text
+
+
+# Rule 22: "中日韩三国" counts countries, it names no place.
+@pytest.mark.parametrize("question, terms", [
+    ("中日韩三国合作是从哪一年开始的", []),
+    ("东盟十国外长会在雅加达召开了几天", ["雅加达"]),
+    ("美国今年GDP增长多少", ["美国"]),
+])
+def test_counted_countries_are_no_place(question, terms):
+    assert scope_terms(question) == terms

@@ -966,3 +966,68 @@ def test_superlative_check_refuses_a_described_thing():
     assert "最高" in check_superlative(draft(q, "加拿大广场[1]", "加拿大广场是一座位于温哥华市中心的建筑物。"))
     assert check_superlative(draft(q, "哈利法塔[1]", "哈利法塔是世界上最高的建筑，高828米。")) is None
     assert check_superlative(draft("这栋楼有多高？", "828米[1]", "哈利法塔高828米。")) is None
+
+
+# Rule 20: a title in book-title marks is a subject of the question.
+@pytest.mark.parametrize("question, texts, missing", [
+    ("《战争与和平》的作者是谁？", ["罗素-爱因斯坦宣言最初称为《科学家要求废止战争》，是由罗素起草的。"], ["战争与和平"]),
+    ("《本草纲目》的作者是谁？", ["兴王与当地名医编成《医方选要》、《本草食品便览》等五部医书。"], ["本草纲目"]),
+    ("《命运交响曲》是谁创作的？", ["交响乐团演出了多首名曲。"], ["命运交响曲"]),
+    # Must not fire: the passage writes the title, with or without its marks.
+    ("《本草纲目》的作者是谁？", ["李时珍历时27年写成《本草纲目》。"], []),
+    ("《骆驼祥子》是哪一年出版的？", ["老舍的长篇小说骆驼祥子于1939年出版。"], []),
+    ("漫画《越战狂想曲》最早是哪一年出版的", ["漫画《越战狂想曲》最早于1998年出版。"], []),
+])
+def test_titles_are_subjects(question, texts, missing):
+    from rag.langrules import missing_subjects
+
+    assert missing_subjects(question, texts) == missing
+
+
+# Rule 21: the alternatives of a choice question (X还是Y) are what is asked, not context.
+@pytest.mark.parametrize("question, rest", [
+    ("虫纹阿南鱼的性转变是先雌后雄还是先雄后雌", "虫纹阿南鱼的性转变是 "),
+    ("这次油价是上调还是下调？", "这次油价是 ？"),
+    ("会议在北京举行还是在上海举行", "会议 "),
+    # Must not fire: no choice.
+    ("他是哪一年出生的", "他是哪一年出生的"),
+])
+def test_without_alternatives(question, rest):
+    from rag.langrules import without_alternatives
+
+    assert without_alternatives(question) == rest
+
+
+def test_choice_answer_is_its_own_claim():
+    from rag.citations import verify
+
+    chunk = "具性转变的行为，属于先雌后雄型。为观赏鱼类，但亦可食用。"
+    q = "虫纹阿南鱼的性转变是先雌后雄还是先雄后雌"
+    assert verify("虫纹阿南鱼的性转变是先雌后雄。", chunk, q)[0] >= 0.45
+    assert verify("虫纹阿南鱼的性转变是先雄后雌。", chunk, q)[0] < 0.45
+
+
+# Rule 22: a numeral before 国 counts countries; it names no place or subject.
+@pytest.mark.parametrize("word, expected", [
+    ("韩三国", True), ("欧盟五国", True), ("东盟十国", True), ("西方七国", True),
+    ("美国", False), ("三国", True), ("蜀国", False), ("韩国", False), ("中国", False),
+])
+def test_counts_countries(word, expected):
+    from rag.langrules import counts_countries
+
+    assert counts_countries(word) is expected
+
+
+# Rule 23: 例 (cases) answers a count of people.
+@pytest.mark.parametrize("question, claims, missing", [
+    ("诺如病毒聚集性疫情发病多少人", "发病87例，无死亡。", None),
+    ("这次疫情有多少名患者", "共报告病例12例。", None),
+    ("事故造成多少人受伤", "造成3例重伤。", None),
+    # Must not fire as people: another kind of count.
+    ("一共有多少人参赛", "比赛共设12项。", "a count of 人"),
+    ("救援出动了多少架直升机", "救治伤员87例。", "a count of 架"),
+])
+def test_cases_count_people(question, claims, missing):
+    from rag.langrules import missing_kind
+
+    assert missing_kind(question, claims) == missing
