@@ -35,6 +35,8 @@ from .langrules import without_renderings as _without_renderings
 from .langrules import asked_superlative as _asked_superlative
 from .langrules import missing_kind as _missing_kind
 from .langrules import states_superlative as _states_superlative
+from .langrules import superlative_domain as _superlative_domain
+from .langrules import names_domain as _names_domain
 from .langrules import missing_subjects as _missing_subjects
 from .langrules import quantities as _quantities
 from .langrules import question_words_share as _question_words_share
@@ -392,9 +394,13 @@ def check_superlative(d: Draft) -> str | None:
     superlative = _asked_superlative(d.question)
     if superlative is None or not d.supporting():
         return None
-    if _states_superlative(superlative, d.spans()):
-        return None
-    return f"the question asks which is {superlative}, and the supporting sentences do not say so"
+    spans = d.spans()
+    if not _states_superlative(superlative, spans):
+        return f"the question asks which is {superlative}, and the supporting sentences do not say so"
+    domain = _superlative_domain(d.question)
+    if domain and not _names_domain(domain, spans):
+        return f"the question asks which is {superlative} in {domain}, and the supporting sentences rank within another"
+    return None
 
 
 def check_scope(d: Draft) -> str | None:
@@ -491,8 +497,8 @@ def check_figure_context(d: Draft) -> str | None:
     return None
 
 
-CHECKS: tuple[Callable[[Draft], str | None], ...] = (check_citations, check_kind, check_superlative, check_scope, check_subject,
-                                                     check_topic, check_figure_context)
+CHECKS: tuple[Callable[[Draft], str | None], ...] = (check_citations, check_kind, check_superlative, check_scope,
+                                                     check_subject, check_topic, check_figure_context)
 
 
 def run_checks(draft: Draft, checks: Sequence[Callable[[Draft], str | None]] = CHECKS) -> str | None:

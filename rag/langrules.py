@@ -28,7 +28,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-05.25"
+RULES_VERSION = "2026-12-05.26"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -345,6 +345,8 @@ FOLLOW_UP_MAX_CHARS = 4
 # of a question that ends in 吗.
 _TESTS_CLAIM = re.compile(r"是否|是不是")
 _ENDS_IN_MA = re.compile(r"吗\s*[？?]?\s*$")
+# Verbs that embed a real question in a yes/no frame: "知道…是哪一年…吗" asks for the year.
+_ASKS_TO_TELL = re.compile(r"知道|清楚|了解|记得|告诉|说说|请问|问一下")
 
 
 def untested_part(question: str) -> str:
@@ -627,7 +629,10 @@ _TOPIC_RARE_FLAGS = {"v", "a", "ad", "an", "vd", "b"}
 TOPIC_VERB_MIN_IDF = 7.0
 _FRAME_NOUNS = frozenset(
     "时候 时间 年份 日期 数量 人数 名字 名称 原因 方法 方式 内容 情况 问题 地方 地点 东西 部分 方面 "
-    "资料 答案 规定 标准 作用 意思 结果 目的 特点 多少钱".split())
+    "资料 答案 规定 标准 作用 意思 结果 目的 特点 多少钱".split()
+    # Words that total a count are the frame of "how many", not its topic (jieba tags 一共 j, as if
+    # an abbreviation): "徐福节一共办了几届" is about 徐福节.
+    + "一共 总共 共计 合计 总计".split())
 _TITLE = re.compile(r"《([^》]{2,30})》")
 # The noun an interrogative determiner asks about ("哪个国家", "哪所大学", "什么学校", "何种材料") is the
 # kind of the answer, not the question's topic: a passage names the answer (韩国, 剑桥大学), not
@@ -752,6 +757,11 @@ def _starts_word(text: str, at: int, unit: str) -> bool:
     return False
 
 
+# A level or grade is often written in Roman numerals (Ⅳ级应急响应, Ⅱ类水质, 第Ⅲ期); NFKC turns Ⅳ
+# into IV. Such a numeral answers a count of 级, 类 or 期 as an Arabic one would.
+_ROMAN_UNITS = ("级", "类", "期")
+_ROMAN_LEVEL = re.compile(r"(?<![A-Za-z])[IVX]{1,4}\s*(?:级|类|期)")
+
 ASKS_DAY = re.compile(r"哪一?天|几月几[日号]|几号|哪一?日|what\s+date|which\s+day", re.IGNORECASE)
 ASKS_YEAR = re.compile(r"哪一?年|几几年|which\s+year|what\s+year", re.IGNORECASE)
 ASKS_TIME = re.compile(r"什么时候|何时|什么时间|\bwhen\b", re.IGNORECASE)
@@ -847,6 +857,32 @@ def asked_superlative(question: str) -> str | None:
     return "最" + m.group(1) if m else None
 
 
+# The domain of a superlative is the place a locative names before it ("世界上面积最大的湖泊",
+# "地球上现存体型最大的动物", "太阳系里离太阳最近的行星"): a source that says 微山湖 is the largest lake
+# of 华北 does not say it is the world's. The domain is the noun before 上, 里 or 中 in the clause
+# that holds the superlative; a question without one ("单日雨量最大的是哪个村") has none to check.
+_SUPERLATIVE_DOMAIN = re.compile(r"([\u4e00-\u9fff]{2,4}?)(?:上|里|中)(?=[^，,。？?]*?最[\u4e00-\u9fff]的)")
+
+
+# The world is written four ways, and a source ranking in any of them ranks in the world.
+_WORLD = ("世界", "全球", "全世界", "地球")
+
+
+def superlative_domain(question: str) -> str | None:
+    """The place a superlative question ranks within (世界, 地球, 太阳系), or None."""
+    if asked_superlative(question) is None:
+        return None
+    m = _SUPERLATIVE_DOMAIN.search(to_simplified(normalize(question)))
+    return m.group(1) if m else None
+
+
+def names_domain(domain: str, texts: Iterable[str]) -> bool:
+    """Whether ``texts`` name the superlative's ``domain`` (any word for the world stands for it)."""
+    have = compact(to_simplified("\n".join(texts)))
+    forms = _WORLD if domain in _WORLD else (domain,)
+    return any(f in have for f in forms)
+
+
 def states_superlative(superlative: str, texts: Iterable[str]) -> bool:
     """Whether any of ``texts`` states ``superlative`` (or a 第一/之最 that stands for it)."""
     have = compact(to_simplified("\n".join(texts)))
@@ -859,6 +895,11 @@ def missing_kind(question: str, claims: str) -> str | None:
     ``claims`` is the answer's claims only (markers and source lead-ins removed).
     """
     q = normalize(question)
+    if _ENDS_IN_MA.search(q) and not _ASKS_TO_TELL.search(q):
+        # A question word inside a yes/no question is indefinite ("具体哪天推出已经定了吗": has a day
+        # been set?), so it asks for no kind; unless it is a question someone is asked to tell
+        # ("你知道他是哪一年出生的吗" asks for the year).
+        return None
     qs = quantities(claims)
     if ASKS_AGE.search(q):
         return None if any(x.unit == "岁" for x in qs) or re.search(r"\d+\s*(?:years?\s+old)", claims, re.I) else "an age"
@@ -879,6 +920,8 @@ def missing_kind(question: str, claims: str) -> str | None:
         # "第几个儿子" wants a rank ("第十一子", "第3位"), whatever noun or classifier follows it.
         return None if re.search(rf"第\s*{_NUM}", normalize(claims)) else "a rank"
     m = ASKS_COUNT.search(q)
+    if m and m.group(1) in _ROMAN_UNITS and _ROMAN_LEVEL.search(unicodedata.normalize("NFKC", claims)):
+        return None  # "Ⅳ级应急响应" answers "几级"
     if m and _starts_word(q, m.start(1), m.group(1)):
         m = None  # "多少本地受灾群众", "多少家庭": 本 and 家 begin a word there, they count nothing
     if m and m.group(1) not in ("年", "月", "日", "号", "时"):

@@ -169,3 +169,17 @@ def test_this_years_target_does_not_answer_last_years_figure(plan_pipeline):
 ])
 def test_counted_countries_are_no_place(question, terms):
     assert scope_terms(question) == terms
+
+
+def test_superlative_check_reads_the_domain():
+    from rag.citations import check_answer
+    from rag.grounding import Draft, check_superlative
+
+    def draft(question, answer, text):
+        chunk = Chunk(chunk_id="c1", doc_id="d1", text=text, start=0, end=len(text), title="t")
+        return Draft(question, check_answer(answer, [chunk], 0.45, question=question).verified)
+
+    q = "世界上面积最大的湖泊是哪个？"
+    assert "世界" in check_superlative(draft(q, "微山湖[1]", "微山湖是华北地区最大的淡水湖。"))
+    assert check_superlative(draft(q, "里海[1]", "里海是全球面积最大的湖泊。")) is None
+    assert check_superlative(draft("人体最大的器官是什么？", "皮肤[1]", "皮肤是人体最大的器官。")) is None

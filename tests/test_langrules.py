@@ -1031,3 +1031,86 @@ def test_cases_count_people(question, claims, missing):
     from rag.langrules import missing_kind
 
     assert missing_kind(question, claims) == missing
+
+
+# Rule 25: a superlative ranks within the place a locative names before it.
+@pytest.mark.parametrize("question, domain", [
+    ("世界上面积最大的湖泊是哪个？", "世界"),
+    ("地球上现存体型最大的动物是什么？", "地球"),
+    ("太阳系里离太阳最近的行星是哪一颗？", "太阳系"),
+    ("亚洲国家中人口最多的是哪个？", "亚洲国家"),
+    # Must not fire: no locative, or no superlative asked.
+    ("重庆那轮暴雨单日雨量最大的是哪个村", None),
+    ("人体最大的器官是什么？", None),
+    ("世界上有多少个国家？", None),
+])
+def test_superlative_domain(question, domain):
+    from rag.langrules import superlative_domain
+
+    assert superlative_domain(question) == domain
+
+
+@pytest.mark.parametrize("domain, texts, expected", [
+    ("世界", ["哈利法塔是世界最高建筑。"], True),
+    ("世界", ["里海是全球面积最大的湖泊。"], True),
+    ("地球", ["蓝鲸是世界上现存最大的动物。"], True),
+    ("太阳系", ["水星是太阳系中离太阳最近的行星。"], True),
+    # Must not fire as named: the source ranks within another place.
+    ("世界", ["微山湖是华北地区最大的淡水湖。"], False),
+    ("地球", ["巨鬣齿兽是已知体型最大的鬣齿兽。"], False),
+])
+def test_names_domain(domain, texts, expected):
+    from rag.langrules import names_domain
+
+    assert names_domain(domain, texts) is expected
+
+
+# Rule 26: a level in Roman numerals answers a count of 级, 类 or 期.
+@pytest.mark.parametrize("question, claims, missing", [
+    ("水利部启动的洪水防御应急响应是几级", "启动洪水防御Ⅳ级应急响应。", None),
+    ("应急响应是几级", "启动IV级应急响应。", None),
+    ("这段河流的水质是几类", "水质达到Ⅱ类。", None),
+    ("应急响应是几级", "启动四级应急响应。", None),
+    # Must not fire: no numeral of any script, or a Roman letter in a word.
+    ("应急响应是几级", "启动洪水防御应急响应。", "a count of 级"),
+    ("应急响应是几级", "启动VIP级服务。", "a count of 级"),
+])
+def test_roman_levels(question, claims, missing):
+    from rag.langrules import missing_kind
+
+    assert missing_kind(question, claims) == missing
+
+
+# Rule 27: a question word inside a yes/no question is indefinite; a question someone is asked to
+# tell keeps its kind.
+@pytest.mark.parametrize("question, claims, missing", [
+    ("大宗交易纳入沪深港通具体哪天正式推出已经定了吗", "正式推出日期将由两地交易所另行公布。", None),
+    ("这次活动有多少人报名了吗", "报名尚未开始。", None),
+    ("新规是什么时候实施的有消息了吗", "实施时间另行通知。", None),
+    # Must not fire: a real wh-question, or one embedded under 知道/告诉.
+    ("大宗交易纳入沪深港通具体哪天正式推出", "正式推出日期将由两地交易所另行公布。", "a date"),
+    ("你知道他是哪一年出生的吗", "他出生在北京。", "a year"),
+    ("能告诉我有多少人报名吗", "报名很踊跃。", "a count of 人"),
+])
+def test_wh_word_in_yes_no_question(question, claims, missing):
+    from rag.langrules import missing_kind
+
+    assert missing_kind(question, claims) == missing
+
+
+# Rule 28: words that total a count are the frame of "how many", not its topic.
+@pytest.mark.parametrize("question, absent", [
+    ("连云港赣榆的徐福节一共办了几届", "一共"),
+    ("这次展会总共来了多少家企业", "总共"),
+    ("全年共计发放补贴多少元", "共计"),
+])
+def test_totals_are_frame_words(question, absent):
+    from rag.langrules import topic_words
+
+    assert absent not in topic_words(question)
+
+
+def test_totals_keep_the_topic():
+    from rag.langrules import topic_words
+
+    assert "企业" in topic_words("这次展会总共来了多少家企业")
