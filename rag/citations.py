@@ -289,7 +289,7 @@ class CheckedAnswer:
 # 3-8, both seed sets): margins 0, 0.1 and 0.2 change the same one answer (a right answer whose
 # cited chunk only named the law, now read with the chunk that states it) and no near miss or
 # off-topic answer; 0.1 keeps a tie from adding a citation nobody needs.
-BETTER_SOURCE_MARGIN: float | None = 0.1
+BETTER_SOURCE_MARGIN = 0.1
 
 
 def check_sentence(sent: AnswerSentence, chunks: Sequence[Chunk], threshold: float, question: str = "") -> Sentence:
@@ -304,19 +304,10 @@ def check_sentence(sent: AnswerSentence, chunks: Sequence[Chunk], threshold: flo
         found += missing
     held = [c for c in cites if c.holds]
     verdict = "supported" if held else "unsupported"
-    if held and len(chunks) > 1 and BETTER_SOURCE_MARGIN is not None:
-        # A held citation to a chunk that merely shares the claim's name, when another chunk
-        # writes the claim out (cited [3] for "散发脱刀令颁布", a sentence of [1]): the better
-        # chunk is attached too, as inferred, so the checks read the passage the claim comes from.
-        best_held = max(c.support for c in held)
-        cited_ids = {c.n for c in cites}
-        scored = [(verify(sent.text, c.text, question), i) for i, c in enumerate(chunks) if i + 1 not in cited_ids]
-        if scored:
-            (support, span, _), i = max(scored, key=lambda x: (x[0][0], -x[1]))
-            if support >= threshold and support >= best_held + BETTER_SOURCE_MARGIN:
-                extra = Citation(n=i + 1, chunk=chunks[i], span=span, support=support, inferred=True, sentence=sent.text)
-                cites.append(extra)
-                held.append(extra)
+    better = _better_uncited(sent.text, chunks, cites, threshold, question) if held else None
+    if better is not None:
+        cites.append(better)
+        held.append(better)
     if not held and chunks:
         # No citation, or none that holds: attach the chunk that supports the sentence best, as
         # inferred (a small model often cites the neighbour of the right chunk).
@@ -336,6 +327,26 @@ def check_sentence(sent: AnswerSentence, chunks: Sequence[Chunk], threshold: flo
     best = max((c.support for c in held), default=0.0)
     return Sentence(text=sent.text, cited=sent.cited, citations=tuple(cites), support=best, verdict=verdict,
                     problems=tuple(dict.fromkeys(found)) if verdict == "unsupported" else ())
+
+
+def _better_uncited(text: str, chunks: Sequence[Chunk], cites: Sequence[Citation], threshold: float,
+                    question: str) -> Citation | None:
+    """An uncited chunk that holds ``text`` at least BETTER_SOURCE_MARGIN better than its held
+    citations, as an inferred citation; None when there is none.
+
+    A held citation to a chunk that merely shares the claim's name, when another chunk writes the
+    claim out (cited [3] for "散发脱刀令颁布", a sentence of [1]): the better chunk is attached too, so
+    the checks read the passage the claim comes from.
+    """
+    cited = {c.n for c in cites}
+    scored = [(verify(text, c.text, question), i) for i, c in enumerate(chunks) if i + 1 not in cited]
+    if not scored:
+        return None
+    (support, span, _), i = max(scored, key=lambda x: (x[0][0], -x[1]))
+    best_held = max(c.support for c in cites if c.holds)
+    if support >= threshold and support >= best_held + BETTER_SOURCE_MARGIN:
+        return Citation(n=i + 1, chunk=chunks[i], span=span, support=support, inferred=True, sentence=text)
+    return None
 
 
 def _list_item_sources(text: str, chunks: Sequence[Chunk], cites: list[Citation]) -> list[Citation]:
