@@ -230,6 +230,27 @@ def fresh_main(here: Path, name: str, doc: str, earlier=(), used_by: str = "", e
     return report(problems)
 
 
+EARLIER_USED_BY = "an earlier set (source, near-miss passage or removed document, or a near duplicate)"
+_FRESH_NAME = re.compile(r"^generalisation_fresh(\d*)$")
+
+
+def earlier_sets(here: Path) -> tuple[Path, ...]:
+    """The folders written before the fresh set in ``here`` (generalisation_freshN): the main set,
+    then generalisation_fresh, _fresh2 … _fresh(N-1). A later set uses no document of any of them."""
+    m = _FRESH_NAME.match(here.name)
+    if not m:
+        raise ValueError(f"{here.name} is not a fresh set folder (generalisation_freshN)")
+    number = int(m.group(1) or 1)
+    names = ["generalisation", "generalisation_fresh"] + [f"generalisation_fresh{k}" for k in range(2, number)]
+    return tuple(here.parent / d for d in names[:number])
+
+
+def fresh_script(here: Path, doc: str, argv: list[str] | None = None) -> int:
+    """``make_removed.py`` of a fresh set from the third on: ``fresh_main`` with every earlier set."""
+    name = here.name.removeprefix("generalisation_")
+    return fresh_main(here, name, doc, earlier_sets(here), EARLIER_USED_BY, argv=argv)
+
+
 def build(shared: Path = SHARED) -> tuple[list[dict], list[str], dict]:
     """(pool documents, removed ids for the near-miss index, facts for the check)."""
     cmrc, news = load_corpora(shared)

@@ -3,12 +3,9 @@
     python eval/generalisation/make_pool.py                    # the pool first
     python eval/generalisation_fresh7/make_removed.py --check  # writes data/gen/fresh7_nearmiss_removed.txt
 
-Same rule as the main set (see ../generalisation/make_pool.py): a pool document holding an accepted
-answer is removed when it is the near miss's passage, a near duplicate of it, or holds a key term
-of the question within WINDOW characters of the answer. Answerable questions are checked against
-their passages in the pool; the check also proves that no question of this set is written from a
-document (or a near duplicate of one) that the main set or the first, second, third, fourth,
-fifth or sixth fresh set uses as a source, a near-miss passage, or removes for a near miss.
+The rule and the check are ``make_pool.fresh_script``'s, the same for every fresh set from the third
+on: near-miss removals as for the main set, answers checked against their passages, and no question
+written from a document (or a near duplicate) that an earlier set uses or removes.
 """
 from __future__ import annotations
 
@@ -19,12 +16,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "generalisation"))
 import make_pool as mp  # noqa: E402
 
-EARLIER = tuple(HERE.parent / d for d in ("generalisation", "generalisation_fresh", "generalisation_fresh2", "generalisation_fresh3", "generalisation_fresh4", "generalisation_fresh5", "generalisation_fresh6"))
-
 
 def main(argv: list[str] | None = None) -> int:
-    return mp.fresh_main(HERE, "fresh7", __doc__, EARLIER,
-                         "an earlier set (source, near-miss passage or removed document, or a near duplicate)", argv=argv)
+    return mp.fresh_script(HERE, __doc__, argv=argv)
 
 
 if __name__ == "__main__":
