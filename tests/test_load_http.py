@@ -20,6 +20,7 @@ CLIENTS = 8
 QUESTIONS_TOTAL = 200
 TIMEOUT_S = 60
 MAX_SESSIONS = 50  # app.max_sessions (default 1000), small so the bound is reached within the test
+WARMUP_ROUNDS = 3
 RSS_GROWTH_MB = 8  # measured: 1-3 MB of allocator noise per 200 questions; unbounded sessions add ~16 MB
 
 
@@ -129,8 +130,12 @@ def test_concurrent_clients_get_their_own_answers_and_memory_stays_flat(served, 
         assert kind == "complete", a
         solo[q] = (a["answer"], [h["chunk_id"] for h in a["hits"]])
     # Warm-up: caches, the queue's worker threads, allocator pools, and (without sessions) enough
-    # calls to fill app.max_sessions, after which each new session drops the oldest.
-    assert _run_clients(httpx, base, questions, solo, sessions) == []
+    # calls to fill app.max_sessions, after which each new session drops the oldest. One round was
+    # not enough: without sessions, successive rounds after it grew 8.6, 6.0, 2.0 and 2.2 MB (the
+    # allocator still settling, not a leak, which grows every round), and the first of them crossed
+    # the bound in about one run in three.
+    for _ in range(WARMUP_ROUNDS):
+        assert _run_clients(httpx, base, questions, solo, sessions) == []
     before = rss_kb(proc.pid)
     assert _run_clients(httpx, base, questions, solo, sessions) == []
     assert proc.poll() is None and httpx.get(f"{base}/config", timeout=5).status_code == 200  # still up
