@@ -136,8 +136,9 @@ def removed_for(gold: dict, text_c: dict[str, str], dups: dict[str, set[str]]) -
 
 
 def earlier_docs(dirs, text_c: dict[str, str] | None = None, dups: dict[str, set[str]] | None = None) -> set[str]:
-    """Documents the question sets in ``dirs`` were written from (sources, near-miss passages) and,
-    given the pool (``text_c``, ``dups``), the documents they remove for their near misses."""
+    """Documents the question sets in ``dirs`` were written from (sources of every ``*.jsonl``, the
+    how-to questions of ``howto.jsonl`` included; near-miss passages) and, given the pool (``text_c``,
+    ``dups``), the documents they remove for their near misses."""
     used: set[str] = set()
     for d in dirs:
         for f in sorted(d.glob("*.jsonl")):
@@ -152,14 +153,27 @@ def earlier_docs(dirs, text_c: dict[str, str] | None = None, dups: dict[str, set
     return used
 
 
+def howto_questions(here: Path) -> list[dict]:
+    """A fresh set's answerable how-to questions (``howto.jsonl``; none when the set has no such file)."""
+    path = here / "howto.jsonl"
+    return read_jsonl(path) if path.exists() else []
+
+
 def check_answers(here: Path, gold: dict, removed: set[str], text_c: dict[str, str]) -> list[str]:
     """A fresh set's answers against the pool: every source holds its answer, every near miss's
-    passage holds its removed answer, and no kept document holds it next to a key term."""
+    passage holds its removed answer, and no kept document holds it next to a key term. How-to
+    answers are key phrases of the passage: every accepted form occurs in its first source."""
     problems = []
-    for q in read_jsonl(here / "answerable.jsonl"):
+    howto = howto_questions(here)
+    for q in read_jsonl(here / "answerable.jsonl") + howto:
         for s in q["sources"]:
             if s not in text_c or not holds(text_c[s], q["answers"]):
                 problems.append(f"{q['id']}: source {s} missing from the pool or lacks the answer")
+    for q in howto:
+        passage = text_c.get(q["sources"][0], "") if q["sources"] else ""
+        for f in flat_forms(q["answers"]):
+            if compact(f) not in passage:
+                problems.append(f"{q['id']}: accepted form {f!r} is not verbatim in its passage")
     for qid, g in gold.items():
         if g["doc"] not in text_c or not holds(text_c[g["doc"]], g["answers"]):
             problems.append(f"{qid}: its passage is missing or lacks the answer")
@@ -170,11 +184,12 @@ def check_answers(here: Path, gold: dict, removed: set[str], text_c: dict[str, s
 
 
 def check_files(here: Path, gold: dict, used: set[str], dups: dict[str, set[str]], used_by: str) -> list[str]:
-    """A fresh set's files: answerable questions have sources, the others none; near misses match
-    their gold; tags list every question once; and no question is written from a document in
-    ``used`` (an earlier set's, ``used_by`` says whose) or a near duplicate of one."""
+    """A fresh set's files: answerable questions (``howto.jsonl``'s included) have sources, the
+    others none; near misses match their gold; tags list every question once; and no question is
+    written from a document in ``used`` (an earlier set's, ``used_by`` says whose) or a near
+    duplicate of one."""
     problems = []
-    answerable = read_jsonl(here / "answerable.jsonl")
+    answerable = read_jsonl(here / "answerable.jsonl") + howto_questions(here)
     for q in answerable:
         if not q.get("answerable") or not q["sources"]:
             problems.append(f"{q['id']}: answerable questions need answerable true and sources")
@@ -193,6 +208,7 @@ def check_files(here: Path, gold: dict, used: set[str], dups: dict[str, set[str]
         problems.append(f"{d}: used by {used_by}")
     tags = json.loads((here / "tags.json").read_text(encoding="utf-8"))
     all_ids = [q["id"] for n in ("answerable", "nearmiss", "offtopic") for q in read_jsonl(here / f"{n}.jsonl")]
+    all_ids += [q["id"] for q in howto_questions(here)]
     if sorted(all_ids) != sorted(tags) or len(set(all_ids)) != len(all_ids):
         problems.append("tags.json does not list every question exactly once")
     return problems
