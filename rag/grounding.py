@@ -41,6 +41,9 @@ from .langrules import missing_subjects as _missing_subjects
 from .langrules import quantities as _quantities
 from .langrules import question_words_share as _question_words_share
 from .langrules import shares_topic as _shares_topic
+from .langrules import topic_coverage as _topic_coverage
+from .langrules import asks_advice as _asks_advice
+from .langrules import ADVICE_MIN_TOPIC_COVERAGE
 from .langrules import topic_words as _topic_words
 from .langrules import subjects as _subjects
 from .textnorm import bigrams, compact
@@ -424,14 +427,24 @@ def check_subject(d: Draft) -> str | None:
     supporting = d.supporting()
     if not supporting or d.translated:
         return None
-    texts = [t for c in supporting for t in (c.title, c.text, d.opening(c), d.preceding(c))]
-    missing = _missing_subjects(d.question, texts)
+    missing = _missing_subjects(d.question, _read_with_context(d, supporting))
     # Refused only when none of them is named: a passage that names "Powell v. Alabama" is about
     # the case even if it never writes 美国最高法院 (on the saved generalisation runs this kept 2
     # correct answers and lost no near-miss or off-topic catch, against refusing on any one).
     if missing and len(missing) == len(_subjects(d.question)):
         return f"the question is about {', '.join(missing)}, which the supporting passages never name"
     return None
+
+
+def _topic_question(d: Draft) -> str:
+    """The question whose topic words are looked for: a translation's leftover English words are
+    the translator's, not the passage's."""
+    return _without_renderings(d.question) if d.translated else d.question
+
+
+def _read_with_context(d: Draft, supporting: Sequence[Chunk]) -> list[str]:
+    """Each supporting chunk's title and text, its article's opening and the text before it."""
+    return [t for c in supporting for t in (c.title, c.text, d.opening(c), d.preceding(c))]
 
 
 def check_topic(d: Draft) -> str | None:
@@ -441,12 +454,25 @@ def check_topic(d: Draft) -> str | None:
     supporting = d.supporting()
     if not supporting:
         return None
-    # A translation's leftover English words are the translator's, not the passage's.
-    question = _without_renderings(d.question) if d.translated else d.question
-    texts = [t for c in supporting for t in (c.title, c.text, d.opening(c), d.preceding(c))]
+    question, texts = _topic_question(d), _read_with_context(d, supporting)
     if not _shares_topic(question, texts):
         return (f"the supporting passages share none of the question's topic words "
                 f"({', '.join(_topic_words(question))})")
+    return None
+
+
+def check_advice(d: Draft) -> str | None:
+    """An answer to a question asking what to do (``langrules.asks_advice``) whose supporting
+    passages, read as ``check_topic`` reads them, mention too few of its topic words to be about the
+    asker's situation (``ADVICE_MIN_TOPIC_COVERAGE``)."""
+    supporting = d.supporting()
+    if not supporting or not _asks_advice(d.question):
+        return None
+    question = _topic_question(d)
+    coverage = _topic_coverage(question, _read_with_context(d, supporting))
+    if coverage < ADVICE_MIN_TOPIC_COVERAGE:
+        return (f"the question asks what to do, and the supporting passages mention {coverage:.0%} of its "
+                f"topic words ({', '.join(_topic_words(question))}), too few to be about its situation")
     return None
 
 
@@ -498,7 +524,7 @@ def check_figure_context(d: Draft) -> str | None:
 
 
 CHECKS: tuple[Callable[[Draft], str | None], ...] = (check_citations, check_kind, check_superlative, check_scope,
-                                                     check_subject, check_topic, check_figure_context)
+                                                     check_subject, check_topic, check_advice, check_figure_context)
 
 
 def run_checks(draft: Draft, checks: Sequence[Callable[[Draft], str | None]] = CHECKS) -> str | None:

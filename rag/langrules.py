@@ -28,7 +28,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-05.26"
+RULES_VERSION = "2026-12-05.30"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -798,6 +798,14 @@ TIME_WORDS = re.compile(r"今年|去年|明年|前年|年[初底末中]|上午|�
 _NOT_COUNTS = frozenset("年 月 日 号 时 天 周 小时 分钟 个月 星期 周年 岁 % ‰ 百分点 元 吨 米 公里 千米 平方米 平方公里 公顷 亩 公斤 千克 克 升 度".split())
 
 
+# "几年"/"多少年" counts years, except where it is indefinite: "近几年" (the last few years), "这几年",
+# "前几年", "多少年来" (for many years), "几年前"/"几年后" (some years ago), "几年级" (a school grade).
+_INDEFINITE_YEARS = re.compile(r"(?:近|这|那|前|后|头|去|最|十)(?:几|多少)年|(?:几|多少)年(?:来|前|后|级|代|间)")
+# What answers a count of years: a figure (or 几, 数, 多, 半) before 年 or 周年 ("成立75周年"), once
+# calendar years are taken out.
+_YEARS_COUNTED = re.compile(rf"(?:{_NUM}|[几数多半])\s*(?:多|余|来)?\s*个?\s*半?\s*周?年")
+
+
 def _counts(x: Quantity) -> bool:
     return x.unit not in _NOT_COUNTS
 
@@ -924,6 +932,10 @@ def missing_kind(question: str, claims: str) -> str | None:
         return None  # "Ⅳ级应急响应" answers "几级"
     if m and _starts_word(q, m.start(1), m.group(1)):
         m = None  # "多少本地受灾群众", "多少家庭": 本 and 家 begin a word there, they count nothing
+    if m and m.group(1) == "年" and not _INDEFINITE_YEARS.search(q[max(0, m.start() - 2):m.end() + 1]):
+        # "连着几年都达标了", "建了多少年": a count of years ("18年", "十几年"), not a calendar year.
+        c = normalize(claims)
+        return None if _YEAR_SPAN.search(c) or _YEARS_COUNTED.search(_CALENDAR.sub(" ", c)) else "a count of years"
     if m and m.group(1) not in ("年", "月", "日", "号", "时"):
         want = equivalent_units(m.group(1))
         # A figure without any unit answers a count of things too: the noun is left out after it
@@ -940,3 +952,42 @@ def missing_kind(question: str, claims: str) -> str | None:
     if (m or ASKS_NUMBER.search(q)) and all(x.year for x in qs):
         return "a number"
     return None
+
+
+# --- advice and decision questions ------------------------------------------------------------------
+# Why: a question asking what to do ("微波炉里有焦味，怎么去掉", "领导周末发微信要不要马上回复", "学车选
+# 手动挡还是自动挡") describes the asker's own situation in several words, and an article answers it
+# only when it is about that situation. A passage that shares one of those words (微波炉 in a list of a
+# rest stop's appliances, 邻居 in a story about neighbours playing mahjong) passes the topic check
+# (``shares_topic``: any one word), and a faithful quote of it is shown as the answer. Over the saved
+# off-topic runs these were most of the off-topic answers still shown (17 of 27 from the sixth to the
+# fourteenth set); a factual question about the same articles is not of this shape. So for this shape
+# the supporting passages must mention a share of its topic words (``ADVICE_MIN_TOPIC_COVERAGE``,
+# ``topic_coverage``), as a passage giving advice on that situation does.
+# The shape: the asker weighs whether to do something (要不要, 该不该, 值不值得, 有没有必要 …, "should
+# I"), chooses between options by what is better (A好还是B好, 选A还是B), or asks how to deal with
+# something (怎么办, 怎么/如何/怎样 + a verb, what to watch out for, "how do I"). Not a question about how
+# something was done ("警方是怎么找到失主的": 是…的 or 了 mark a past event), and not 能不能/可不可以,
+# which mostly ask a fact about a thing ("这款手机能不能无线充电").
+_ADVICE = re.compile(
+    r"要不要|该不该|应不应该|应该不应该|需不需要|值不值得|值得吗|有没有必要|有必要|是否有必要|是否值得|"
+    r"怎么办|怎么才能|怎样才能|如何才能|该怎么|应该怎么|要怎么|需要怎么|该如何|应该如何|应当如何|"
+    r"(?:要|需要|应该|应)注意(?:什么|哪些|些什么)|有(?:什么|哪些)(?:建议|办法|方法|技巧|窍门|妙招)|"
+    r"好还是|还是[^，,。？?！!]{1,12}(?:好|合适|划算)[吗呢]?\s*[？?]?\s*$|(?:^|[，,])(?:选|买|去|学)[^，,。？?还]{1,12}还是|"
+    r"(?:怎么|如何|怎样)(?![的样])(?![^，,。？?]*(?:的\s*[？?]?\s*$|了))[\u4e00-\u9fff]|应该|应当|"
+    r"(?:什么|哪|多少)[^，,。？?]{0,12}(?:比较|更)(?:好|合适|划算|有用)|(?<!最)(?:好|合适)[吗呢]?\s*[？?]?\s*$|"
+    r"\bshould\s+(?:i|we|you)\b|\bhow\s+(?:do|can|should)\s+(?:i|we|you)\b|\bhow\s+to\b|\bis\s+it\s+worth\b|"
+    r"\bbest\s+way\s+to\b",
+    re.IGNORECASE)
+# The share of an advice question's topic words (idf-weighted, ``topic_coverage``) its supporting
+# passages must mention. Measured over the saved runs (README r11, bench/results/advice_coverage.json):
+# for answerable questions of every shape, the passage holding the answer mentions at least 0.4 of the
+# question's topic words for 97% (307 of 316, title and text only); the off-topic advice answers still
+# shown mostly sit below it.
+ADVICE_MIN_TOPIC_COVERAGE = 0.4
+
+
+def asks_advice(question: str) -> bool:
+    """Whether ``question`` asks what to do: whether to, which option is better, or how to deal with
+    something (see above)."""
+    return bool(_ADVICE.search(to_simplified(normalize(question))))

@@ -1114,3 +1114,81 @@ def test_totals_keep_the_topic():
     from rag.langrules import topic_words
 
     assert "企业" in topic_words("这次展会总共来了多少家企业")
+
+
+# Rule 29: a question asking what to do is answered only from passages about its situation.
+@pytest.mark.parametrize("question, advice", [
+    ("楼上邻居装修太吵影响休息，要不要上门去沟通？", True),
+    ("学车选手动挡还是自动挡？", True),
+    ("买房选高楼层好还是低楼层好？", True),
+    ("微波炉里面有一股焦味，怎么去掉？", True),
+    ("第一次去女朋友家见家长，带什么礼物合适？", True),
+    ("高温天出门需要注意什么？", True),
+    ("How do I fix a squeaky door hinge?", True),
+    ("Should I tell my manager that I am looking for another job?", True),
+    # Must not fire: how something was done, what something is like, a fact about a thing, a
+    # superlative, a factual choice between alternatives, and 该 as "this".
+    ("三亚警方是怎么找回那8万元现金的？", False),
+    ("全会认为“十五五”时期西宁将处在一个怎样的艰难阶段？", False),
+    ("上海明天的天气怎么样？", False),
+    ("这款手机能不能无线充电？", False),
+    ("哪个城市的空气质量最好？", False),
+    ("这种鸟是先雌后雄还是先雄后雌？", False),
+    ("该公司上半年营收是多少？", False),
+    ("What is the capital of Norway?", False),
+])
+def test_asks_advice(question, advice):
+    from rag.langrules import asks_advice
+
+    assert asks_advice(question) is advice
+
+
+def _advice_draft(question, text, title=""):
+    from rag.grounding import Draft
+
+    chunk = Chunk(chunk_id="c1", doc_id="d1", text=text, start=0, end=len(text), title=title)
+    sentence = Sentence(text=text[:20], cited=(1,), support=1.0, verdict="supported",
+                        citations=(Citation(n=1, chunk=chunk, span=(0, len(text)), support=1.0, holds=True),))
+    return Draft(question, (sentence,), opening=lambda c: "", preceding=lambda c: "")
+
+
+@pytest.mark.parametrize("question, text, refused", [
+    # A quote sharing one word of the situation (the off-topic answers of the fresh sets).
+    ("微波炉里面有一股焦味，怎么去掉？",
+     "驿站配备了冰箱、微波炉、饮水机、空调、电视机等硬件设施，为工友提供了一个舒服的纳凉之地。", True),
+    ("楼上邻居装修太吵影响休息，要不要上门去沟通？", "邻居往往可以帮忙，可以帮忙打麻将、唱卡拉OK等。", True),
+    ("家里老人总被推销员说动买保健品，怎么劝他们别买？", "老人抱这个那个哭，回来时正好经过他们家门口。", True),
+    # A passage giving advice on that situation.
+    ("高温天出门需要注意什么？", "气象专家提醒，高温天气尽量避免在10时至16时出门，外出注意防晒补水。", False),
+    ("电动车的电瓶怎么充电才能用得更久？", "专家建议，电动车电瓶充电时间不宜过长，充满后及时断电，可延长电瓶寿命。", False),
+    ("社保卡丢了，怎么补办？", "社保卡遗失后，持卡人可携带身份证到社保卡服务网点办理挂失和补办手续。", False),
+    # Not an advice question: one shared topic word is enough there (check_topic alone).
+    ("驿站里配备了哪些电器？", "驿站配备了冰箱、微波炉、饮水机、空调、电视机等硬件设施。", False),
+])
+def test_check_advice(question, text, refused):
+    from rag.grounding import check_advice
+
+    reason = check_advice(_advice_draft(question, text))
+    assert (reason is not None) is refused
+    if refused:
+        assert "asks what to do" in reason
+
+
+# Rule 30: "几年"/"多少年" counts years (连着几年, 开了多少年); a calendar year does not answer it, and
+# "近几年", "几年前", "几年级" ask no count.
+@pytest.mark.parametrize("question, claims, missing", [
+    ("陕西黄河水量调度连着几年都达标了", "实际耗水15.95亿立方米，实现了用水总量不超标。", "a count of years"),
+    ("这家老字号开了多少年", "这家店开于1998年，主营糕点。", "a count of years"),
+    ("这项赛事已经连续举办几年了", "赛事共吸引3000名选手参加。", "a count of years"),
+    # Must not fire: a count of years, a span of years, or an indefinite 几年.
+    ("陕西黄河水量调度连着几年都达标了", "已连续18年实现用水总量不超标。", None),
+    ("这家老字号开了多少年", "这家店开了十几年。", None),
+    ("这座桥建了几年", "大桥于2020年至2023年建成。", None),
+    ("今年恰逢新中国成立多少年", "今年是新中国成立75周年。", None),
+    ("近几年西宁的GDP增长了多少", "增长了5%。", None),
+    ("他上几年级", "他上三年级。", None),
+])
+def test_count_of_years(question, claims, missing):
+    from rag.langrules import missing_kind
+
+    assert missing_kind(question, claims) == missing
