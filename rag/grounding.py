@@ -28,7 +28,7 @@ from typing import Callable, Sequence
 
 from .chunking import split_sentences
 from .citations import split_answer
-from .langrules import CN_DIGITS, canonical_numbers, unglue_figures
+from .langrules import CN_DIGITS, KINSHIP_TERMS, canonical_numbers, unglue_figures
 from .langrules import counts_countries as _counts_countries
 from .langrules import untested_part as _untested_part
 from .langrules import without_renderings as _without_renderings
@@ -134,7 +134,7 @@ def _places(question: str) -> list[str]:
             joined.append((word, flag))
     for i, (word, flag) in enumerate(joined):
         # "五区两县" counts places, it names none; so does "中日韩三国".
-        if len(word) < 2 or word in _GENERIC_PLACES or word[0] in CN_DIGITS or _counts_countries(word):
+        if len(word) < 2 or word in _GENERIC_PLACES or word in KINSHIP_TERMS or word[0] in CN_DIGITS or _counts_countries(word):
             continue
         # An aspect particle (了, 着) follows a verb, never a place: jieba's dictionary lists some
         # verbs as places (新建 for 南昌's 新建区, 回国), and "新建了多少所学校" names no place. Not 过:

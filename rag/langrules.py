@@ -28,7 +28,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-05.30"
+RULES_VERSION = "2026-12-05.34"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -43,6 +43,8 @@ UNITS = (
     "头", "辆", "届", "期", "场", "台", "套", "户", "亩", "册", "本", "栋", "幢", "起", "宗", "份", "篇", "部",
     "只", "匹", "株", "棵", "颗", "枚", "张", "轮", "列", "元", "吨", "米", "层", "间", "例", "对", "双", "组",
     "类", "门", "款", "首", "幅", "所", "口", "员", "队", "回", "克", "升", "度", "级", "号", "块",
+    # Temperatures (℃ and ℉ read as °c and °f after NFKC and lower case): "16.95℃" answers "多少度".
+    "°c", "°f", "摄氏度", "华氏度",
 )
 _UNIT_RE = "|".join(sorted(set(UNITS), key=len, reverse=True))
 
@@ -75,7 +77,15 @@ def equivalent_units(unit: str) -> set[str]:
             out |= set(members)
     if unit == "星期":
         out |= {"周"}
+    # 度 is a temperature in either scale; °c and 摄氏度 are one scale, °f and 华氏度 the other.
+    for scale in (_CELSIUS, _FAHRENHEIT):
+        if unit in scale or unit == "度":
+            out |= scale | {"度"}
     return out
+
+
+_CELSIUS = frozenset(("°c", "摄氏度"))
+_FAHRENHEIT = frozenset(("°f", "华氏度"))
 
 
 _NUM = rf"(?:\d+(?:,\d{{3}})*(?:\.\d+)?|[{CN_DIGITS}]+(?:点[{CN_DIGITS}]+)?)"
@@ -177,7 +187,32 @@ def _quantities(t: str) -> tuple[Quantity, ...]:
             value *= _MAGNITUDE[ch]
         out.append(Quantity(value=value, unit=unit, approx=bool(m.group("pre") or m.group("approx0") or m.group("approx")),
                             text=m.group(0), start=m.start(), end=m.end()))
-    return tuple(out)
+    for m in _TENTHS.finditer(t):
+        if _is_tenths(t, m.start("num")):
+            out.append(Quantity(value=10.0 * _cn_value(m.group("num")), unit="%", approx=bool(m.group("pre")),
+                                text=m.group(0), start=m.start(), end=m.end()))
+    return tuple(sorted(out, key=lambda x: x.start))
+
+
+# Tenths are a percentage in words: "八成" is 80%, "两成" 20% ("超过八成俄罗斯人", "大约二成"). 成 also
+# begins words after a numeral ("三成员国" is 三 + 成员国) and ends idioms (一成不变), so a numeral
+# and 成 count only where jieba cuts them as one word.
+_TENTHS = re.compile(rf"(?P<pre>{_APPROX_BEFORE})?(?P<num>[一二两三四五六七八九])成")
+
+
+def _is_tenths(text: str, at: int) -> bool:
+    from .sparse import load_jieba
+
+    load_jieba()
+    import jieba
+
+    start = max(0, at - 3)
+    pos = start
+    for token in jieba.cut(text[start:at + 5]):
+        if pos == at:
+            return token == text[at:at + 2]
+        pos += len(token)
+    return False
 
 
 def same_quantity(a: Quantity, b: Quantity) -> bool:
@@ -484,6 +519,15 @@ def counts_countries(word: str) -> bool:
     return bool(_COUNTED_COUNTRIES.search(word))
 
 
+# Words for family members and forms of address are common nouns, though jieba's dictionary tags
+# some as names (老公, 阿姨, 岳父: nr) or places (哥哥: ns): "被老公丢在高速上的女子" is about a woman and
+# her husband, whom the passage calls 丈夫. Neither a subject nor a place the passage must write.
+KINSHIP_TERMS = frozenset(
+    "老公 老婆 丈夫 妻子 爱人 老伴 爸爸 妈妈 父亲 母亲 爷爷 奶奶 外公 外婆 姥姥 姥爷 哥哥 姐姐 弟弟 妹妹 "
+    "儿子 女儿 孙子 孙女 叔叔 阿姨 伯伯 伯父 伯母 舅舅 舅妈 姑姑 姑父 婶婶 姨妈 岳父 岳母 公公 婆婆 "
+    "女婿 儿媳 媳妇 大哥 大姐 大爷 大妈 大叔 大娘 小哥 小伙 姑娘 宝妈 闺蜜".split())
+
+
 def subjects(question: str) -> list[str]:
     """The proper names a question is about (see above), in order, without repeats."""
     return list(_subjects(question))
@@ -518,7 +562,7 @@ def _subjects(question: str) -> tuple[str, ...]:
         # lower-case words in a Chinese question are descriptions ("green coverage").
         if w.isascii() and (english or not (w[0].isupper() or any(ch.isdigit() for ch in w))):
             continue
-        if counts_countries(w):
+        if counts_countries(w) or w in KINSHIP_TERMS:
             continue
         if _CJK_WORD.match(w) and idf.idf_freq.get(w, idf.median_idf) < SUBJECT_MIN_IDF:
             continue
@@ -795,15 +839,32 @@ TIME_WORDS = re.compile(r"今年|去年|明年|前年|年[初底末中]|上午|�
 # 个 is the general classifier: "多少个航班" is answered in the noun's own classifier ("8810班",
 # "12架次", "3辆") or with a bare number before the noun, which the unit list cannot foresee. What
 # still does not answer it is a time, a percentage or an amount of money or measure.
-_NOT_COUNTS = frozenset("年 月 日 号 时 天 周 小时 分钟 个月 星期 周年 岁 % ‰ 百分点 元 吨 米 公里 千米 平方米 平方公里 公顷 亩 公斤 千克 克 升 度".split())
+_NOT_COUNTS = frozenset("年 月 日 号 时 天 周 小时 分钟 个月 星期 周年 岁 % ‰ 百分点 元 吨 米 公里 千米 平方米 平方公里 公顷 亩 公斤 千克 克 升 度 "
+                        "°c °f 摄氏度 华氏度".split())
 
 
-# "几年"/"多少年" counts years, except where it is indefinite: "近几年" (the last few years), "这几年",
-# "前几年", "多少年来" (for many years), "几年前"/"几年后" (some years ago), "几年级" (a school grade).
-_INDEFINITE_YEARS = re.compile(r"(?:近|这|那|前|后|头|去|最|十)(?:几|多少)年|(?:几|多少)年(?:来|前|后|级|代|间)")
+# 几 asks no count where it is indefinite: after a demonstrative or a word of time ("这几天" these
+# days, "近几年" the last few years, "前几名" the top few, "头几个月") and before 前, 后 or 来 ("几天前"
+# some days ago, "几年来" for some years); "几年级" is a school grade and "多少年来" (for many
+# years) is rhetorical.
+_INDEFINITE_BEFORE = "这那近前后头去最十"
+_INDEFINITE_AFTER = "前后来"
+_NOT_YEARS_COUNT = re.compile(r"^(?:几|多少)年(?:来|级|代|间)")
 # What answers a count of years: a figure (or 几, 数, 多, 半) before 年 or 周年 ("成立75周年"), once
 # calendar years are taken out.
 _YEARS_COUNTED = re.compile(rf"(?:{_NUM}|[几数多半])\s*(?:多|余|来)?\s*个?\s*半?\s*周?年")
+
+
+def _asked_count(q: str) -> re.Match | None:
+    """The first "多少X"/"几X" of ``q`` that asks for a count (``ASKS_COUNT``), not an indefinite 几."""
+    for m in ASKS_COUNT.finditer(q):
+        if _NOT_YEARS_COUNT.match(q, m.start()):
+            continue
+        if q[m.start()] == "几" and ((m.start() and q[m.start() - 1] in _INDEFINITE_BEFORE)
+                                     or q[m.end():m.end() + 1] in tuple(_INDEFINITE_AFTER)):
+            continue
+        return m
+    return None
 
 
 def _counts(x: Quantity) -> bool:
@@ -927,12 +988,12 @@ def missing_kind(question: str, claims: str) -> str | None:
     if ASKS_ORDINAL.search(q):
         # "第几个儿子" wants a rank ("第十一子", "第3位"), whatever noun or classifier follows it.
         return None if re.search(rf"第\s*{_NUM}", normalize(claims)) else "a rank"
-    m = ASKS_COUNT.search(q)
+    m = _asked_count(q)
     if m and m.group(1) in _ROMAN_UNITS and _ROMAN_LEVEL.search(unicodedata.normalize("NFKC", claims)):
         return None  # "Ⅳ级应急响应" answers "几级"
     if m and _starts_word(q, m.start(1), m.group(1)):
         m = None  # "多少本地受灾群众", "多少家庭": 本 and 家 begin a word there, they count nothing
-    if m and m.group(1) == "年" and not _INDEFINITE_YEARS.search(q[max(0, m.start() - 2):m.end() + 1]):
+    if m and m.group(1) == "年":
         # "连着几年都达标了", "建了多少年": a count of years ("18年", "十几年"), not a calendar year.
         c = normalize(claims)
         return None if _YEAR_SPAN.search(c) or _YEARS_COUNTED.search(_CALENDAR.sub(" ", c)) else "a count of years"

@@ -1192,3 +1192,96 @@ def test_count_of_years(question, claims, missing):
     from rag.langrules import missing_kind
 
     assert missing_kind(question, claims) == missing
+
+
+# Rule 31: 几 is indefinite after a demonstrative or a word of time and before 前/后/来: it asks no count.
+@pytest.mark.parametrize("question, claims, missing", [
+    ("台风杜苏芮这几天影响安徽 要注意防范哪些灾害", "防范中小河流洪水、城乡积涝。", None),
+    ("前几天发生的那起事故是在哪条路上", "事故发生在沪昆高速上。", None),
+    ("几天前落网的嫌疑人叫什么名字", "嫌疑人名叫张某。", None),
+    ("新政实施的头几个月效果怎么样", "市场交易明显回暖。", None),
+    ("他几年来一直在做什么", "他一直在山区支教。", None),
+    # Must not fire: the count asked after an indefinite one, and a plain 几 or 多少.
+    ("前几天发生的事故造成多少人死亡", "事故发生在高速上。", "a count of 人"),
+    ("这次比赛有几支球队参加", "比赛在体育馆举行。", "a count of 支"),
+    ("这项工程要干几个月", "工程于今年开工。", "a count of 个月"),
+])
+def test_indefinite_ji_asks_no_count(question, claims, missing):
+    from rag.langrules import missing_kind
+
+    assert missing_kind(question, claims) == missing
+
+
+# Rule 32: family members and forms of address are common nouns, not names or places.
+@pytest.mark.parametrize("question, word", [
+    ("山西那个被老公丢在高速上的女的 一路走过了几个隧道", "老公"),
+    ("王阿姨的女儿在哪家医院上班", "阿姨"),
+    ("张伟的岳父是做什么的", "岳父"),
+    ("他哥哥在哪座城市工作", "哥哥"),
+    ("外卖小哥送一单能挣多少钱", "小哥"),
+])
+def test_kinship_terms_are_no_subjects_or_places(question, word):
+    from rag.grounding import scope_terms
+    from rag.langrules import subjects
+
+    assert word not in subjects(question) and word not in scope_terms(question)
+
+
+def test_kinship_rule_keeps_names():
+    from rag.langrules import subjects
+
+    assert "张伟" in subjects("张伟的岳父是做什么的")
+    assert "王江泾" in subjects("嘉兴王江泾镇的阿姨叫什么") or "王江泾镇" in subjects("嘉兴王江泾镇的阿姨叫什么")
+
+
+# Rule 33: tenths are a percentage in words (八成 = 80%), where jieba reads the numeral and 成 as one word.
+@pytest.mark.parametrize("text, value, approx", [
+    ("超过八成俄罗斯人如今对美国持负面态度", 80.0, True),
+    ("仅使用了大约二成", 20.0, True),
+    ("两成以上的企业完成了改造", 20.0, False),
+    ("约有六成受访者表示满意", 60.0, False),
+    ("营业收入增长三成", 30.0, False),
+])
+def test_tenths_are_a_percentage(text, value, approx):
+    from rag.langrules import quantities
+
+    pct = [x for x in quantities(text) if x.percent]
+    assert [(x.value, x.approx) for x in pct] == [(value, approx)]
+
+
+@pytest.mark.parametrize("text", ["三成员国签署了协议", "这种做法一成不变", "他们分成三组出发", "建成两座桥"])
+def test_cheng_that_is_no_tenths(text):
+    from rag.langrules import quantities
+
+    assert not any(x.percent for x in quantities(text))
+
+
+def test_tenths_answer_and_verify_a_percentage():
+    from rag.langrules import missing_kind, unmatched_quantities
+
+    assert missing_kind("现在有多少俄罗斯人对美国印象负面", "超过八成俄罗斯人对美国持负面态度。") is None
+    assert unmatched_quantities("超过八成俄罗斯人持负面态度", "超过80%的俄罗斯人对美国持负面态度") == []
+    assert unmatched_quantities("约有三成受访者", "约有六成受访者表示满意")[0].value == 30.0
+
+
+# Rule 34: ℃, ℉, 摄氏度 and 华氏度 are temperatures, which 度 asks for.
+@pytest.mark.parametrize("question, claims, missing", [
+    ("世界气象组织说今年7月全球平均气温是多少度", "今年7月的全球月平均气温为16.95℃。", None),
+    ("今天最高气温多少度", "今天最高气温38摄氏度。", None),
+    ("当地白天最高能到多少度", "白天最高气温可达104℉。", None),
+    # Must not fire where no temperature is given.
+    ("今天最高气温多少度", "今天天气晴朗。", "a count of 度"),
+    ("今天最高气温多少度", "全市共有38个观测站。", "a count of 度"),
+])
+def test_temperatures_answer_du(question, claims, missing):
+    from rag.langrules import missing_kind
+
+    assert missing_kind(question, claims) == missing
+
+
+def test_temperatures_compare_by_scale():
+    from rag.langrules import unmatched_quantities
+
+    assert unmatched_quantities("气温为16.95度", "全球月平均气温为16.95℃") == []
+    assert unmatched_quantities("气温为100°F", "气温为100℃")  # another scale
+    assert unmatched_quantities("气温为17度", "全球月平均气温为16.95℃")
