@@ -28,7 +28,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-05.34"
+RULES_VERSION = "2026-12-05.36"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -498,12 +498,13 @@ _CJK_CHAR = re.compile(f"[{CJK}]")
 _LATIN_LETTER = re.compile(r"[A-Za-z]")
 
 
-_DATE_UNIT_AFTER_DIGITS = re.compile(rf"(\d\s*[年月日号])(?=[{CJK}])")
+# 天 and 周 (not 周年, 周岁) count days and weeks: "4天班" gave the place 天班 ("一周只上四天班").
+_DATE_UNIT_AFTER_DIGITS = re.compile(rf"(\d\s*(?:[年月日号天]|周(?![年岁])))(?=[{CJK}])")
 _ORDINAL_AFTER_WORD = re.compile(rf"(?<=[{CJK}])(?=第\s*[\d{CN_DIGITS}几])")
 
 
 def unglue_figures(text: str) -> str:
-    """``text`` with a space after each digit-written date unit and before each ordinal's 第, so
+    """``text`` with a space after each digit-written date or day unit and before each ordinal's 第, so
     jieba's HMM cannot glue them to the word next to them ("6月30日利东邨" gave the name 日利东;
     "胡天衡第1次" gave the place 衡第: 第1次 is an ordinal, 胡天衡 the name)."""
     return _ORDINAL_AFTER_WORD.sub(" ", _DATE_UNIT_AFTER_DIGITS.sub(r"\1 ", text))
@@ -580,18 +581,27 @@ def missing_subjects(question: str, texts: Iterable[str]) -> list[str]:
     next character glued on ("王琦停贷" gives 王琦停). An organisation's abbreviation counts as
     mentioned by its full name (``abbreviates``: 人社部 by 人力资源和社会保障部)."""
     have = compact(to_simplified("\n".join(texts)))
-    out = []
-    full_names = None
-    for s in subjects(question):
-        key = compact(s)
+    names: list = []  # the passages' organisation names, read once when first needed
+
+    def named_as_abbreviation(key: str) -> bool:
+        if not _ABBREVIATION.match(key):
+            return False
+        if not names:
+            names.append(organisation_names(have))
+        return any(abbreviates(key, name) for name in names[0])
+
+    def mentioned(key: str) -> bool:
         if key in have or (len(key) >= 3 and _CJK_WORD.match(key) and key[:-1] in have):
-            continue
-        if _ABBREVIATION.match(key):
-            full_names = organisation_names(have) if full_names is None else full_names
-            if any(abbreviates(key, name) for name in full_names):
-                continue
-        out.append(s)
-    return out
+            return True
+        if named_as_abbreviation(key):
+            return True
+        # jieba glues two abbreviations that follow each other into one word ("文旅部工信部" for
+        # 文化和旅游部 and 工业和信息化部): each part is named in its own right.
+        return any(key[i - 1] in _ORG_HEAD_CHARS and key[-1] in _ORG_HEAD_CHARS
+                   and named_as_abbreviation(key[:i]) and mentioned(key[i:])
+                   for i in range(2, len(key) - 1))
+
+    return [s for s in subjects(question) if not mentioned(compact(s))]
 
 
 # --- abbreviations of organisations ---------------------------------------------------------------
@@ -638,9 +648,18 @@ def organisation_names(text: str) -> list[str]:
             run += word
             if len(run) > FULL_NAME_MAX_CHARS:
                 break
-            if not joiner and (word in _ORG_HEADS or (flag == "nt" and word[-1] in _ORG_HEAD_CHARS)):
+            if not joiner and (word in _ORG_HEADS or (flag == "nt" and word[-1] in _ORG_HEAD_CHARS)
+                               or _noun_and_head(word)):
                 out.append((run, word))
     return out
+
+
+def _noun_and_head(word: str) -> bool:
+    """A word jieba made of a noun and an organisation head ("旅游部" in 文化和旅游部: 旅游 + 部);
+    not 干部, whose 干 is no word of its own."""
+    import jieba
+
+    return len(word) >= 3 and word[-1] in _ORG_HEAD_CHARS and bool(jieba.dt.FREQ.get(word[:-1]))
 
 
 def abbreviates(short: str, name: tuple[str, str]) -> bool:

@@ -1285,3 +1285,41 @@ def test_temperatures_compare_by_scale():
     assert unmatched_quantities("气温为16.95度", "全球月平均气温为16.95℃") == []
     assert unmatched_quantities("气温为100°F", "气温为100℃")  # another scale
     assert unmatched_quantities("气温为17度", "全球月平均气温为16.95℃")
+
+
+# Rule 35: a figure's day or week unit is not the start of a word ("4天班" gave the place 天班).
+@pytest.mark.parametrize("text, out", [
+    ("一周只上4天班", "一周只上4天 班"),
+    ("连续3天高温", "连续3天 高温"),
+    ("为期2周的集训", "为期2周 的集训"),
+    # Must not fire: 周年 and 周岁 are units of their own; a figure without a unit is left alone.
+    ("庆祝建校3周年庆典", "庆祝建校3周年庆典"),
+    ("年满18周岁的公民", "年满18周岁的公民"),
+])
+def test_day_and_week_units_are_unglued(text, out):
+    from rag.langrules import unglue_figures
+
+    assert unglue_figures(text) == out
+
+
+def test_day_unit_is_no_place():
+    from rag.grounding import scope_terms
+
+    assert scope_terms("社科院的休闲绿皮书建议哪一年开始一周只上四天班") == []
+    assert scope_terms("北京连续3天高温") == ["北京"]
+
+
+# Rule 36: two abbreviations jieba glued into one word are each named in their own right, and a full
+# name may end in a word made of a noun and an organisation head (文化和旅游部: 文化 和 旅游部).
+@pytest.mark.parametrize("question, passage, missing", [
+    ("文旅部工信部搞的5G+智慧旅游试点 申报方向有哪几个", "文化和旅游部、工业和信息化部联合印发通知", []),
+    ("文旅部今年发了什么通知", "文化和旅游部印发通知", []),
+    ("发改委财政部联合发了什么文件", "国家发展和改革委员会、财政部联合印发文件", []),
+    # Must not fire: one of the two glued bodies is not named, or neither is.
+    ("文旅部工信部搞的5G+智慧旅游试点 申报方向有哪几个", "文化和旅游部印发通知，开展智慧旅游试点", ["文旅部工信部"]),
+    ("文旅部今年发了什么通知", "人们在社区干部的带领下打扫卫生", ["文旅部"]),
+])
+def test_glued_abbreviations(question, passage, missing):
+    from rag.langrules import missing_subjects
+
+    assert missing_subjects(question, [passage]) == missing
