@@ -43,6 +43,8 @@ from .langrules import question_words_share as _question_words_share
 from .langrules import shares_topic as _shares_topic
 from .langrules import topic_coverage as _topic_coverage
 from .langrules import asks_advice as _asks_advice
+from .langrules import asked_relation as _asked_relation
+from .langrules import states_relation as _states_relation
 from .langrules import ADVICE_MIN_TOPIC_COVERAGE
 from .langrules import topic_words as _topic_words
 from .langrules import subjects as _subjects
@@ -406,6 +408,17 @@ def check_superlative(d: Draft) -> str | None:
     return None
 
 
+def check_relation(d: Draft) -> str | None:
+    """An answer naming who wrote, discovered, founded … something (``langrules.asked_relation``),
+    whose supporting sentences never state that relation."""
+    relation = _asked_relation(d.question)
+    if relation is None or not d.supporting():
+        return None
+    if not _states_relation(relation, d.spans()):
+        return f"the question asks for the {relation} relation, and the supporting sentences do not state it"
+    return None
+
+
 def check_scope(d: Draft) -> str | None:
     """An answer whose supporting chunks miss the year, date or place the question names."""
     supporting = d.supporting()
@@ -523,7 +536,7 @@ def check_figure_context(d: Draft) -> str | None:
     return None
 
 
-CHECKS: tuple[Callable[[Draft], str | None], ...] = (check_citations, check_kind, check_superlative, check_scope,
+CHECKS: tuple[Callable[[Draft], str | None], ...] = (check_citations, check_kind, check_superlative, check_relation, check_scope,
                                                      check_subject, check_topic, check_advice, check_figure_context)
 
 

@@ -28,7 +28,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-05.36"
+RULES_VERSION = "2026-12-05.37"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -640,23 +640,27 @@ def organisation_names(text: str) -> list[str]:
     for i, (w, f) in enumerate(words):
         if f not in _NAME_PART_FLAGS or not _CJK_WORD.match(w):
             continue
-        run = ""
+        run, joined = "", False
         for word, flag in words[i:]:
             joiner = word in _NAME_JOINERS and bool(run)
             if not joiner and (flag not in _NAME_PART_FLAGS or not _CJK_WORD.match(word)):
                 break
             run += word
+            joined = joined or joiner
             if len(run) > FULL_NAME_MAX_CHARS:
                 break
+            # A noun glued to its head ("旅游部") ends a name only after a joiner (文化和旅游部): on its
+            # own, "社会保障局" inside 人力资源和社会保障局 would make 社保局 read as that body's name.
             if not joiner and (word in _ORG_HEADS or (flag == "nt" and word[-1] in _ORG_HEAD_CHARS)
-                               or _noun_and_head(word)):
+                               or (joined and _noun_and_head(word))):
                 out.append((run, word))
     return out
 
 
 def _noun_and_head(word: str) -> bool:
     """A word jieba made of a noun and an organisation head ("旅游部" in 文化和旅游部: 旅游 + 部);
-    not 干部, whose 干 is no word of its own."""
+    not 干部, whose 干 is no word of its own. It ends a name only after a joiner (see
+    ``organisation_names``)."""
     import jieba
 
     return len(word) >= 3 and word[-1] in _ORG_HEAD_CHARS and bool(jieba.dt.FREQ.get(word[:-1]))
@@ -1071,3 +1075,47 @@ def asks_advice(question: str) -> bool:
     """Whether ``question`` asks what to do: whether to, which option is better, or how to deal with
     something (see above)."""
     return bool(_ADVICE.search(to_simplified(normalize(question))))
+
+
+# --- who did it: the relation asked ------------------------------------------------------------------
+# Why: a question asking who stands in a relation to a named thing ("《水浒传》的作者是谁", "人体血液
+# 循环是哪位科学家发现的", "加拿大的首都是哪里") is answered only by a source that states the relation.
+# A passage that names the thing and some person (罗贯中 beside 《水浒》 in a critic's remark, 瞿希贤 in a
+# passage on songs) lets the model put that person into the question's frame, and every other check
+# passes: both names are in the passage, the frame is the question's. The relation is stated by one of
+# a few words for it, which the sentence supporting the answer must contain.
+_RELATIONS: dict[str, tuple[str, ...]] = {
+    "writing": ("作者", "作家", "记者", "写", "著", "撰", "创作", "笔下", "所作", "执笔"),
+    "discovery": ("发现",),
+    "invention": ("发明",),
+    "capital": ("首都", "首府", "都城", "国都"),
+    "composition": ("作曲", "谱写", "谱曲", "创作"),
+    "painting": ("画", "绘", "创作"),
+    "founding": ("创立", "创办", "创建", "创始", "创设"),
+    "design": ("设计",),
+    "direction": ("导演", "执导"),
+}
+_WHO = r"(?:谁|哪位|哪个人|什么人|哪一位)"
+_ASKS_RELATION: tuple[tuple[str, re.Pattern], ...] = (
+    ("writing", re.compile(rf"作者是{_WHO}|作者叫什么|{_WHO}(?:写|著|撰写|创作)|是{_WHO}[^，,。？?]{{0,6}}(?:写|著)的")),
+    ("discovery", re.compile(rf"{_WHO}[^，,。？?]{{0,6}}发现|发现者是")),
+    ("invention", re.compile(rf"{_WHO}[^，,。？?]{{0,6}}发明|发明者是|发明人是")),
+    ("capital", re.compile(r"(?:首都|首府)(?:是|在)?(?:哪|什么)|(?:哪|什么)[^，,。？?]{0,6}是(?:首都|首府)")),
+    ("composition", re.compile(rf"{_WHO}[^，,。？?]{{0,6}}(?:作曲|谱写|谱曲)|作曲(?:者|家)?是{_WHO}")),
+    ("painting", re.compile(rf"是{_WHO}[^，,。？?]{{0,6}}画的|{_WHO}画")),
+    ("founding", re.compile(rf"{_WHO}[^，,。？?]{{0,6}}(?:创立|创办|创建)|创始人是{_WHO}")),
+    ("design", re.compile(rf"{_WHO}[^，,。？?]{{0,6}}设计|设计者是{_WHO}|设计师是{_WHO}")),
+    ("direction", re.compile(rf"{_WHO}[^，,。？?]{{0,6}}(?:导演|执导)|导演是{_WHO}")),
+)
+
+
+def asked_relation(question: str) -> str | None:
+    """The relation a question asks the agent or place of ("writing" for "《水浒传》的作者是谁"), or None."""
+    q = to_simplified(normalize(question))
+    return next((name for name, pattern in _ASKS_RELATION if pattern.search(q)), None)
+
+
+def states_relation(relation: str, texts: Iterable[str]) -> bool:
+    """Whether any of ``texts`` writes a word of ``relation``."""
+    have = compact(to_simplified("\n".join(texts)))
+    return any(w in have for w in _RELATIONS[relation])

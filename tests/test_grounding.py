@@ -183,3 +183,30 @@ def test_superlative_check_reads_the_domain():
     assert "世界" in check_superlative(draft(q, "微山湖[1]", "微山湖是华北地区最大的淡水湖。"))
     assert check_superlative(draft(q, "里海[1]", "里海是全球面积最大的湖泊。")) is None
     assert check_superlative(draft("人体最大的器官是什么？", "皮肤[1]", "皮肤是人体最大的器官。")) is None
+
+
+# Rule 37: who wrote, discovered, founded … something, or a country's capital, is answered only by a
+# supporting sentence that states the relation.
+@pytest.mark.parametrize("question, answer, text, refused", [
+    ("《水浒传》的作者是谁？", "《水浒传》的作者是罗贯中[1]。", "王缑山称罗贯中《三遂平妖传》堪与《水浒》颉颃。", True),
+    ("《骆驼祥子》的作者是谁？", "《骆驼祥子》的作者是瞿希贤[1]。", "瞿希贤的作品主要包括合唱、独唱和儿童歌曲等。", True),
+    ("加拿大的首都是哪里", "加拿大首都是温哥华[1]。", "加拿大广场是一座位于加拿大卑诗省温哥华市中心的建筑物。", True),
+    ("人体血液循环是哪位科学家发现的？", "人体血液循环是黄富强发现的[1]。", "黄富强团队研制出石墨烯超级电容器，成果发表在期刊上。", True),
+    ("谁写了小说《弗兰肯斯坦》？", "弗兰肯豪森战役发生在1525年[1]。", "弗兰肯豪森战役于1525年5月15日发生在施瓦茨堡伯国境内。", True),
+    # Must not fire: the sentence states the relation, or the question asks no relation.
+    ("长篇小说《我是技校生》的作者是谁", "作者是杨袭[1]。", "作家杨袭的长篇小说《我是技校生》近日出版。", False),
+    (".45 ACP手枪弹是谁设计的", "约翰·白朗宁[1]。", "是一种由约翰·白朗宁在1904年设计的无底缘手枪弹。", False),
+    ("青霉素是谁发现的？", "弗莱明[1]。", "1928年，弗莱明发现了青霉素。", False),
+    ("澳大利亚的首都是哪里", "堪培拉[1]。", "堪培拉是澳大利亚的首都。", False),
+    ("这款手机是哪家公司生产的", "华为[1]。", "这款手机由华为生产。", False),
+    ("这篇报道的作者是谁", "师晓琼[1]。", "全市共发放宣传资料3000余份。（记者 师晓琼）", False),  # a byline
+])
+def test_check_relation(question, answer, text, refused):
+    from rag.grounding import Draft, check_relation
+    from rag.types import Citation, Sentence
+
+    chunk = Chunk(chunk_id="c1", doc_id="d1", text=text, start=0, end=len(text), title="t")
+    sentence = Sentence(text=answer, cited=(1,), support=0.8, verdict="supported",
+                        citations=(Citation(n=1, chunk=chunk, span=(0, len(text)), support=0.8, holds=True),))
+    reason = check_relation(Draft(question, (sentence,)))
+    assert (reason is not None) is refused
