@@ -70,6 +70,36 @@ def make_pipeline(fake_index, settings):
 
 # Real default models: loaded once per session, only by tests marked `model`.
 
+@pytest.fixture
+def verified_draft():
+    """A check's input from an answer verified against one chunk: ``(question, answer, text) -> Draft``."""
+    from rag.citations import check_answer
+    from rag.grounding import Draft
+    from rag.types import Chunk
+
+    def make(question: str, answer: str, text: str) -> "Draft":
+        chunk = Chunk(chunk_id="c1", doc_id="d1", text=text, start=0, end=len(text), title="t")
+        return Draft(question, check_answer(answer, [chunk], 0.45, question=question).verified)
+
+    return make
+
+
+@pytest.fixture
+def held_draft():
+    """A check's input whose one sentence, ``answer``, holds a citation of the whole chunk ``text``
+    (for checks that read the supporting chunks, whatever the support score would be)."""
+    from rag.grounding import Draft
+    from rag.types import Chunk, Citation, Sentence
+
+    def make(question: str, answer: str, text: str, title: str = "t") -> "Draft":
+        chunk = Chunk(chunk_id="c1", doc_id="d1", text=text, start=0, end=len(text), title=title)
+        held = Citation(n=1, chunk=chunk, span=(0, len(text)), support=0.8, holds=True)
+        sentence = Sentence(text=answer, cited=(1,), support=0.8, verdict="supported", citations=(held,))
+        return Draft(question, (sentence,), opening=lambda c: "", preceding=lambda c: "")
+
+    return make
+
+
 @pytest.fixture(scope="session")
 def real_settings(tmp_path_factory):
     from rag.config import load_settings

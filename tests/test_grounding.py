@@ -171,18 +171,21 @@ def test_counted_countries_are_no_place(question, terms):
     assert scope_terms(question) == terms
 
 
-def test_superlative_check_reads_the_domain():
-    from rag.citations import check_answer
-    from rag.grounding import Draft, check_superlative
+# Rules 14 and 25: "which is the most X" is answered only by a sentence that states the superlative,
+# within the locative domain the question names.
+@pytest.mark.parametrize("question, answer, text, reason", [
+    ("世界上最高的建筑是哪一座？", "加拿大广场[1]", "加拿大广场是一座位于温哥华市中心的建筑物。", "最高"),
+    ("世界上最高的建筑是哪一座？", "哈利法塔[1]", "哈利法塔是世界上最高的建筑，高828米。", None),
+    ("这栋楼有多高？", "828米[1]", "哈利法塔高828米。", None),
+    ("世界上面积最大的湖泊是哪个？", "微山湖[1]", "微山湖是华北地区最大的淡水湖。", "世界"),
+    ("世界上面积最大的湖泊是哪个？", "里海[1]", "里海是全球面积最大的湖泊。", None),
+    ("人体最大的器官是什么？", "皮肤[1]", "皮肤是人体最大的器官。", None),
+])
+def test_superlative_check(question, answer, text, reason, verified_draft):
+    from rag.grounding import check_superlative
 
-    def draft(question, answer, text):
-        chunk = Chunk(chunk_id="c1", doc_id="d1", text=text, start=0, end=len(text), title="t")
-        return Draft(question, check_answer(answer, [chunk], 0.45, question=question).verified)
-
-    q = "世界上面积最大的湖泊是哪个？"
-    assert "世界" in check_superlative(draft(q, "微山湖[1]", "微山湖是华北地区最大的淡水湖。"))
-    assert check_superlative(draft(q, "里海[1]", "里海是全球面积最大的湖泊。")) is None
-    assert check_superlative(draft("人体最大的器官是什么？", "皮肤[1]", "皮肤是人体最大的器官。")) is None
+    found = check_superlative(verified_draft(question, answer, text))
+    assert found is None if reason is None else reason in found
 
 
 # Rule 37: who wrote, discovered, founded … something, or a country's capital, is answered only by a
@@ -201,12 +204,8 @@ def test_superlative_check_reads_the_domain():
     ("这款手机是哪家公司生产的", "华为[1]。", "这款手机由华为生产。", False),
     ("这篇报道的作者是谁", "师晓琼[1]。", "全市共发放宣传资料3000余份。（记者 师晓琼）", False),  # a byline
 ])
-def test_check_relation(question, answer, text, refused):
-    from rag.grounding import Draft, check_relation
-    from rag.types import Citation, Sentence
+def test_check_relation(question, answer, text, refused, held_draft):
+    from rag.grounding import check_relation
 
-    chunk = Chunk(chunk_id="c1", doc_id="d1", text=text, start=0, end=len(text), title="t")
-    sentence = Sentence(text=answer, cited=(1,), support=0.8, verdict="supported",
-                        citations=(Citation(n=1, chunk=chunk, span=(0, len(text)), support=0.8, holds=True),))
-    reason = check_relation(Draft(question, (sentence,)))
+    reason = check_relation(held_draft(question, answer, text))
     assert (reason is not None) is refused

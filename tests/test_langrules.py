@@ -953,21 +953,6 @@ def test_states_superlative(superlative, texts, expected):
     assert states_superlative(superlative, texts) is expected
 
 
-def test_superlative_check_refuses_a_described_thing():
-    from rag.citations import check_answer
-    from rag.grounding import Draft, check_superlative
-    from rag.types import Chunk
-
-    def draft(question, answer, text):
-        chunk = Chunk(chunk_id="c1", doc_id="d1", text=text, start=0, end=len(text), title="t")
-        return Draft(question, check_answer(answer, [chunk], 0.45, question=question).verified)
-
-    q = "世界上最高的建筑是哪一座？"
-    assert "最高" in check_superlative(draft(q, "加拿大广场[1]", "加拿大广场是一座位于温哥华市中心的建筑物。"))
-    assert check_superlative(draft(q, "哈利法塔[1]", "哈利法塔是世界上最高的建筑，高828米。")) is None
-    assert check_superlative(draft("这栋楼有多高？", "828米[1]", "哈利法塔高828米。")) is None
-
-
 # Rule 20: a title in book-title marks is a subject of the question.
 @pytest.mark.parametrize("question, texts, missing", [
     ("《战争与和平》的作者是谁？", ["罗素-爱因斯坦宣言最初称为《科学家要求废止战争》，是由罗素起草的。"], ["战争与和平"]),
@@ -1143,15 +1128,6 @@ def test_asks_advice(question, advice):
     assert asks_advice(question) is advice
 
 
-def _advice_draft(question, text, title=""):
-    from rag.grounding import Draft
-
-    chunk = Chunk(chunk_id="c1", doc_id="d1", text=text, start=0, end=len(text), title=title)
-    sentence = Sentence(text=text[:20], cited=(1,), support=1.0, verdict="supported",
-                        citations=(Citation(n=1, chunk=chunk, span=(0, len(text)), support=1.0, holds=True),))
-    return Draft(question, (sentence,), opening=lambda c: "", preceding=lambda c: "")
-
-
 @pytest.mark.parametrize("question, text, refused", [
     # A quote sharing one word of the situation (the off-topic answers of the fresh sets).
     ("微波炉里面有一股焦味，怎么去掉？",
@@ -1165,10 +1141,10 @@ def _advice_draft(question, text, title=""):
     # Not an advice question: one shared topic word is enough there (check_topic alone).
     ("驿站里配备了哪些电器？", "驿站配备了冰箱、微波炉、饮水机、空调、电视机等硬件设施。", False),
 ])
-def test_check_advice(question, text, refused):
+def test_check_advice(question, text, refused, held_draft):
     from rag.grounding import check_advice
 
-    reason = check_advice(_advice_draft(question, text))
+    reason = check_advice(held_draft(question, text[:20], text, title=""))
     assert (reason is not None) is refused
     if refused:
         assert "asks what to do" in reason
