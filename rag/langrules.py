@@ -872,7 +872,7 @@ _NOT_COUNTS = frozenset("年 月 日 号 时 天 周 小时 分钟 个月 星期
 # years) is rhetorical.
 _INDEFINITE_BEFORE = "这那近前后头去最十"
 _INDEFINITE_AFTER = "前后来"
-_NOT_YEARS_COUNT = re.compile(r"^(?:几|多少)年(?:来|级|代|间)")
+_NOT_YEARS_COUNT = re.compile(r"(?:几|多少)年(?:来|级|代|间)")  # matched at the 几 (``match(q, pos)``)
 # What answers a count of years: a figure (or 几, 数, 多, 半) before 年 or 周年 ("成立75周年"), once
 # calendar years are taken out.
 _YEARS_COUNTED = re.compile(rf"(?:{_NUM}|[几数多半])\s*(?:多|余|来)?\s*个?\s*半?\s*周?年")

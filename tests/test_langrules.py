@@ -1163,6 +1163,9 @@ def test_check_advice(question, text, refused, held_draft):
     ("今年恰逢新中国成立多少年", "今年是新中国成立75周年。", None),
     ("近几年西宁的GDP增长了多少", "增长了5%。", None),
     ("他上几年级", "他上三年级。", None),
+    # Not at the question's start either (the exclusion is matched where the 几 stands).
+    ("孩子上几年级了", "孩子今年十岁。", None),
+    ("这座桥建成以后多少年来没有大修过", "大桥近期只检修过一次，花费200万元。", None),
 ])
 def test_count_of_years(question, claims, missing):
     from rag.langrules import missing_kind
