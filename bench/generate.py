@@ -91,7 +91,8 @@ def main() -> None:
         answer = pipeline.ask(q["question"])
         built = build_messages(q["question"], list(answer.hits), prompts=pipeline.prompts, count=gen.count_tokens,
                                n_ctx=cfg.n_ctx, max_tokens=cfg.max_tokens,
-                               **trim_options(settings.answer))
+                               **trim_options(settings.answer, pipeline.index.document_chars(answer.hits[0].chunk)
+                                              if answer.hits else None))
         row = {"id": q["id"], "ours_ttft_ms": answer.timings["ttft_ms"], "ours_tps": answer.timings["tokens_per_s"],
                "prompt_tokens": answer.timings["prompt_tokens"], "prompt_tokens_untrimmed_k5": full.prompt_tokens}
         if hasattr(gen, "load"):

@@ -142,6 +142,12 @@ class AnswerSettings:
     # 78.3%) but -4 over the 102 of the two seed sets and two more unanswerable seed questions answered
     # (README "This round (r9)"); no net gain over all sets.
     whole_chunks: int = field(default=0, metadata={"doc": "top-ranked chunks shown whole when trimming (the rest trimmed)"})
+    # 4000: trimming exists for long round-ups (the seed pages, 12,000-15,000 characters, where a whole
+    # chunk hands the model a neighbouring district's figure); in a single story or encyclopedia entry
+    # (every pool document is under 1,020) it mostly cuts the clause that names the answer's subject.
+    # No measured document lies between 1,018 and 12,141 characters, so any value there gives the same
+    # answers on every set; 4000 is a long news story. README "This round (r12)".
+    whole_short_doc_chars: int = field(default=4000, metadata={"doc": "the top-ranked chunk is shown whole when its document is at most this many characters long (a single story, not a round-up); 0: off"})
     history_turns: int = field(default=2, metadata={"doc": "earlier turns kept in the prompt"})
     # 0.45: on 248 labelled sentence-chunk pairs (eval/support_labels.jsonl; python bench/support_threshold.py)
     # precision and recall of "supported" are 0.95/0.97 at 0.45 and 0.97/0.97 at 0.5, against 0.84/1.00 at
@@ -348,6 +354,7 @@ def validate(settings: Settings) -> Settings:
         ("app.max_sessions", settings.app.max_sessions >= 1, "use at least 1"),
         ("answer.opening_chars", settings.answer.opening_chars >= 0, "use 0 or more characters"),
         ("answer.whole_chunks", settings.answer.whole_chunks >= 0, "use 0 or more chunks"),
+        ("answer.whole_short_doc_chars", settings.answer.whole_short_doc_chars >= 0, "use 0 (off) or a number of characters"),
         ("retrieval.title_weight", settings.retrieval.title_weight >= 0, "use 0 (off) or a positive weight"),
         ("retrieval.reference_date", _reference_ok(settings.retrieval.reference_date), "use today, newest or a date YYYY-MM-DD"),
         ("retrieval.recency_weight", settings.retrieval.recency_weight >= 0, "use 0 (off) or a positive weight"),

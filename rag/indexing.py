@@ -651,6 +651,10 @@ class Index(ManifestDocuments):
     def chunks_of(self, doc_id: str) -> list[Chunk]:
         return self.db.chunks_of(doc_id)
 
+    def document_chars(self, chunk: Chunk) -> int:
+        """How long the document ``chunk`` comes from is, in cleaned characters."""
+        return self.db.document_chars(chunk.doc_id)
+
     def article_opening(self, chunk: Chunk, chars: int) -> str:
         """The opening of the article ``chunk`` belongs to: where a news story says where and when."""
         return self.db.article_opening(chunk.doc_id, chunk.title, chars)

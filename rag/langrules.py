@@ -28,7 +28,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-05.37"
+RULES_VERSION = "2026-12-05.38"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -382,6 +382,23 @@ _TESTS_CLAIM = re.compile(r"是否|是不是")
 _ENDS_IN_MA = re.compile(r"吗\s*[？?]?\s*$")
 # Verbs that embed a real question in a yes/no frame: "知道…是哪一年…吗" asks for the year.
 _ASKS_TO_TELL = re.compile(r"知道|清楚|了解|记得|告诉|说说|请问|问一下")
+
+
+# A yes/no question in any of its usual shapes: a question ending in 吗 (unless it asks to be told
+# something: "你知道…是哪一年…吗"), 是否/是不是/有没有/与否, a verb doubled around 不 (能不能, 会不会,
+# 对不对), a question ending in 没有/了没, or an English question opening with an auxiliary.
+_YES_NO = re.compile(
+    r"是否|是不是|有没有|与否|([\u4e00-\u9fff])不\1|(?:没有|了没)\s*[？?]?\s*$|"
+    r"^(?:is|are|was|were|do|does|did|can|could|has|have|had|will|would)\b",
+    re.IGNORECASE)
+
+
+def asks_yes_no(question: str) -> bool:
+    """Whether ``question`` asks for a yes or a no (see above)."""
+    q = to_simplified(normalize(question)).strip()
+    if _ENDS_IN_MA.search(q):
+        return not _ASKS_TO_TELL.search(q)
+    return bool(_YES_NO.search(q))
 
 
 def untested_part(question: str) -> str:

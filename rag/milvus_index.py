@@ -773,6 +773,10 @@ class MilvusIndex(ManifestDocuments):
     def chunks_of(self, doc_id: str) -> list[Chunk]:
         return self.engine.chunks_where(filter_expression_docs([doc_id]))
 
+    def document_chars(self, chunk: Chunk) -> int:
+        """How long the document ``chunk`` comes from is: where its last chunk ends."""
+        return max((c.end for c in self.chunks_of(chunk.doc_id)), default=chunk.end)
+
 
     def allowed_rows(self, filters: "SearchFilter | None") -> np.ndarray | None:
         """Which *documents* pass ``filters`` (None: no restriction), in id order.

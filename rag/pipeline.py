@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from .citations import check_answer, tidy_answer
 from .grounding import CHECKS, Draft, check_citations, run_checks
-from .langrules import is_follow_up, is_refusal_text
+from .langrules import asks_advice, asks_yes_no, is_follow_up, is_refusal_text
 from .errors import IndexMissingError, InputError
 from .prompting import build_messages, load_prompts, question_language, trim_options
 from .types import Answer, Chunk, Hit, SearchFilter
@@ -313,6 +313,7 @@ class Pipeline:
             hits = hits_from_contexts(contexts)
             timings["retrieve_ms"] = 0.0
             relevant = bool(hits)
+            top_doc_chars = hits[0].chunk.end if hits else None  # each given context is its document
         else:
             if self.index is None:
                 from .errors import IndexMissingError
@@ -327,6 +328,7 @@ class Pipeline:
                                          and (time_range.since or time_range.until) else "") if x)
             timings["retrieve_ms"] = r.timings["retrieve_ms"]
             relevant = bool(hits) and self._relevant(r)
+            top_doc_chars = index.document_chars(hits[0].chunk) if hits else None
         if not relevant:
             answer = dataclasses.replace(self._refuse(asked, lang, hits, timings, t0, scope, time_range),
                                          translation=translation)
@@ -337,7 +339,7 @@ class Pipeline:
         built = build_messages(question, hits, prompts=self.prompts, count=gen.count_tokens, n_ctx=gen.n_ctx,
                                max_tokens=cfg.generator.max_tokens, history=history,
                                history_turns=cfg.answer.history_turns,
-                               lang=lang, **trim_options(cfg.answer),
+                               lang=lang, **trim_options(cfg.answer, top_doc_chars),
                                dates=time_range is not None, examples=cfg.answer.example_turns)
         t_gen = time.perf_counter()
         ttft = None
@@ -390,7 +392,11 @@ class Pipeline:
         if not text or is_refusal(text, refusal):
             return checked, "the model refused"
         limit = cfg.answer.max_refusal_prob
-        if limit is not None and refusal_prob is not None and refusal_prob >= limit:
+        # The model's doubt tells nothing on a yes/no question (saved runs: AUC 0.48 over 23 shown
+        # answers, against 0.60 on the rest; README r12), so it refuses there at random. A question
+        # weighing what to do (要不要…吗) is advice, not a fact tested, and keeps it.
+        if limit is not None and refusal_prob is not None and refusal_prob >= limit and not (
+                asks_yes_no(question) and not asks_advice(question)):
             return checked, (f"the model nearly refused (probability {refusal_prob:.2f} of the refusal "
                              f"sentence, limit {limit:g})")
         # Nothing of it holds: show the refusal, not a made-up answer marked as doubtful. An

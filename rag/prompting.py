@@ -262,11 +262,16 @@ def _source_block(prompts: Prompts, n: int, hit: Hit, text: str, dates: bool = F
     return prompts.get("source").format(n=n, title=title, text=body, date=date).strip()
 
 
-def trim_options(answer) -> dict:
+def trim_options(answer, top_doc_chars: int | None = None) -> dict:
     """``build_messages``'s trimming arguments from the ``answer`` settings (``trim_chunks``,
-    ``trim_chars``, ``whole_chunks``): one reading for the pipeline and the bench scripts that
-    rebuild its prompt."""
-    return {"trim_chars": answer.trim_chars if answer.trim_chunks else None, "whole": answer.whole_chunks}
+    ``trim_chars``, ``whole_chunks``, ``whole_short_doc_chars``): one reading for the pipeline and
+    the bench scripts that rebuild its prompt. ``top_doc_chars`` is the length of the top-ranked
+    chunk's document: a short one (a single story) has its chunk shown whole."""
+    whole = answer.whole_chunks
+    limit = answer.whole_short_doc_chars
+    if limit and top_doc_chars is not None and 0 < top_doc_chars <= limit:
+        whole = max(whole, 1)
+    return {"trim_chars": answer.trim_chars if answer.trim_chunks else None, "whole": whole}
 
 
 def build_messages(question: str, hits: Sequence[Hit], *, prompts: Prompts, count: Callable[[str], int],

@@ -295,6 +295,11 @@ class ChunkStore:
     def chunks_of(self, doc_id: str) -> list[Chunk]:
         return [c for _, c, _ in self.rows_of(doc_id)]
 
+    def document_chars(self, doc_id: str) -> int:
+        """How long a document's cleaned text is: where its last chunk ends (0 when unknown)."""
+        (end,) = self._db.execute("SELECT MAX(end) FROM chunks WHERE doc_id=?", (doc_id,)).fetchone()
+        return int(end or 0)
+
     def article_opening(self, doc_id: str, title: str, chars: int) -> str:
         """The first ``chars`` characters of an article (its chunks in order, overlaps included)."""
         out: list[str] = []

@@ -1302,3 +1302,27 @@ def test_glued_abbreviations(question, passage, missing):
     from rag.langrules import missing_subjects
 
     assert missing_subjects(question, [passage]) == missing
+
+
+# Rule 38: the model's doubt is not read on a yes/no question (it refuses there at random).
+@pytest.mark.parametrize("question, yes_no", [
+    ("塞雷茨·卡马是博茨瓦纳的第一任总统吗", True),
+    ("世界杯小组赛中国女足出线了没有", True),
+    ("这家公司到底有没有拿到那块地的使用权", True),
+    ("新规是否适用于已经签订的合同？", True),
+    ("这款手机能不能无线充电？", True),
+    ("西安那个上门检修的小伙是不是燃气公司的人", True),
+    ("台风过境后航班恢复了没", True),
+    ("Did the city raise its water price last year?", True),
+    # Must not fire: a question asking to be told a fact inside a 吗 frame, a count of those who did
+    # not, a question word, an English wh-question, and 不 between two different characters.
+    ("你知道西宁是哪一年建市的吗？", False),
+    ("有多少人没有报名参加这次比赛？", False),
+    ("西宁的常住人口是多少？", False),
+    ("Who designed the new bridge?", False),
+    ("为什么这条路不通车？", False),
+])
+def test_asks_yes_no(question, yes_no):
+    from rag.langrules import asks_yes_no
+
+    assert asks_yes_no(question) is yes_no

@@ -208,3 +208,51 @@ def test_a_faithful_quote_of_a_passage_about_something_else_is_refused(make_pipe
     assert a.abstained and "topic words" in a.reason and "钢琴" in a.reason
     b = make_pipeline(["青海省篮球联赛在西宁体育馆开幕[1]。"]).ask("篮球联赛在哪里开幕？")
     assert not b.abstained
+
+
+def test_top_chunk_is_whole_for_a_short_story_and_trimmed_in_a_round_up(tmp_path, settings, fake_embedder):
+    from rag.generators import FakeGenerator
+    from rag.indexing import open_index, update_index
+    from rag.pipeline import Pipeline
+
+    # One paragraph of about 280 characters: more than answer.trim_chars (160), less than a chunk.
+    para = ("据介绍，今年夏天的游泳馆人流量很大。馆方安排了更多救生员轮流值守。"
+            "周边的停车场也临时扩容，方便市民前来。报名的市民要带好身份证件。"
+            "馆方提醒市民注意防晒和补水，雷雨天气不要在室外泳池停留。"
+            "培训班共招收学员312人，分为上午和下午两个班次。"
+            "此外，馆内还新增了淋浴间和储物柜，收费标准保持不变。"
+            "下一步，馆方还将延长夜间开放时间，并增设儿童戏水区。")
+    story = tmp_path / "story"
+    story.mkdir()
+    (story / "swim.txt").write_text("游泳馆暑期培训\n\n" + para, encoding="utf-8")
+    update_index([story], settings, fake_embedder)
+    gen = FakeGenerator(["培训班共招收学员312人[1]。"])
+    pipe = Pipeline(open_index(settings=settings, embedder=fake_embedder), gen, settings)
+    pipe.ask("培训班招收了多少学员？")
+    assert para in gen.calls[-1][-1]["content"]
+
+    # The same paragraph inside a long round-up: its chunk is trimmed to the question's clauses.
+    filler = "".join(f"第{i}个区的工作会议研究了本区的绿化、交通和社区服务等事项，部署了下一阶段的重点任务。"
+                     for i in range(120))
+    (story / "swim.txt").write_text("各区工作汇总\n\n" + filler + "\n\n" + para, encoding="utf-8")
+    update_index([story], settings, fake_embedder)
+    pipe.reload_index()
+    gen.script = ["培训班共招收学员312人[1]。"]
+    pipe.ask("培训班招收了多少学员？")
+    user = gen.calls[-1][-1]["content"]
+    assert "312人" in user and para not in user
+
+
+@pytest.mark.parametrize("question, refused", [
+    ("西宁地区生产总值增长了吗？", False),          # yes/no: the doubt is not read
+    ("西宁地区生产总值是不是增长了5.5%？", False),
+    ("西宁地区生产总值增长多少？", True),          # any other question: it is
+    ("要不要相信西宁地区生产总值增长5.5%？", True),  # advice in a yes/no frame keeps it
+])
+def test_the_models_doubt_is_not_read_on_a_yes_no_question(make_pipeline, settings, question, refused):
+    settings.answer.max_refusal_prob = 0.15
+    p = make_pipeline()
+    a = p.ask("西宁地区生产总值增长多少？")
+    chunks = [h.chunk for h in a.hits]
+    reason = p.judge(question, a.text, chunks, p.prompts.refusal("zh"), refusal_prob=0.4)[1]
+    assert ("nearly refused" in reason) is refused

@@ -300,3 +300,33 @@ def test_trim_options_read_the_answer_settings():
     answer = load_settings(None).answer
     assert trim_options(answer) == {"trim_chars": 160, "whole": 0}
     assert trim_options(replace(answer, trim_chunks=False, whole_chunks=2)) == {"trim_chars": None, "whole": 2}
+
+
+@pytest.mark.parametrize("doc_chars, setting, whole_chunks, trim, expected", [
+    (900, 4000, 0, True, {"trim_chars": 160, "whole": 1}),      # a single story: its top chunk whole
+    (4000, 4000, 0, True, {"trim_chars": 160, "whole": 1}),     # at the limit
+    (12141, 4000, 0, True, {"trim_chars": 160, "whole": 0}),    # a round-up page stays trimmed
+    (None, 4000, 0, True, {"trim_chars": 160, "whole": 0}),     # length unknown: as before
+    (900, 0, 0, True, {"trim_chars": 160, "whole": 0}),         # 0 turns it off
+    (900, 4000, 2, True, {"trim_chars": 160, "whole": 2}),      # never fewer than whole_chunks
+    (900, 4000, 0, False, {"trim_chars": None, "whole": 1}),    # no trimming: everything whole anyway
+])
+def test_a_short_documents_top_chunk_is_shown_whole(doc_chars, setting, whole_chunks, trim, expected):
+    from dataclasses import replace
+
+    from rag.config import load_settings
+    from rag.prompting import trim_options
+
+    answer = replace(load_settings(None).answer, whole_short_doc_chars=setting, whole_chunks=whole_chunks,
+                     trim_chunks=trim)
+    assert trim_options(answer, doc_chars) == expected
+
+
+def test_whole_short_doc_chars_must_not_be_negative(tmp_path):
+    from rag.config import load_settings
+    from rag.errors import ConfigError
+
+    path = tmp_path / "s.toml"
+    path.write_text("[answer]\nwhole_short_doc_chars = -5\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="answer.whole_short_doc_chars"):
+        load_settings(str(path))
