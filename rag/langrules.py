@@ -28,11 +28,17 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-05.38"
+RULES_VERSION = "2026-12-05.40"
 
 # --- numbers -------------------------------------------------------------------------------------
 
 CN_DIGITS = "零〇○一二两三四五六七八九十百千万亿"
+# Currency names that follow a sum. Each is its own unit: 5万美元 is not 5万元 (美金 is 美元 by
+# another name, 港币 港元).
+CURRENCIES = ("美元", "美金", "欧元", "英镑", "日元", "港元", "港币", "韩元", "卢布", "澳元", "加元", "法郎",
+              "卢比", "比索", "新台币", "人民币")
+_SAME_CURRENCY = ({"美元", "美金"}, {"港元", "港币"}, {"人民币", "元"})
+
 # Why this list: a classifier or unit after a numeral is what makes it a quantity in Chinese
 # ("十六支球队", "两周", "3处桥梁"); a bare Chinese numeral is usually part of a word (一些,
 # 一带一路, 十分, 四地). Longer units first so "平方公里" is not read as "平方" + stray characters.
@@ -45,8 +51,11 @@ UNITS = (
     "类", "门", "款", "首", "幅", "所", "口", "员", "队", "回", "克", "升", "度", "级", "号", "块",
     # Temperatures (℃ and ℉ read as °c and °f after NFKC and lower case): "16.95℃" answers "多少度".
     "°c", "°f", "摄氏度", "华氏度",
+    # Currencies: a sum in foreign money is a quantity like one in 元 ("五点五万美元", "1.42亿美金").
+    *CURRENCIES,
 )
-_UNIT_RE = "|".join(sorted(set(UNITS), key=len, reverse=True))
+# 日元 after a day is the day and a festival ("1月1日元旦", "15日元宵节"), not yen.
+_UNIT_RE = "|".join(u + "(?![旦宵])" if u == "日元" else u for u in sorted(set(UNITS), key=len, reverse=True))
 
 # Classifiers a "how many X" question may be answered with, and which counts compare as the same
 # kind: "几座桥" is answered by "3处桥梁", "多少名选手" by "120人", "多少支球队" by "16个队";
@@ -77,6 +86,9 @@ def equivalent_units(unit: str) -> set[str]:
             out |= set(members)
     if unit == "星期":
         out |= {"周"}
+    for names in _SAME_CURRENCY:
+        if unit in names:
+            out |= names
     # 度 is a temperature in either scale; °c and 摄氏度 are one scale, °f and 华氏度 the other.
     for scale in (_CELSIUS, _FAHRENHEIT):
         if unit in scale or unit == "度":
@@ -116,6 +128,16 @@ def _cn_value(run: str) -> float | None:
 
             _cn2an = cn2an
     run = run.replace("○", "〇")
+    # cn2an reads a Chinese decimal ("五点五") but not one with a magnitude after it ("五点五万",
+    # "一点二亿"): the magnitude is applied here.
+    m = re.fullmatch(r"(.+点[零〇一二两三四五六七八九]+)([万亿]+)", run)
+    if m:
+        base = _cn_value(m.group(1))
+        if base is None:
+            return None
+        for ch in m.group(2):
+            base *= _MAGNITUDE[ch]
+        return base
     try:
         value = _cn2an.cn2an(run, "smart")
     except (ValueError, KeyError, IndexError, TypeError):
@@ -886,7 +908,7 @@ TIME_WORDS = re.compile(r"今年|去年|明年|前年|年[初底末中]|上午|�
 # "12架次", "3辆") or with a bare number before the noun, which the unit list cannot foresee. What
 # still does not answer it is a time, a percentage or an amount of money or measure.
 _NOT_COUNTS = frozenset("年 月 日 号 时 天 周 小时 分钟 个月 星期 周年 岁 % ‰ 百分点 元 吨 米 公里 千米 平方米 平方公里 公顷 亩 公斤 千克 克 升 度 "
-                        "°c °f 摄氏度 华氏度".split())
+                        "°c °f 摄氏度 华氏度".split()) | frozenset(CURRENCIES)
 
 
 # 几 asks no count where it is indefinite: after a demonstrative or a word of time ("这几天" these

@@ -1326,3 +1326,65 @@ def test_asks_yes_no(question, yes_no):
     from rag.langrules import asks_yes_no
 
     assert asks_yes_no(question) is yes_no
+
+
+# Rule 39: a Chinese decimal with a magnitude after it is one figure ("五点五万" is 55,000).
+@pytest.mark.parametrize("text, value, unit", [
+    ("他出资五点五万美元兴建了教堂", 55000.0, "美元"),
+    ("全国人口约十四点一二亿人", 1.412e9, "人"),
+    ("总投资十二点五万元", 125000.0, "元"),
+    ("项目占地一点二万平方米", 12000.0, "平方米"),
+    ("线路全长三点六公里", 3.6, "公里"),          # no magnitude: read as before
+])
+def test_a_chinese_decimal_takes_its_magnitude(text, value, unit):
+    from rag.langrules import quantities
+
+    qs = quantities(text)
+    assert len(qs) == 1 and abs(qs[0].value - value) < 1e-6 * value and qs[0].unit == unit
+
+
+@pytest.mark.parametrize("text", ["下午五点钟开会", "三点水的字", "有两点建议", "一点点进步", "一点半出发"])
+def test_a_clock_time_or_a_word_with_点_is_no_decimal_figure(text):
+    from rag.langrules import quantities
+
+    assert quantities(text) == []
+
+
+# Rule 40: a currency name after a sum is its unit; each currency is its own unit, and a day before
+# 元旦/元宵 is still a day.
+@pytest.mark.parametrize("text, value, unit", [
+    ("每天的运营成本约70万美元", 700000.0, "美元"),
+    ("合同金额为三千万欧元", 3e7, "欧元"),
+    ("票房收入1.42亿美金", 1.42e8, "美金"),
+    ("罚款2000英镑", 2000.0, "英镑"),
+    ("每股派息0.5港元", 0.5, "港元"),
+    ("营收3000亿日元", 3e11, "日元"),
+])
+def test_a_currency_is_a_unit(text, value, unit):
+    from rag.langrules import quantities
+
+    qs = quantities(text)
+    assert len(qs) == 1 and abs(qs[0].value - value) < 1e-6 * value and qs[0].unit == unit
+
+
+@pytest.mark.parametrize("text, units", [
+    ("1月1日元旦放假一天", ["月", "日", "天"]),
+    ("正月15日元宵节当天", ["日"]),
+])
+def test_a_day_before_a_festival_is_not_yen(text, units):
+    from rag.langrules import quantities
+
+    assert [q.unit for q in quantities(text)] == units
+
+
+@pytest.mark.parametrize("a, b, same", [
+    ("5万美元", "五万美金", True),
+    ("2港元", "2港币", True),
+    ("10万元", "10万人民币", True),
+    ("5万美元", "5万元", False),
+    ("100欧元", "100英镑", False),
+])
+def test_currencies_compare_by_name(a, b, same):
+    from rag.langrules import quantities, same_quantity
+
+    assert same_quantity(quantities(a)[0], quantities(b)[0]) is same
