@@ -28,7 +28,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-05.40"
+RULES_VERSION = "2026-12-05.42"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -209,11 +209,22 @@ def _quantities(t: str) -> tuple[Quantity, ...]:
             value *= _MAGNITUDE[ch]
         out.append(Quantity(value=value, unit=unit, approx=bool(m.group("pre") or m.group("approx0") or m.group("approx")),
                             text=m.group(0), start=m.start(), end=m.end()))
+    for m in _FINANCIAL.finditer(t):
+        v = _cn_value(m.group("num"))
+        if v is not None and not any(q.start <= m.start() < q.end for q in out):
+            out.append(Quantity(value=v, unit="元" if m.group("unit") == "圆" else m.group("unit"), approx=False,
+                                text=m.group(0), start=m.start(), end=m.end()))
     for m in _TENTHS.finditer(t):
         if _is_tenths(t, m.start("num")):
             out.append(Quantity(value=10.0 * _cn_value(m.group("num")), unit="%", approx=bool(m.group("pre")),
                                 text=m.group(0), start=m.start(), end=m.end()))
     return tuple(sorted(out, key=lambda x: x.start))
+
+
+# Sums of money are also written in the financial numerals (大写数字: "奖励人民币壹万元", "叁仟伍佰元整"),
+# which cannot be altered by a stroke. Several are common characters elsewhere (陆 in 大陆架 and 登陆场,
+# 伍 in 队伍, 拾 in 收拾), so a run of them counts only before a currency, where they are a sum.
+_FINANCIAL = re.compile(rf"(?P<num>[壹贰叁肆伍陆柒捌玖拾佰仟零万亿]+)(?P<unit>元|圆|{'|'.join(CURRENCIES)})")
 
 
 # Tenths are a percentage in words: "八成" is 80%, "两成" 20% ("超过八成俄罗斯人", "大约二成"). 成 also
@@ -1099,7 +1110,7 @@ def missing_kind(question: str, claims: str) -> str | None:
 # something was done ("警方是怎么找到失主的": 是…的 or 了 mark a past event), and not 能不能/可不可以,
 # which mostly ask a fact about a thing ("这款手机能不能无线充电").
 _ADVICE = re.compile(
-    r"要不要|该不该|需不需要|值不值得|值得吗|有没有必要|有必要|是否值得|应该|应当|"
+    r"要不要|该不该|需不需要|值不值得|值得[\u4e00-\u9fff]{0,6}[吗么]|有没有必要|有必要|是否值得|应该|应当|"
     r"怎么办|怎么才能|怎样才能|如何才能|该怎么|要怎么|该如何|"
     r"(?:要|应)注意(?:什么|哪些|些什么)|有(?:什么|哪些)(?:建议|办法|方法|技巧|窍门|妙招)|"
     r"好还是|还是[^，,。？?！!]{1,12}(?:好|合适|划算)[吗呢]?\s*[？?]?\s*$|(?:^|[，,])(?:选|买|去|学)[^，,。？?还]{1,12}还是|"

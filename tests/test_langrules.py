@@ -1110,6 +1110,8 @@ def test_totals_keep_the_topic():
     ("第一次去女朋友家见家长，带什么礼物合适？", True),
     ("高温天出门需要注意什么？", True),
     ("How do I fix a squeaky door hinge?", True),
+    ("新工作薪水更高但要常出差，值得换吗？", True),    # rule 41: 值得 + verb + 吗 weighs a choice
+    ("这本书值得一读么", True),
     ("Should I tell my manager that I am looking for another job?", True),
     # Must not fire: how something was done, what something is like, a fact about a thing, a
     # superlative, a factual choice between alternatives, and 该 as "this".
@@ -1121,6 +1123,7 @@ def test_totals_keep_the_topic():
     ("这种鸟是先雌后雄还是先雄后雌？", False),
     ("该公司上半年营收是多少？", False),
     ("What is the capital of Norway?", False),
+    ("这项技术值得推广的原因是什么？", False),
 ])
 def test_asks_advice(question, advice):
     from rag.langrules import asks_advice
@@ -1388,3 +1391,25 @@ def test_currencies_compare_by_name(a, b, same):
     from rag.langrules import quantities, same_quantity
 
     assert same_quantity(quantities(a)[0], quantities(b)[0]) is same
+
+
+# Rule 42: financial numerals before a currency are a sum; elsewhere their characters are words.
+@pytest.mark.parametrize("text, value, unit", [
+    ("警方奖励人民币壹万元", 10000.0, "元"),
+    ("收到捐款叁仟伍佰元整", 3500.0, "元"),
+    ("支票金额为壹佰贰拾美元", 120.0, "美元"),
+    ("合计伍拾圆", 50.0, "元"),
+    ("罚款贰仟元", 2000.0, "元"),
+])
+def test_financial_numerals_before_a_currency_are_a_sum(text, value, unit):
+    from rag.langrules import quantities
+
+    qs = quantities(text)
+    assert [(q.value, q.unit) for q in qs] == [(value, unit)]
+
+
+@pytest.mark.parametrize("text", ["中国的大陆架面积很大", "飞船返回登陆场", "他入伍以后", "收拾行李", "肆意妄为"])
+def test_financial_numeral_characters_in_words_are_no_figures(text):
+    from rag.langrules import quantities
+
+    assert quantities(text) == []
