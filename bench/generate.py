@@ -34,7 +34,7 @@ def main() -> None:
     args = ap.parse_args()
 
     from rag.config import load_settings
-    from rag.pipeline import Pipeline, retrieval_query
+    from rag.pipeline import Pipeline, retrieval_query, top_document_chars
     from rag.prompting import build_messages, trim_options
 
     questions = [json.loads(line) for line in open(ROOT / "eval" / "seeds_questions.jsonl", encoding="utf-8")]
@@ -91,8 +91,7 @@ def main() -> None:
         answer = pipeline.ask(q["question"])
         built = build_messages(q["question"], list(answer.hits), prompts=pipeline.prompts, count=gen.count_tokens,
                                n_ctx=cfg.n_ctx, max_tokens=cfg.max_tokens,
-                               **trim_options(settings.answer, pipeline.index.document_chars(answer.hits[0].chunk)
-                                              if answer.hits else None))
+                               **trim_options(settings.answer, top_document_chars(pipeline.index, answer.hits)))
         row = {"id": q["id"], "ours_ttft_ms": answer.timings["ttft_ms"], "ours_tps": answer.timings["tokens_per_s"],
                "prompt_tokens": answer.timings["prompt_tokens"], "prompt_tokens_untrimmed_k5": full.prompt_tokens}
         if hasattr(gen, "load"):

@@ -46,7 +46,7 @@ def _kind_word(reason: str) -> str | None:
 def measure(rows: list[dict], pipeline, part: str) -> list[dict]:
     from rag.citations import tidy_answer
     from rag.generators import make_generator
-    from rag.pipeline import is_refusal
+    from rag.pipeline import is_refusal, top_document_chars
     from rag.prompting import build_messages, trim_options
     from rag.scoring import score_result
     from rag.types import Hit, chunk_from_dict
@@ -72,7 +72,7 @@ def measure(rows: list[dict], pipeline, part: str) -> list[dict]:
         hits = [Hit(chunk=c, score=h.get("score", 0.0), rank=h.get("rank", 0)) for c, h in zip(chunks, r["hits"])]
         built = build_messages(question, hits, prompts=pipeline.prompts, count=gen.count_tokens, n_ctx=gen.n_ctx,
                                max_tokens=cfg.generator.max_tokens, history_turns=cfg.answer.history_turns,
-                               **trim_options(cfg.answer, pipeline.index.document_chars(chunks[0]) if chunks else None),
+                               **trim_options(cfg.answer, top_document_chars(pipeline.index, hits)),
                                lang="zh" if r.get("translation") else None, dates=r.get("time_range") is not None,
                                examples=cfg.answer.example_turns)
         refusal = pipeline.prompts.refusal(built.lang)

@@ -111,7 +111,7 @@ def main() -> None:
     from rag.embedders import FakeEmbedder
     from rag.generators import FakeGenerator, LlamaCppGenerator
     from rag.indexing import open_index, update_index
-    from rag.pipeline import retrieval_query
+    from rag.pipeline import retrieval_query, top_document_chars
     from rag.prompting import build_messages, load_prompts, trim_options
     from rag.worker import WorkerGenerator
 
@@ -150,7 +150,7 @@ def main() -> None:
         hits = index.retrieve(retrieval_query(q["question"], None), settings.retrieval.k).hits
         built = build_messages(q["question"], hits, prompts=prompts, count=count, n_ctx=cfg.n_ctx,
                                max_tokens=args.max_tokens,
-                               **trim_options(settings.answer, index.document_chars(hits[0].chunk) if hits else None))
+                               **trim_options(settings.answer, top_document_chars(index, hits)))
         order = ["inline", "worker"] if i % 2 == 0 else ["worker", "inline"]
         row = {"id": q["id"], "prompt_tokens": built.prompt_tokens, "first": order[0]}
         for name in order:

@@ -426,11 +426,16 @@ _YES_NO = re.compile(
     re.IGNORECASE)
 
 
+def _tests_in_ma_frame(q: str) -> bool:
+    """A question ending in 吗 that is not a request to be told something (see above)."""
+    return bool(_ENDS_IN_MA.search(q)) and not _ASKS_TO_TELL.search(q)
+
+
 def asks_yes_no(question: str) -> bool:
     """Whether ``question`` asks for a yes or a no (see above)."""
     q = to_simplified(normalize(question)).strip()
     if _ENDS_IN_MA.search(q):
-        return not _ASKS_TO_TELL.search(q)
+        return _tests_in_ma_frame(q)
     return bool(_YES_NO.search(q))
 
 
@@ -1043,7 +1048,7 @@ def missing_kind(question: str, claims: str) -> str | None:
     ``claims`` is the answer's claims only (markers and source lead-ins removed).
     """
     q = normalize(question)
-    if _ENDS_IN_MA.search(q) and not _ASKS_TO_TELL.search(q):
+    if _tests_in_ma_frame(q):
         # A question word inside a yes/no question is indefinite ("具体哪天推出已经定了吗": has a day
         # been set?), so it asks for no kind; unless it is a question someone is asked to tell
         # ("你知道他是哪一年出生的吗" asks for the year).

@@ -89,6 +89,12 @@ def hits_from_contexts(contexts: Sequence[Any]) -> list[Hit]:
     return hits
 
 
+def top_document_chars(index: Any, hits: Sequence[Hit]) -> int | None:
+    """How long the top hit's document is (``answer.whole_short_doc_chars`` reads it); None without
+    hits or an index."""
+    return index.document_chars(hits[0].chunk) if index is not None and hits else None
+
+
 def merge_filters(user: SearchFilter | None, since: str | None, until: str | None) -> SearchFilter | None:
     """The user's filter narrowed to a question's date range. Documents without a date pass the
     question's range (it is read from words, the answer may sit in an undated document) but not a
@@ -328,7 +334,7 @@ class Pipeline:
                                          and (time_range.since or time_range.until) else "") if x)
             timings["retrieve_ms"] = r.timings["retrieve_ms"]
             relevant = bool(hits) and self._relevant(r)
-            top_doc_chars = index.document_chars(hits[0].chunk) if hits else None
+            top_doc_chars = top_document_chars(index, hits)
         if not relevant:
             answer = dataclasses.replace(self._refuse(asked, lang, hits, timings, t0, scope, time_range),
                                          translation=translation)

@@ -281,13 +281,15 @@ def test_whole_chunks_shows_the_top_chunks_untrimmed():
     assert build_messages("会议应到代表多少人？", hits, whole=1, **{**kw, "trim_chars": None}).texts == [long] * 3
 
 
-def test_whole_chunks_setting_must_not_be_negative(tmp_path):
+@pytest.mark.parametrize("line, name", [("whole_chunks = -1", "answer.whole_chunks"),
+                                        ("whole_short_doc_chars = -5", "answer.whole_short_doc_chars")])
+def test_whole_chunk_settings_must_not_be_negative(tmp_path, line, name):
     from rag.config import load_settings
     from rag.errors import ConfigError
 
     path = tmp_path / "s.toml"
-    path.write_text("[answer]\nwhole_chunks = -1\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="answer.whole_chunks"):
+    path.write_text(f"[answer]\n{line}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=name):
         load_settings(str(path))
 
 
@@ -320,13 +322,3 @@ def test_a_short_documents_top_chunk_is_shown_whole(doc_chars, setting, whole_ch
     answer = replace(load_settings(None).answer, whole_short_doc_chars=setting, whole_chunks=whole_chunks,
                      trim_chunks=trim)
     assert trim_options(answer, doc_chars) == expected
-
-
-def test_whole_short_doc_chars_must_not_be_negative(tmp_path):
-    from rag.config import load_settings
-    from rag.errors import ConfigError
-
-    path = tmp_path / "s.toml"
-    path.write_text("[answer]\nwhole_short_doc_chars = -5\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="answer.whole_short_doc_chars"):
-        load_settings(str(path))
