@@ -48,6 +48,10 @@ from .langrules import states_relation as _states_relation
 from .langrules import ADVICE_MIN_TOPIC_COVERAGE
 from .langrules import topic_words as _topic_words
 from .langrules import subjects as _subjects
+from .langrules import place_names as _place_names
+from .langrules import rarest_topic_word as _rarest_topic_word
+from .langrules import mentions_word as _mentions_word
+from .langrules import narrower_domain as _narrower_domain
 from .textnorm import bigrams, compact
 from .textnorm import to_simplified
 from .types import Chunk, Citation, Sentence
@@ -66,6 +70,9 @@ _MONTH = re.compile(r"(?<![\d.])(?:1[0-2]|[1-9])月(?!\d|份?[初中底末]?\d)"
 _GENERIC_PLACES = {"城镇", "农村", "城市", "城乡", "全国", "全省", "全市", "全区", "全县", "本市", "我市", "我省", "我区",
                    "国内", "国外", "国际", "地方", "地区", "省市", "市县", "县区", "区县", "乡镇", "乡村", "社区", "中心城区",
                    "市区", "县城", "开发区", "园区", "新区", "城区", "景区", "街道", "各区", "各县"}
+# A level and 里/内 ("镇里说", "村里有", "县里拨") is "the town, the village" the story is about, not a
+# name: jieba's dictionary lists 镇里 as a place, and the scope check then wanted the passage to write it.
+_DEICTIC_PLACE = re.compile(r"^[省市县区乡镇村]里$")
 # The body named after a place, its level first: 区委, 县政府, 市人大, 镇党委 (jieba's words).
 _OFFICE = re.compile(r"^[省市区县州镇乡](?:委|政府|党委|人大|政协|纪委)$")
 # What jieba tags a district's bare name as (城东 ns, 城北 s, 大通 nz).
@@ -136,7 +143,8 @@ def _places(question: str) -> list[str]:
             joined.append((word, flag))
     for i, (word, flag) in enumerate(joined):
         # "五区两县" counts places, it names none; so does "中日韩三国".
-        if len(word) < 2 or word in _GENERIC_PLACES or word in KINSHIP_TERMS or word[0] in CN_DIGITS or _counts_countries(word):
+        if (len(word) < 2 or word in _GENERIC_PLACES or _DEICTIC_PLACE.match(word) or word in KINSHIP_TERMS
+                or word[0] in CN_DIGITS or _counts_countries(word)):
             continue
         # An aspect particle (了, 着) follows a verb, never a place: jieba's dictionary lists some
         # verbs as places (新建 for 南昌's 新建区, 回国), and "新建了多少所学校" names no place. Not 过:
@@ -172,7 +180,7 @@ def scope_terms(question: str, places: bool | str = True) -> list[str]:
 def missing_scope(question: str, texts: Sequence[str]) -> list[str]:
     """The question's scope terms that none of ``texts`` mentions."""
     haystack = "\n".join(compact(_day_form(canonical_numbers(t))) for t in texts)
-    return [t for t in scope_terms(question) if t not in haystack]
+    return [t for t in scope_terms(question) if not any(n in haystack for n in _place_names(t))]
 
 
 def missing_kind(question: str, answer: str) -> str | None:
@@ -277,9 +285,11 @@ def scope_problem(question: str, supporting: Sequence[Chunk], opening: Callable[
         if not year_or_date and _level(term) and any(_names_rival_place(term, sp) for sp in spans):
             out.append(term)
             continue
-        # A place counts by its short form too (西宁 for 西宁市), as ``_same_place`` reads it.
+        # A place counts by its short form too (西宁 for 西宁市), as ``_same_place`` reads it, and a
+        # country by its other names (中华人民共和国, 我国 for 中国: ``langrules.COUNTRY_NAMES``).
         short = term[:-1] if not year_or_date and _level(term) and len(term) >= 3 else term
-        if any(term in t or short in t for t in texts):
+        names = (short,) if year_or_date else (short, *_place_names(term))
+        if any(n in t for t in texts for n in names):
             continue
         # The sentence carrying the answer names another time of the term's kind (asked for 8月,
         # it says "7月出口量…"): it is about that one, whatever the opening says. Not for places:
@@ -296,7 +306,7 @@ def scope_problem(question: str, supporting: Sequence[Chunk], opening: Callable[
         # A report's opening names last year (the review) beside this one (the plan): for a year or
         # date the opening counts when it names it (the rival rule refused 5 answerable 2024 seed
         # questions). A place it names counts only when it names no other place of that level.
-        if any(term in compact(o) and (year_or_date or not _rivals(term, o)) for o in openings):
+        if any(any(n in compact(o) for n in names) and (year_or_date or not _rivals(term, o)) for o in openings):
             continue
         out.append(term)
     return out
@@ -405,6 +415,9 @@ def check_superlative(d: Draft) -> str | None:
     domain = _superlative_domain(d.question)
     if domain and not _names_domain(domain, spans):
         return f"the question asks which is {superlative} in {domain}, and the supporting sentences rank within another"
+    region = _narrower_domain(d.question, superlative, spans)
+    if region:
+        return f"the question asks which is {superlative}, and the supporting sentences rank only within {region}"
     return None
 
 
@@ -482,10 +495,14 @@ def check_advice(d: Draft) -> str | None:
     if not supporting or not _asks_advice(d.question):
         return None
     question = _topic_question(d)
-    coverage = _topic_coverage(question, _read_with_context(d, supporting))
+    texts = _read_with_context(d, supporting)
+    coverage = _topic_coverage(question, texts)
     if coverage < ADVICE_MIN_TOPIC_COVERAGE:
         return (f"the question asks what to do, and the supporting passages mention {coverage:.0%} of its "
                 f"topic words ({', '.join(_topic_words(question))}), too few to be about its situation")
+    rarest = _rarest_topic_word(question)
+    if rarest and not _mentions_word(rarest, texts):
+        return (f"the question asks what to do about {rarest}, which the supporting passages never mention")
     return None
 
 

@@ -28,7 +28,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-05.42"
+RULES_VERSION = "2026-12-05.48"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -665,6 +665,36 @@ def missing_subjects(question: str, texts: Iterable[str]) -> list[str]:
     return [s for s in subjects(question) if not mentioned(compact(s))]
 
 
+# --- other names of a country ----------------------------------------------------------------------
+# Why: a country is written by its formal name in encyclopedias ("中华人民共和国1994年分税制改革"), as
+# 我国 in a Chinese outlet's news ("我国汽车出口量"), and by the Hong Kong and Taiwan names in
+# zh-Wikipedia text (纽西兰, 义大利, 澳洲); a question names it the common way (中国, 新西兰). The
+# scope check looked for the question's word only and refused an answer whose passage names the
+# country its own way. Each name below is that country and no other; a formal name that contains
+# the common one (日本国, 俄罗斯联邦, 印度共和国) needs no entry. 我国 is China because every Chinese
+# news outlet of the corpus writes from China; a source written elsewhere would use the country's name.
+COUNTRY_NAMES: dict[str, tuple[str, ...]] = {
+    "中国": ("中华人民共和国", "我国", "新中国"),
+    "美国": ("美利坚合众国", "美利坚"),
+    "英国": ("大不列颠及北爱尔兰联合王国", "联合王国"),
+    "韩国": ("大韩民国", "南韩"),
+    "朝鲜": ("北韩",),
+    "德国": ("德意志联邦共和国", "德意志"),
+    "法国": ("法兰西共和国", "法兰西"),
+    "新西兰": ("纽西兰",),
+    "意大利": ("义大利",),
+    "澳大利亚": ("澳洲", "澳大利亚联邦"),
+    "新加坡": ("星加坡", "星洲"),
+    "阿联酋": ("阿拉伯联合酋长国",),
+    "荷兰": ("尼德兰",),
+}
+
+
+def place_names(place: str) -> tuple[str, ...]:
+    """``place`` and the other names of the same country (``COUNTRY_NAMES``)."""
+    return (place, *COUNTRY_NAMES.get(place, ()))
+
+
 # --- abbreviations of organisations ---------------------------------------------------------------
 # Why: news and the people asking about it shorten an organisation's name to the first character
 # of each word of it, in order (缩略语): 人力资源和社会保障部 -> 人社部, 国家发展和改革委员会 ->
@@ -829,6 +859,30 @@ def shares_topic(question: str, texts: Iterable[str]) -> bool:
     return topic_coverage(question, texts) > 0
 
 
+def rarest_topic_word(question: str) -> str | None:
+    """The question's most specific topic word: the one of jieba's dictionary with the highest idf
+    (a word missing from the idf table counts at the median). A word jieba's HMM guessed outside
+    its dictionary ("运动完出了一身汗" gives 完出) is a cut across two words, not a word, so it is
+    never the one; None when the question has no dictionary topic word."""
+    from .sparse import load_jieba
+
+    load_jieba()
+    import jieba
+    import jieba.analyse
+
+    idf = jieba.analyse.default_tfidf
+    titles = {m.group(1) for m in _TITLE.finditer(to_simplified(unicodedata.normalize("NFKC", question)))}
+    words = [w for w in topic_words(question) if jieba.dt.FREQ.get(w) or w in titles]
+    if not words:
+        return None
+    return max(words, key=lambda w: idf.idf_freq.get(w, idf.median_idf))
+
+
+def mentions_word(word: str, texts: Iterable[str]) -> bool:
+    """Whether ``texts`` mention ``word`` as ``shares_topic`` reads a mention."""
+    return _mentions(compact(word).lower(), compact(to_simplified("\n".join(texts))).lower())
+
+
 def topic_coverage(question: str, texts: Iterable[str]) -> float:
     """The share of the question's topic words that ``texts`` mention, each weighted by its jieba
     idf (a rare word says more about what is asked than a common one); 1.0 when the question has
@@ -918,6 +972,14 @@ _CALENDAR = re.compile(r"(?<!\d)(?:1[89]|20)\d{2}\s*年(?!\s*(?:多|余|来|间|
 _YEAR_SPAN = re.compile(r"(?:1[89]|20)\d{2}\s*年?\s*(?:至|到|—|–|-|~)\s*(?:1[89]|20)\d{2}\s*年")
 # Words of time that answer "什么时候" without a figure.
 TIME_WORDS = re.compile(r"今年|去年|明年|前年|年[初底末中]|上午|下午|晚上|期间|以来|当天|当日|今天|昨天|明天|月[初底末中]|上旬|中旬|下旬")
+# A length of time counted from now or from the event ("18个月内", "三天后", "两周之内", "半年以后") is
+# a time too: it answers "什么时候"/"何时"/"when" as a date would, and a forecast or a deadline is
+# usually written that way ("原型将在18个月内亮相"). It is no calendar year or day, so "哪一年" and
+# "哪天" still want one. The figure must be a length (a count of time units), so "3人内" or "第三天后"
+# is not one, and 前/后 must follow it: "前三年" is "the first three years".
+RELATIVE_TIME = re.compile(
+    rf"(?<!第)(?:{_NUM}|[几数半])\s*(?:多|余|来)?\s*个?\s*半?\s*(?:年|月|周|星期|天|日|小时|分钟|秒|季度)"
+    r"\s*(?:之内|以内|之后|以后|内|后|之前|以前|前)")
 
 
 # 个 is the general classifier: "多少个航班" is answered in the noun's own classifier ("8810班",
@@ -1036,6 +1098,29 @@ def names_domain(domain: str, texts: Iterable[str]) -> bool:
     return any(f in have for f in forms)
 
 
+# A source may rank within a part of the question's domain: "我国北方面积最大的淡水湖" does not say the
+# lake is China's largest, nor "省内最高的山" the country's highest. A region word (a direction, a
+# part of a country, or "within the province/city") just before the superlative in the source's
+# clause narrows its domain, unless the question itself names that region.
+_REGION_WORDS = (r"北方|南方|[东西南北中]部|东北|西北|西南|东南|华[北南东中]|境内|省内|市内|区内|县内|"
+                 r"全省|全市|全区|全县|本省|本市")
+
+
+def narrower_domain(question: str, superlative: str, texts: Iterable[str]) -> str | None:
+    """The region word that narrows the source's ranking (``_REGION_WORDS`` right before
+    ``superlative`` in its clause) and that the question does not name, or None."""
+    q = to_simplified(normalize(question))
+    pattern = re.compile(rf"({_REGION_WORDS})(?:地区)?[^，,。；;！!？?]{{0,6}}?{re.escape(superlative)}")
+    for text in texts:
+        t = to_simplified(normalize(text))
+        for m in pattern.finditer(t):
+            # "青海省内最高" asked of 青海: the region is the question's own place.
+            if m.group(1) in q or t[max(0, m.start() - 2):m.start()] in q:
+                continue
+            return m.group(1)
+    return None
+
+
 def states_superlative(superlative: str, texts: Iterable[str]) -> bool:
     """Whether any of ``texts`` states ``superlative`` (or a 第一/之最 that stands for it)."""
     have = _haystack(texts)
@@ -1064,7 +1149,8 @@ def missing_kind(question: str, claims: str) -> str | None:
             any(not x.unit and 1000 <= x.value <= 2999 for x in qs) or _OTHER_CALENDAR.search(normalize(claims))
         return None if ok else "a year"
     if ASKS_TIME.search(q):
-        ok = any(x.unit in ("年", "月", "日", "号", "时") for x in qs) or TIME_WORDS.search(claims)
+        ok = any(x.unit in ("年", "月", "日", "号", "时") for x in qs) or TIME_WORDS.search(claims) \
+            or RELATIVE_TIME.search(normalize(claims))
         return None if ok else "a time"
     if ASKS_DURATION.search(q):
         c = normalize(claims)
@@ -1088,7 +1174,11 @@ def missing_kind(question: str, claims: str) -> str | None:
         # (多少亿元, 多少公里), and not a figure the question itself gives ("8·18"灾后…).
         given = {x.value for x in quantities(question)}
         bare = m.group(1) not in _NOT_COUNTS and any(not x.unit and not x.percent and x.value not in given for x in qs)
-        if not bare and not any(x.unit in want or (m.group(1) == "个" and _counts(x)) for x in qs):
+        # 个 is the general classifier the other way round too: "23个品类" answers "多少种", "3个村"
+        # "几座村庄"; not a measure or a sum ("多少吨" wants 吨, which 个 is not).
+        general = m.group(1) not in _NOT_COUNTS
+        if not bare and not any(x.unit in want or (m.group(1) == "个" and _counts(x)) or (general and x.unit == "个")
+                                for x in qs):
             return f"a count of {m.group(1)}"
         return None
     # "多少" asks for an amount; a calendar year is a time, so an answer whose only figures are years

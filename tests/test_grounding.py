@@ -2,7 +2,7 @@
 
 import pytest
 
-from rag.grounding import check_grounding, missing_kind, missing_scope, scope_terms
+from rag.grounding import check_grounding, missing_kind, missing_scope, scope_problem, scope_terms
 from rag.types import Chunk, Citation
 
 
@@ -20,6 +20,15 @@ from rag.types import Chunk, Citation
     # must not fire: 过 after a place is the verb "spend"; a place followed by other words stays a place.
     ("一行人在西安过了一夜吗", ["西安"]),
     ("上海着手建设了几个园区", ["上海"]),
+    # Rule 47: a level and 里 ("镇里说", "村里有") is the place the story is about, not a name.
+    ("谢孟伟给河北老家捐的物资 镇里说一共收到几车", ["河北"]),
+    ("村里今年种了多少亩玉米", []),
+    ("县里拨了多少救灾款", []),
+    ("乡里建了几座桥", []),
+    ("市里出台了什么政策", []),
+    # must not fire: a named town or village keeps its name
+    ("柳林镇今年种了多少亩玉米", ["柳林镇"]),
+    ("大通县今年拨了多少救灾款", ["大通县"]),
 ])
 def test_scope_terms(question, terms):
     assert scope_terms(question) == terms
@@ -76,6 +85,27 @@ def test_article_opening_counts_as_scope():
     question, answer = "2023年城中区完成地区生产总值多少？", "完成地区生产总值3270308万元[1]。"
     assert "2023, 城中区" in check_grounding(question, answer, cites, 0.3)
     assert check_grounding(question, answer, cites, 0.3, opening=lambda c: "城中区 2023年，全区上下狠抓落实。") is None
+
+
+# Rule 44: a country is named by its formal name, as 我国 in Chinese news, or by its Hong Kong or
+# Taiwan name in zh-Wikipedia text; each stands for the question's common name.
+@pytest.mark.parametrize("question, passage, held", [
+    ("中国的地方税务局是哪一年的改革催生出来的？", "地方税务局是中华人民共和国1994年分税制改革的结果。", True),
+    ("中国上半年汽车出口了多少辆？", "上半年，我国汽车出口214万辆，同比增长75.7%。", True),
+    ("新西兰的国鸟是什么？", "几维鸟是纽西兰的国鸟，也是纽西兰人的别称。", True),
+    ("意大利的首都是哪座城市？", "罗马是义大利的首都。", True),
+    ("澳大利亚有多少个州？", "澳洲联邦由六个州和两个领地组成。", True),
+    ("韩国的总统任期是几年？", "大韩民国总统任期五年，不得连任。", True),
+    # must not fire: another country's name, 全国 (no country), or a name the question does not use
+    ("中国上半年汽车出口了多少辆？", "上半年，日本汽车出口202万辆。", False),
+    ("中国上半年汽车出口了多少辆？", "上半年，全国汽车出口214万辆。", False),
+    ("新西兰的国鸟是什么？", "几维鸟是当地的国鸟。", False),
+    ("美国的首都是哪座城市？", "罗马是义大利的首都。", False),
+    ("韩国的总统任期是几年？", "朝鲜民主主义人民共和国最高领导人的任期。", False),
+])
+def test_a_country_holds_by_its_other_names(question, passage, held):
+    chunk = _citation(passage, 0.9, title="").chunk
+    assert (scope_problem(question, [chunk], opening=lambda c: "") == []) is held
 
 
 # ---------------------------------------------------------------- through the pipeline

@@ -262,6 +262,29 @@ def test_speculation_voids_support_whatever_the_overlap():
     ("哪一天开幕？", "十月八日开幕。", None),
     ("哪一天开幕？", "今年开幕。", "a date"),
     ("哪一天开幕？", "当天上午开幕。", None),
+    # Rule 48: 个, the general classifier, answers a count in any other classifier; not a measure or a sum.
+    ("日本新增了多少种芯片设备的出口管制？", "新增了23个品类的设备。", None),
+    ("这次地震损坏了几座桥？", "共有3个桥梁受损。", None),
+    ("有多少支球队参加比赛？", "共有16个球队参加。", None),
+    ("物资送到了几处安置点？", "物资送到了8个安置点。", None),
+    ("园区引进了几家企业？", "园区引进了12个企业项目。", None),
+    # must not fire: a measure, a sum, a time is not counted in 个
+    ("货轮运了多少吨货？", "货轮运了3个集装箱。", "a count of 吨"),
+    ("这个项目花了多少元？", "项目花了3个月。", "a count of 元"),
+    ("管道铺了多少米？", "管道分3个标段铺设。", "a count of 米"),
+    # Rule 43: a length of time counted from now ("18个月内", "三天后") answers a question asking when,
+    # not one asking which year or day.
+    ("新型混凝土的原型何时能问世？", "原型将在18个月内亮相。", None),
+    ("新线路什么时候开通？", "新线路三天后开通。", None),
+    ("When will the museum reopen?", "博物馆将在两周之内重新开放。", None),
+    ("新车什么时候交付？", "新车半年以后交付。", None),
+    ("检测结果什么时候出来？", "结果将在48小时内公布。", None),
+    # must not fire: a length without 内/后, a rank of days, a count of people, a year or a day asked
+    ("工程何时完工？", "工期为18个月。", "a time"),
+    ("新线路什么时候开通？", "第三天后开通。", "a time"),
+    ("新系统什么时候上线？", "共有3人内部测试。", "a time"),
+    ("大桥是哪一年建成的？", "大桥两年后建成。", "a year"),
+    ("新线路哪天开通？", "新线路三天后开通。", "a date"),
     # A rank (第几) is answered by 第 and a numeral, whatever the noun after it.
     ("蜀王朱椿是朱元璋的第几个儿子？", "朱椿是朱元璋的第十一子。", None),
     ("他在比赛中获得第几名？", "他获得第3名。", None),
@@ -1143,6 +1166,17 @@ def test_asks_advice(question, advice):
     ("社保卡丢了，怎么补办？", "社保卡遗失后，持卡人可携带身份证到社保卡服务网点办理挂失和补办手续。", False),
     # Not an advice question: one shared topic word is enough there (check_topic alone).
     ("驿站里配备了哪些电器？", "驿站配备了冰箱、微波炉、饮水机、空调、电视机等硬件设施。", False),
+    # Rule 45: the question's most specific dictionary word must be in the passages, however many of
+    # its common words they share (孩子, 家长 in a survey of parents' worries).
+    ("孩子想学街舞，家长要不要支持？", "家长为了让孩子赢在起跑线上，给孩子报各种补习班和兴趣班，家长很支持。", True),
+    ("孩子暑假想去奶茶店打工，家长要不要同意？", "调查显示，家长最担心孩子的事依次是人身安全和学习成绩。", True),
+    ("网购买到了假货，怎么要求商家退一赔三？", "商家水果捞9.5元半斤，当事人嫌贵就少要了点，商家后来要她付47元。", True),
+    ("电动车的电瓶怎么充电才能用得更久？", "电动车充电时不要过长，充满后及时断电，避免在楼道里充电。", True),
+    # must not fire: the passage names the specific word, or it is a cut jieba guessed (完出 in
+    # "运动完出了一身汗" is no word), or the question has no dictionary word to look for.
+    ("孩子想学街舞，家长要不要支持？", "街舞培训班老师建议，家长应支持孩子学街舞，但要选正规机构。", False),
+    ("夏天运动完出了一身汗 应该怎么喝水", "医生提醒，运动后大量出汗，应少量多次喝水，可适当补充淡盐水。", False),
+    ("社保卡丢了，怎么补办？", "社保卡遗失后，持卡人可携带身份证到社保卡服务网点办理挂失和补办手续。", False),
 ])
 def test_check_advice(question, text, refused, held_draft):
     from rag.grounding import check_advice
@@ -1404,3 +1438,39 @@ def test_financial_numeral_characters_in_words_are_no_figures(text):
     from rag.langrules import quantities
 
     assert quantities(text) == []
+
+
+# Rule 46: a source ranking within a region ("我国北方面积最大的") does not rank in the question's domain,
+# unless the question names that region or the region is the question's own place ("青海省内").
+@pytest.mark.parametrize("question, superlative, text, region", [
+    ("中国面积最大的淡水湖是哪个？", "最大", "微山湖是我国北方面积最大的淡水湖，总面积1266平方公里。", "北方"),
+    ("中国最高的山是哪座？", "最高", "布喀达坂峰是青海省内最高的山峰。", "省内"),
+    ("中国最长的河流是哪条？", "最长", "这条河是华南地区最长的河流。", "华南"),
+    ("世界上最大的沙漠是哪个？", "最大", "这片沙漠是非洲东部最大的沙漠。", "东部"),
+    ("哪座城市的人口最多的？", "最多", "该市是西部人口最多的城市。", "西部"),
+    # must not fire: the question names the region, or its own place, or the region is in another clause
+    ("华北最大的淡水湖是哪个？", "最大", "白洋淀是华北地区最大的淡水湖。", None),
+    ("青海最高的山是哪座？", "最高", "布喀达坂峰是青海省内最高的山峰。", None),
+    ("中国最大的沙漠是哪个？", "最大", "塔克拉玛干沙漠位于新疆南部，是中国最大的沙漠。", None),
+    ("中国面积最大的淡水湖是哪个？", "最大", "鄱阳湖是我国面积最大的淡水湖。", None),
+    ("世界上最长的河流是哪条？", "最长", "尼罗河是世界最长的河流，流经非洲东部。", None),
+])
+def test_narrower_domain(question, superlative, text, region):
+    from rag.langrules import narrower_domain
+
+    assert narrower_domain(question, superlative, [text]) == region
+
+
+# Rule 45: the word rule 45 looks for is the most specific dictionary topic word.
+@pytest.mark.parametrize("question, word", [
+    ("孩子想学街舞，家长要不要支持？", "街舞"),
+    ("孩子暑假想去奶茶店打工，家长要不要同意？", "奶茶"),
+    ("网购买到了假货，怎么要求商家退一赔三？", "假货"),
+    ("《三体》值得一读吗？", "三体"),  # a title counts although jieba's dictionary lacks it
+    ("夏天运动完出了一身汗 应该怎么喝水", "喝水"),  # not 完出, a cut jieba's HMM guessed
+    ("How do I change a flat tire?", None),
+])
+def test_rarest_topic_word(question, word):
+    from rag.langrules import rarest_topic_word
+
+    assert rarest_topic_word(question) == word
