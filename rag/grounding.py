@@ -70,7 +70,7 @@ _MONTH = re.compile(r"(?<![\d.])(?:1[0-2]|[1-9])月(?!\d|份?[初中底末]?\d)"
 _GENERIC_PLACES = {"城镇", "农村", "城市", "城乡", "全国", "全省", "全市", "全区", "全县", "本市", "我市", "我省", "我区",
                    "国内", "国外", "国际", "地方", "地区", "省市", "市县", "县区", "区县", "乡镇", "乡村", "社区", "中心城区",
                    "市区", "县城", "开发区", "园区", "新区", "城区", "景区", "街道", "各区", "各县"}
-# A level and 里/内 ("镇里说", "村里有", "县里拨") is "the town, the village" the story is about, not a
+# A level and 里 ("镇里说", "村里有", "县里拨") is "the town, the village" the story is about, not a
 # name: jieba's dictionary lists 镇里 as a place, and the scope check then wanted the passage to write it.
 _DEICTIC_PLACE = re.compile(r"^[省市县区乡镇村]里$")
 # The body named after a place, its level first: 区委, 县政府, 市人大, 镇党委 (jieba's words).
@@ -175,6 +175,13 @@ def scope_terms(question: str, places: bool | str = True) -> list[str]:
         named = [w for w in named if _known_place(w)]
     terms = _YEAR.findall(q) + _DATE.findall(q) + _MONTH.findall(_DATE.sub("", q)) + named
     return list(dict.fromkeys(compact(t) for t in terms))
+
+
+def names_something(question: str) -> bool:
+    """Whether the question names a person, organisation, work, place, year or date (a subject or a
+    scope term): what a question about the documents does, and one about the asker's own life
+    ("晚上睡觉总是腿抽筋，是不是缺钙") does not."""
+    return bool(_subjects(question) or scope_terms(question))
 
 
 def missing_scope(question: str, texts: Sequence[str]) -> list[str]:
@@ -289,6 +296,10 @@ def scope_problem(question: str, supporting: Sequence[Chunk], opening: Callable[
         # country by its other names (中华人民共和国, 我国 for 中国: ``langrules.COUNTRY_NAMES``).
         short = term[:-1] if not year_or_date and _level(term) and len(term) >= 3 else term
         names = (short,) if year_or_date else (short, *_place_names(term))
+        # A place jieba guessed outside its dictionary may have the next character glued on
+        # ("高兰拿铜牌" gives 高兰拿, a person): as for subjects, all but its last character count.
+        if not year_or_date and _level(term) is None and len(term) >= 3 and not _known_place(term):
+            names += (term[:-1],)
         if any(n in t for t in texts for n in names):
             continue
         # The sentence carrying the answer names another time of the term's kind (asked for 8月,
@@ -490,7 +501,9 @@ def check_topic(d: Draft) -> str | None:
 def check_advice(d: Draft) -> str | None:
     """An answer to a question asking what to do (``langrules.asks_advice``) whose supporting
     passages, read as ``check_topic`` reads them, mention too few of its topic words to be about the
-    asker's situation (``ADVICE_MIN_TOPIC_COVERAGE``)."""
+    asker's situation (``ADVICE_MIN_TOPIC_COVERAGE``), or not its most specific word
+    (``langrules.rarest_topic_word``): a passage sharing the common words of a situation (孩子, 家长)
+    and not its point (街舞) is about another one (rule 45)."""
     supporting = d.supporting()
     if not supporting or not _asks_advice(d.question):
         return None

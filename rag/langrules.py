@@ -28,7 +28,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-05.48"
+RULES_VERSION = "2026-12-05.51"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -111,6 +111,11 @@ _QTY = re.compile(
     rf"\s*(?P<unit>%|‰|{_UNIT_RE})?"
 )
 _TIME_UNITS = ("年", "月", "日", "号", "天", "周", "时", "小时", "分钟", "个月", "星期", "周年", "岁")
+# A Chinese numeral with a magnitude is a number without a unit after it too ("率兵三万", "人口约二十五万",
+# "投资一千二百亿"): digits before 百/千/万/亿 make no word, while a numeral character alone or a run
+# without a leading digit does ("万一", "千万别", "百姓", "一二"). The magnitude must follow a digit, so
+# 千万 and 万万 stay words.
+_MAGNITUDE_NUMERAL = re.compile(r"[一二两三四五六七八九十][零〇一二两三四五六七八九十]*[百千万亿][零〇一二两三四五六七八九十百千万亿]*")
 _MAGNITUDE = {"千": 1e3, "万": 1e4, "亿": 1e8}
 
 _LONE_MAGNITUDE = {"百": 100.0, **_MAGNITUDE}
@@ -188,7 +193,7 @@ def _quantities(t: str) -> tuple[Quantity, ...]:
         arabic = num[0].isdigit()
         if m.group("pct"):
             unit = "%"
-        if not arabic and not unit:
+        if not arabic and not unit and not _MAGNITUDE_NUMERAL.fullmatch(num + (m.group("mag") or "")):
             continue
         if unit == "块" and not arabic and t[m.end():m.end() + 1] in ("儿", "去", "来", "走"):
             continue  # "一块儿", "一块去": together, not a count
@@ -315,7 +320,12 @@ def canonical_numbers(text: str, keep_below: float = 0.0) -> str:
             value = q.value
             for ch in mag:
                 value /= _MAGNITUDE[ch]
-            n = f"{value:g}" if value < 1e15 else str(int(value))
+            if not mag and value >= 1e4:
+                # A Chinese numeral with its magnitude inside ("三万", "一千二百亿") is written with the
+                # magnitude as a figure is ("3万", "1200亿"), the way answers restate it.
+                mag = "亿" if value >= 1e8 else "万"
+                value /= _MAGNITUDE[mag]
+            n = f"{value:.4f}".rstrip("0").rstrip(".")
         unit = q.unit
         approx = bool(m and (m.group("approx0") or m.group("approx")))
         parts.append(f"{pre}{n}{mag}{'余' if approx else ''}{unit}")

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from .citations import check_answer, tidy_answer
-from .grounding import CHECKS, Draft, check_citations, run_checks
+from .grounding import CHECKS, Draft, check_citations, names_something, run_checks
 from .langrules import asks_advice, asks_yes_no, is_follow_up, is_refusal_text
 from .errors import IndexMissingError, InputError
 from .prompting import build_messages, load_prompts, question_language, trim_options
@@ -398,11 +398,13 @@ class Pipeline:
         if not text or is_refusal(text, refusal):
             return checked, "the model refused"
         limit = cfg.answer.max_refusal_prob
-        # The model's doubt tells nothing on a yes/no question (saved runs: AUC 0.48 over 23 shown
-        # answers, against 0.60 on the rest; README r12), so it refuses there at random. A question
-        # weighing what to do (要不要…吗) is advice, not a fact tested, and keeps it.
+        # The model's doubt tells nothing on a yes/no question about the documents (saved runs: AUC
+        # 0.48 over 23 shown answers, against 0.60 on the rest; README r12), so it refuses there at
+        # random. A question weighing what to do (要不要…吗) is advice, not a fact tested, and keeps
+        # it; so does a yes/no question that names nothing (no person, place, work or time: "四十岁
+        # 才开始健身还来得及吗"), which is about the asker's own life (rule 51, README r13).
         if limit is not None and refusal_prob is not None and refusal_prob >= limit and not (
-                asks_yes_no(question) and not asks_advice(question)):
+                asks_yes_no(question) and not asks_advice(question) and names_something(question)):
             return checked, (f"the model nearly refused (probability {refusal_prob:.2f} of the refusal "
                              f"sentence, limit {limit:g})")
         # Nothing of it holds: show the refusal, not a made-up answer marked as doubtful. An

@@ -2,7 +2,7 @@
 
 import pytest
 
-from rag.grounding import check_grounding, missing_kind, missing_scope, scope_problem, scope_terms
+from rag.grounding import check_grounding, missing_kind, missing_scope, names_something, scope_problem, scope_terms
 from rag.types import Chunk, Citation
 
 
@@ -32,6 +32,23 @@ from rag.types import Chunk, Citation
 ])
 def test_scope_terms(question, terms):
     assert scope_terms(question) == terms
+
+
+# Rule 51: what a question about the documents names, and one about the asker's life does not.
+@pytest.mark.parametrize("question, named", [
+    ("拜登禁止美企投资中国高科技的那个行政令 是不是一公布就马上生效", True),
+    ("财富中国500强里腾讯去年的净利润涨了吗", True),
+    ("2014年泰国军方政变以后很快还政于民了吗", True),
+    ("《神的谱系》的原稿现在还保存着吗", True),
+    ("中非合作论坛峰会以前在非洲开过吗", True),
+    # must not fire: nothing named
+    ("晚上睡觉总是腿抽筋，是不是缺钙？", False),
+    ("储蓄国债还没到期就急着用钱，能提前兑取吗？", False),
+    ("四十岁才开始健身还来得及吗？", False),
+    ("第一次坐飞机，充电宝可以随身带上去吗？", False),
+])
+def test_names_something(question, named):
+    assert names_something(question) is named
 
 
 def test_missing_scope_looks_at_every_text():
@@ -104,6 +121,20 @@ def test_article_opening_counts_as_scope():
     ("韩国的总统任期是几年？", "朝鲜民主主义人民共和国最高领导人的任期。", False),
 ])
 def test_a_country_holds_by_its_other_names(question, passage, held):
+    chunk = _citation(passage, 0.9, title="").chunk
+    assert (scope_problem(question, [chunk], opening=lambda c: "") == []) is held
+
+
+# Rule 49: a place jieba guessed outside its dictionary may have the next character glued on
+# ("高兰拿铜牌" gives 高兰拿): all but its last character count, as for subjects.
+@pytest.mark.parametrize("question, passage, held", [
+    ("中国选手高兰拿铜牌的成绩是多少", "中国选手高兰获得一枚宝贵的铜牌，成绩是1小时35分28秒。", True),
+    # must not fire: a place jieba knows stays whole, and a place with a level keeps its own rule
+    ("上海市去年接待了多少游客", "上海去年接待游客3.3亿人次。", True),
+    ("新西兰去年接待了多少游客", "新西去年接待游客330万人次。", False),
+    ("城北区去年接待了多少游客", "城东区去年接待游客33万人次。", False),
+])
+def test_a_guessed_place_counts_without_a_glued_character(question, passage, held):
     chunk = _citation(passage, 0.9, title="").chunk
     assert (scope_problem(question, [chunk], opening=lambda c: "") == []) is held
 

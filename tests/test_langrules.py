@@ -66,6 +66,16 @@ REFUSAL = "资料中没有找到这个问题的答案。"
     ("千万不要相信陌生来电。", []),
     ("万一发生火灾要冷静。", []),
     ("千里之外传来好消息。", []),
+    # Rule 50: digits before a magnitude are a number without a unit after them too.
+    ("李成栋率兵三万第一次出南雄。", [(30000, "", False), (1, "次", False)]),
+    ("全县人口约二十五万，面积很大。", [(250000, "", True)]),
+    ("总投资一千二百亿，分三期建设。", [(1.2e11, "", False), (3, "期", False)]),
+    ("招募志愿者两千，服务大运会。", [(2000, "", False)]),
+    ("共有十六万参观。", [(160000, "", False)]),
+    # must not count: a magnitude without a digit before it, or digits without a magnitude
+    ("千万别去。", []),
+    ("百姓生活安定。", []),
+    ("他说了一二句。", []),
 ])
 def test_quantities(text, expected):
     got = [(q.value, q.unit, q.approx) for q in quantities(text)]
@@ -87,6 +97,13 @@ def test_quantities(text, expected):
     ("共 3 万人参加", "共 3万人参加"),
     ("7 月 29 日", "7月 29日"),  # must not fire: no magnitude
     ("第 3 千米处", "第 3千米处"),  # read as without the space (3000米)
+    # Rule 50: a Chinese numeral with its magnitude inside is written as figures with a magnitude are,
+    # so 三万 and 3万 read alike (and no value is written in exponent form).
+    ("率兵三万", "率兵3万"),
+    ("三万人参加", "3万人参加"),
+    ("总投资一千二百亿元", "总投资1200亿元"),
+    ("一万二千五百人", "1.25万人"),
+    ("两千一百一十三人", "2113人"),  # under 10,000: no magnitude
 ])
 def test_canonical_numbers(text, canonical):
     assert canonical_numbers(text) == canonical

@@ -248,6 +248,10 @@ def test_top_chunk_is_whole_for_a_short_story_and_trimmed_in_a_round_up(tmp_path
     ("西宁地区生产总值是不是增长了5.5%？", False),
     ("西宁地区生产总值增长多少？", True),          # any other question: it is
     ("要不要相信西宁地区生产总值增长5.5%？", True),  # advice in a yes/no frame keeps it
+    # Rule 51: a yes/no question that names nothing is about the asker's own life: the doubt is read.
+    ("地区生产总值是不是增长了？", True),
+    ("四十岁才开始健身还来得及吗？", True),
+    ("2023年地区生产总值是不是增长了？", False),   # a year is named
 ])
 def test_the_models_doubt_is_not_read_on_a_yes_no_question(make_pipeline, settings, question, refused):
     settings.answer.max_refusal_prob = 0.15
