@@ -52,6 +52,7 @@ from .langrules import place_names as _place_names
 from .langrules import rarest_topic_word as _rarest_topic_word
 from .langrules import mentions_word as _mentions_word
 from .langrules import narrower_domain as _narrower_domain
+from .langrules import common_topic_words_only as _common_topic_words_only
 from .textnorm import bigrams, compact
 from .textnorm import to_simplified
 from .types import Chunk, Citation, Sentence
@@ -73,6 +74,8 @@ _GENERIC_PLACES = {"城镇", "农村", "城市", "城乡", "全国", "全省", "
 # A level and 里 ("镇里说", "村里有", "县里拨") is "the town, the village" the story is about, not a
 # name: jieba's dictionary lists 镇里 as a place, and the scope check then wanted the passage to write it.
 _DEICTIC_PLACE = re.compile(r"^[省市县区乡镇村]里$")
+# Characters that place something in or on a noun before them (零食里, 桌上, 箱内).
+_LOCATIVES = frozenset("里内中上下外")
 # The body named after a place, its level first: 区委, 县政府, 市人大, 镇党委 (jieba's words).
 _OFFICE = re.compile(r"^[省市区县州镇乡](?:委|政府|党委|人大|政协|纪委)$")
 # What jieba tags a district's bare name as (城东 ns, 城北 s, 大通 nz).
@@ -145,6 +148,15 @@ def _places(question: str) -> list[str]:
         # "五区两县" counts places, it names none; so does "中日韩三国".
         if (len(word) < 2 or word in _GENERIC_PLACES or _DEICTIC_PLACE.match(word) or word in KINSHIP_TERMS
                 or word[0] in CN_DIGITS or _counts_countries(word)):
+            continue
+        # A banner (旗, a county of Inner Mongolia) follows a name of two or more characters (达拉特旗,
+        # 鄂托克旗); 锦旗, 红旗, 国旗 are flags, whatever jieba's dictionary tags them (rule 52).
+        if word.endswith("旗") and len(word) < 3:
+            continue
+        # A locative after a noun begins no place: "往零食里塞石子" is 零食里 + 塞, though jieba's HMM
+        # guesses 里塞 a place name (rule 53). Only for a guess: 中山, 上海 are in its dictionary.
+        if (word[0] in _LOCATIVES and i > 0 and joined[i - 1][1].startswith("n")
+                and not _known_place(word)):
             continue
         # An aspect particle (了, 着) follows a verb, never a place: jieba's dictionary lists some
         # verbs as places (新建 for 南昌's 新建区, 回国), and "新建了多少所学校" names no place. Not 过:
@@ -492,6 +504,10 @@ def check_topic(d: Draft) -> str | None:
     if not supporting:
         return None
     question, texts = _topic_question(d), _read_with_context(d, supporting)
+    # A question whose only topic words are common ones (生活 in "黑鹦嘴鱼一般生活在多深的海里") is about
+    # its subject; a passage naming every subject is about it, whatever verb it uses (栖息). Rule 55.
+    if _common_topic_words_only(question) and _subjects(question) and not _missing_subjects(question, texts):
+        return None
     if not _shares_topic(question, texts):
         return (f"the supporting passages share none of the question's topic words "
                 f"({', '.join(_topic_words(question))})")

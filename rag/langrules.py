@@ -28,7 +28,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-05.51"
+RULES_VERSION = "2026-12-05.55"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -73,8 +73,9 @@ CLASSIFIER_CLASSES: dict[str, str] = {
     "documents": "份篇部本册",
     "days": "天日",
     "weeks": "周星期",
-    # Medals and coins are counted with 枚 or 块 ("几枚金牌" -> "4块金牌").
-    "medals": "枚块",
+    # Medals and coins are counted with 枚 or 块 ("几枚金牌" -> "4块金牌"), and medals with 面 too
+    # ("最终产生出12面金牌", rule 54).
+    "medals": "枚块面",
 }
 
 
@@ -860,6 +861,19 @@ def _topic_words(question: str) -> tuple[str, ...]:
             if not any(ch.isdigit() for ch in w):
                 out.append(w)
     return tuple(dict.fromkeys(out))
+
+
+def common_topic_words_only(question: str) -> bool:
+    """Whether every topic word of the question is a common one (jieba idf below
+    ``TOPIC_VERB_MIN_IDF``: 生活, 情况-like words that many passages write and many do not)."""
+    from .sparse import load_jieba
+
+    load_jieba()
+    import jieba.analyse
+
+    idf = jieba.analyse.default_tfidf
+    words = topic_words(question)
+    return bool(words) and all(idf.idf_freq.get(w, idf.median_idf) < TOPIC_VERB_MIN_IDF for w in words)
 
 
 def shares_topic(question: str, texts: Iterable[str]) -> bool:

@@ -279,6 +279,12 @@ def test_speculation_voids_support_whatever_the_overlap():
     ("哪一天开幕？", "十月八日开幕。", None),
     ("哪一天开幕？", "今年开幕。", "a date"),
     ("哪一天开幕？", "当天上午开幕。", None),
+    # Rule 54: medals are counted with 面 as with 枚 and 块.
+    ("江苏队一共拿了几枚金牌？", "江苏队共获得5面金牌。", None),
+    ("中国队拿了几面金牌？", "中国队获得5枚金牌。", None),
+    ("中国队拿了几块奖牌？", "中国队获得12面奖牌。", None),
+    ("中国队拿了几枚金牌？", "中国队获得金牌榜第一。", "a count of 枚"),  # must not fire: no count
+    ("会场挂了几面国旗？", "会场挂了3个。", None),  # 个 answers any classifier (rule 48)
     # Rule 48: 个, the general classifier, answers a count in any other classifier; not a measure or a sum.
     ("日本新增了多少种芯片设备的出口管制？", "新增了23个品类的设备。", None),
     ("这次地震损坏了几座桥？", "共有3个桥梁受损。", None),
@@ -1491,3 +1497,19 @@ def test_rarest_topic_word(question, word):
     from rag.langrules import rarest_topic_word
 
     assert rarest_topic_word(question) == word
+
+
+# Rule 55: a question whose topic words are all common ones is about its subject; a passage that names
+# every subject passes the topic check whatever verb it uses.
+@pytest.mark.parametrize("question, text, refused", [
+    ("黑鹦嘴鱼一般生活在多深的海里", "黑鹦嘴鱼栖息于潟湖及珊瑚礁区，栖息深度2至20公尺。", False),
+    ("朱椿是朱元璋的第几个儿子", "蜀献王朱椿，明太祖朱元璋第十一子。", False),
+    # must fire: a rare topic word the passage lacks, or a subject it does not name
+    ("黑鹦嘴鱼的鳃盖上有几块斑纹", "黑鹦嘴鱼栖息于潟湖及珊瑚礁区，栖息深度2至20公尺。", True),
+    ("黑鹦嘴鱼一般生活在多深的海里", "青衫鱼栖息于潟湖及珊瑚礁区，栖息深度2至20公尺。", True),
+    ("一般生活在多深的海里", "栖息于潟湖及珊瑚礁区，栖息深度2至20公尺。", True),
+])
+def test_check_topic_on_common_words(question, text, refused, held_draft):
+    from rag.grounding import check_topic
+
+    assert (check_topic(held_draft(question, text[:20], text, title="")) is not None) is refused
