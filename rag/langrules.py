@@ -602,17 +602,27 @@ def subjects(question: str) -> list[str]:
 
 # The subject check asks for a question's subjects twice per answer (those missing, and all of
 # them): cut the question once.
+def word_idf(word: str) -> float:
+    """jieba's idf of ``word`` (the table's median for a word it lacks): how rare, so how telling, a
+    word is. One reading for the subject, topic and advice rules."""
+    from .sparse import load_jieba
+
+    load_jieba()
+    import jieba.analyse
+
+    idf = jieba.analyse.default_tfidf
+    return idf.idf_freq.get(word, idf.median_idf)
+
+
 @functools.lru_cache(maxsize=1024)
 def _subjects(question: str) -> tuple[str, ...]:
     from .sparse import load_jieba
 
     load_jieba()
-    import jieba.analyse
     import jieba.posseg as pseg
 
     from .dates import question_range
 
-    idf = jieba.analyse.default_tfidf
     q = to_simplified(unicodedata.normalize("NFKC", question))  # case kept: GDP is an acronym
     # In a question asked mostly in English the Latin words are its language, not names the
     # Chinese passages would spell the same way.
@@ -631,7 +641,7 @@ def _subjects(question: str) -> tuple[str, ...]:
             continue
         if counts_countries(w) or w in KINSHIP_TERMS:
             continue
-        if _CJK_WORD.match(w) and idf.idf_freq.get(w, idf.median_idf) < SUBJECT_MIN_IDF:
+        if _CJK_WORD.match(w) and word_idf(w) < SUBJECT_MIN_IDF:
             continue
         # jieba guesses some time words as names ("上周四" nr): a word rag.dates reads as a time
         # expression is when, not what, and the scope check owns it.
@@ -839,10 +849,8 @@ def _topic_words(question: str) -> tuple[str, ...]:
     from .sparse import load_jieba
 
     load_jieba()
-    import jieba.analyse
     import jieba.posseg as pseg
 
-    idf = jieba.analyse.default_tfidf
     q = to_simplified(unicodedata.normalize("NFKC", question))
     # In a question asked mostly in English ("What was 西宁's GDP growth?") the Latin words are its
     # language, not words the Chinese passages would share (as for subjects).
@@ -856,8 +864,7 @@ def _topic_words(question: str) -> tuple[str, ...]:
             continue
         if flag.startswith("n") and _ASKED_KIND.search(preceding):
             continue
-        if flag in _TOPIC_FLAGS or (flag in _TOPIC_RARE_FLAGS
-                                    and idf.idf_freq.get(w, idf.median_idf) >= TOPIC_VERB_MIN_IDF):
+        if flag in _TOPIC_FLAGS or (flag in _TOPIC_RARE_FLAGS and word_idf(w) >= TOPIC_VERB_MIN_IDF):
             if not any(ch.isdigit() for ch in w):
                 out.append(w)
     return tuple(dict.fromkeys(out))
@@ -866,14 +873,8 @@ def _topic_words(question: str) -> tuple[str, ...]:
 def common_topic_words_only(question: str) -> bool:
     """Whether every topic word of the question is a common one (jieba idf below
     ``TOPIC_VERB_MIN_IDF``: 生活, 情况-like words that many passages write and many do not)."""
-    from .sparse import load_jieba
-
-    load_jieba()
-    import jieba.analyse
-
-    idf = jieba.analyse.default_tfidf
     words = topic_words(question)
-    return bool(words) and all(idf.idf_freq.get(w, idf.median_idf) < TOPIC_VERB_MIN_IDF for w in words)
+    return bool(words) and all(word_idf(w) < TOPIC_VERB_MIN_IDF for w in words)
 
 
 def shares_topic(question: str, texts: Iterable[str]) -> bool:
@@ -892,14 +893,12 @@ def rarest_topic_word(question: str) -> str | None:
 
     load_jieba()
     import jieba
-    import jieba.analyse
 
-    idf = jieba.analyse.default_tfidf
     titles = {m.group(1) for m in _TITLE.finditer(to_simplified(unicodedata.normalize("NFKC", question)))}
     words = [w for w in topic_words(question) if jieba.dt.FREQ.get(w) or w in titles]
     if not words:
         return None
-    return max(words, key=lambda w: idf.idf_freq.get(w, idf.median_idf))
+    return max(words, key=word_idf)
 
 
 def mentions_word(word: str, texts: Iterable[str]) -> bool:
@@ -924,16 +923,10 @@ def question_words_share(question: str, text: str) -> float | None:
 def _weighted_share(words: Sequence[str], text: str) -> float | None:
     if not words:
         return None
-    from .sparse import load_jieba
-
-    load_jieba()
-    import jieba.analyse
-
-    idf = jieba.analyse.default_tfidf
     # The question's words are simplified (``_topic_words``); so are the passage's here: a CMRC
     # paragraph keeps variant characters ("AK-130舰砲" for 舰炮).
     have = compact(to_simplified(text)).lower()
-    weights = {w: idf.idf_freq.get(w, idf.median_idf) for w in words}
+    weights = {w: word_idf(w) for w in words}
     total = sum(weights.values())
     return sum(v for w, v in weights.items() if _mentions(compact(w).lower(), have)) / total if total else None
 
