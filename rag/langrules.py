@@ -600,8 +600,6 @@ def subjects(question: str) -> list[str]:
     return list(_subjects(question))
 
 
-# The subject check asks for a question's subjects twice per answer (those missing, and all of
-# them): cut the question once.
 def word_idf(word: str) -> float:
     """jieba's idf of ``word`` (the table's median for a word it lacks): how rare, so how telling, a
     word is. One reading for the subject, topic and advice rules."""
@@ -614,6 +612,8 @@ def word_idf(word: str) -> float:
     return idf.idf_freq.get(word, idf.median_idf)
 
 
+# The subject check asks for a question's subjects twice per answer (those missing, and all of
+# them): cut the question once.
 @functools.lru_cache(maxsize=1024)
 def _subjects(question: str) -> tuple[str, ...]:
     from .sparse import load_jieba
@@ -903,7 +903,7 @@ def rarest_topic_word(question: str) -> str | None:
 
 def mentions_word(word: str, texts: Iterable[str]) -> bool:
     """Whether ``texts`` mention ``word`` as ``shares_topic`` reads a mention."""
-    return _mentions(compact(word).lower(), compact(to_simplified("\n".join(texts))).lower())
+    return _mentions(compact(word).lower(), _haystack(texts).lower())
 
 
 def topic_coverage(question: str, texts: Iterable[str]) -> float:
