@@ -53,6 +53,8 @@ from .langrules import rarest_topic_word as _rarest_topic_word
 from .langrules import mentions_word as _mentions_word
 from .langrules import narrower_domain as _narrower_domain
 from .langrules import common_topic_words_only as _common_topic_words_only
+from .langrules import RELATION_WORDS as _RELATION_WORDS
+from .langrules import repeats_asking as _repeats_asking
 from .textnorm import bigrams, compact
 from .textnorm import to_simplified
 from .types import Chunk, Citation, Sentence
@@ -70,7 +72,9 @@ _MONTH = re.compile(r"(?<![\d.])(?:1[0-2]|[1-9])月(?!\d|份?[初中底末]?\d)"
 # Words that end like a place but name a kind of place, not one place ("城镇调查失业率").
 _GENERIC_PLACES = {"城镇", "农村", "城市", "城乡", "全国", "全省", "全市", "全区", "全县", "本市", "我市", "我省", "我区",
                    "国内", "国外", "国际", "地方", "地区", "省市", "市县", "县区", "区县", "乡镇", "乡村", "社区", "中心城区",
-                   "市区", "县城", "开发区", "园区", "新区", "城区", "景区", "街道", "各区", "各县"}
+                   "市区", "县城", "开发区", "园区", "新区", "城区", "景区", "街道", "各区", "各县",
+                   # Where something is from, relative to the speaker: "外国驻华使节" names no country (rule 58).
+                   "外国", "海外", "境外", "外地", "异地", "外省", "本地", "当地", "各地", "各国", "各省"}
 # A level and 里 ("镇里说", "村里有", "县里拨") is "the town, the village" the story is about, not a
 # name: jieba's dictionary lists 镇里 as a place, and the scope check then wanted the passage to write it.
 _DEICTIC_PLACE = re.compile(r"^[省市县区乡镇村]里$")
@@ -163,16 +167,28 @@ def _places(question: str) -> list[str]:
         # after a place it is the verb "spend" ("在西安过了一夜").
         if i + 1 < len(joined) and joined[i + 1][1] in _ASPECT_FLAGS:
             continue
+        # A word jieba's dictionary lists as a common noun though it ends in a level names a kind of
+        # place: 试点县, 贫困县, 示范区, 地级市 (rule 58). Its place names are tagged ns (and a few nr, nz).
+        if _PLACE_END.match(word) and _dictionary_tag(word) in _KIND_OF_PLACE_TAGS:
+            continue
         if flag == "ns" or (len(word) >= 3 and _PLACE_END.match(word)):
             out.append(word)
     return out
 
 
-def _known_place(word: str) -> bool:
-    """Whether jieba's dictionary lists ``word`` as a place name."""
+def _dictionary_tag(word: str) -> str | None:
+    """jieba's dictionary tag of ``word`` (None for a word it does not list)."""
     import jieba.posseg as pseg
 
-    return pseg.dt.word_tag_tab.get(word) == "ns"
+    return pseg.dt.word_tag_tab.get(word)
+
+
+_KIND_OF_PLACE_TAGS = ("n", "vn", "l", "j")
+
+
+def _known_place(word: str) -> bool:
+    """Whether jieba's dictionary lists ``word`` as a place name."""
+    return _dictionary_tag(word) == "ns"
 
 
 def scope_terms(question: str, places: bool | str = True) -> list[str]:
@@ -426,6 +442,13 @@ def check_kind(d: Draft) -> str | None:
     return f"the question asks for {kind} and the answer gives none" if kind else None
 
 
+def check_restated(d: Draft) -> str | None:
+    """An answer that repeats the question's asking word (``langrules.repeats_asking``): the question
+    copied back, not answered."""
+    word = _repeats_asking(d.question, d.claims)
+    return f"the answer repeats the question's {word} instead of answering it" if word else None
+
+
 def check_superlative(d: Draft) -> str | None:
     """An answer naming the most-something thing a question asks for, whose supporting sentences
     never state that superlative (``langrules.asked_superlative``)."""
@@ -452,6 +475,9 @@ def check_relation(d: Draft) -> str | None:
         return None
     if not _states_relation(relation, d.spans()):
         return f"the question asks for the {relation} relation, and the supporting sentences do not state it"
+    rarest = _rarest_topic_word(_topic_question(d), skip=_RELATION_WORDS)
+    if rarest and not _mentions_word(rarest, _read_with_context(d, d.supporting())):
+        return f"the question asks for the {relation} relation of {rarest}, which the supporting passages never mention"
     return None
 
 
@@ -582,7 +608,7 @@ def check_figure_context(d: Draft) -> str | None:
     return None
 
 
-CHECKS: tuple[Callable[[Draft], str | None], ...] = (check_citations, check_kind, check_superlative, check_relation, check_scope,
+CHECKS: tuple[Callable[[Draft], str | None], ...] = (check_citations, check_restated, check_kind, check_superlative, check_relation, check_scope,
                                                      check_subject, check_topic, check_advice, check_figure_context)
 
 

@@ -104,9 +104,39 @@ def test_quantities(text, expected):
     ("总投资一千二百亿元", "总投资1200亿元"),
     ("一万二千五百人", "1.25万人"),
     ("两千一百一十三人", "2113人"),  # under 10,000: no magnitude
+    # Rule 57: an ordinal is a number whatever follows it.
+    ("美国宪法第四修正案", "美国宪法第4修正案"),
+    ("朱元璋的第十一子", "朱元璋的第11子"),
+    ("第二十届全国人大", "第20届全国人大"),
+    ("他是第一百零八位", "他是第108位"),
+    ("第二名贫困大学生", "第2名贫困大学生"),
+    ("第一线的工人", "第1线的工人"),  # a word, read the same way in both texts
+    ("次第花开", "次第花开"),  # must not fire: 第 with no numeral after it
+    ("宅第三间", "宅第3间"),  # a count (三间) stays a count
 ])
 def test_canonical_numbers(text, canonical):
     assert canonical_numbers(text) == canonical
+
+
+@pytest.mark.parametrize("text, canonical", [
+    ("第四修正案", "第四修正案"),  # under 10 stays in words, as counts do
+    ("第十一子", "第11子"),
+    ("第二十届", "第20届"),
+    ("第三次会议", "第三次会议"),
+    ("第15名", "第15名"),
+])
+def test_ordinals_keep_small_numbers_as_counts_do(text, canonical):
+    assert canonical_numbers(text, keep_below=10) == canonical
+
+
+def test_an_ordinal_in_words_supports_one_in_digits():
+    """The fresh25 miss that rule 57 came from: 第4 against a chunk's 第四."""
+    from rag.citations import verify
+
+    support, _, missing = verify("美国宪法里规定没有相当理由不得签发令状的是第4修正案。",
+                                 "此字的涵义可从美国宪法第四修正案条文观之：没有相当理由，不得签发令状。",
+                                 "美国宪法里规定没有相当理由不得签发令状的是第几修正案")
+    assert missing == [] and support >= 0.45
 
 
 # ------------------------------------------------------------------ counts against the chunk
@@ -134,6 +164,13 @@ def test_unmatched_quantities(claim, chunk, missing):
     ("场", "次", "件"),
     ("辆", "台", "头"),
     ("天", "日", "周"),
+    # Rule 56: a measure's Latin symbol is the measure.
+    ("公里", "km", "kg"),
+    ("km", "千米", "米"),
+    ("公斤", "kg", "km"),
+    ("千克", "公斤", "克"),
+    ("厘米", "cm", "mm"),
+    ("毫米", "mm", "米"),
 ])
 def test_equivalent_units(unit, same, other):
     assert same in equivalent_units(unit) and other not in equivalent_units(unit)
@@ -357,6 +394,50 @@ def test_speculation_voids_support_whatever_the_overlap():
 ])
 def test_missing_kind(question, answer, missing):
     assert missing_kind(question, answer) == missing
+
+
+@pytest.mark.parametrize("question, answer, missing", [
+    # Rule 56: the Latin symbols answer a count of the measure.
+    ("吉利银河L6插混 光用电最多能跑多少公里", "最高125km纯电续航。", None),
+    ("赛道全长多少千米", "赛道全长5.8km。", None),
+    ("运动员体重多少公斤", "体重65kg。", None),
+    ("这条鱼体长多少厘米", "体长可达15cm。", None),
+    ("电池能跑多少公里", "电池容量为60kg。", "a count of 公里"),  # must not fire across measures
+    ("体重多少公斤", "身高180cm。", "a count of 公斤"),
+])
+def test_latin_unit_symbols(question, answer, missing):
+    assert missing_kind(question, answer) == missing
+
+
+@pytest.mark.parametrize("claim, chunk, missing", [
+    ("纯电续航125公里。", "最高125km纯电续航。", []),
+    ("体重65公斤。", "体重65kg。", []),
+    ("续航125公里。", "续航125kg。", ["125公里"]),
+    ("续航125公里。", "续航125米。", ["125公里"]),
+    ("长15厘米。", "长15mm。", ["15厘米"]),
+])
+def test_latin_unit_symbols_match_by_value(claim, chunk, missing):
+    assert [q.text for q in unmatched_quantities(claim, chunk)] == missing
+
+
+# Rule 59: an answer carrying the yes/no question's own asking form has not answered it.
+@pytest.mark.parametrize("question, answer, word", [
+    ("所在商厦本身带不带专用烟道", "温州鹿城大厦的餐饮店所在的商厦本身带不带专用烟道[1]。", "带不带"),
+    ("这家公司是否已经上市", "这家公司是否已经上市，资料显示[1]。", "是否"),
+    ("他是不是本地人", "他是不是本地人[1]。", "是不是"),
+    ("小区有没有安装充电桩", "小区有没有安装充电桩[1]。", "有没有"),
+    ("这座桥通不通车", "这座桥通不通车[1]。", "通不通"),
+    # must not fire: the answer says yes or no, or the question asks a wh-question
+    ("所在商厦本身带不带专用烟道", "该商厦未配套设立专用的烟道[1]。", None),
+    ("这家公司是否已经上市", "该公司已于2023年在科创板上市[1]。", None),
+    ("小区有没有安装充电桩", "小区已安装充电桩20个[1]。", None),
+    ("街上抬头望天的人增加到几个人时别人会加入", "增加到几个人时，路人也会抬头[1]。", None),
+    ("防汛要先想清楚哪几件事", "要想清楚哪几件事：往哪里转移、谁来转移[1]。", None),
+])
+def test_repeats_asking(question, answer, word):
+    from rag.langrules import repeats_asking
+
+    assert repeats_asking(question, answer) == word
 
 
 # ------------------------------------------------------------------ scope
@@ -1164,12 +1245,22 @@ def test_totals_keep_the_topic():
     ("三亚警方是怎么找回那8万元现金的？", False),
     ("全会认为“十五五”时期西宁将处在一个怎样的艰难阶段？", False),
     ("上海明天的天气怎么样？", False),
-    ("这款手机能不能无线充电？", False),
+    # Rule 60: whether one may do something, and how something is calculated, ask what to do.
+    ("我有痛风，还能不能吃海鲜？", True),
+    ("坐飞机可以带充电宝吗？", True),
+    ("公司可不可以不给我交社保？", True),
+    ("住院费用能否用医保报销？", True),
+    ("个人所得税是怎么算的？", True),
+    ("加班费如何计算？", True),
+    ("这款手机能不能无线充电？", True),  # a fact about a thing: passages about it meet the bar
     ("哪个城市的空气质量最好？", False),
     ("这种鸟是先雌后雄还是先雄后雌？", False),
     ("该公司上半年营收是多少？", False),
     ("What is the capital of Norway?", False),
     ("这项技术值得推广的原因是什么？", False),
+    ("这项技术能带来多少收益？", False),  # 能 + a figure asked, no permission
+    ("他是怎么算出这个结果的？", False),  # rule 60 must not fire: 算出 a past result, 是…的
+    ("可以预见的是什么？", False),
 ])
 def test_asks_advice(question, advice):
     from rag.langrules import asks_advice
