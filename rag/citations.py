@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from .chunking import split_sentences
-from .langrules import (SOURCE_WORD_NUMBER, canonical_numbers, quantities, speculation, unmatched_quantities,
+from .langrules import (SOURCE_WORD_NUMBER, canonical_numbers, is_bare_reply, quantities, speculation, unmatched_quantities,
                         unsupported_names, without_alternatives)
 from .textnorm import CJK, bigrams, compact, normalize
 from .types import Chunk, Citation, Sentence
@@ -294,6 +294,9 @@ BETTER_SOURCE_MARGIN = 0.1
 
 def check_sentence(sent: AnswerSentence, chunks: Sequence[Chunk], threshold: float, question: str = "") -> Sentence:
     """Verify one sentence against the chunk(s) it cites, else find the chunk that supports it."""
+    if is_bare_reply(claim_text(strip_markers(sent.text))):
+        return Sentence(text=sent.text, cited=sent.cited, citations=(), support=0.0, verdict="unsupported",
+                        problems=("a bare yes or no, which no passage can hold",))
     valid = [n for n in sent.cited if 1 <= n <= len(chunks)]
     cites: list[Citation] = []
     found: list[str] = []

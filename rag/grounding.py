@@ -55,6 +55,8 @@ from .langrules import narrower_domain as _narrower_domain
 from .langrules import common_topic_words_only as _common_topic_words_only
 from .langrules import RELATION_WORDS as _RELATION_WORDS
 from .langrules import repeats_asking as _repeats_asking
+from .langrules import asks_why as _asks_why
+from .langrules import dictionary_topic_words as _dictionary_topic_words
 from .textnorm import bigrams, compact
 from .textnorm import to_simplified
 from .types import Chunk, Citation, Sentence
@@ -561,6 +563,20 @@ def check_advice(d: Draft) -> str | None:
     return None
 
 
+def check_cause(d: Draft) -> str | None:
+    """An answer to a why-question (``langrules.asks_why``) whose supporting passages, read as
+    ``check_topic`` reads them, miss one of its dictionary topic words: they explain something else
+    (rule 63)."""
+    supporting = d.supporting()
+    if not supporting or not _asks_why(d.question):
+        return None
+    texts = _read_with_context(d, supporting)
+    missing = [w for w in _dictionary_topic_words(_topic_question(d)) if not _mentions_word(w, texts)]
+    if missing:
+        return f"the question asks why about {', '.join(missing)}, which the supporting passages never mention"
+    return None
+
+
 # The text around a figure in a passage says what the figure is of. A faithful quote of a figure
 # about something else (a near miss's neighbouring figure, "米和水的比例是1:1" from a passage about a
 # fund) sits among few of the question's words; a correct one sits among many. Characters each side:
@@ -609,7 +625,8 @@ def check_figure_context(d: Draft) -> str | None:
 
 
 CHECKS: tuple[Callable[[Draft], str | None], ...] = (check_citations, check_restated, check_kind, check_superlative, check_relation, check_scope,
-                                                     check_subject, check_topic, check_advice, check_figure_context)
+                                                     check_subject, check_topic, check_advice, check_cause,
+                                                     check_figure_context)
 
 
 def run_checks(draft: Draft, checks: Sequence[Callable[[Draft], str | None]] = CHECKS) -> str | None:

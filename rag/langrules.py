@@ -28,7 +28,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-05.60"
+RULES_VERSION = "2026-12-05.63"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -524,6 +524,20 @@ SPECULATION = re.compile(
 )
 
 
+# Why: a yes or a no alone ("不能。[1]", "可以。[1]", "是的[1]") states no fact a passage could hold, yet
+# its one bigram (不能, 可以) is in most passages, so it "holds" with full support against a passage about
+# something else ("我有痛风，还能不能喝啤酒" answered "不能。[1]" from a beer festival). A reply is
+# verified through the fact it rests on; a bare yes or no is no claim of its own (rule 62).
+_BARE_REPLY = re.compile(
+    r"^(?:是|是的|对|对的|不是|不对|有|没有|没|能|不能|可以|不可以|不行|行|会|不会|需要|不需要|要|不要|应该|不应该|"
+    r"yes|no)[。.!！]?$", re.IGNORECASE)
+
+
+def is_bare_reply(sentence: str) -> bool:
+    """Whether ``sentence`` (citation markers removed) is only a yes or a no."""
+    return bool(_BARE_REPLY.match(compact(sentence)))
+
+
 def speculation(claim: str, source: str) -> list[str]:
     """The guess or conclusion markers of ``claim`` that ``source`` does not itself use."""
     src = normalize(source)
@@ -919,11 +933,10 @@ def shares_topic(question: str, texts: Iterable[str]) -> bool:
     return topic_coverage(question, texts) > 0
 
 
-def rarest_topic_word(question: str, skip: Iterable[str] = ()) -> str | None:
-    """The question's most specific topic word: the one of jieba's dictionary with the highest idf
-    (a word missing from the idf table counts at the median). A word jieba's HMM guessed outside
-    its dictionary ("运动完出了一身汗" gives 完出) is a cut across two words, not a word, so it is
-    never the one; None when the question has no dictionary topic word."""
+def dictionary_topic_words(question: str, skip: Iterable[str] = ()) -> list[str]:
+    """The question's topic words that jieba's dictionary lists (or that a 《title》 names), without
+    those containing a word of ``skip``. A word jieba's HMM guessed outside its dictionary ("运动完出了
+    一身汗" gives 完出) is a cut across two words, not a word, so it is never among them."""
     from .sparse import load_jieba
 
     load_jieba()
@@ -931,10 +944,14 @@ def rarest_topic_word(question: str, skip: Iterable[str] = ()) -> str | None:
 
     titles = {m.group(1) for m in _TITLE.finditer(to_simplified(unicodedata.normalize("NFKC", question)))}
     skip = tuple(skip)
-    words = [w for w in topic_words(question) if (jieba.dt.FREQ.get(w) or w in titles) and not any(k in w for k in skip)]
-    if not words:
-        return None
-    return max(words, key=word_idf)
+    return [w for w in topic_words(question) if (jieba.dt.FREQ.get(w) or w in titles) and not any(k in w for k in skip)]
+
+
+def rarest_topic_word(question: str, skip: Iterable[str] = ()) -> str | None:
+    """The question's most specific topic word: the one of ``dictionary_topic_words`` with the highest
+    idf (a word missing from the idf table counts at the median); None when it has none."""
+    words = dictionary_topic_words(question, skip)
+    return max(words, key=word_idf) if words else None
 
 
 def mentions_word(word: str, texts: Iterable[str]) -> bool:
@@ -1280,6 +1297,19 @@ _ADVICE = re.compile(
 # 9 wrong and 22 of 42 unanswerable ones sit below 0.4 (the lowest correct one covers 0.5); of the 537
 # correct answers of any shape, 14 (2.6%) sit below 0.4 and 26 (4.8%) below 0.5.
 ADVICE_MIN_TOPIC_COVERAGE = 0.4
+
+
+# Rule 63: a question asking why something is so ("为什么天空是蓝色的", "鹦鹉总拔自己的羽毛是什么原因") is
+# answered by a passage that explains that thing, and such a passage names what it explains: every
+# dictionary topic word of the question (``dictionary_topic_words``) must be in the supporting
+# passages. A passage explaining why a flame is blue shares 蓝色 and not 天空; the most specific word
+# alone (rule 45's bar) is 蓝色 there.
+_ASKS_WHY = re.compile(r"为什么|为何|什么原因|原因是什么|是何原因|\bwhy\b", re.IGNORECASE)
+
+
+def asks_why(question: str) -> bool:
+    """Whether ``question`` asks for the cause of something."""
+    return bool(_ASKS_WHY.search(to_simplified(normalize(question))))
 
 
 def asks_advice(question: str) -> bool:

@@ -296,3 +296,17 @@ def test_check_relation(question, answer, text, refused, held_draft):
 
     reason = check_relation(held_draft(question, answer, text))
     assert (reason is not None) is refused
+
+
+@pytest.mark.parametrize("question, answer, text, refused", [
+    ("为什么天空是蓝色的？", "因为燃料完全燃烧，火焰是蓝色的[1]。", "气炉的火焰为蓝色，因为燃料完全燃烧。", True),
+    ("家里养的鹦鹉总是拔自己的羽毛，是什么原因？", "虹彩吸蜜鹦鹉常被认为包含一个亚种[1]。",
+     "虹彩吸蜜鹦鹉常被人认为包含了一个亚种。", True),
+    ("为什么天空是蓝色的？", "阳光中的蓝光被空气散射得更多[1]。", "天空呈蓝色，是因为阳光中的蓝光被空气分子散射得更多。", False),
+    ("这次停电的原因是什么", "线路故障[1]。", "此次停电的原因是线路故障。", False),
+    ("天空是什么颜色的", "蓝色[1]。", "火焰为蓝色。", False),  # not a why-question
+])
+def test_check_cause(question, answer, text, refused, held_draft):
+    from rag.grounding import check_cause
+
+    assert (check_cause(held_draft(question, answer, text)) is not None) is refused

@@ -1604,3 +1604,58 @@ def test_check_topic_on_common_words(question, text, refused, held_draft):
     from rag.grounding import check_topic
 
     assert (check_topic(held_draft(question, text[:20], text, title="")) is not None) is refused
+
+
+# Rule 62: a bare yes or no is no claim of its own.
+@pytest.mark.parametrize("sentence, bare", [
+    ("不能。", True),
+    ("可以", True),
+    ("是的。", True),
+    ("没有！", True),
+    ("Yes.", True),
+    # must not fire: the reply carries its fact
+    ("不能喝啤酒。", False),
+    ("可以，但要提前申报。", False),
+    ("是的，该公司已于2023年上市。", False),
+    ("没有提到", False),
+    ("有3个", False),
+])
+def test_is_bare_reply(sentence, bare):
+    from rag.langrules import is_bare_reply
+
+    assert is_bare_reply(sentence) is bare
+
+
+def test_a_bare_reply_holds_no_citation():
+    """"不能。[1]" against a passage that merely writes 不能 (the fresh25 off-topic answer)."""
+    from rag.citations import check_answer
+    from rag.types import Chunk
+
+    text = "游客不能带宠物入园，现场吃龙虾、喝啤酒，听音乐。"
+    chunk = Chunk(chunk_id="c1", doc_id="d1", text=text, start=0, end=len(text), title="t")
+    checked = check_answer("不能。[1]", [chunk], 0.45, question="我有痛风，还能不能喝啤酒？")
+    assert [s.verdict for s in checked.verified] == ["unsupported"]
+    assert not any(c.holds for c in checked.citations)
+    # A reply with its fact is verified as any sentence is.
+    checked = check_answer("游客不能带宠物入园[1]。", [chunk], 0.45, question="游客能不能带宠物入园？")
+    assert [s.verdict for s in checked.verified] == ["supported"]
+
+
+# Rule 63: a why-question wants every dictionary topic word in the supporting passages.
+@pytest.mark.parametrize("question, why", [
+    ("为什么天空是蓝色的？", True),
+    ("鹦鹉总拔自己的羽毛，是什么原因？", True),
+    ("Why is the sky blue?", True),
+    ("这次停电的原因是什么", True),
+    ("他为何辞职", True),
+    # must not fire
+    ("天空是什么颜色的", False),
+    ("这次停电影响了多少户", False),
+    ("什么是原子", False),
+    ("原因分析报告哪天发布", False),
+    ("白居易的字是什么", False),
+])
+def test_asks_why(question, why):
+    from rag.langrules import asks_why
+
+    assert asks_why(question) is why
