@@ -294,9 +294,6 @@ BETTER_SOURCE_MARGIN = 0.1
 
 def check_sentence(sent: AnswerSentence, chunks: Sequence[Chunk], threshold: float, question: str = "") -> Sentence:
     """Verify one sentence against the chunk(s) it cites, else find the chunk that supports it."""
-    if is_bare_reply(claim_text(strip_markers(sent.text))):
-        return Sentence(text=sent.text, cited=sent.cited, citations=(), support=0.0, verdict="unsupported",
-                        problems=("a bare yes or no, which no passage can hold",))
     valid = [n for n in sent.cited if 1 <= n <= len(chunks)]
     cites: list[Citation] = []
     found: list[str] = []
@@ -397,8 +394,10 @@ def check_answer(answer: str, chunks: Sequence[Chunk], threshold: float = 0.3,
     out: list[Sentence] = []
     invalid: list[int] = []
     for sent in split_answer(answer):
-        # Two characters are already a claim ("三次", "袁文"); one is not ("是").
-        if normalize(sent.text).strip("。. ") in ignore_norm or len(re.sub(r"\W", "", sent.text)) < 2:
+        # Two characters are already a claim ("三次", "袁文"); one is not ("是"), nor is a bare yes or no
+        # ("不能", "是的": rule 62).
+        if (normalize(sent.text).strip("。. ") in ignore_norm or len(re.sub(r"\W", "", sent.text)) < 2
+                or is_bare_reply(claim_text(sent.text))):
             out.append(Sentence(text=sent.text, cited=sent.cited, citations=(), support=0.0, verdict="none"))
             continue
         invalid.extend(n for n in sent.cited if not 1 <= n <= len(chunks))

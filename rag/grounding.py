@@ -431,9 +431,8 @@ class Draft:
 
 
 def check_citations(d: Draft) -> str | None:
-    """An answer with claims of which none holds."""
-    claims = [s for s in d.sentences if s.verdict != "none"]
-    if claims and not any(s.verdict in ("supported", "inferred") for s in claims):
+    """An answer none of whose claims holds, or with no claim at all ("是[1]", "不能。[1]": rule 62)."""
+    if not any(s.verdict in ("supported", "inferred") for s in d.sentences):
         return "no sentence of the answer is supported by its sources"
     return None
 

@@ -527,7 +527,8 @@ SPECULATION = re.compile(
 # Why: a yes or a no alone ("不能。[1]", "可以。[1]", "是的[1]") states no fact a passage could hold, yet
 # its one bigram (不能, 可以) is in most passages, so it "holds" with full support against a passage about
 # something else ("我有痛风，还能不能喝啤酒" answered "不能。[1]" from a beer festival). A reply is
-# verified through the fact it rests on; a bare yes or no is no claim of its own (rule 62).
+# verified through the fact it rests on; a bare yes or no is no claim of its own (rule 62), and an
+# answer with no claim at all ("是[1]") is refused like one whose claims do not hold.
 _BARE_REPLY = re.compile(
     r"^(?:是|是的|对|对的|不是|不对|有|没有|没|能|不能|可以|不可以|不行|行|会|不会|需要|不需要|要|不要|应该|不应该|"
     r"yes|no)[。.!！]?$", re.IGNORECASE)

@@ -1634,8 +1634,12 @@ def test_a_bare_reply_holds_no_citation():
     text = "游客不能带宠物入园，现场吃龙虾、喝啤酒，听音乐。"
     chunk = Chunk(chunk_id="c1", doc_id="d1", text=text, start=0, end=len(text), title="t")
     checked = check_answer("不能。[1]", [chunk], 0.45, question="我有痛风，还能不能喝啤酒？")
-    assert [s.verdict for s in checked.verified] == ["unsupported"]
+    assert [s.verdict for s in checked.verified] == ["none"]
     assert not any(c.holds for c in checked.citations)
+    from rag.grounding import Draft, check_citations
+
+    assert check_citations(Draft("我有痛风，还能不能喝啤酒？", checked.verified)) is not None
+    assert check_citations(Draft("这是王晶导演的吗", check_answer("是[1]", [chunk], 0.45).verified)) is not None
     # A reply with its fact is verified as any sentence is.
     checked = check_answer("游客不能带宠物入园[1]。", [chunk], 0.45, question="游客能不能带宠物入园？")
     assert [s.verdict for s in checked.verified] == ["supported"]

@@ -154,8 +154,11 @@ def test_checks_are_one_signature_functions():
     assert [c.__name__ for c in CHECKS] == ["check_citations", "check_restated", "check_kind", "check_superlative",
                                            "check_relation", "check_scope", "check_subject", "check_topic",
                                            "check_advice", "check_cause", "check_figure_context"]
-    none = Sentence(text="比赛在体育馆举行", cited=(), citations=(), support=0.0, verdict="none")
-    assert run_checks(Draft("多少支球队参赛？", (none,))) == "the question asks for a count of 支 and the answer gives none"
+    # An answer with no claim at all ("是[1]") holds nothing either (rule 62).
+    none = Sentence(text="是", cited=(), citations=(), support=0.0, verdict="none")
+    assert run_checks(Draft("多少支球队参赛？", (none,))) == "no sentence of the answer is supported by its sources"
+    held = Sentence(text="比赛在体育馆举行", cited=(), citations=(), support=0.9, verdict="supported")
+    assert run_checks(Draft("多少支球队参赛？", (held,))) == "the question asks for a count of 支 and the answer gives none"
 
 
 # --- the generator's own refusal probability (issue 13) ---------------------------------------
