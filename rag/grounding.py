@@ -28,7 +28,7 @@ from typing import Callable, Sequence
 
 from .chunking import split_sentences
 from .citations import split_answer
-from .langrules import CN_DIGITS, KINSHIP_TERMS, canonical_numbers, unglue_figures
+from .langrules import CN_DIGITS, KINSHIP_TERMS, UNITS, canonical_numbers, unglue_figures
 from .langrules import counts_countries as _counts_countries
 from .langrules import untested_part as _untested_part
 from .langrules import without_renderings as _without_renderings
@@ -122,6 +122,9 @@ def _dotted_name_parts(tokens: list[tuple[str, str]]) -> set[int]:
     return out
 
 
+# One-character classifiers and units (只, 头, 个, 座 …), for counts read as names.
+_CLASSIFIER_CHARS = frozenset(u for u in UNITS if len(u) == 1)
+
 # jieba's tags for the aspect particles 了 (ul) and 着 (uz).
 _ASPECT_FLAGS = ("ul", "uz")
 
@@ -154,6 +157,10 @@ def _places(question: str) -> list[str]:
         # "五区两县" counts places, it names none; so does "中日韩三国".
         if (len(word) < 2 or word in _GENERIC_PLACES or _DEICTIC_PLACE.match(word) or word in KINSHIP_TERMS
                 or word[0] in CN_DIGITS or _counts_countries(word)):
+            continue
+        # The asking numeral 几 with a classifier counts, it names no place, though jieba's dictionary
+        # lists 几只羊 as one (a village) and tags "撞死了几只羊" so (rule 64). 几内亚 keeps its name.
+        if word[0] == "几" and word[1:2] in _CLASSIFIER_CHARS:
             continue
         # A banner (旗, a county of Inner Mongolia) follows a name of two or more characters (达拉特旗,
         # 鄂托克旗); 锦旗, 红旗, 国旗 are flags, whatever jieba's dictionary tags them (rule 52).

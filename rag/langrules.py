@@ -28,7 +28,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-05.63"
+RULES_VERSION = "2026-12-05.64"
 
 # --- numbers -------------------------------------------------------------------------------------
 
