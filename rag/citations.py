@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from .chunking import split_sentences
-from .langrules import (SOURCE_WORD_NUMBER, canonical_numbers, is_bare_reply, quantities, speculation, unmatched_quantities,
-                        unsupported_names, without_alternatives)
+from .langrules import (SOURCE_WORD_NUMBER, canonical_numbers, is_bare_reply, quantities, speculation,
+                        unmatched_quantities, unsupported_names, without_alternatives)
 from .textnorm import CJK, bigrams, compact, normalize
 from .types import Chunk, Citation, Sentence
 

@@ -485,7 +485,8 @@ def check_relation(d: Draft) -> str | None:
         return f"the question asks for the {relation} relation, and the supporting sentences do not state it"
     rarest = _rarest_topic_word(_topic_question(d), skip=_RELATION_WORDS)
     if rarest and not _mentions_word(rarest, _read_with_context(d, d.supporting())):
-        return f"the question asks for the {relation} relation of {rarest}, which the supporting passages never mention"
+        return (f"the question asks for the {relation} relation of {rarest}, "
+                f"which the supporting passages never mention")
     return None
 
 
@@ -630,9 +631,9 @@ def check_figure_context(d: Draft) -> str | None:
     return None
 
 
-CHECKS: tuple[Callable[[Draft], str | None], ...] = (check_citations, check_restated, check_kind, check_superlative, check_relation, check_scope,
-                                                     check_subject, check_topic, check_advice, check_cause,
-                                                     check_figure_context)
+CHECKS: tuple[Callable[[Draft], str | None], ...] = (check_citations, check_restated, check_kind, check_superlative,
+                                                     check_relation, check_scope, check_subject, check_topic,
+                                                     check_advice, check_cause, check_figure_context)
 
 
 def run_checks(draft: Draft, checks: Sequence[Callable[[Draft], str | None]] = CHECKS) -> str | None:

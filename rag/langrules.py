@@ -449,8 +449,11 @@ _ASKS_TO_TELL = re.compile(r"知道|清楚|了解|记得|告诉|说说|请问|�
 # A yes/no question in any of its usual shapes: a question ending in 吗 (unless it asks to be told
 # something: "你知道…是哪一年…吗"), 是否/是不是/有没有/与否, a verb doubled around 不 (能不能, 会不会,
 # 对不对), a question ending in 没有/了没, or an English question opening with an auxiliary.
+# The forms that ask inside the question (a verb doubled around 不, 是否, 是不是, 有没有), which an answer
+# must not carry back (rule 59, ``repeats_asking``).
+_ASKING_FORMS = r"([\u4e00-\u9fff])不\1|是否|是不是|有没有"
 _YES_NO = re.compile(
-    r"是否|是不是|有没有|与否|([\u4e00-\u9fff])不\1|(?:没有|了没)\s*[？?]?\s*$|"
+    rf"{_ASKING_FORMS}|与否|(?:没有|了没)\s*[？?]?\s*$|"
     r"^(?:is|are|was|were|do|does|did|can|could|has|have|had|will|would)\b",
     re.IGNORECASE)
 
@@ -484,11 +487,11 @@ def untested_part(question: str) -> str:
 # the yes/no question's own asking form (带不带, 是否, 是不是, 有没有) has not answered it (rule 59).
 # Not the wh-words: a passage copied as the answer may write them ("增加到几个人时", "哪几件事"), and on
 # the saved runs reading 几个 and 哪 cost two correct answers for one wrong one stopped.
-_ASKING = re.compile(r"([\u4e00-\u9fff])不\1|是否|是不是|有没有")
+_ASKING = re.compile(_ASKING_FORMS)
 
 
 def repeats_asking(question: str, answer: str) -> str | None:
-    """The question's asking word that ``answer`` repeats, or None."""
+    """The question's asking form that ``answer`` repeats, or None."""
     have = compact(answer)
     for m in _ASKING.finditer(to_simplified(normalize(question))):
         if m.group(0) in have:
