@@ -26,9 +26,9 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from .textnorm import CJK, compact, normalize, to_simplified
+from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-05.64"
+RULES_VERSION = "2026-12-05.65"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -532,14 +532,34 @@ SPECULATION = re.compile(
 # something else ("我有痛风，还能不能喝啤酒" answered "不能。[1]" from a beer festival). A reply is
 # verified through the fact it rests on; a bare yes or no is no claim of its own (rule 62), and an
 # answer with no claim at all ("是[1]") is refused like one whose claims do not hold.
-_BARE_REPLY = re.compile(
-    r"^(?:是|是的|对|对的|不是|不对|有|没有|没|能|不能|可以|不可以|不行|行|会|不会|需要|不需要|要|不要|应该|不应该|"
-    r"yes|no)[。.!！]?$", re.IGNORECASE)
+_REPLY_WORDS = (r"(?:是|是的|对|对的|不是|不对|有|没有|没|能|不能|可以|不可以|不行|行|会|不会|需要|不需要|要|不要|应该|不应该|"
+                r"yes|no)")
+_BARE_REPLY = re.compile(rf"^{_REPLY_WORDS}[。.!！]?$", re.IGNORECASE)
 
 
 def is_bare_reply(sentence: str) -> bool:
     """Whether ``sentence`` (citation markers removed) is only a yes or a no."""
     return bool(_BARE_REPLY.match(compact(sentence)))
+
+
+# Why: the model also answers a yes/no question by copying it without its asking word ("滕皇后是孙权的
+# 妻子吗" -> "滕皇后是孙权的妻子。[1]", "有蹄类动物身上有颈阔肌吗" -> "有蹄类动物身上有颈阔肌。"). That is a
+# bare yes in the question's own words: support is measured on what a sentence adds to the question
+# (citations.verify), and it adds nothing, so the passage that merely names both 滕皇后 and 孙权 "holds"
+# it. A sentence that adds no character bigram to the question (after a leading "是的，") is a bare
+# reply (rule 65); one that adds a word of its own ("庆大霉素不能口服" to "能不能口服": 素不, "这是首次在非洲
+# 举行") is verified as any claim. On the saved runs the two shown this way were both wrong (the
+# passages said no).
+_LEADING_REPLY = re.compile(rf"^{_REPLY_WORDS}[，,、：:]", re.IGNORECASE)
+
+
+def restates_question(question: str, sentence: str) -> bool:
+    """Whether ``sentence`` (citation markers removed) answers the yes/no ``question`` by restating
+    it: it adds no character bigram to the question's (see above)."""
+    if not asks_yes_no(question):
+        return False
+    grams = set(bigrams(_LEADING_REPLY.sub("", compact(to_simplified(sentence)))))
+    return bool(grams) and grams <= set(bigrams(to_simplified(question)))
 
 
 def speculation(claim: str, source: str) -> list[str]:

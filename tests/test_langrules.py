@@ -1663,3 +1663,43 @@ def test_asks_why(question, why):
     from rag.langrules import asks_why
 
     assert asks_why(question) is why
+
+
+# Rule 65: a yes/no question copied back as a statement is a bare reply.
+@pytest.mark.parametrize("question, answer, restated", [
+    ("滕皇后是孙权的妻子吗", "滕皇后是孙权的妻子。", True),
+    ("有蹄类动物身上有颈阔肌吗", "是的，有蹄类动物身上有颈阔肌", True),
+    ("暴鲤龙是龙属性的宝可梦吗？", "是的，暴鲤龙是龙属性的宝可梦。", True),
+    ("碰到鼠兔能不能抓起来拍照", "不能抓起来拍照。", True),
+    ("這座橋是不是1937年建成的", "这座桥是1937年建成的", True),
+    ("法院认定侵权了吗", "法院认定侵权。", True),
+    # must not fire: the answer adds a word of its own, or the question is not yes/no
+    ("庆大霉素能不能口服", "庆大霉素不能口服。", False),
+    ("中非合作论坛峰会以前在非洲开过吗", "这是首次在非洲举行中非合作论坛峰会。", False),
+    ("滕皇后是孙权的妻子吗", "滕皇后是孙亮的妻子。", False),
+    ("这座桥是不是1937年建成的", "这座桥1935年建成。", False),
+    ("滕皇后是谁的妻子", "滕皇后是孙权的妻子", False),
+    ("北京有多少个区", "北京有16个区", False),
+    ("暴鲤龙是龙属性的宝可梦吗？", "暴鲤龙是水属性和飞行属性的宝可梦。", False),
+])
+def test_restates_question(question, answer, restated):
+    from rag.langrules import restates_question
+
+    assert restates_question(question, answer) is restated
+
+
+def test_a_restated_question_holds_no_citation():
+    """The fifth fresh set's "滕皇后是孙权的妻子[1]。": the passage names both and says otherwise."""
+    from rag.citations import check_answer
+    from rag.grounding import Draft, check_citations
+    from rag.types import Chunk
+
+    text = "滕皇后，孙亮的妻子。孙权在位时，滕胤曾任丹杨太守。"
+    chunk = Chunk(chunk_id="c1", doc_id="d1", text=text, start=0, end=len(text), title="t")
+    question = "滕皇后是孙权的妻子吗"
+    checked = check_answer("滕皇后是孙权的妻子[1]。", [chunk], 0.45, question=question)
+    assert [s.verdict for s in checked.verified] == ["none"]
+    assert check_citations(Draft(question, checked.verified)) is not None
+    # The passage's own fact, written out, is verified as any sentence is.
+    checked = check_answer("滕皇后是孙亮的妻子[1]。", [chunk], 0.45, question=question)
+    assert [s.verdict for s in checked.verified] == ["supported"]
