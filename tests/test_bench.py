@@ -141,3 +141,34 @@ def test_self_check_reads_the_passage_around_the_citations_that_hold():
     assert label({"answerable": True, "scores": {"correct": False}}, "answerable") == "wrong"
     assert label({"answerable": False}, "offtopic") == "offtopic"
     assert auc([0.9, 0.8], [0.1, 0.85]) == 0.75 and auc([], [0.1]) is None
+
+
+def test_prompt_chunks_bench_times_both_sides(tmp_path):
+    r = _run("prompt_chunks", tmp_path, "--k", "3")
+    assert r["benchmark"] == "prompt_chunks" and r["questions"] == 3
+    # One more chunk in the prompt is more prompt tokens, question by question.
+    assert all(row["prompt_tokens_k4"] > row["prompt_tokens_k3"] for row in r["rows"])
+    assert r["k3"]["ttft_ms"]["p50"] is not None and r["ttft_ratio_p50"] > 0
+
+
+def test_draft_ceiling_counts_right_drafts_a_check_refused(tmp_path):
+    # Four answerable results: shown and correct, shown and wrong, a refused draft holding the gold
+    # answer in another script (三次 for 3次), and the model's own refusal (no draft).
+    rows = [
+        {"id": "a", "answers": ["3次"], "abstained": False, "scores": {"correct": True}},
+        {"id": "b", "answers": ["3次"], "abstained": False, "scores": {"correct": False}},
+        {"id": "c", "answers": ["3次"], "abstained": True, "draft": "他一共去了三次[1]。", "scores": {}},
+        {"id": "d", "answers": ["3次"], "abstained": True, "draft": "", "scores": {}},
+        {"id": "e", "answers": ["3次"], "abstained": True, "draft": "他去了两次[1]。", "scores": {}},
+    ]
+    run = tmp_path / "run" / "answerable"
+    run.mkdir(parents=True)
+    (run / "results.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "ceiling.json"
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "draft_ceiling.py"), str(tmp_path / "run"),
+                           "--out", str(out)], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    pooled = json.loads(out.read_text(encoding="utf-8"))["pooled"]
+    assert (pooled["correct"], pooled["wrong_shown"], pooled["right_draft_refused"], pooled["no_draft"],
+            pooled["wrong_draft_refused"]) == (1, 1, 1, 1, 1)
+    assert pooled["accuracy"] == 0.2 and pooled["ceiling"] == 0.4
