@@ -114,6 +114,25 @@ def write_result(name: str, result: dict, out: str | Path | None = None) -> Path
     return path
 
 
+def quick_seed_pipeline():
+    """A ``Pipeline`` over the seed pages with the fake embedder and generator in a temporary folder:
+    what ``--quick`` runs use to check a script without the models."""
+    import tempfile
+
+    from rag.config import load_settings
+    from rag.embedders import FakeEmbedder
+    from rag.generators import FakeGenerator
+    from rag.indexing import open_index, update_index
+    from rag.pipeline import Pipeline
+
+    tmp = Path(tempfile.mkdtemp())
+    settings = load_settings(env={}, overrides={"paths": {"data_dir": str(tmp), "index_dir": str(tmp / "i")},
+                                                "embedder": {"backend": "fake"}, "generator": {"backend": "fake"},
+                                                "answer": {"min_relevance": 0.0}})
+    update_index([ROOT / "seeds"], settings, FakeEmbedder())
+    return Pipeline(open_index(settings=settings, embedder=FakeEmbedder()), FakeGenerator(), settings)
+
+
 def log(message: str) -> None:
     """Progress on stderr, so stdout stays one JSON object."""
     print(message, file=sys.stderr, flush=True)

@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.benchlib import percentile, write_result  # noqa: E402
+from bench.benchlib import percentile, quick_seed_pipeline, write_result  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,18 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     questions = [json.loads(line) for line in open(ROOT / "eval" / "seeds_questions.jsonl", encoding="utf-8")]
     questions = [q for q in questions if q["answerable"]][: (3 if a.quick else a.n)]
     if a.quick:
-        import tempfile
-
-        from rag.embedders import FakeEmbedder
-        from rag.generators import FakeGenerator
-        from rag.indexing import open_index, update_index
-
-        tmp = Path(tempfile.mkdtemp())
-        settings = load_settings(env={}, overrides={"paths": {"data_dir": str(tmp), "index_dir": str(tmp / "i")},
-                                                    "embedder": {"backend": "fake"}, "generator": {"backend": "fake"},
-                                                    "answer": {"min_relevance": 0.0}})
-        update_index([ROOT / "seeds"], settings, FakeEmbedder())
-        pipeline = Pipeline(open_index(settings=settings, embedder=FakeEmbedder()), FakeGenerator(), settings)
+        pipeline = quick_seed_pipeline()
     else:
         settings = load_settings()
         settings.answer.min_relevance = 0.0  # every question reaches the model
