@@ -13,9 +13,10 @@ def test_defaults_and_env(tmp_path):
 
 def test_toml_overrides(tmp_path):
     f = tmp_path / "c.toml"
-    f.write_text('[retrieval]\nk = 3\n[generator]\nn_ctx = 2048\n', encoding="utf-8")
+    f.write_text('[retrieval]\nk = 5\n[generator]\nn_ctx = 2048\n', encoding="utf-8")
+    assert load_settings(env={}).retrieval.k != 5  # the file, not the default, sets it
     s = load_settings(f, env={})
-    assert s.retrieval.k == 3 and s.generator.n_ctx == 2048
+    assert s.retrieval.k == 5 and s.generator.n_ctx == 2048
 
 
 def test_unknown_key_is_named(tmp_path):
