@@ -28,7 +28,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-05.65"
+RULES_VERSION = "2026-12-05.66"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -1303,6 +1303,9 @@ def missing_kind(question: str, claims: str) -> str | None:
 # event; "是怎么算出…的" still does). These were left out at first because they also ask facts about a
 # thing ("这款手机能不能无线充电"); a passage about that thing meets the bar below, and over every saved
 # run the wider shape stopped 6 off-topic answers and cost no correct one (README r14).
+# Rule 66: also whether what happened to one is fair or lawful (…只按运费赔偿合理吗, 这样扣工资合法吗, 正常吗)
+# and what one needs to do something (开户需要满足什么条件, 要带哪些证件): a judgement or a procedure for the
+# asker's own case, which a passage meets only when it is about that case.
 _ADVICE = re.compile(
     r"要不要|该不该|需不需要|值不值得|值得[\u4e00-\u9fff]{0,6}[吗么]|有没有必要|有必要|是否值得|应该|应当|"
     r"怎么办|怎么才能|怎样才能|如何才能|该怎么|要怎么|该如何|"
@@ -1313,7 +1316,9 @@ _ADVICE = re.compile(
     r"\bshould\s+(?:i|we|you)\b|\bhow\s+(?:do|can|should)\s+(?:i|we|you)\b|\bhow\s+to\b|\bis\s+it\s+worth\b|"
     r"\bbest\s+way\s+to\b|"
     r"(?:怎么|如何|怎样)(?:计算|算)(?![出了到])|能不能|可不可以|可以不可以|能否|"
-    r"可以[^，,。？?！!]{1,12}(?:吗|(?<!什)么)\s*[？?]?\s*$",
+    r"可以[^，,。？?！!]{1,12}(?:吗|(?<!什)么)\s*[？?]?\s*$|"
+    r"(?:合理|合法|违法|犯法|正常|公平|过分)(?:吗|么|不)\s*[？?]?\s*$|"
+    r"(?:需要|要|得)(?:满足|具备|准备|带)?(?:什么|哪些)(?:条件|材料|手续|证件)",
     re.IGNORECASE)
 # The share of an advice question's topic words (idf-weighted, ``topic_coverage``) its supporting
 # passages must mention. Measured over every saved run judged without the check (README r11,

@@ -1260,6 +1260,17 @@ def test_totals_keep_the_topic():
     ("这项技术值得推广的原因是什么？", False),
     ("这项技术能带来多少收益？", False),  # 能 + a figure asked, no permission
     ("他是怎么算出这个结果的？", False),  # rule 60 must not fire: 算出 a past result, 是…的
+    # Rule 66: whether what happened to one is fair or lawful, and what one needs to do something.
+    ("寄的快递被驿站弄丢了，只按运费的几倍赔偿合理吗？", True),
+    ("公司这样扣我工资合法吗", True),
+    ("孩子三岁还不会说话正常吗？", True),
+    ("港股通开户需要满足什么条件？", True),
+    ("办护照要带哪些证件", True),
+    ("申请这项补贴的条件是什么？", False),  # the conditions as a fact of the scheme
+    ("他的行为是否合法？", False),  # a yes/no fact about someone else
+    ("合理膳食有哪些原则？", False),
+    ("正常情况下快递几天能到？", False),
+    ("这次事故造成的损失合计多少？", False),
     ("可以预见的是什么？", False),
 ])
 def test_asks_advice(question, advice):
@@ -1291,6 +1302,12 @@ def test_asks_advice(question, advice):
     ("孩子想学街舞，家长要不要支持？", "街舞培训班老师建议，家长应支持孩子学街舞，但要选正规机构。", False),
     ("夏天运动完出了一身汗 应该怎么喝水", "医生提醒，运动后大量出汗，应少量多次喝水，可适当补充淡盐水。", False),
     ("社保卡丢了，怎么补办？", "社保卡遗失后，持卡人可携带身份证到社保卡服务网点办理挂失和补办手续。", False),
+    # Rule 66: a judgement or a procedure for the asker's own case (the twenty-eighth set's off-topic
+    # answers), and a passage about that case.
+    ("寄的快递被驿站弄丢了，只按运费的几倍赔偿合理吗？",
+     "法院判决被告吴某应在规定时限内赔偿原告孔某医疗费、误工费等各项费用合计人民币19000余元。", True),
+    ("港股通开户需要满足什么条件？", "沪股通和深股通进行的大宗交易以及通过港股通进行的非自动对盘交易将同步开通。", True),
+    ("快递丢了，驿站只按运费赔偿合理吗？", "律师表示，快递丢失时驿站只按运费赔偿不合理，保价快递应按保价金额赔偿。", False),
 ])
 def test_check_advice(question, text, refused, held_draft):
     from rag.grounding import check_advice
