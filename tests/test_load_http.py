@@ -136,8 +136,14 @@ def test_concurrent_clients_get_their_own_answers_and_memory_stays_flat(served, 
     # the bound in about one run in three.
     for _ in range(WARMUP_ROUNDS):
         assert _run_clients(httpx, base, questions, solo, sessions) == []
-    before = rss_kb(proc.pid)
-    assert _run_clients(httpx, base, questions, solo, sessions) == []
-    assert proc.poll() is None and httpx.get(f"{base}/config", timeout=5).status_code == 200  # still up
-    grown_mb = (rss_kb(proc.pid) - before) / 1024
-    assert grown_mb < RSS_GROWTH_MB, f"RSS grew {grown_mb:.1f} MB over {QUESTIONS_TOTAL} questions"
+    # Two measured rounds: a leak grows in every round (unbounded sessions: ~16 MB each), allocator
+    # noise does not. After three warm-up rounds one round still crossed the bound once (8.2 MB, CI at
+    # 90c6237), so the smaller of two successive rounds' growth is held to it.
+    grown_mb = []
+    for _ in range(2):
+        before = rss_kb(proc.pid)
+        assert _run_clients(httpx, base, questions, solo, sessions) == []
+        assert proc.poll() is None and httpx.get(f"{base}/config", timeout=5).status_code == 200  # still up
+        grown_mb.append((rss_kb(proc.pid) - before) / 1024)
+    assert min(grown_mb) < RSS_GROWTH_MB, (
+        f"RSS grew {grown_mb[0]:.1f} and {grown_mb[1]:.1f} MB over two rounds of {QUESTIONS_TOTAL} questions")
