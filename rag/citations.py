@@ -396,8 +396,9 @@ def check_answer(answer: str, chunks: Sequence[Chunk], threshold: float = 0.3,
     for sent in split_answer(answer):
         # Two characters are already a claim ("三次", "袁文"); one is not ("是"), nor is a bare yes or no
         # ("不能", "是的": rule 62), nor a yes/no question copied back as a statement (rule 65).
+        claim = claim_text(sent.text)
         if (normalize(sent.text).strip("。. ") in ignore_norm or len(re.sub(r"\W", "", sent.text)) < 2
-                or is_bare_reply(claim_text(sent.text)) or restates_question(question, claim_text(sent.text))):
+                or is_bare_reply(claim) or restates_question(question, claim)):
             out.append(Sentence(text=sent.text, cited=sent.cited, citations=(), support=0.0, verdict="none"))
             continue
         invalid.extend(n for n in sent.cited if not 1 <= n <= len(chunks))
