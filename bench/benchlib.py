@@ -114,6 +114,22 @@ def write_result(name: str, result: dict, out: str | Path | None = None) -> Path
     return path
 
 
+def answerable_seed_questions(n: int) -> list[dict]:
+    """The first ``n`` answerable questions of eval/seeds_questions.jsonl."""
+    with open(ROOT / "eval" / "seeds_questions.jsonl", encoding="utf-8") as f:
+        questions = [json.loads(line) for line in f if line.strip()]
+    return [q for q in questions if q["answerable"]][:n]
+
+
+def prime_system_prompt(pipeline) -> None:
+    """Leave the generator's KV cache holding the system prompt only (a one-token call on system + a
+    dummy question), as a serving process holds it between questions; nothing for a fake generator."""
+    gen = pipeline.generator
+    if hasattr(gen, "load"):
+        system = pipeline.prompts.system("zh")
+        list(gen.stream([{"role": "system", "content": system}, {"role": "user", "content": "你好"}], max_tokens=1))
+
+
 def quick_seed_pipeline():
     """A ``Pipeline`` over the seed pages with the fake embedder and generator in a temporary folder:
     what ``--quick`` runs use to check a script without the models."""

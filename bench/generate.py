@@ -15,7 +15,6 @@ Prints one JSON object and writes bench/results/generate.json.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import time
@@ -24,7 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.benchlib import machine_info, percentile, quick_seed_pipeline, write_result  # noqa: E402
+from bench.benchlib import (answerable_seed_questions, machine_info, percentile, prime_system_prompt,  # noqa: E402
+                            quick_seed_pipeline, write_result)
 
 
 def main() -> None:
@@ -37,8 +37,7 @@ def main() -> None:
     from rag.pipeline import Pipeline, retrieval_query, top_document_chars
     from rag.prompting import build_messages, trim_options
 
-    questions = [json.loads(line) for line in open(ROOT / "eval" / "seeds_questions.jsonl", encoding="utf-8")]
-    questions = [q for q in questions if q["answerable"]][: (3 if args.quick else args.n)]
+    questions = answerable_seed_questions(3 if args.quick else args.n)
     if args.quick:
         pipeline = quick_seed_pipeline()
         settings = pipeline.settings
@@ -66,17 +65,12 @@ def main() -> None:
         first = first or end
         return first - t0, (n - 1) / (end - first) if n > 1 and end > first else 0.0
 
-    def prime():
-        if hasattr(gen, "load"):
-            system = pipeline.prompts.system("zh")
-            list(gen.stream([{"role": "system", "content": system}, {"role": "user", "content": "你好"}], max_tokens=1))
-
     rows = []
     for q in questions:
         hits = pipeline.index.retrieve(retrieval_query(q["question"], None), 5).hits
         full = build_messages(q["question"], hits, prompts=pipeline.prompts, count=gen.count_tokens, n_ctx=cfg.n_ctx,
                               max_tokens=cfg.max_tokens, trim_chars=None)
-        prime()
+        prime_system_prompt(pipeline)
         answer = pipeline.ask(q["question"])
         built = build_messages(q["question"], list(answer.hits), prompts=pipeline.prompts, count=gen.count_tokens,
                                n_ctx=cfg.n_ctx, max_tokens=cfg.max_tokens,
@@ -84,7 +78,7 @@ def main() -> None:
         row = {"id": q["id"], "ours_ttft_ms": answer.timings["ttft_ms"], "ours_tps": answer.timings["tokens_per_s"],
                "prompt_tokens": answer.timings["prompt_tokens"], "prompt_tokens_untrimmed_k5": full.prompt_tokens}
         if hasattr(gen, "load"):
-            prime()
+            prime_system_prompt(pipeline)
             ttft, tps = bare(built.messages)
             row.update(bare_ttft_ms=ttft * 1e3, bare_tps=tps)
         rows.append(row)

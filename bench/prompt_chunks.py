@@ -15,14 +15,14 @@ Prints one JSON object and writes bench/results/prompt_chunks.json.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.benchlib import percentile, quick_seed_pipeline, write_result  # noqa: E402
+from bench.benchlib import (answerable_seed_questions, percentile, prime_system_prompt,  # noqa: E402
+                            quick_seed_pipeline, write_result)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,8 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     from rag.config import load_settings
     from rag.pipeline import Pipeline
 
-    questions = [json.loads(line) for line in open(ROOT / "eval" / "seeds_questions.jsonl", encoding="utf-8")]
-    questions = [q for q in questions if q["answerable"]][: (3 if a.quick else a.n)]
+    questions = answerable_seed_questions(3 if a.quick else a.n)
     if a.quick:
         pipeline = quick_seed_pipeline()
     else:
@@ -47,17 +46,12 @@ def main(argv: list[str] | None = None) -> int:
         pipeline = Pipeline.from_settings(settings)
     gen = pipeline.generator
 
-    def prime() -> None:
-        if hasattr(gen, "load"):
-            system = pipeline.prompts.system("zh")
-            list(gen.stream([{"role": "system", "content": system}, {"role": "user", "content": "你好"}], max_tokens=1))
-
     sides = (a.k, a.k + 1)
     rows = []
     for i, q in enumerate(questions):
         row = {"id": q["id"]}
         for k in (sides if i % 2 == 0 else sides[::-1]):
-            prime()
+            prime_system_prompt(pipeline)
             t = pipeline.ask(q["question"], k=k).timings
             row[f"ttft_ms_k{k}"] = t.get("ttft_ms")
             row[f"prompt_tokens_k{k}"] = t.get("prompt_tokens")

@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.benchlib import log, percentile, write_result  # noqa: E402
+from bench.benchlib import answerable_seed_questions, log, percentile, write_result  # noqa: E402
 
 
 def measure(gen, messages, max_tokens: int) -> dict:
@@ -115,8 +115,7 @@ def main() -> None:
     from rag.prompting import build_messages, load_prompts, trim_options
     from rag.worker import WorkerGenerator
 
-    questions = [json.loads(line) for line in open(ROOT / "eval" / "seeds_questions.jsonl", encoding="utf-8")]
-    questions = [q for q in questions if q["answerable"]][: (3 if args.quick else args.n)]
+    questions = answerable_seed_questions(3 if args.quick else args.n)
     tmp = Path(tempfile.mkdtemp())
     # Only the index goes to a temporary folder: the models stay where `rag models install` put them.
     settings = load_settings(overrides={"paths": {"index_dir": str(tmp / "index")}, "embedder": {"backend": "fake"}})
