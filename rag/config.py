@@ -95,7 +95,7 @@ class RetrievalSettings:
 
     # 3, not 4: over every saved answering run the fourth chunk was the first to hold the answer for 4
     # of 1,013 answerable questions (none answered right), and answering again with three changed no
-    # net correct answer on 232 while cutting the prompt by ~110 tokens (README "This round (r15)").
+    # net correct answer on 232 while cutting the prompt by ~110 tokens (docs/QUALITY_LOG.md "This round (r15)").
     k: int = field(default=3, metadata={"doc": "hits handed to the model"})
     candidates: int = field(default=50, metadata={"doc": "hits taken from each retriever before fusion"})
     fusion: str = field(default="lexical", metadata={"doc": "lexical (weights per question: BM25 leads when its best chunk holds more of the question's words than the dense best chunk does) | fixed (dense_weight, sparse_weight)"})
@@ -143,13 +143,13 @@ class AnswerSettings:
     trim_chars: int = field(default=160, metadata={"doc": "characters kept per chunk when trimming"})
     # Off by default: the top chunk whole gave +6 correct answers over 120 of four fresh sets (73.3% ->
     # 78.3%) but -4 over the 102 of the two seed sets and two more unanswerable seed questions answered
-    # (README "This round (r9)"); no net gain over all sets.
+    # (docs/QUALITY_LOG.md "This round (r9)"); no net gain over all sets.
     whole_chunks: int = field(default=0, metadata={"doc": "top-ranked chunks shown whole when trimming (the rest trimmed)"})
     # 4000: trimming exists for long round-ups (the seed pages, 12,000-15,000 characters, where a whole
     # chunk hands the model a neighbouring district's figure); in a single story or encyclopedia entry
     # (every pool document is under 1,020) it mostly cuts the clause that names the answer's subject.
     # No measured document lies between 1,018 and 12,141 characters, so any value there gives the same
-    # answers on every set; 4000 is a long news story. README "This round (r12)".
+    # answers on every set; 4000 is a long news story. docs/QUALITY_LOG.md "This round (r12)".
     whole_short_doc_chars: int = field(default=4000, metadata={"doc": "the top-ranked chunk is shown whole when its document is at most this many characters long (a single story, not a round-up); 0: off"})
     history_turns: int = field(default=2, metadata={"doc": "earlier turns kept in the prompt"})
     # 0.45: on 248 labelled sentence-chunk pairs (eval/support_labels.jsonl; python bench/support_threshold.py)

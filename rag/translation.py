@@ -39,7 +39,7 @@ MAX_TOKENS = 96
 # the conversation. With the instruction alone the default 1.5B model answered 5 of 32 English
 # questions instead of translating them ("第15次BRICS领导人会议将在中国举办。"); with three example
 # turns it translated all 32 into questions (measured on the English questions of the sets; see
-# README "English questions").
+# docs/QUALITY_LOG.md "English questions").
 _EXAMPLE = re.compile(r"^\s*(.+?)\s*=>\s*(.+?)\s*$")
 
 
