@@ -89,6 +89,24 @@ def valid_unicode(doc: Document) -> Document:
     return dataclasses.replace(doc, **bad) if bad else doc
 
 
+def existing_paths(paths: Iterable) -> list[Path]:
+    """``paths`` as ``Path``s; a clear error for the first that does not exist, before anything is read."""
+    paths = [Path(p) for p in paths]
+    for p in paths:
+        if not p.exists():
+            raise InputError(f"source path {p} does not exist")
+    return paths
+
+
+def read_valid_sources(paths: list[Path], settings: "Settings") -> tuple[list[Document], list]:
+    """The documents under ``paths`` (``sources.read_sources``) with their text made valid Unicode,
+    and what was skipped: one reading for both index engines."""
+    from .sources import read_sources
+
+    docs, skipped = read_sources(paths, max_file_mb=settings.chunking.max_file_mb)
+    return [valid_unicode(d) for d in docs], skipped
+
+
 def prepare_document(doc: Document, size: int, overlap: int) -> list[Chunk]:
     """Clean a document and cut it into chunks carrying their article titles."""
     if doc.kind in LAYOUT_KINDS:
@@ -366,19 +384,13 @@ def update_index(paths: Iterable[str | Path], settings: "Settings", embedder: "E
 
         return milvus_index.update_index(paths, settings, embedder, index_dir=index_dir, rebuild=rebuild, log=log,
                                          progress=progress, replace=replace, collection=collection)
-    from .sources import read_sources
-
     t0 = time.perf_counter()
     index_dir = Path(index_dir or settings.paths.resolved_index_dir())
-    paths = [Path(p) for p in paths]
-    for p in paths:
-        if not p.exists():
-            raise InputError(f"source path {p} does not exist")
+    paths = existing_paths(paths)
     summary = IndexSummary()
     chunking = chunk_settings(settings)
     with store.write_lock(index_dir, on_wait=log):
-        docs, skipped = read_sources(paths, max_file_mb=settings.chunking.max_file_mb)
-        docs = [valid_unicode(d) for d in docs]
+        docs, skipped = read_valid_sources(paths, settings)
         summary.skipped = list(skipped)
         for path, reason in skipped:
             log(f"skipped {path}: {reason}")

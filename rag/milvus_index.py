@@ -84,8 +84,8 @@ from . import store
 from .errors import (IndexAuthError, IndexCorruptError, IndexLockedError, IndexMismatchError, IndexMissingError,
                      IndexUnreachableError, InputError, MissingDependencyError, RagError)
 from .fusion import fuse_retrievers
-from .indexing import (LAYOUT_KINDS, IndexSummary, ManifestDocuments, Retrieval, _covered, chunk_settings, content_hash, indexed_text,
-                       prepare_document, valid_unicode)
+from .indexing import (LAYOUT_KINDS, IndexSummary, ManifestDocuments, Retrieval, _covered, chunk_settings, content_hash,
+                       existing_paths, indexed_text, prepare_document, read_valid_sources)
 from .sparse import tokenize
 from .textnorm import to_simplified
 from .types import Chunk, Hit
@@ -961,20 +961,15 @@ def update_index(paths: Iterable[str | Path], settings: "Settings", embedder: "E
 
     from .dedup import signature
     from .indexing import _META_FIELDS, _date_fields, _default_years, _mark_duplicates, _same_source, refuse_clashes
-    from .sources import read_sources
 
     t0 = time.perf_counter()
     index_dir = Path(index_dir or settings.paths.resolved_index_dir())
-    paths = [Path(p) for p in paths]
-    for p in paths:
-        if not p.exists():
-            raise InputError(f"source path {p} does not exist")
+    paths = existing_paths(paths)
     summary = IndexSummary()
     chunking = chunk_settings(settings)
     with store.write_lock(index_dir, on_wait=log):
         coll = MilvusCollections(settings, index_dir)
-        docs, skipped = read_sources(paths, max_file_mb=settings.chunking.max_file_mb)
-        docs = [valid_unicode(d) for d in docs]
+        docs, skipped = read_valid_sources(paths, settings)
         summary.skipped = list(skipped)
         for path, reason in skipped:
             log(f"skipped {path}: {reason}")
