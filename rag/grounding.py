@@ -56,6 +56,7 @@ from .langrules import common_topic_words_only as _common_topic_words_only
 from .langrules import RELATION_WORDS as _RELATION_WORDS
 from .langrules import repeats_asking as _repeats_asking
 from .langrules import asks_why as _asks_why
+from .langrules import states_advice as _states_advice
 from .langrules import dictionary_topic_words as _dictionary_topic_words
 from .textnorm import bigrams, compact
 from .textnorm import to_simplified
@@ -554,7 +555,8 @@ def check_advice(d: Draft) -> str | None:
     passages, read as ``check_topic`` reads them, mention too few of its topic words to be about the
     asker's situation (``ADVICE_MIN_TOPIC_COVERAGE``), or not its most specific word
     (``langrules.rarest_topic_word``): a passage sharing the common words of a situation (孩子, 家长)
-    and not its point (街舞) is about another one (rule 45)."""
+    and not its point (街舞) is about another one (rule 45). Also one that says nothing in advice's
+    words, in its claims or their supporting sentences: a report of what happened (rule 67)."""
     supporting = d.supporting()
     if not supporting or not _asks_advice(d.question):
         return None
@@ -567,6 +569,9 @@ def check_advice(d: Draft) -> str | None:
     rarest = _rarest_topic_word(question)
     if rarest and not _mentions_word(rarest, texts):
         return (f"the question asks what to do about {rarest}, which the supporting passages never mention")
+    if not _states_advice([d.claims, *d.spans()]):
+        return ("the question asks what to do, and neither the answer nor the passage sentences supporting it "
+                "say what to do, may or must not be done, or how (rule 67)")
     return None
 
 

@@ -28,7 +28,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-05.66"
+RULES_VERSION = "2026-12-05.67"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -1302,7 +1302,7 @@ def missing_kind(question: str, claims: str) -> str | None:
 # "充电宝可以带上飞机吗") and how something is calculated ("利息是怎么算的", where 是…的 marks no past
 # event; "是怎么算出…的" still does). These were left out at first because they also ask facts about a
 # thing ("这款手机能不能无线充电"); a passage about that thing meets the bar below, and over every saved
-# run the wider shape stopped 6 off-topic answers and cost no correct one (README r14).
+# run the wider shape stopped 6 off-topic answers and cost no correct one (docs/QUALITY_LOG.md r14).
 # Rule 66: also whether what happened to one is fair or lawful (…只按运费赔偿合理吗, 这样扣工资合法吗, 正常吗)
 # and what one needs to do something (开户需要满足什么条件, 要带哪些证件): a judgement or a procedure for the
 # asker's own case, which a passage meets only when it is about that case.
@@ -1321,11 +1321,54 @@ _ADVICE = re.compile(
     r"(?:需要|要|得)(?:满足|具备|准备|带)?(?:什么|哪些)(?:条件|材料|手续|证件)",
     re.IGNORECASE)
 # The share of an advice question's topic words (idf-weighted, ``topic_coverage``) its supporting
-# passages must mention. Measured over every saved run judged without the check (README r11,
+# passages must mention. Measured over every saved run judged without the check (docs/QUALITY_LOG.md r11,
 # bench/results/advice_coverage.json): of the shown answers to advice questions, 0 of 5 correct, 1 of
 # 9 wrong and 22 of 42 unanswerable ones sit below 0.4 (the lowest correct one covers 0.5); of the 537
 # correct answers of any shape, 14 (2.6%) sit below 0.4 and 26 (4.8%) below 0.5.
 ADVICE_MIN_TOPIC_COVERAGE = 0.4
+
+# Rule 67: advice is said in advice's words. What to do, whether one may, what is fair and how to go
+# about something are stated with a word of obligation or need (应当, 需要, 必须), permission or
+# prohibition (可以, 不得, 禁止, 不要), recommendation or warning (建议, 提醒, 注意, 避免, 尽量, 及时),
+# law (规定, 依法, 有权, 责任) or procedure (办理, 申请, 预约, 拨打, 方法, 步骤); a choice is answered with
+# 更好, 适合. A sentence that only reports what happened ("查尔斯看到鲨鱼，以及被水母蜇伤", "虹彩吸蜜鹦鹉
+# 聪敏机灵，能学会各种把戏", "注册制下强调申报即担责，处罚对象已转向双罚机制") answers none of these,
+# however many of the question's words it shares; quotes like these were most of the off-topic answers
+# still shown on the twenty-third to twenty-eighth sets. So an answer to an advice question must say
+# something of this kind in its own sentences or in the passage sentences supporting them. Words are
+# jieba's, so the modal 应, 要, 可 count where they stand alone ("市民应尽量…", "要多喝水", "可携带身份证")
+# and not inside other words (应急, 主要, 重要, 可能); a longer word holding one of two or more characters
+# counts too (尽量避免, 及时就医).
+ADVICE_WORDS = frozenset((
+    "应", "应当", "应该", "需", "需要", "须", "必须", "务必", "要", "可", "可以", "能够", "允许", "准许",
+    "不能", "不可", "不得", "不要", "不宜", "不应", "不用", "无需", "无须", "别", "勿", "切勿", "请勿", "禁止", "严禁",
+    "忌", "宜", "建议", "提醒", "提示", "呼吁", "倡导", "最好", "尽量", "尽可能", "及时", "立即", "尽快",
+    "第一时间", "记得", "注意", "留意", "小心", "警惕", "谨防", "避免", "防止", "预防", "规定", "法律", "依法",
+    "违法", "合法", "有权", "权利", "义务", "责任", "办法", "方法", "措施", "步骤", "流程", "技巧", "途径",
+    "渠道", "办理", "申请", "预约", "登记", "报名", "拨打", "报警", "举报", "投诉", "咨询", "登录", "点击",
+    "按照", "依照", "更好", "适合", "合适", "适宜"))
+_ADVICE_EN = re.compile(r"\b(?:should|must|need|needs|may|can|cannot|avoid|recommend\w*|advise\w*)\b", re.IGNORECASE)
+
+
+def states_advice(texts: Iterable[str]) -> bool:
+    """Whether any of ``texts`` says what to do, may or must not be done, or how (rule 67)."""
+    from .sparse import load_jieba
+
+    load_jieba()
+    import jieba
+
+    for text in texts:
+        t = to_simplified(normalize(text))
+        if _ADVICE_EN.search(t) or any(_advice_word(w) for w in jieba.cut(t)):
+            return True
+    return False
+
+
+_LONG_ADVICE_WORDS = tuple(w for w in ADVICE_WORDS if len(w) > 1)
+
+
+def _advice_word(word: str) -> bool:
+    return word in ADVICE_WORDS or (len(word) > 2 and any(a in word for a in _LONG_ADVICE_WORDS))
 
 
 # Rule 63: a question asking why something is so ("为什么天空是蓝色的", "鹦鹉总拔自己的羽毛是什么原因") is

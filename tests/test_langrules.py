@@ -1318,6 +1318,55 @@ def test_check_advice(question, text, refused, held_draft):
         assert "asks what to do" in reason
 
 
+# Rule 67: advice is said in advice's words (obligation, permission, prohibition, recommendation,
+# law, procedure, a better choice); a report of what happened is not advice.
+@pytest.mark.parametrize("text, advice", [
+    ("气象部门提醒，市民应尽量避免在午后外出。", True),
+    ("要多喝水，少吃辛辣食物。", True),
+    ("持卡人可携带身份证到服务网点办理补办手续。", True),
+    ("根据规定，试用期工资不得低于本单位相同岗位最低档工资的80%。", True),
+    ("游客可拨打12345热线投诉。", True),
+    ("对于新手来说，自动挡更适合在城市里开。", True),
+    ("Patients should not drink alcohol for 24 hours before the test.", True),
+    ("医生建议尽量避免剧烈运动。", True),
+    # Must not fire as advice: reports of what happened, and advice words only inside other words.
+    ("查尔斯看到鲨鱼，以及被水母蜇伤。", False),
+    ("虹彩吸蜜鹦鹉聪敏机灵，不但能学会各种把戏，而且语言能力也相当不错。", False),
+    ("注册制下强调“申报即担责”，因此处罚对象已转向机构与个人的“双罚”机制。", False),
+    ("应急管理部门通报了事故的主要原因。", False),
+    ("两位老人决定卖掉原来的房子，在新的工作地点附近换了一套房子。", False),
+    ("The lake was discovered by a British explorer in 1858.", False),
+])
+def test_states_advice(text, advice):
+    from rag.langrules import states_advice
+
+    assert states_advice([text]) is advice
+
+
+@pytest.mark.parametrize("question, text, refused", [
+    # The off-topic answers of the twenty-second to twenty-eighth sets: a report shares the situation's
+    # words and says nothing about what to do.
+    ("去海边玩被水母蜇了，应该怎么处理？", "查尔斯在海边看到鲨鱼，以及被水母蜇伤，他说海边很危险。", True),
+    ("鹦鹉要怎么教才能学会说话？", "虹彩吸蜜鹦鹉聪敏机灵，不但能学会各种把戏，而且学说话的语言能力也相当不错。", True),
+    ("坐高铁能不能带白酒上车？", "高铁站查获五粮液等白酒1000余瓶，犯罪嫌疑人带白酒上车时被抓获归案。", True),
+    ("我换城市工作了，原来交的社保能不能转过去？", "两位老人交了多年社保，决定换个城市，卖掉原来的房子，在新的工作地点附近换了一套房子。", True),
+    ("银行理财产品出现亏损，银行要不要承担？", "银行理财产品规模下降，部分理财产品出现亏损，银行理财子公司加快转型。", True),
+    # Must not fire: the passage says what to do, may or must not be done.
+    ("去海边玩被水母蜇了，应该怎么处理？", "医生提醒，在海边被水母蜇伤后应立即用海水冲洗，不要用手揉搓。", False),
+    ("坐高铁能不能带白酒上车？", "铁路部门规定，旅客可以携带不超过两瓶的密封白酒乘坐高铁。", False),
+    ("我换城市工作了，原来交的社保能不能转过去？", "换城市工作的参保人可通过国家社会保险公共服务平台申请转移社保关系。", False),
+    ("学车选手动挡还是自动挡好？", "教练认为，对于只在城市里开车的学员，学自动挡更合适。", False),
+    ("银行理财产品出现亏损，银行要不要承担？", "律师表示，银行理财产品亏损由投资者自行承担，银行未尽告知义务的除外。", False),
+])
+def test_check_advice_says_advice(question, text, refused, held_draft):
+    from rag.grounding import check_advice
+
+    reason = check_advice(held_draft(question, text[:20], text, title=""))
+    assert (reason is not None) is refused, reason
+    if refused:
+        assert "rule 67" in reason
+
+
 # Rule 30: "几年"/"多少年" counts years (连着几年, 开了多少年); a calendar year does not answer it, and
 # "近几年", "几年前", "几年级" ask no count.
 @pytest.mark.parametrize("question, claims, missing", [
