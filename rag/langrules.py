@@ -28,7 +28,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-05.67"
+RULES_VERSION = "2026-12-05.69"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -1216,10 +1216,15 @@ def narrower_domain(question: str, superlative: str, texts: Iterable[str]) -> st
     return None
 
 
+# The ordinal is read as a value, in either script: "第1大城市" states 最大 as "第一大城市" does (rule 69).
+_FIRST_ORDINAL = re.compile(r"第1(?![\d.])")
+
+
 def states_superlative(superlative: str, texts: Iterable[str]) -> bool:
-    """Whether any of ``texts`` states ``superlative`` (or a 第一/之最 that stands for it)."""
+    """Whether any of ``texts`` states ``superlative`` (or a 第一/第1/之最 that stands for it)."""
     have = _haystack(texts)
-    return superlative in have or any(w in have for w in _STATED_SUPERLATIVE)
+    return (superlative in have or any(w in have for w in _STATED_SUPERLATIVE)
+            or bool(_FIRST_ORDINAL.search(canonical_numbers(have))))
 
 
 def missing_kind(question: str, claims: str) -> str | None:

@@ -1073,6 +1073,13 @@ def test_asked_superlative(question, expected):
     ("最大", ["肝脏是人体重要的代谢器官。"], False),
     ("最大", ["美国国土面积约为937万平方公里。"], False),
     ("最高", ["大楼造价3亿6千5百万加元。"], False),
+    # Rule 69: the ordinal 1 in either script states the superlative; other ordinals do not.
+    ("最大", ["以人口计算，特伦特河畔斯托克是第1大城市，利奇菲尔德是第2大城市。"], True),
+    ("最大", ["该湖是全国第１大淡水湖。"], True),
+    ("最长", ["长江是中国第1长河，全长6300公里。"], True),
+    ("最大", ["利奇菲尔德是郡内第2大城市。"], False),
+    ("最大", ["该市是全省第12大城市。"], False),
+    ("最高", ["大楼共有第1.5层的夹层。"], False),
 ])
 def test_states_superlative(superlative, texts, expected):
     from rag.langrules import states_superlative
