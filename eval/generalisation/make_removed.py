@@ -3,10 +3,11 @@
     python eval/generalisation/make_pool.py                                           # the pool first
     python eval/generalisation/make_removed.py eval/generalisation_fresh29 --check    # writes data/gen/fresh29_nearmiss_removed.txt
 
-The same rule and check as every set's own ``make_removed.py`` from the third fresh set to the
-twenty-eighth (``make_pool.fresh_script``: near-miss removals as for the main set, answers checked
-against their passages, no question written from a document an earlier set uses or removes). Sets
-from the twenty-ninth on name their folder here instead of carrying a copy of that script.
+The rule and the check are ``make_pool.fresh_script``'s, the same for every fresh set from the
+third on: near-miss removals as for the main set, answers checked against their passages, and no
+question written from a document (or a near duplicate) that an earlier set uses or removes. Until r16
+each of those sets carried its own copy of this script (identical but for its folder's name); the
+first two sets (``generalisation_fresh``, ``_fresh2``) keep theirs, which differ.
 """
 from __future__ import annotations
 
