@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from .chunking import split_sentences
-from .langrules import (SOURCE_WORD_NUMBER, canonical_numbers, is_bare_reply, quantities, restates_question,
+from .langrules import (SOURCE_WORD_NUMBER, canonical_numbers, fold_cannot, is_bare_reply, quantities, restates_question,
+                        reversed_words,
                         speculation, unmatched_quantities, unsupported_names, without_alternatives)
 from .textnorm import CJK, bigrams, compact, normalize
 from .types import Chunk, Citation, Sentence
@@ -181,7 +182,8 @@ def problems(sentence: str, chunk_text: str, given: str = "") -> list[str]:
 
     A figure of the sentence that the chunk does not state as a value (三次 against 两次, 3000余份
     against 2000余份); a quoted name or link not in it; a guess or conclusion (可能, 这表明) the
-    chunk does not make; a person named by neither the chunk nor the question.
+    chunk does not make; a person named by neither the chunk nor the question; a verb the chunk
+    writes only with the opposite polarity (``langrules.reversed_words``).
     """
     norm_chunk = compact(chunk_text)
     norm_given = compact(given)
@@ -195,6 +197,7 @@ def problems(sentence: str, chunk_text: str, given: str = "") -> list[str]:
     out += [q.text for q in unmatched_quantities(strip_markers(sentence), chunk_text, given_qs)]
     out += [f"speculation: {w}" for w in speculation(sentence, chunk_text)]
     out += [f"name: {n}" for n in unsupported_names(sentence, chunk_text, given)]
+    out += [f"reversed: {w}" for w in reversed_words(strip_markers(sentence), chunk_text)]
     return out
 
 
@@ -206,7 +209,7 @@ def _values(text: str, keep_below: float = 10) -> str:
     """``text`` for support: figures of 10 and more (and percentages) in one script, and the words
     that join list items (和, 及, 与, 、) left out, since an answer lists "沙棘和树莓" where its
     chunk writes "沙棘、树莓"."""
-    return _JOINER.sub("", canonical_numbers(text, keep_below=keep_below))
+    return _JOINER.sub("", fold_cannot(canonical_numbers(text, keep_below=keep_below)))
 
 
 def _small_counts_as_values(sentence: str) -> float:

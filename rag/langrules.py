@@ -28,7 +28,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-05.69"
+RULES_VERSION = "2026-12-05.73"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -511,6 +511,89 @@ def is_follow_up(question: str) -> bool:
     if _NOT_REFERENCE.match(q):
         return False
     return bool(_LEADING_REFERENCE.match(q) or _ELLIPSIS_END.search(q))
+
+
+# --- the language a question is written in ------------------------------------------------------
+
+# Rule 70: a question is written in the language of its own words, not of the names it quotes. An
+# English question often gives a Chinese name in brackets or quotes so that the reader knows which
+# one is meant ("What was the original name of the footballer Su Jingyu (苏镜宇)?", "What does “内卷”
+# mean?"); read as Chinese because it holds CJK characters, it was searched and gated as it stands
+# and stopped at the relevance gate (the two such questions of the thirty-second set). So the
+# bracketed and quoted parts are set aside first: what remains decides. A Chinese question quoting an
+# English title ("《Sophie》一共播出了多少集", "Antichrist Superstar这首歌出自…") keeps CJK outside its
+# quotes and stays Chinese, and a question with no Latin letters outside its quotes is Chinese.
+_QUOTED = re.compile(r"\([^()]*\)|（[^（）]*）|“[^“”]*”|\"[^\"]*\"|《[^《》]*》|「[^「」]*」|『[^『』]*』|‘[^‘’]*’|【[^【】]*】")
+_LATIN_LETTER = re.compile(r"[A-Za-z]")
+_CJK_CHAR = re.compile(f"[{CJK}]")
+
+
+def written_in_english(question: str) -> bool:
+    """Whether ``question`` is written in English: outside its brackets and quotes it has Latin
+    letters and no CJK character (rule 70)."""
+    own = _QUOTED.sub(" ", question)
+    return bool(_LATIN_LETTER.search(own)) and not _CJK_CHAR.search(own)
+
+
+# --- one claim in other words ---------------------------------------------------------------------
+
+# Rule 72: "cannot" has several spellings that state the same claim: 不会飞, 不能飞, 无法飞行, 没法飞, 不可以
+# 飞. An answer to "关岛秧鸡能飞吗" that says "关岛秧鸡不能飞" is the passage's "一种不会飞的鸟" in
+# other words, yet its only own bigrams (鸡不, 不能) were not in the passage and it was refused as
+# unsupported (the thirtieth set; training). Support reads them as one word. The positive forms (能,
+# 会, 可以) are not folded: 会 is also a meeting and 能 energy.
+_CANNOT = re.compile(r"不能够|不会|无法|没法|没办法|不可以")
+
+
+def fold_cannot(text: str) -> str:
+    """``text`` with each spelling of "cannot" written 不能 (rule 72)."""
+    return _CANNOT.sub("不能", text)
+
+
+# Rule 73: a claim states what its passage states, not its opposite. Bigram support cannot see a
+# negation: "企鹅会飞" shares 企鹅 and 会飞 with "企鹅不会飞" (support 0.67). So a word the claim affirms
+# that its passage writes only negated is a reversed claim. Only that way round: a passage often
+# implies a negation without writing it, and "该药的口服吸收率极低，因此须以静脉注射" is the passage of the
+# right answer "庆大霉素不能口服" (a training answer, refused when both ways were read). A word is
+# negated when a negating word of jieba's stands right before it (不, 没有, 尚未, 无法, 不可 ...: whole
+# words, so 不断, 不少, 不同 negate nothing); jieba's part-of-speech tags are not used, since it tags 飞
+# and 上市 as nouns. One place in the passage with the claim's polarity is enough (a passage writing
+# "他没有参加初赛，参加了决赛" supports "他参加了决赛"). "Cannot" is folded first (rule 72), so 不能飞
+# and 不会飞 agree. On every saved run of r16 it changes no answer: a guard, not a gain.
+NEGATORS = frozenset({"不", "没", "没有", "未", "未曾", "尚未", "并未", "从未", "从没", "别", "甭", "无法", "不能",
+                      "不可", "不可以", "不要", "不用", "不必", "不得", "不再", "并非", "不是", "绝不", "决不",
+                      "毫不", "从不", "并不", "也不", "都不", "还没", "还未", "仍未"})
+
+
+def _polarities(text: str) -> dict[str, set[bool]]:
+    """Each CJK word of ``text`` (jieba's cut) with the polarities it is written in (True: negated)."""
+    from .sparse import load_jieba
+
+    load_jieba()
+    import jieba
+
+    out: dict[str, set[bool]] = {}
+    negated = False
+    for word in jieba.cut(fold_cannot(normalize(text))):
+        if not word.strip():
+            continue
+        if word in NEGATORS:
+            negated = True
+            continue
+        if _CJK_CHAR.match(word):
+            out.setdefault(word, set()).add(negated)
+            if len(word) == 2 and word[0] in "能会" and _CJK_CHAR.match(word[1]):
+                # jieba keeps a modal with a one-character verb (会飞, 能飞) and cuts 不能/飞: the verb
+                # is read on its own too, so "企鹅会飞" meets "企鹅不能飞" on 飞.
+                out.setdefault(word[1], set()).add(negated)
+        negated = False
+    return out
+
+
+def reversed_words(claim: str, source: str) -> list[str]:
+    """The words ``claim`` affirms that ``source`` writes only negated (rule 73)."""
+    have = _polarities(source)
+    return [w for w, ps in _polarities(claim).items() if False in ps and have.get(w) == {True}]
 
 
 # --- speculation and unstated conclusions ----------------------------------------------------------
@@ -1227,6 +1310,33 @@ def states_superlative(superlative: str, texts: Iterable[str]) -> bool:
             or bool(_FIRST_ORDINAL.search(canonical_numbers(have))))
 
 
+# Rule 71: written Chinese also counts without a classifier, the numeral set right before the noun
+# or one of its characters: "育有两子" (two sons) answers "有几个儿子", "育有二女" "几个女儿", "三校联合"
+# "几所学校", "五国签署" "几个国家", "一子一女" "几个孩子". Read off the thirty-first set (training): "潘均顺
+# 婚后育有两子" was refused as giving no count. The numeral and character must be one word of jieba's
+# (两子, 三校, 五国, or a run of them: 一子一女), so a numeral that begins a longer word ("一方面" for
+# "几个方面", "两国关系") or stands alone before a word ("三/学期" for "几所学校") counts nothing; nor
+# does a numeral before a character the asked noun lacks ("育有两女" for "几个儿子").
+_COUNTED = re.compile(rf"{_NUM}([{CJK}])")
+_COUNT_WORD = re.compile(rf"(?:{_NUM}[{CJK}])+")
+
+
+def _counted_by_noun(after: str, claims: str) -> bool:
+    """Whether ``claims`` counts the noun that opens ``after`` (the question's text after its asking
+    classifier: "儿子" in "几个儿子") with a numeral before one of its characters (rule 71)."""
+    from .sparse import load_jieba
+
+    load_jieba()
+    import jieba
+
+    noun = next((t for t in jieba.cut(after) if t.strip()), "")
+    chars = "".join(ch for ch in noun if _CJK_CHAR.fullmatch(ch))
+    if len(chars) < 2:
+        return False  # a one-character noun (人, 次) is a unit quantities() already reads
+    return any(_COUNT_WORD.fullmatch(token) and any(m.group(1) in chars for m in _COUNTED.finditer(token))
+               for token in jieba.cut(normalize(claims)))
+
+
 def missing_kind(question: str, claims: str) -> str | None:
     """What kind of answer the question wants and ``claims`` lacks ("a date", "a count of 支"...).
 
@@ -1278,7 +1388,7 @@ def missing_kind(question: str, claims: str) -> str | None:
         # "几座村庄"; not a measure or a sum ("多少吨" wants 吨, which 个 is not).
         general = m.group(1) not in _NOT_COUNTS
         if not bare and not any(x.unit in want or (m.group(1) == "个" and _counts(x)) or (general and x.unit == "个")
-                                for x in qs):
+                                for x in qs) and not (general and _counted_by_noun(q[m.end():], claims)):
             return f"a count of {m.group(1)}"
         return None
     # "多少" asks for an amount; a calendar year is a time, so an answer whose only figures are years

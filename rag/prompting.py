@@ -16,19 +16,16 @@ from typing import Callable, Sequence
 
 from .textnorm import compact
 from .errors import ContextOverflowError, RagError
-from .langrules import missing_kind
+from .langrules import missing_kind, written_in_english
 from .types import Chunk, Hit
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
 TITLE_CHARS = 16
-_LATIN = re.compile(r"[A-Za-z]")
 
 
 def question_language(question: str) -> str:
-    """``en`` when the question is written in English (no CJK, some Latin letters), else ``zh``."""
-    if _CJK.search(question):
-        return "zh"
-    return "en" if _LATIN.search(question) else "zh"
+    """``en`` when the question is written in English (``langrules.written_in_english``: Latin
+    letters and no CJK outside its brackets and quotes), else ``zh``."""
+    return "en" if written_in_english(question) else "zh"
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,12 @@ _QUOTES = "\"'“”‘’「」『』"
 # its own words: support leaves the question's words out, so a claim copied from it checks nothing.
 _ASKS = re.compile(r"[?？]\s*$|什么|谁|哪|几|多少|吗|呢|如何|怎么|怎样|为什么|为何|何时|何地|是否|多久|多长|多大|多高|多远")
 MAX_TOKENS = 96
+# Added to the question when the first reply was a Chinese statement, not a question: "In which year
+# did the family of Bai Lei change his name to Bai Yuefeng?" came back as "白 Lei的家人在2004年将他的名字改为
+# 白岳峰。" (an invented answer), and with this reminder as "哪一年，白 Lei的家人将他的名字改为白岳峰？" (both
+# English questions of the thirty-first set; see docs/QUALITY_LOG.md r17 for the count over every
+# English question of the eval sets).
+RETRY_REMINDER = "\n（只翻译，不回答）"
 # Example lines of prompts/translate_zh.txt ("English question => 中文问句") become earlier turns of
 # the conversation. With the instruction alone the default 1.5B model answered 5 of 32 English
 # questions instead of translating them ("第15次BRICS领导人会议将在中国举办。"); with three example
@@ -82,13 +88,21 @@ def clean_translation(reply: str, refusal: str = "") -> str | None:
 
 def translate_question(generator: "Generator", question: str, prompts: "Prompts") -> str | None:
     """``question`` in Chinese, by the generator with ``prompts/translate_zh.txt``; None when the
-    template is missing or the reply holds no usable translation (the question is then used as
-    asked)."""
+    template is missing or no usable translation came back (the question is then used as asked).
+    A Chinese reply that is not a question is asked for once more (``RETRY_REMINDER``)."""
     template = prompts.optional("translate_zh")
     if not template:
         return None
+    refusal = prompts.refusal("zh")
     reply = "".join(generator.stream(translation_messages(template, question), max_tokens=MAX_TOKENS))
-    return clean_translation(reply, prompts.refusal("zh"))
+    found = clean_translation(reply, refusal)
+    if found is None and _CJK.search(reply):
+        # A Chinese reply that is no question: the model answered or restated instead of
+        # translating. Asked once more, with the reminder beside the question, it translates.
+        reply = "".join(generator.stream(translation_messages(template, question + RETRY_REMINDER),
+                                         max_tokens=MAX_TOKENS))
+        found = clean_translation(reply, refusal)
+    return found
 
 
 def search_text(translation: str, question: str) -> str:

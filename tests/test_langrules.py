@@ -13,14 +13,17 @@ from rag.grounding import check_grounding, missing_kind, scope_problem
 from rag.langrules import (
     canonical_numbers,
     equivalent_units,
+    fold_cannot,
     is_follow_up,
     is_refusal_text,
     quantities,
+    reversed_words,
     shares_topic,
     speculation,
     topic_words,
     untested_part,
     without_renderings,
+    written_in_english,
     unmatched_quantities,
 )
 from rag.pipeline import is_refusal, retrieval_query
@@ -238,6 +241,29 @@ def test_is_follow_up(question, follow_up):
     assert is_follow_up(question) is follow_up
 
 
+# ------------------------------------------------------------------ the language of a question (rule 70)
+
+@pytest.mark.parametrize("question, english", [
+    ("Who won the 2022 World Cup?", True),
+    ("how do i renew a passport", True),
+    # a Chinese name in brackets or quotes does not make an English question Chinese
+    ("What was the original name of the footballer Su Jingyu (苏镜宇) before it was changed?", True),
+    ("What is the elevation of Dangqiong Yongcuo（当惹雍错）?", True),
+    ("What does “内卷” mean?", True),
+    ("Which company makes the 《长安》 film?", True),
+    # must not fire: Chinese questions quoting or naming something in Latin letters
+    ("Antichrist Superstar这首歌出自玛丽莲·曼森的第几张个人专辑", False),
+    ("Adobe OnLocation 改名之前 原来的软件名", False),
+    ("《Sophie - Braut Wider Willen》一共播出了多少集", False),
+    ("西宁的GDP增长多少？", False),
+    ("Who is 王晓云?", False),  # a bare Chinese name is part of the sentence: read as Chinese
+    ("（Apple）", False),
+    ("2023年？", False),
+])
+def test_written_in_english(question, english):
+    assert written_in_english(question) is english
+
+
 # ------------------------------------------------------------------ speculation
 
 @pytest.mark.parametrize("claim, chunk, words", [
@@ -391,6 +417,20 @@ def test_speculation_voids_support_whatever_the_overlap():
     # must not fire: 没多久/没过多久 narrate ("shortly after"), they do not ask
     ("他上任没多久就主持了哪项工程？", "他主持了跨江大桥工程。", None),
     ("没过多久，谁接任了校长？", "王明接任校长。", None),
+    # rule 71: a numeral right before the counted noun or one of its characters, as one jieba word
+    ("潘均顺婚后有几个儿子", "潘均顺婚后育有两子，皆于加入苏联红军后战死。", None),
+    ("演员梁修身膝下有几个儿子", "梁修身有过两段婚姻，育有三子一女。", None),
+    ("这次联合招生有几所学校参加", "由三校联合举办。", None),
+    ("共有几个国家签署了公约", "五国签署了公约。", None),
+    ("她婚后有几个女儿", "她婚后育有二女。", None),
+    ("他有几个孩子", "他育有一子一女。", None),
+    # must not fire: another noun, no numeral, a numeral beginning a longer word or standing alone
+    ("潘均顺有几个儿子", "潘均顺育有两女。", "a count of 个"),
+    ("潘均顺有几个儿子", "其子皆战死。", "a count of 个"),
+    ("他是家里的第几个儿子", "他是家中次子。", "a rank"),
+    ("报告提了几个方面", "一方面要加强监管。", "a count of 个"),
+    ("有几个国家参加", "两国关系良好。", "a count of 个"),
+    ("一共有几所学校", "为期三学期。", "a count of 所"),
 ])
 def test_missing_kind(question, answer, missing):
     assert missing_kind(question, answer) == missing
@@ -1776,3 +1816,63 @@ def test_a_restated_question_holds_no_citation():
     # The passage's own fact, written out, is verified as any sentence is.
     checked = check_answer("滕皇后是孙亮的妻子[1]。", [chunk], 0.45, question=question)
     assert [s.verdict for s in checked.verified] == ["supported"]
+
+
+# ------------------------------------------------------------------ "cannot" in its spellings (rule 72)
+
+@pytest.mark.parametrize("text, folded", [
+    ("关岛秧鸡是一种不会飞的鸟", "关岛秧鸡是一种不能飞的鸟"),
+    ("鸵鸟无法飞行", "鸵鸟不能飞行"),
+    ("这种药不可以口服", "这种药不能口服"),
+    ("他没法按时到达", "他不能按时到达"),
+    ("雨太大，不能够出门", "雨太大，不能出门"),
+    # must not change: the positive forms and words that only contain the characters
+    ("企鹅会游泳，也能潜水", "企鹅会游泳，也能潜水"),
+    ("会议不断推迟", "会议不断推迟"),
+    ("不可思议的发现", "不可思议的发现"),
+])
+def test_fold_cannot(text, folded):
+    assert fold_cannot(text) == folded
+
+
+@pytest.mark.parametrize("claim, chunk, supported", [
+    # the passage's "不会飞" in other words
+    ("关岛秧鸡不能飞。", "关岛秧鸡是一种不会飞的鸟，可说是关岛的原住民。", True),
+    ("鸵鸟无法飞行。", "鸵鸟是不能飞行的鸟类。", True),
+    ("该药不能口服。", "该药不可以口服，只能注射。", True),
+    # must not fire: "can" is not "cannot", and folding lends no other claim support
+    ("鸵鸟能飞行。", "鸵鸟是不能飞行的鸟类。", False),
+    ("企鹅会游泳。", "企鹅不会飞。", False),
+])
+def test_cannot_spellings_support_each_other(claim, chunk, supported):
+    assert (verify(claim, chunk, "")[0] >= 0.3) is supported
+
+
+# ------------------------------------------------------------------ reversed claims (rule 73)
+
+@pytest.mark.parametrize("claim, source, reversed_", [
+    ("企鹅会飞。", "企鹅不会飞。", ["飞"]),
+    ("企鹅能飞。", "企鹅是一种不会飞的鸟。", ["飞"]),
+    # only one way round: a passage implies a negation without writing it
+    ("企鹅不会飞。", "企鹅会飞，也会游泳。", []),
+    ("庆大霉素不能口服。", "该药的口服吸收率极低，因此须以静脉注射。", []),
+    ("他参加了初赛。", "他没有参加初赛。", ["参加"]),
+    ("该药可以口服。", "该药不可口服。", ["口服"]),
+    ("公司已经上市。", "公司尚未上市。", ["上市"]),
+    ("该剧是根据小说改编的。", "该剧并非根据小说改编。", ["根据"]),
+    # must not fire: the same polarity in other spellings, one place with the claim's polarity,
+    # words that merely contain 不, and a negation of something else
+    ("关岛秧鸡不能飞。", "关岛秧鸡是一种不会飞的鸟。", []),
+    ("他参加了决赛。", "他没有参加初赛，参加了决赛。", []),
+    ("经济不断发展。", "经济持续发展，但不断出现新问题。", []),
+    ("双方签署了协议。", "双方签署了协议，但未公布细节。", []),
+    ("会议在北京举行。", "会议没有在上海举行，而在北京举行。", []),
+    ("门票不少于100元。", "门票不少于100元。", []),
+])
+def test_reversed_words(claim, source, reversed_):
+    assert reversed_words(claim, source) == reversed_
+
+
+def test_a_reversed_claim_has_no_support():
+    support, _, problems = verify("企鹅会飞。", "企鹅是一种不会飞的鸟，但擅长游泳。", "企鹅会飞吗")
+    assert support == 0.0 and problems == ["reversed: 飞"]

@@ -170,3 +170,41 @@ def test_shipped_template_has_example_turns():
 
     messages = translation_messages(load_prompts().get("translate_zh"), "Q?")
     assert len(messages) >= 5 and not any("=>" in m["content"] for m in messages)
+
+
+def test_a_statement_instead_of_a_translation_is_asked_for_once_more():
+    """The model restated the question as an answer; with the reminder it translates (rule of
+    ``translate_question``); a second statement leaves the question untranslated."""
+    from rag.generators import FakeGenerator
+    from rag.prompting import load_prompts
+    from rag.translation import RETRY_REMINDER, translate_question
+
+    asked = []
+
+    def reply(messages):
+        asked.append(messages[-1]["content"])
+        return "哪一年白磊改名为白岳峰？" if messages[-1]["content"].endswith(RETRY_REMINDER) else "白磊在2004年改名为白岳峰。"
+
+    q = "In which year did Bai Lei change his name to Bai Yuefeng?"
+    assert translate_question(FakeGenerator(reply), q, load_prompts()) == "哪一年白磊改名为白岳峰？"
+    assert asked == [q, q + RETRY_REMINDER]
+    asked.clear()
+    assert translate_question(FakeGenerator(lambda m: asked.append(1) or "白磊改名为白岳峰。"), q, load_prompts()) is None
+    assert len(asked) == 2  # one retry, not more
+    asked.clear()
+    # an English reply (nothing Chinese) is not retried: the model did not try to translate
+    assert translate_question(FakeGenerator(lambda m: asked.append(1) or "Bai Yuefeng."), q, load_prompts()) is None
+    assert len(asked) == 1
+    asked.clear()
+    # a good first translation costs one call
+    assert translate_question(FakeGenerator(lambda m: asked.append(1) or "白磊哪年改名？"), q, load_prompts()) == "白磊哪年改名？"
+    assert len(asked) == 1
+
+
+def test_english_question_naming_a_chinese_name_in_brackets_is_translated(fake_index, settings):
+    """Rule 70: the bracketed 西宁 does not make the question Chinese."""
+    from rag.pipeline import Pipeline
+
+    a = Pipeline(fake_index, _translating(), settings).ask("How many teams take part in the Xining (西宁) league?")
+    assert a.translation == TRANSLATION
+    assert not a.abstained and "16支" in a.text
