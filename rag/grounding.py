@@ -37,6 +37,7 @@ from .langrules import missing_kind as _missing_kind
 from .langrules import states_superlative as _states_superlative
 from .langrules import superlative_domain as _superlative_domain
 from .langrules import names_domain as _names_domain
+from .langrules import follows_from as _follows_from
 from .langrules import missing_subjects as _missing_subjects
 from .langrules import quantities as _quantities
 from .langrules import question_words_share as _question_words_share
@@ -445,6 +446,17 @@ def check_citations(d: Draft) -> str | None:
     return None
 
 
+def check_conclusion(d: Draft) -> str | None:
+    """An answer whose unsupported conclusion ("因此，…") names nothing its supported sentences or
+    their passage sentences mention (``langrules.follows_from``, rule 74): a quote about something
+    else, then the point."""
+    premises = [d.claims, *d.spans()]
+    for s in d.sentences:
+        if s.verdict == "unsupported" and not _follows_from(s.text, premises):
+            return "the answer's conclusion follows from nothing its supported sentences say"
+    return None
+
+
 def check_kind(d: Draft) -> str | None:
     """An answer that is not the kind of thing asked for (a date, a count of 支, an age)."""
     kind = missing_kind(d.question, d.claims)
@@ -636,9 +648,9 @@ def check_figure_context(d: Draft) -> str | None:
     return None
 
 
-CHECKS: tuple[Callable[[Draft], str | None], ...] = (check_citations, check_restated, check_kind, check_superlative,
-                                                     check_relation, check_scope, check_subject, check_topic,
-                                                     check_advice, check_cause, check_figure_context)
+CHECKS: tuple[Callable[[Draft], str | None], ...] = (check_citations, check_conclusion, check_restated, check_kind,
+                                                     check_superlative, check_relation, check_scope, check_subject,
+                                                     check_topic, check_advice, check_cause, check_figure_context)
 
 
 def run_checks(draft: Draft, checks: Sequence[Callable[[Draft], str | None]] = CHECKS) -> str | None:

@@ -28,7 +28,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-05.73"
+RULES_VERSION = "2026-12-05.74"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -654,6 +654,37 @@ def speculation(claim: str, source: str) -> list[str]:
         if word not in src:
             out.append(word)
     return list(dict.fromkeys(out))
+
+
+# Rule 74: a conclusion follows from premises about the same things. An answer that quotes a passage
+# about something else and then concludes ("…体育让世界的联系更加紧密[1]。因此，成都和杭州更适合年轻人。",
+# "…巴勒斯坦国大使馆及以色列大使馆[1]。因此，港澳通行证的签注用完了，不能在外地办理。") is a non
+# sequitur: its point is the unsupported conclusion, and its supported sentences are about other
+# things. A conclusion (因此, 所以, 综上 … at the start of a sentence) whose topic words and subjects
+# none appear in the answer's supported sentences or the passage sentences supporting them rests on
+# nothing said. A conclusion that compares what its premises state ("萨默塞特郡有两个城市，巴斯是最大
+# 城市…[1]。因此，规模更大的是巴斯。") shares 巴斯 with them and stands.
+CONCLUSION = re.compile(r"^\s*(?:综上所述|由此可见|总而言之|总的来说|因此|所以|因而|故而|综上|总之|可见)[，,：:\s]*")
+
+
+def conclusion_terms(sentence: str) -> list[str] | None:
+    """The topic words and subjects of ``sentence`` when it opens with a conclusion word, else None
+    (rule 74)."""
+    m = CONCLUSION.match(normalize(sentence))
+    if not m:
+        return None
+    rest = normalize(sentence)[m.end():]
+    return list(dict.fromkeys([*topic_words(rest), *subjects(rest)]))
+
+
+def follows_from(sentence: str, premises: Sequence[str]) -> bool:
+    """False when ``sentence`` is a conclusion none of whose terms its ``premises`` mention (rule 74);
+    True otherwise (not a conclusion, or a conclusion with no terms to look for)."""
+    terms = conclusion_terms(sentence)
+    if not terms:
+        return True
+    have = compact(" ".join(premises))
+    return any(compact(t) in have for t in terms)
 
 
 # --- names ---------------------------------------------------------------------------------------

@@ -316,3 +316,25 @@ def test_check_cause(question, answer, text, refused, held_draft):
     from rag.grounding import check_cause
 
     assert (check_cause(held_draft(question, answer, text)) is not None) is refused
+
+
+def test_an_unsupported_conclusion_about_other_things_refuses_the_answer():
+    """Rule 74: a quote about something else, then the point; not when the conclusion compares what
+    the quote states."""
+    from rag.grounding import check_conclusion, Draft
+    from rag.citations import check_answer
+    from rag.types import Chunk
+
+    text = "斯洛伐克驻华大使表示，体育让世界的联系更加紧密。巴勒斯坦驻华大使也表示支持。"
+    chunk = Chunk(chunk_id="c1", doc_id="d1", text=text, start=0, end=len(text), title="")
+    q = "明年想换个城市生活，成都和杭州哪个更适合年轻人？"
+    d = Draft(q, check_answer("斯洛伐克驻华大使表示，体育让世界的联系更加紧密[1]。因此，成都和杭州更适合年轻人。",
+                              [chunk], 0.3, question=q).verified)
+    assert check_conclusion(d) == "the answer's conclusion follows from nothing its supported sentences say"
+    text = "萨默塞特郡有两个城市，巴斯是最大城市，而韦尔斯则是另一城市。"
+    chunk = Chunk(chunk_id="c1", doc_id="d1", text=text, start=0, end=len(text), title="萨默塞特郡")
+    q = "萨默塞特郡的两个城市里，规模更大的是哪一个"
+    d = Draft(q, check_answer("萨默塞特郡有两个城市，巴斯是最大城市，而韦尔斯则是另一城市[1]。因此，规模更大的是巴斯。",
+                              [chunk], 0.3, question=q).verified)
+    assert [s.verdict for s in d.sentences] == ["supported", "unsupported"]
+    assert check_conclusion(d) is None

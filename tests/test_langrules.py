@@ -14,6 +14,7 @@ from rag.langrules import (
     canonical_numbers,
     equivalent_units,
     fold_cannot,
+    follows_from,
     is_follow_up,
     is_refusal_text,
     quantities,
@@ -1876,3 +1877,23 @@ def test_reversed_words(claim, source, reversed_):
 def test_a_reversed_claim_has_no_support():
     support, _, problems = verify("企鹅会飞。", "企鹅是一种不会飞的鸟，但擅长游泳。", "企鹅会飞吗")
     assert support == 0.0 and problems == ["reversed: 飞"]
+
+
+# ------------------------------------------------------------------ a conclusion and its premises (rule 74)
+
+@pytest.mark.parametrize("sentence, premises, follows", [
+    ("因此，成都和杭州更适合年轻人。", ["斯洛伐克驻华大使表示，体育让世界的联系更加紧密。"], False),
+    ("因此，港澳通行证的签注用完了，不能在外地办理。", ["巴勒斯坦的国际地位目前处于不明确状态。"], False),
+    ("所以，发芽的土豆不能吃。", ["白萝卜性凉，胃寒者不宜多吃。"], False),
+    ("综上所述，租房合同要写明押金条款。", ["当张先生去交首付款时，置业顾问要求他多付17860元。"], False),
+    ("总之，这款手机的续航更好。", ["该车型百公里油耗为5.2升。"], False),
+    # must not fire: a conclusion about what its premises name, a sentence that only contains 因此,
+    # a conclusion with no terms of its own
+    ("因此，规模更大的是巴斯。", ["萨默塞特郡有两个城市，巴斯是最大城市，而韦尔斯则是另一城市。"], True),
+    ("所以，该公司的营收增长了20%。", ["该公司上半年营收为12亿元，去年同期为10亿元。"], True),
+    ("因此，关岛秧鸡不能飞。", ["关岛秧鸡是一种不会飞的鸟。"], True),
+    ("他因此获得了金奖。", ["评委会一致通过。"], True),
+    ("所以就是这样。", ["任何内容。"], True),
+])
+def test_follows_from(sentence, premises, follows):
+    assert follows_from(sentence, premises) is follows
