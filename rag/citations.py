@@ -52,7 +52,7 @@ _QUOTE_MARKS = re.compile(r"[“”‘’「」『』\"']")
 _SOURCE = r"(?:根据|据|参见)?\s*的?\s*(?:资料|报告|文章|材料|来源|编号)\s*(?:编号)?\s*(?:为|是)?\s*(?:的\s*(?:资料|报告|文章|材料))?\s*(?:中|里)?"
 _SAYS = r"(?:提到|显示|指出|写道|记载|表明|所示|可知|称|说)"
 _LEADIN = re.compile(rf"^{_SOURCE}\s*{_SAYS}\s*[:：，,]?\s*|^{_SOURCE}\s*[:：，,]\s*|^{_SOURCE}\s*[:：，,。]?\s*$"
-                     rf"|^(?:中|里)?\s*{_SAYS}\s*[:：，,]\s*")
+                     rf"|^(?:中|里)?\s*{_SAYS}\s*[:：，,]\s*|^(?:根据|据)\s*[:：，,]\s*")
 
 
 def _numbers(group: str) -> list[int]:
@@ -95,11 +95,16 @@ class AnswerSentence:
 
 
 # A sentence that opens by naming its source ("资料编号为1的资料中提到，…", "根据资料[2]，…").
-_CITED_LEADIN = re.compile(
-    r"(?:(?<=^)|(?<=[。！？!?\n]))(?P<space>\s*)(?:根据|据)?\s*"
-    r"(?:资料编号\s*(?:为|是|=)?\s*[\"“\[]?\s*(?P<a>\d+)\s*[\"”\]]?|资料\s*\[?\s*(?P<b>\d{1,2})\s*\]?|\[\s*(?P<c>\d+)\s*\])"
-    rf"\s*(?:的\s*(?:资料|报告|文章|材料))?\s*(?:中|里)?\s*{_SAYS}?\s*[:：，,]\s*"
-    r"(?P<body>[^。！？!?\n]+)(?P<end>[。！？!?]?)")
+_LEADIN_HEAD = (r"(?:根据|据)?\s*"
+                r"(?:资料编号\s*(?:为|是|=)?\s*[\"“\[]?\s*(?P<a>\d+)\s*[\"”\]]?|资料\s*\[?\s*(?P<b>\d{1,2})\s*\]?"
+                r"|\[\s*(?P<c>\d+)\s*\])"
+                rf"\s*(?:的\s*(?:资料|报告|文章|材料))?\s*(?:中|里)?\s*{_SAYS}?\s*[:：，,]\s*")
+_CITED_LEADIN = re.compile(r"(?:(?<=^)|(?<=[。！？!?\n]))(?P<space>\s*)" + _LEADIN_HEAD
+                           + r"(?P<body>[^。！？!?\n]+)(?P<end>[。！？!?]?)")
+# The model sometimes names each source in turn before the claim ("资料编号为1的资料中提到，资料编号为2的
+# 资料中提到，资料编号为3的资料中提到，香港新巴84M线是从2010年8月23日起改称82M的。", the thirty-third set):
+# every lead-in of the chain is a citation, and none is part of the claim.
+_NEXT_LEADIN = re.compile(_LEADIN_HEAD)
 
 
 def tidy_answer(text: str) -> str:
@@ -109,9 +114,12 @@ def tidy_answer(text: str) -> str:
     the citation where every other answer has it, after the sentence.
     """
     def move(m: re.Match) -> str:
-        n = m.group("a") or m.group("b") or m.group("c")
+        numbers = [m.group("a") or m.group("b") or m.group("c")]
         body = m.group("body").rstrip()
-        marker = "" if MARKER.search(body) else f"[{n}]"
+        while (more := _NEXT_LEADIN.match(body)) and more.end() < len(body):
+            numbers.append(more.group("a") or more.group("b") or more.group("c"))
+            body = body[more.end():]
+        marker = "" if MARKER.search(body) else "".join(f"[{n}]" for n in dict.fromkeys(numbers))
         return f"{m.group('space')}{body}{marker}{m.group('end')}"
 
     return _without_repeats(_CITED_LEADIN.sub(move, text))
@@ -136,9 +144,11 @@ def _without_repeats(text: str) -> str:
 
 
 def claim_text(body: str) -> str:
-    """A sentence (markers removed) without its source lead-in ("的资料中提到，", "根据资料，")."""
-    m = _LEADIN.match(body)
-    return body[m.end():] if m else body
+    """A sentence (markers removed) without its source lead-ins ("的资料中提到，", "根据资料，"), however
+    many are chained."""
+    while (m := _LEADIN.match(body)) and m.end() > 0:
+        body = body[m.end():]
+    return body
 
 
 def split_answer(answer: str) -> list[AnswerSentence]:

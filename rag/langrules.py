@@ -28,7 +28,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-05.74"
+RULES_VERSION = "2026-12-05.75"
 
 # --- numbers -------------------------------------------------------------------------------------
 

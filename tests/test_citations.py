@@ -184,6 +184,11 @@ def test_percent_in_words_must_match_the_chunk():
     ("根据资料[2]，增长5.5%。第二句[1]。", "增长5.5%[2]。第二句[1]。"),
     ("资料编号为1的资料中提到，增长5.5%[2]。", "增长5.5%[2]。"),  # the sentence's own marker wins
     ("报告共三个部分[1]。", "报告共三个部分[1]。"),
+    # a chain of lead-ins: each is a citation, none is part of the claim
+    ("资料编号为1的资料中提到，资料编号为2的资料中提到，资料编号为3的资料中提到，84M线从2010年8月23日起改称82M。",
+     "84M线从2010年8月23日起改称82M[1][2][3]。"),
+    ("资料编号为1的资料中提到，根据资料2，会议实到301人。", "会议实到301人[1][2]。"),
+    ("资料编号为2的资料中提到，资料编号为2的资料中提到，会议实到301人。", "会议实到301人[2]。"),
 ])
 def test_tidy_answer_moves_the_source_lead_in_to_a_marker(raw, shown):
     from rag.citations import tidy_answer
