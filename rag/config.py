@@ -167,7 +167,7 @@ class AnswerSettings:
     example_turns: bool = field(default=False, metadata={"doc": "show the model the worked examples of prompts/examples_zh.txt before each question (cached: no cost after the first question)"})
     # Calibrated below (README "Where a figure stands"); 0 turns the check off.
     min_figure_context: float = field(default=0.0, metadata={"doc": "refuse an answer whose figures all stand in their passages among less than this share (0-1, idf-weighted) of the question's words, within 30 characters; 0: off"})
-    translate_questions: bool = field(default=True, metadata={"doc": "read a question written in English in Chinese (one short generator call) before searching; the answer is in Chinese"})
+    translate_questions: bool = field(default=True, metadata={"doc": "read a question written in English (by its own words: a Chinese name in brackets or quotes does not make it Chinese) in Chinese before searching: one short generator call, and one more when the reply is a statement instead of a question; the answer is in Chinese"})
     check_scope: bool = field(default=True, metadata={"doc": "refuse an answer whose sources miss the year, date or place the question names"})
     opening_chars: int = field(default=600, metadata={"doc": "characters of an article's opening that count as its scope (where and when)"})
 

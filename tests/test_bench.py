@@ -172,3 +172,21 @@ def test_draft_ceiling_counts_right_drafts_a_check_refused(tmp_path):
     assert (pooled["correct"], pooled["wrong_shown"], pooled["right_draft_refused"], pooled["no_draft"],
             pooled["wrong_draft_refused"]) == (1, 1, 1, 1, 1)
     assert pooled["accuracy"] == 0.2 and pooled["ceiling"] == 0.4
+
+
+def test_translate_english_counts_and_question_list(tmp_path):
+    from bench.translate_english import english_questions, table
+
+    (tmp_path / "eval").mkdir()
+    (tmp_path / "eval" / "a.jsonl").write_text(
+        '{"id": "e1", "question": "Who founded Xinhua Bookstore (新华书店)?"}\n'
+        '{"id": "z1", "question": "新华书店是谁创办的？"}\n'
+        '{"id": "e2", "question": "Who founded Xinhua Bookstore (新华书店)?"}\n'
+        'not json\n', encoding="utf-8")
+    assert english_questions(tmp_path) == [("e1", "Who founded Xinhua Bookstore (新华书店)?")]
+    rows = [{"first": "谁创办了新华书店？", "retried": False, "retry": None},
+            {"first": None, "retried": True, "retry": "哪一年改名？"},
+            {"first": None, "retried": True, "retry": None}]
+    t = table(rows)
+    assert (t["questions"], t["usable_first"], t["retried"], t["usable_after_retry"]) == (3, 1, 2, 1)
+    assert t["untranslated"] == [rows[2]]
