@@ -28,7 +28,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-05.75"
+RULES_VERSION = "2026-12-05.76"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -1140,7 +1140,10 @@ def _starts_word(text: str, at: int, unit: str) -> bool:
     pos = 0
     for token in jieba.cut(text):
         if pos == at:
-            return len(token) > len(unit) and token.startswith(unit)
+            # A word of jieba's dictionary (本地, 家庭, 个人), not one its HMM guessed from two
+            # characters it does not know together: "多少克盐" cuts 多少/克盐, and 克盐 is no word, so 克
+            # is the classifier (rule 75; an off-topic "每天吃多少克盐" was answered with 元 and passed).
+            return len(token) > len(unit) and token.startswith(unit) and bool(jieba.dt.FREQ.get(token))
         if pos > at:
             return False
         pos += len(token)

@@ -334,7 +334,7 @@ def test_speculation_voids_support_whatever_the_overlap():
     # a calendar year is a time, not an amount
     ("美国有线电视收视率跌到了多少？", "付费用户数量已降至1992年以来的最低水平。", "a number"),
     ("该公司去年营收是多少？", "2023年。", "a number"),
-    ("他在部队当了多少年兵？", "他1998年入伍。", "a number"),
+    ("他在部队当了多少年兵？", "他1998年入伍。", "a count of years"),  # 年兵 is no word: 年 counts (rule 75)
     ("该公司2023年营收是多少？", "2023年营收为5.2亿元。", None),
     ("他在部队当了多少年兵？", "他当了3年兵。", None),
     ("收视率跌到了多少？", "跌到了29.6%。", None),
@@ -432,6 +432,14 @@ def test_speculation_voids_support_whatever_the_overlap():
     ("报告提了几个方面", "一方面要加强监管。", "a count of 个"),
     ("有几个国家参加", "两国关系良好。", "a count of 个"),
     ("一共有几所学校", "为期三学期。", "a count of 所"),
+    # rule 75: a classifier jieba's HMM glued to its noun (克盐, 座桥, 户停) is still the classifier
+    ("成年人每天吃多少克盐比较合适？", "视情给予100元至500元奖励。", "a count of 克"),
+    ("公路分局现场勘查过多少座桥", "现场勘查桥梁12座。", None),
+    ("国网山东电力说一共有多少户停了电", "约1.2万户停电。", None),
+    ("养鸡场养了多少只鸡", "养鸡场损失惨重。", "a count of 只"),
+    # must not fire: a dictionary word that begins with the classifier's character
+    ("多少本地受灾群众得到安置？", "共安置3000人。", None),
+    ("有多少家庭参加？", "共有120户参加。", None),
 ])
 def test_missing_kind(question, answer, missing):
     assert missing_kind(question, answer) == missing
