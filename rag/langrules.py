@@ -28,7 +28,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-05.76"
+RULES_VERSION = "2026-12-05.77"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -39,7 +39,8 @@ CURRENCIES = ("美元", "美金", "欧元", "英镑", "日元", "港元", "港�
               "卢比", "比索", "新台币", "人民币")
 _SAME_CURRENCY = ({"美元", "美金"}, {"港元", "港币"}, {"人民币", "元"})
 # One measure, two or three names: 公里 and 千米 are the kilometre, km its symbol.
-_SAME_MEASURE = ({"公里", "千米", "km"}, {"公斤", "千克", "kg"}, {"厘米", "cm"}, {"毫米", "mm"})
+_SAME_MEASURE = ({"公里", "千米", "km"}, {"公斤", "千克", "kg"}, {"厘米", "cm"}, {"毫米", "mm"}, {"克", "g"},
+                 {"毫克", "mg"}, {"毫升", "ml"})
 
 # Why this list: a classifier or unit after a numeral is what makes it a quantity in Chinese
 # ("十六支球队", "两周", "3处桥梁"); a bare Chinese numeral is usually part of a word (一些,
@@ -58,9 +59,15 @@ UNITS = (
     # The Latin symbols of the common measures, as car, sports and science news print them ("125km纯电续航",
     # "体重65kg"); each is the same unit as its Chinese name (``_SAME_MEASURE``, rule 56).
     "km", "kg", "cm", "mm", "厘米", "毫米",
+    # Rule 76: grams, milligrams and millilitres too, as nutrition and health news print them ("每10g亚麻籽
+    # 中含膳食纤维2.7g", read off the thirty-fifth set: the count of 克 was refused as missing). A symbol
+    # is a unit only when no Latin letter follows it (16GB is memory, not grams), and a whole "g" figure
+    # of 1 to 6 is a mobile network generation (5G), not grams (``_quantities``).
+    "g", "mg", "ml", "毫克", "毫升",
 )
 # 日元 after a day is the day and a festival ("1月1日元旦", "15日元宵节"), not yen.
-_UNIT_RE = "|".join(u + "(?![旦宵])" if u == "日元" else u for u in sorted(set(UNITS), key=len, reverse=True))
+_UNIT_RE = "|".join(u + "(?![旦宵])" if u == "日元" else u + "(?![a-z])" if u.isascii() and u.isalpha() else u
+                    for u in sorted(set(UNITS), key=len, reverse=True))
 
 # Classifiers a "how many X" question may be answered with, and which counts compare as the same
 # kind: "几座桥" is answered by "3处桥梁", "多少名选手" by "120人", "多少支球队" by "16个队";
@@ -195,7 +202,7 @@ def quantities(text: str) -> list[Quantity]:
 def _quantities(t: str) -> tuple[Quantity, ...]:
     out: list[Quantity] = []
     for m in _QTY.finditer(t):
-        num, unit = m.group("num"), m.group("unit") or ""
+        num, unit, end = m.group("num"), m.group("unit") or "", m.end()
         arabic = num[0].isdigit()
         if m.group("pct"):
             unit = "%"
@@ -208,6 +215,9 @@ def _quantities(t: str) -> tuple[Quantity, ...]:
             if m.start("num") > 0 and t[m.start("num") - 1].isascii() and t[m.start("num") - 1].isalpha():
                 continue
             value = float(num.replace(",", ""))
+            if unit == "g" and num.isdigit() and 1 <= value <= 6 and not m.group("mag"):
+                # 5G, 4G: a network generation (rule 76); the figure stays, bare, as it was read before
+                unit, end = "", m.end() - 1
         else:
             v = _cn_value(num)
             if v is None and num in _LONE_MAGNITUDE and (m.group("pre") or m.group("approx0") or m.group("approx")):
@@ -219,7 +229,7 @@ def _quantities(t: str) -> tuple[Quantity, ...]:
         for ch in m.group("mag") or "":
             value *= _MAGNITUDE[ch]
         out.append(Quantity(value=value, unit=unit, approx=bool(m.group("pre") or m.group("approx0") or m.group("approx")),
-                            text=m.group(0), start=m.start(), end=m.end()))
+                            text=t[m.start():end].rstrip(), start=m.start(), end=end))
     for m in _FINANCIAL.finditer(t):
         v = _cn_value(m.group("num"))
         if v is not None and not any(q.start <= m.start() < q.end for q in out):

@@ -56,6 +56,12 @@ REFUSAL = "资料中没有找到这个问题的答案。"
     ("我们一块儿去看展览。", []),  # 一块儿: together
     ("下班后一块去吃饭。", []),
     ("每块奖牌重500克。", [(500, "克", False)]),  # 块 without a numeral is no count
+    # rule 76: gram, milligram and millilitre symbols; not before a Latin letter, not a network generation
+    ("每10g亚麻籽中含膳食纤维2.7g。", [(10, "g", False), (2.7, "g", False)]),
+    ("一天喝4杯咖啡，摄取约460毫克咖啡因。", [(1, "天", False), (4, "", False), (460, "毫克", True)]),
+    ("每次服用2.5mg，温水送服500ml。", [(2.5, "mg", False), (500, "ml", False)]),
+    ("全省建成5G基站。", [(5, "", False)]),
+    ("手机内存16GB。", [(16, "", False)]),
     # Not quantities: a numeral inside a word, or a model name.
     ("共建一带一路十分重要。", []),
     ("打造产业四地，建设五个之城。", [(5, "个", False)]),  # 五个 counts; 四地 is a name
@@ -437,6 +443,10 @@ def test_speculation_voids_support_whatever_the_overlap():
     ("公路分局现场勘查过多少座桥", "现场勘查桥梁12座。", None),
     ("国网山东电力说一共有多少户停了电", "约1.2万户停电。", None),
     ("养鸡场养了多少只鸡", "养鸡场损失惨重。", "a count of 只"),
+    # rule 76: the symbol is the unit ("2.7g" answers "多少克"); 5G is no weight
+    ("每10克亚麻籽里含有多少克膳食纤维", "每10g亚麻籽中含膳食纤维2.7g。", None),
+    ("每天喝多少毫升水合适", "每天喝1500ml水。", None),
+    ("成年人每天吃多少克盐", "全省建成5G基站。", "a count of 克"),
     # must not fire: a dictionary word that begins with the classifier's character
     ("多少本地受灾群众得到安置？", "共安置3000人。", None),
     ("有多少家庭参加？", "共有120户参加。", None),
