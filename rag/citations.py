@@ -192,8 +192,8 @@ def problems(sentence: str, chunk_text: str, given: str = "") -> list[str]:
 
     A figure of the sentence that the chunk does not state as a value (三次 against 两次, 3000余份
     against 2000余份); a quoted name or link not in it; a guess or conclusion (可能, 这表明) the
-    chunk does not make; a person named by neither the chunk nor the question; a verb the chunk
-    writes only with the opposite polarity (``langrules.reversed_words``).
+    chunk does not make; a person named by neither the chunk nor the question; a word the sentence
+    affirms that the chunk writes only negated (``langrules.reversed_words``).
     """
     norm_chunk = compact(chunk_text)
     norm_given = compact(given)

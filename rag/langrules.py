@@ -757,8 +757,6 @@ _SUBJECT_FLAGS = ("nr", "nrfg", "nrt", "ns", "nt", "nz", "eng")
 SUBJECT_MIN_IDF = 8.0
 _ACRONYM = re.compile(r"^[A-Z]{2,6}$")
 _CJK_WORD = re.compile(f"^[{CJK}]+$")
-_CJK_CHAR = re.compile(f"[{CJK}]")
-_LATIN_LETTER = re.compile(r"[A-Za-z]")
 
 
 # 天 and 周 (not 周年, 周岁) count days and weeks: "4天班" gave the place 天班 ("一周只上四天班").
