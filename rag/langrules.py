@@ -24,6 +24,7 @@ import re
 import threading
 import unicodedata
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
@@ -575,8 +576,12 @@ NEGATORS = frozenset({"不", "没", "没有", "未", "未曾", "尚未", "并未
                       "毫不", "从不", "并不", "也不", "都不", "还没", "还未", "仍未"})
 
 
-def _polarities(text: str) -> dict[str, set[bool]]:
-    """Each CJK word of ``text`` (jieba's cut) with the polarities it is written in (True: negated)."""
+# verify() reads one chunk against every sentence of an answer (and every chunk for inferred
+# citations): each text is cut once, as _quantities caches its figures.
+@functools.lru_cache(maxsize=2048)
+def _polarities(text: str) -> "MappingProxyType[str, frozenset[bool]]":
+    """Each CJK word of ``text`` (jieba's cut) with the polarities it is written in (True: negated);
+    read-only, since it is cached."""
     from .sparse import load_jieba
 
     load_jieba()
@@ -597,7 +602,7 @@ def _polarities(text: str) -> dict[str, set[bool]]:
                 # is read on its own too, so "企鹅会飞" meets "企鹅不能飞" on 飞.
                 out.setdefault(word[1], set()).add(negated)
         negated = False
-    return out
+    return MappingProxyType({w: frozenset(ps) for w, ps in out.items()})
 
 
 def reversed_words(claim: str, source: str) -> list[str]:
@@ -680,10 +685,11 @@ CONCLUSION = re.compile(r"^\s*(?:综上所述|由此可见|总而言之|总的�
 def conclusion_terms(sentence: str) -> list[str] | None:
     """The topic words and subjects of ``sentence`` when it opens with a conclusion word, else None
     (rule 74)."""
-    m = CONCLUSION.match(normalize(sentence))
+    text = normalize(sentence)
+    m = CONCLUSION.match(text)
     if not m:
         return None
-    rest = normalize(sentence)[m.end():]
+    rest = text[m.end():]
     return list(dict.fromkeys([*topic_words(rest), *subjects(rest)]))
 
 
