@@ -57,6 +57,7 @@ from .langrules import common_topic_words_only as _common_topic_words_only
 from .langrules import RELATION_WORDS as _RELATION_WORDS
 from .langrules import repeats_asking as _repeats_asking
 from .langrules import asks_why as _asks_why
+from .langrules import asks_yes_no as _asks_yes_no
 from .langrules import states_advice as _states_advice
 from .langrules import dictionary_topic_words as _dictionary_topic_words
 from .textnorm import bigrams, compact
@@ -568,23 +569,34 @@ def check_advice(d: Draft) -> str | None:
     asker's situation (``ADVICE_MIN_TOPIC_COVERAGE``), or not its most specific word
     (``langrules.rarest_topic_word``): a passage sharing the common words of a situation (孩子, 家长)
     and not its point (街舞) is about another one (rule 45). Also one that says nothing in advice's
-    words, in its claims or their supporting sentences: a report of what happened (rule 67)."""
+    words, in its claims or their supporting sentences: a report of what happened (rule 67).
+    A yes/no question that names nothing (``_asks_about_asker``) meets the same two bars, not the
+    last: "会损伤听力吗" is answered by a fact, not by advice (rule 77)."""
     supporting = d.supporting()
-    if not supporting or not _asks_advice(d.question):
+    advice = _asks_advice(d.question)
+    if not supporting or not (advice or _asks_about_asker(d.question)):
         return None
     question = _topic_question(d)
     texts = _read_with_context(d, supporting)
     coverage = _topic_coverage(question, texts)
+    asks = "asks what to do" if advice else "asks about the asker's own situation"
     if coverage < ADVICE_MIN_TOPIC_COVERAGE:
-        return (f"the question asks what to do, and the supporting passages mention {coverage:.0%} of its "
+        return (f"the question {asks}, and the supporting passages mention {coverage:.0%} of its "
                 f"topic words ({', '.join(_topic_words(question))}), too few to be about its situation")
     rarest = _rarest_topic_word(question)
     if rarest and not _mentions_word(rarest, texts):
-        return (f"the question asks what to do about {rarest}, which the supporting passages never mention")
-    if not _states_advice([d.claims, *d.spans()]):
+        about = f"what to do about {rarest}" if advice else f"about the asker's own situation ({rarest})"
+        return f"the question asks {about}, which the supporting passages never mention"
+    if advice and not _states_advice([d.claims, *d.spans()]):
         return ("the question asks what to do, and neither the answer nor the passage sentences supporting it "
                 "say what to do, may or must not be done, or how (rule 67)")
     return None
+
+
+def _asks_about_asker(question: str) -> bool:
+    """A yes/no question that names nothing (rule 51's "四十岁才开始健身还来得及吗"): about the asker's
+    own situation, as an advice question is, so held to the same bar (rule 77)."""
+    return _asks_yes_no(question) and not names_something(question)
 
 
 def check_cause(d: Draft) -> str | None:

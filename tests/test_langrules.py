@@ -1338,6 +1338,13 @@ def test_totals_keep_the_topic():
     ("正常情况下快递几天能到？", False),
     ("这次事故造成的损失合计多少？", False),
     ("可以预见的是什么？", False),
+    # Rule 77's companion: an adjective before the asked method (有什么好办法, 有哪些有效的方法) still asks
+    # for a method; 好处 is no method.
+    ("晚上总是睡不着，有什么好办法？", True),
+    ("家里的下水道有臭味，有哪些有效的方法可以去除？", True),
+    ("减肥有什么简单的方法", True),
+    ("每天步行一万步有什么好处？", False),
+    ("这座桥有什么特别的设计？", False),
 ])
 def test_asks_advice(question, advice):
     from rag.langrules import asks_advice
@@ -1382,6 +1389,32 @@ def test_check_advice(question, text, refused, held_draft):
     assert (reason is not None) is refused
     if refused:
         assert "asks what to do" in reason
+
+
+# Rule 77: a yes/no question that names nothing is about the asker's own situation, as an advice
+# question is: its supporting passages meet the same coverage bar and name its most specific word. A
+# fact answers it, so it need not be said in advice's words (rule 67 does not apply).
+@pytest.mark.parametrize("question, text, refused", [
+    ("长期熬夜会导致脱发吗？", "该案件中，被告长期熬夜加班，导致身体出现问题。", True),
+    ("隔夜的茶还能喝吗？", "记者走访发现，茶叶市场里的新茶价格有所上涨。", True),
+    ("空腹吃香蕉会伤胃吗？", "香蕉产业带动了当地农民增收，香蕉价格稳中有升。", True),
+    ("家里的猫咪需要每年打疫苗吗？", "疫苗接种点设在社区卫生服务中心，市民每年可预约接种。", True),
+    ("孩子长期玩手机会近视吗？", "该商场手机柜台的销量同比增长了两成。", True),
+    # Must not fire: a passage about the situation answers it with a fact; a question naming a
+    # person, place or work is about the documents, not the asker (check_topic alone then).
+    ("喝咖啡会影响睡眠吗？", "研究发现，下午喝咖啡会推迟入睡时间，影响夜间睡眠质量。", False),
+    ("长期熬夜会导致脱发吗？", "皮肤科医生表示，长期熬夜会使毛囊得不到修复，导致脱发加重。", False),
+    ("空腹吃香蕉会伤胃吗？", "营养师介绍，香蕉性质温和，空腹吃一两根一般不会伤胃。", False),
+    ("孩子长期玩手机会近视吗？", "眼科医生指出，孩子长期近距离看手机，近视的风险明显升高。", False),
+    ("李白是不是出生在碎叶城？", "李白的诗歌流传甚广，影响深远。", False),
+])
+def test_check_advice_asker_yes_no(question, text, refused, held_draft):
+    from rag.grounding import check_advice
+
+    reason = check_advice(held_draft(question, text[:20], text, title=""))
+    assert (reason is not None) is refused, reason
+    if refused:
+        assert "the asker's own situation" in reason
 
 
 # Rule 67: advice is said in advice's words (obligation, permission, prohibition, recommendation,
