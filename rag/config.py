@@ -160,7 +160,12 @@ class AnswerSettings:
     # correct answer shown by the other checks scored above 0.13 (226 answers), and 3 of the 40 wrong,
     # near-miss or off-topic answers they let through scored 0.16-0.30; at 0.10 it would refuse 6
     # of each. A thin margin and a small gain: see README "The model's own refusal probability".
-    max_refusal_prob: float | None = field(default=0.15, metadata={"doc": "refuse an answer when the model's own probability of replying with the refusal sentence (0-1, measured after it answered) is at least this; off when unset"})
+    # 0.20 since r18: every saved run of r16-r17 (598 questions) re-judged with today's other checks, which
+    # now refuse most of the bad drafts this limit was the first to stop: raising it from 0.15 shows 5
+    # more correct answers for 1 wrong and 1 off-topic one at 0.20, then 2 right for 2 bad to 0.25 and 1 for
+    # 1 to 0.30 (no change above). The limit is raised while what it lets through is right at least two
+    # times in three (a wrong answer counts as two refusals); docs/QUALITY_LOG.md r18.
+    max_refusal_prob: float | None = field(default=0.2, metadata={"doc": "refuse an answer when the model's own probability of replying with the refusal sentence (0-1, measured after it answered) is at least this; off when unset"})
     # Off: measured with the default 1.5B model on the first two fresh sets (51 answerable questions),
     # the three answered examples gave 36 correct answers against 38 without them, and two examples
     # that refused made it refuse 5 of the first 6 questions (README "Example turns").

@@ -165,7 +165,7 @@ def test_checks_are_one_signature_functions():
 # --- the generator's own refusal probability (issue 13) ---------------------------------------
 
 def test_refusal_prob_is_measured_only_with_a_limit_or_when_asked(make_pipeline, settings):
-    assert settings.answer.max_refusal_prob == 0.15  # the calibrated default
+    assert settings.answer.max_refusal_prob == 0.2  # the calibrated default
     settings.answer.max_refusal_prob = None
     p = make_pipeline(["2024年西宁地区生产总值增长5.5%左右[1]。"] * 2, doubt=0.9)
     plain = p.ask("西宁地区生产总值增长多少？")  # no limit: not measured, nothing refused
@@ -173,7 +173,7 @@ def test_refusal_prob_is_measured_only_with_a_limit_or_when_asked(make_pipeline,
     a = p.ask("西宁地区生产总值增长多少？", measure_doubt=True)  # what the evaluation asks for
     assert not a.abstained and a.refusal_prob == 0.9
     assert a.to_dict()["refusal_prob"] == 0.9 and "refusal_ms" in a.timings
-    settings.answer.max_refusal_prob = 0.15
+    settings.answer.max_refusal_prob = 0.2
     assert p.ask("西宁地区生产总值增长多少？").abstained  # with the default limit, 0.9 is refused
 
 
