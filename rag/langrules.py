@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-05.78"
+RULES_VERSION = "2026-12-05.79"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -65,10 +65,17 @@ UNITS = (
     # is a unit only when no Latin letter follows it (16GB is memory, not grams), and a whole "g" figure
     # of 1 to 6 is a mobile network generation (5G), not grams (``_quantities``).
     "g", "mg", "ml", "毫克", "毫升",
+    # Rule 78: episodes (集, and 话 as anime and manga number them), volumes (卷) and fish (尾) are counted
+    # with classifiers of their own; without them "多少集" asked for no count, and "单行本全12册" was
+    # shown for "How many episodes" (read off the thirty-fifth set).
+    "集", "话", "卷", "尾",
 )
-# 日元 after a day is the day and a festival ("1月1日元旦", "15日元宵节"), not yen.
-_UNIT_RE = "|".join(u + "(?![旦宵])" if u == "日元" else u + "(?![a-z])" if u.isascii() and u.isalpha() else u
-                    for u in sorted(set(UNITS), key=len, reverse=True))
+# 日元 after a day is the day and a festival ("1月1日元旦", "15日元宵节"), not yen. Rule 78's classifiers
+# begin common words too ("三集团", "3尾款"): there they count nothing.
+_WORD_AFTER = {"日元": "旦宵", "集": "团中体合市资成装聚训", "话": "题语剧筒费", "卷": "入烟发尺帘心轴",
+               "尾": "声部巴气款号数随灯翼"}
+_UNIT_RE = "|".join(u + f"(?![{_WORD_AFTER[u]}])" if u in _WORD_AFTER else u + "(?![a-z])" if u.isascii() and u.isalpha()
+                    else u for u in sorted(set(UNITS), key=len, reverse=True))
 
 # Classifiers a "how many X" question may be answered with, and which counts compare as the same
 # kind: "几座桥" is answered by "3处桥梁", "多少名选手" by "120人", "多少支球队" by "16个队";
@@ -81,9 +88,11 @@ CLASSIFIER_CLASSES: dict[str, str] = {
     "events": "场次届期轮回",
     "items and cases": "件个项起宗例",
     "vehicles": "辆架艘台部列",
-    "animals": "头只匹条",
+    "animals": "头只匹条尾",
     "teams": "支个队",
-    "documents": "份篇部本册",
+    "documents": "份篇部本册卷",
+    # A serial's episodes: 集 on television, 话 in anime and manga, 回 in a chapter novel ("一百回本").
+    "episodes": "集话回",
     "days": "天日",
     "weeks": "周星期",
     # Medals and coins are counted with 枚 or 块 ("几枚金牌" -> "4块金牌"), and medals with 面 too

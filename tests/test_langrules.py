@@ -62,6 +62,16 @@ REFUSAL = "资料中没有找到这个问题的答案。"
     ("每次服用2.5mg，温水送服500ml。", [(2.5, "mg", False), (500, "ml", False)]),
     ("全省建成5G基站。", [(5, "", False)]),
     ("手机内存16GB。", [(16, "", False)]),
+    # Rule 78: episodes, volumes and fish have classifiers of their own; not where they begin a word.
+    ("该剧共播出65集。", [(65, "集", False)]),
+    ("漫画连载至第51话完结。", [(51, "话", False)]),
+    ("全书共一百卷。", [(100, "卷", False)]),
+    ("渔民捕获石斑鱼12尾。", [(12, "尾", False)]),
+    ("全书分为三十六回。", [(36, "回", False)]),
+    ("旗下3集团公司合并。", [(3, "", False)]),
+    ("其中2集中在城区。", [(2, "", False)]),
+    ("剩余3尾款未付。", [(3, "", False)]),
+    ("他说了一句话。", []),
     # Not quantities: a numeral inside a word, or a model name.
     ("共建一带一路十分重要。", []),
     ("打造产业四地，建设五个之城。", [(5, "个", False)]),  # 五个 counts; 四地 is a name
@@ -447,6 +457,14 @@ def test_speculation_voids_support_whatever_the_overlap():
     ("每10克亚麻籽里含有多少克膳食纤维", "每10g亚麻籽中含膳食纤维2.7g。", None),
     ("每天喝多少毫升水合适", "每天喝1500ml水。", None),
     ("成年人每天吃多少克盐", "全省建成5G基站。", "a count of 克"),
+    # rule 78: a serial's episodes (集, 话, 回), volumes and fish are counts of their own kind
+    ("这部动画一共有多少集？", "单行本全12册。", "a count of 集"),
+    ("这部动画一共有多少集？", "动画全51话。", None),
+    ("这部电视剧一共有几集", "该剧共播出26集。", None),
+    ("《唐文粹》一共有多少卷", "全书共一百卷。", None),
+    ("这部小说一共有多少回", "全书共三十六回。", None),
+    ("这部电视剧一共有几集", "该剧共获得3次提名。", "a count of 集"),  # 回 is also a time (一回, 次): 集 is not
+    ("渔民捕获了多少条石斑鱼", "渔民捕获石斑鱼12尾。", None),
     # must not fire: a dictionary word that begins with the classifier's character
     ("多少本地受灾群众得到安置？", "共安置3000人。", None),
     ("有多少家庭参加？", "共有120户参加。", None),
