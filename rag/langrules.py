@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-05.79"
+RULES_VERSION = "2026-12-05.80"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -1478,12 +1478,13 @@ def missing_kind(question: str, claims: str) -> str | None:
 # Rule 66: also whether what happened to one is fair or lawful (…只按运费赔偿合理吗, 这样扣工资合法吗, 正常吗)
 # and what one needs to do something (开户需要满足什么条件, 要带哪些证件): a judgement or a procedure for the
 # asker's own case, which a passage meets only when it is about that case.
-# Rule 77: 有什么好办法, 有哪些有效的方法 ask for a method as 有什么办法 does. And a yes/no question that
-# names nothing ("长时间戴耳机会损伤听力吗", rule 51's class, ``grounding._asks_about_asker``) is about
-# the asker's own situation too: its supporting passages meet the coverage bar and the most specific
-# word below, but not rule 67, since a fact answers it. Over every saved run re-judged with it
-# (docs/QUALITY_LOG.md r18), the two stopped 6 off-topic answers and no correct one; the 13 answerable eval
-# questions of that shape are covered 0.54-1.0 by their own passages.
+# Rule 77: 有什么好办法, 有哪些有效的方法 ask for a method as 有什么办法 does, and 要办(理)/提交哪些手续
+# a procedure as 要带哪些证件 does. And a yes/no question that names nothing ("长时间戴耳机会损伤听力吗",
+# rule 51's class, ``grounding._asks_about_asker``) is about the asker's own situation too: its
+# supporting passages meet the coverage bar and the most specific word below, but not rule 67, since
+# a fact answers it. Over every saved run re-judged with them (docs/QUALITY_LOG.md r18), the three
+# stopped 7 off-topic answers and no correct one; the 13 answerable eval questions of the yes/no shape
+# are covered 0.54-1.0 by their own passages.
 _ADVICE = re.compile(
     r"要不要|该不该|需不需要|值不值得|值得[\u4e00-\u9fff]{0,6}[吗么]|有没有必要|有必要|是否值得|应该|应当|"
     r"怎么办|怎么才能|怎样才能|如何才能|该怎么|要怎么|该如何|"
@@ -1496,7 +1497,7 @@ _ADVICE = re.compile(
     r"(?:怎么|如何|怎样)(?:计算|算)(?![出了到])|能不能|可不可以|可以不可以|能否|"
     r"可以[^，,。？?！!]{1,12}(?:吗|(?<!什)么)\s*[？?]?\s*$|"
     r"(?:合理|合法|违法|犯法|正常|公平|过分)(?:吗|么|不)\s*[？?]?\s*$|"
-    r"(?:需要|要|得)(?:满足|具备|准备|带)?(?:什么|哪些)(?:条件|材料|手续|证件)",
+    r"(?:需要|要|得)(?:满足|具备|准备|带|办|办理|提交|交)?(?:什么|哪些)(?:条件|材料|手续|证件)",
     re.IGNORECASE)
 # The share of an advice question's topic words (idf-weighted, ``topic_coverage``) its supporting
 # passages must mention. Measured over every saved run judged without the check (docs/QUALITY_LOG.md r11,
