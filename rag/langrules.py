@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-05.80"
+RULES_VERSION = "2026-12-05.81"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -1023,6 +1023,11 @@ _FRAME_NOUNS = frozenset(
     # an abbreviation): "徐福节一共办了几届" is about 徐福节.
     + "一共 总共 共计 合计 总计".split())
 _TITLE = re.compile(r"《([^》]{2,30})》")
+# Rule 79: an A-not-A form (是不是, 好不好, 可不可以, 喜不喜欢, 去没去) is how a yes/no question asks, like 吗:
+# it says nothing of the topic, and no passage answering the question need write it. jieba keeps some
+# of them as one rare word (是不是 v, 好不好 a), which then counted as a topic word, the rarest one of
+# "…是不是比别的毒株更强" (rule 45's bar).
+_A_NOT_A = re.compile(r"^(.)[不没]\1.?$")
 # The noun an interrogative determiner asks about ("哪个国家", "哪所大学", "什么学校", "何种材料") is the
 # kind of the answer, not the question's topic: a passage names the answer (韩国, 剑桥大学), not
 # always its kind, and a kind word shared by chance (国家, 公司) says nothing about the topic.
@@ -1070,7 +1075,7 @@ def _topic_words(question: str) -> tuple[str, ...]:
     for w, flag in pseg.cut(text):
         preceding, pos = text[max(0, pos - 4):pos], pos + len(w)
         w = w.strip()
-        if len(w) < 2 or w in _FRAME_NOUNS or (w.isascii() and (english or len(w) < 3)):
+        if len(w) < 2 or w in _FRAME_NOUNS or (w.isascii() and (english or len(w) < 3)) or _A_NOT_A.match(w):
             continue
         if flag.startswith("n") and _ASKED_KIND.search(preceding):
             continue

@@ -1059,6 +1059,24 @@ def test_topic_words_leave_out_the_asked_kind(question, kind_word, kept):
     assert (kind_word in topic_words(question)) is kept
 
 
+# Rule 79: an A-not-A form asks yes or no, as 吗 does; it is no topic word. Words that merely hold 不
+# (不动产, 不见不散) stay.
+@pytest.mark.parametrize("question, word, kept", [
+    ("新冠变异株的致病力是不是比别的毒株更强", "是不是", False),
+    ("长期熬夜好不好", "好不好", False),
+    ("这家餐厅的菜到底好不好吃", "好不好", False),
+    ("网上买的衣服可不可以七天无理由退货", "可不可以", False),
+    ("孩子喜不喜欢学钢琴", "喜不喜欢", False),
+    ("二手房交易要不要交不动产登记费", "不动产", True),
+    ("《不见不散》是哪一年上映的", "不见不散", True),
+    ("这家公司的不良贷款率是多少", "不良贷款", True),
+    ("他的不在场证明是什么", "证明", True),
+    ("土壤里的不溶物有哪些", "不溶物", True),
+])
+def test_topic_words_leave_out_a_not_a(question, word, kept):
+    assert (word in topic_words(question)) is kept
+
+
 def test_topic_words_leave_out_names_numbers_and_common_verbs():
     assert topic_words("2023年8月9日，伊凡制药的收盘价是多少？") == ["制药", "收盘价"]
     assert topic_words("广州大学法学院成立于哪一年？") == []  # names (nt) and a common verb
