@@ -204,7 +204,13 @@ def problems(sentence: str, chunk_text: str, given: str = "") -> list[str]:
     bare_chunk = _QUOTE_MARKS.sub("", norm_chunk)
     out = [t for t in key_terms(sentence)
            if _QUOTE_MARKS.sub("", re.sub(r"\s+", "", t)) not in bare_chunk and compact(t) not in norm_given]
-    out += [q.text for q in unmatched_quantities(strip_markers(sentence), chunk_text, given_qs)]
+    # Rule 80: a bare figure of the question is part of a name there (九巴86线, ISO 5725, Enviro 500),
+    # and the answer repeating it bare names the same thing; the chunk may write the name only in its
+    # title or glued to letters ("ISO5725", which no figure is read from). It excuses only a bare
+    # figure: "86辆" in the answer is a claim, whatever the question's 86 was.
+    given_bare = [q.value for q in quantities(given) if not q.unit and not q.percent]
+    out += [q.text for q in unmatched_quantities(strip_markers(sentence), chunk_text, given_qs)
+            if q.unit or q.percent or not any(abs(q.value - v) < 1e-9 for v in given_bare)]
     out += [f"speculation: {w}" for w in speculation(sentence, chunk_text)]
     out += [f"name: {n}" for n in unsupported_names(sentence, chunk_text, given)]
     out += [f"reversed: {w}" for w in reversed_words(strip_markers(sentence), chunk_text)]

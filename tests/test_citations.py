@@ -101,6 +101,26 @@ def test_quote_marks_are_not_words(sentence, chunk, fires):
     assert any(p.startswith(("尚", "已", "要", "「", "双")) for p in problems(sentence, chunk)) is fires
 
 
+# Rule 80: a bare figure of the question names something there (九巴86线, ISO 5725, 4号线); the answer
+# repeating it bare is not a claim the chunk must state. A figure with a unit or a percentage still is.
+@pytest.mark.parametrize("sentence, chunk, question, flagged", [
+    ("九龙巴士86线现时一共用11辆双层空调巴士。", "现时本线使用11辆双层空调巴士。", "九巴86线现时一共用多少辆双层巴士", []),
+    ("ISO 5725标准里取代准确度的新术语是真实度。", "ISO5725 使用「真实度」替代原本的准确度。", "ISO 5725 标准里 取代准确度的新术语", []),
+    ("波音737 MAX停飞了20个月。", "该机型在全球停飞20个月。", "波音737 MAX停飞了多久", []),
+    ("Enviro 500巴士有12米长。", "这款巴士长12米。", "Enviro 500巴士有多长", []),
+    ("大众ID.4的续航为555公里。", "ID.4续航为555公里。", "大众ID.4的续航是多少", []),
+    # must still fire: a figure the question gives with a unit or as a percentage, or one it does not give
+    ("九巴86线用86辆巴士。", "现时本线使用11辆巴士。", "九巴86线用多少辆巴士", ["86辆"]),
+    ("失业率是99%。", "失业率是5%。", "失业率是不是99%", ["99%"]),
+    ("九巴86线用11辆巴士。", "现时本线使用11辆巴士。", "九巴68线用多少辆巴士", ["86"]),
+    ("ISO 9001标准里取代准确度的新术语是真实度。", "ISO5725 使用「真实度」替代原本的准确度。", "ISO 5725 标准里 取代准确度的新术语", ["9001"]),
+])
+def test_bare_figures_of_the_question_are_names(sentence, chunk, question, flagged):
+    from rag.citations import problems
+
+    assert problems(sentence, chunk, question) == flagged
+
+
 def test_refusal_sentence_is_ignored():
     res = check_answer("资料中没有找到这个问题的答案。", CHUNKS, ignore=["资料中没有找到这个问题的答案。"])
     assert res.sentences == 0 and res.citations == ()
