@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-05.82"
+RULES_VERSION = "2026-12-05.83"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -1483,7 +1483,7 @@ def missing_kind(question: str, claims: str) -> str | None:
 # Rule 66: also whether what happened to one is fair or lawful (…只按运费赔偿合理吗, 这样扣工资合法吗, 正常吗)
 # and what one needs to do something (开户需要满足什么条件, 要带哪些证件): a judgement or a procedure for the
 # asker's own case, which a passage meets only when it is about that case.
-# Rule 77: 有什么好办法, 有哪些有效的方法 ask for a method as 有什么办法 does, and 要办(理)/提交哪些手续
+# Rule 77: 有什么好办法, 有哪些有效的方法, 有什么缓解办法 ask for a method as 有什么办法 does, and 要办(理)/提交哪些手续
 # a procedure as 要带哪些证件 does. And a yes/no question that names nothing ("长时间戴耳机会损伤听力吗",
 # rule 51's class, ``grounding._asks_about_asker``) is about the asker's own situation too: its
 # supporting passages meet the coverage bar and the most specific word below, but not rule 67, since
@@ -1493,7 +1493,7 @@ def missing_kind(question: str, claims: str) -> str | None:
 _ADVICE = re.compile(
     r"要不要|该不该|需不需要|值不值得|值得[\u4e00-\u9fff]{0,6}[吗么]|有没有必要|有必要|是否值得|应该|应当|"
     r"怎么办|怎么才能|怎样才能|如何才能|该怎么|要怎么|该如何|"
-    r"(?:要|应)注意(?:什么|哪些|些什么)|有(?:什么|哪些)(?:好的?|有效的?|简单的?|实用的?)?(?:建议|办法|方法|技巧|窍门|妙招)|"
+    r"(?:要|应)注意(?:什么|哪些|些什么)|有(?:什么|哪些)(?:好的?|有效的?|简单的?|实用的?)?[\u4e00-\u9fff]{0,2}(?:建议|办法|方法|技巧|窍门|妙招)|"
     r"好还是|还是[^，,。？?！!]{1,12}(?:好|合适|划算)[吗呢]?\s*[？?]?\s*$|(?:^|[，,])(?:选|买|去|学)[^，,。？?还]{1,12}还是|"
     r"(?:怎么|如何|怎样)(?![的样])(?![^，,。？?]*(?:的\s*[？?]?\s*$|了))[\u4e00-\u9fff]|"
     r"(?:什么|哪|多少)[^，,。？?]{0,12}(?:比较|更)(?:好|合适|划算|有用)|(?<!最)(?:好|合适)[吗呢]?\s*[？?]?\s*$|"
