@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-05.83"
+RULES_VERSION = "2026-12-05.84"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -919,11 +919,24 @@ COUNTRY_NAMES: dict[str, tuple[str, ...]] = {
     "阿联酋": ("阿拉伯联合酋长国",),
     "荷兰": ("尼德兰",),
 }
+# Rule 81: American states go by a short name of their first syllable and 州 (得州, 加州, 佛州), and their
+# transliterations differ between the mainland and zh-Wikipedia (得克萨斯州, 德克萨斯州). A question that
+# says 得州 about a passage on 德克萨斯州 was refused by the scope check twice (the thirty-first and
+# thirty-sixth sets). Only the short names that belong to one state: 德州 is also a city in Shandong,
+# 华州 and 新州 stand for more than one place.
+_SAME_PLACE: tuple[tuple[str, ...], ...] = (
+    ("得州", "得克萨斯州", "德克萨斯州", "得克萨斯", "德克萨斯"),
+    ("加州", "加利福尼亚州", "加利福尼亚", "加里福尼亚州"),
+    ("佛州", "佛罗里达州", "佛罗里达", "佛罗里达州"),
+    ("麻州", "马萨诸塞州", "麻萨诸塞州", "麻省"),
+    ("宾州", "宾夕法尼亚州", "宾夕法尼亚", "宾夕法尼亚州"),
+)
 
 
 def place_names(place: str) -> tuple[str, ...]:
-    """``place`` and the other names of the same country (``COUNTRY_NAMES``)."""
-    return (place, *COUNTRY_NAMES.get(place, ()))
+    """``place`` and the other names of the same country (``COUNTRY_NAMES``) or state (rule 81)."""
+    others = [n for group in _SAME_PLACE if place in group for n in group if n != place]
+    return tuple(dict.fromkeys((place, *COUNTRY_NAMES.get(place, ()), *others)))
 
 
 # --- abbreviations of organisations ---------------------------------------------------------------

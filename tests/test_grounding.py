@@ -151,6 +151,24 @@ def test_a_country_holds_by_its_other_names(question, passage, held):
     assert (scope_problem(question, [chunk], opening=lambda c: "") == []) is held
 
 
+# Rule 81: an American state by its short name (得州, 加州) or either transliteration holds for the others.
+@pytest.mark.parametrize("question, passage, held", [
+    ("美国得州的首府是哪座城市？", "奥斯汀是美国德克萨斯州的首府。", True),
+    ("得州有多少人口？", "得克萨斯州人口约3000万。", True),
+    ("加州的山火烧毁了多少公顷林地？", "美国加利福尼亚州北部山火已烧毁4万公顷林地。", True),
+    ("德克萨斯州的首府是哪座城市？", "奥斯汀是美国得州的首府。", True),
+    ("佛州今年遭遇了几次飓风？", "佛罗里达州今年已遭遇两次飓风。", True),
+    # must not fire: another state, or 德州, which is also a city in Shandong
+    ("美国得州的首府是哪座城市？", "萨克拉门托是美国加利福尼亚州的首府。", False),
+    ("加州有多少人口？", "得克萨斯州人口约3000万。", False),
+    ("德州扒鸡是哪里的特产？", "德克萨斯州盛产牛肉。", False),
+    ("宾州的州府在哪里？", "哈里斯堡是马萨诸塞州的一座城市。", False),
+])
+def test_a_state_holds_by_its_short_name(question, passage, held):
+    chunk = _citation(passage, 0.9, title="").chunk
+    assert (scope_problem(question, [chunk], opening=lambda c: "") == []) is held
+
+
 # Rule 49: a place jieba guessed outside its dictionary may have the next character glued on
 # ("高兰拿铜牌" gives 高兰拿): all but its last character count, as for subjects.
 @pytest.mark.parametrize("question, passage, held", [
