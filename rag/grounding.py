@@ -56,6 +56,7 @@ from .langrules import narrower_domain as _narrower_domain
 from .langrules import common_topic_words_only as _common_topic_words_only
 from .langrules import RELATION_WORDS as _RELATION_WORDS
 from .langrules import repeats_asking as _repeats_asking
+from .langrules import adds_nothing as _adds_nothing
 from .langrules import asks_why as _asks_why
 from .langrules import asks_yes_no as _asks_yes_no
 from .langrules import states_advice as _states_advice
@@ -465,10 +466,15 @@ def check_kind(d: Draft) -> str | None:
 
 
 def check_restated(d: Draft) -> str | None:
-    """An answer that repeats the question's asking word (``langrules.repeats_asking``): the question
-    copied back, not answered."""
+    """An answer that repeats the question's asking word (``langrules.repeats_asking``), or adds
+    nothing to the question's words (``langrules.adds_nothing``, rule 82): the question copied
+    back, not answered."""
     word = _repeats_asking(d.question, d.claims)
-    return f"the answer repeats the question's {word} instead of answering it" if word else None
+    if word:
+        return f"the answer repeats the question's {word} instead of answering it"
+    if _adds_nothing(d.question, d.claims):
+        return "the answer adds nothing to the question's own words"
+    return None
 
 
 def check_superlative(d: Draft) -> str | None:

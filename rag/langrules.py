@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-05.84"
+RULES_VERSION = "2026-12-05.85"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -667,6 +667,23 @@ def restates_question(question: str, sentence: str) -> bool:
         return False
     grams = set(bigrams(_LEADING_REPLY.sub("", compact(to_simplified(sentence)))))
     return bool(grams) and grams <= set(bigrams(to_simplified(question)))
+
+
+# Rule 82: the same holds for a question asking what, who or where: an answer that adds no character
+# bigram to the question ("希特勒 吞并奥地利 演讲 维也纳 广场名" -> "维也纳广场") names nothing the question
+# did not, so it answers nothing, however well its passage "supports" it. Not for a question that
+# offers its own choices (A还是B, "A和B哪个更…", "A与B谁…"), whose right answer is one of its words.
+_OFFERS_CHOICES = re.compile(r"还是|(?:和|与|及|跟|、).*(?:哪|谁)|(?:哪|谁).*(?:和|与|及|跟|、)")
+
+
+def adds_nothing(question: str, claims: str) -> bool:
+    """Whether ``claims`` (the answer's held claims, markers removed) add no character bigram to a
+    question that is neither yes/no nor a choice among its own words (rule 82)."""
+    q = compact(to_simplified(question))
+    if asks_yes_no(question) or _OFFERS_CHOICES.search(q):
+        return False
+    grams = set(bigrams(compact(to_simplified(claims))))
+    return bool(grams) and grams <= set(bigrams(q))
 
 
 def speculation(claim: str, source: str) -> list[str]:

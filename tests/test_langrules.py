@@ -1893,6 +1893,27 @@ def test_restates_question(question, answer, restated):
 
     assert restates_question(question, answer) is restated
 
+# Rule 82: an answer to a what/who/where question that adds no character bigram to the question names
+# nothing; one that offers its own choices may be answered with one of its words.
+@pytest.mark.parametrize("question, claims, nothing", [
+    ("希特勒 吞并奥地利 演讲 维也纳 广场名", "维也纳广场。", True),
+    ("上海迪士尼乐园位于上海哪个区", "上海迪士尼乐园位于上海。", True),
+    ("三峡大坝的设计者是谁", "三峡大坝的设计者。", True),
+    ("鲁迅的原名叫什么", "鲁迅的原名。", True),
+    ("北京大学的校训是什么", "北京大学的校训。", True),
+    # must not fire: a new word, a yes/no question, or the question's own choices
+    ("希特勒 吞并奥地利 演讲 维也纳 广场名", "英雄广场。", False),
+    ("上海迪士尼乐园位于上海哪个区", "上海迪士尼乐园位于浦东新区。", False),
+    ("海宁站和海宁西站哪个离海宁市区更近", "海宁站离海宁市区更近。", False),
+    ("学车选手动挡还是自动挡", "自动挡。", False),
+    ("鲁迅是浙江绍兴人吗", "鲁迅是浙江绍兴人。", False),
+    ("雌性和雄性谁的体型更大", "雌性的体型更大。", False),
+])
+def test_adds_nothing(question, claims, nothing):
+    from rag.langrules import adds_nothing
+
+    assert adds_nothing(question, claims) is nothing
+
 
 def test_a_restated_question_holds_no_citation():
     """The fifth fresh set's "滕皇后是孙权的妻子[1]。": the passage names both and says otherwise."""
