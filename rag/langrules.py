@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-05.85"
+RULES_VERSION = "2026-12-05.86"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -1214,7 +1214,8 @@ _ROMAN_UNITS = ("级", "类", "期")
 _ROMAN_LEVEL = re.compile(r"(?<![A-Za-z])[IVX]{1,4}\s*(?:级|类|期)")
 
 ASKS_DAY = re.compile(r"哪一?天|几月几[日号]|几号|哪一?日|what\s+date|which\s+day", re.IGNORECASE)
-ASKS_YEAR = re.compile(r"哪一?年|几几年|which\s+year|what\s+year", re.IGNORECASE)
+# Rule 83: 年份 and 何年 ask for a year as 哪一年 does ("观念艺术 这个术语 正式确立 年份", "出版年份").
+ASKS_YEAR = re.compile(r"哪一?年|几几年|年份|何年|which\s+year|what\s+year", re.IGNORECASE)
 ASKS_TIME = re.compile(r"什么时候|何时|什么时间|\bwhen\b", re.IGNORECASE)
 ASKS_AGE = re.compile(r"多大年纪|多大岁数|几岁|多少岁|年龄|how\s+old", re.IGNORECASE)
 # "多少X"/"几X" with a classifier asks for a count of X ("多少支球队", "几座桥", "持续几周"); "哪几个"
@@ -1294,8 +1295,11 @@ def _counts(x: Quantity) -> bool:
 # "洪武三年", "贞观元年", "民国三十年", "昭和二十年"). An era name is not told from a word by its jieba
 # tag or idf (建兴 is tagged a verb, 时隔 a noun), so the rule is the shape: a count of years after a
 # verb or a measure ("成立三年", "连续三年", "近三年") is excluded by the words that make it one.
+# Rule 83: a three-digit year stands the same way, at the start of a clause or after a preposition
+# ("：485年发生富阳唐寓之起兵叛乱", "于485年"), not after a verb or a measure ("持续了300年", "近100年").
 _OTHER_CALENDAR = re.compile(
-    rf"公元前?\s*\d+\s*年|(?:(?<=[于在至到自从约])|(?<![\u4e00-\u9fff\d]))前\s*\d{{3,4}}\s*年"
+    rf"公元前?\s*\d+\s*年|(?:(?<=[于在至到自从约])|(?<![\u4e00-\u9fff\d]))前?\s*[1-9]\d{{2}}\s*年(?![代度间底初中末内来前后多余])"
+    rf"|(?:(?<=[于在至到自从约])|(?<![\u4e00-\u9fff\d]))前\s*\d{{4}}\s*年"
     rf"|(?<![{CN_DIGITS}\d])(?<!成立|连续|持续|历时|时隔|相隔|长达|经过|为期|整整|坚持|前后|服刑|徒刑|已经|用了|过了|最近|将近|接近)"
     rf"(?<=[\u4e00-\u9fff]{{2}})(?:元|[一二三四五六七八九十]{{1,3}})年(?![代度间底初中末内来前后多余])")
 

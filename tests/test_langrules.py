@@ -457,6 +457,17 @@ def test_speculation_voids_support_whatever_the_overlap():
     ("每10克亚麻籽里含有多少克膳食纤维", "每10g亚麻籽中含膳食纤维2.7g。", None),
     ("每天喝多少毫升水合适", "每天喝1500ml水。", None),
     ("成年人每天吃多少克盐", "全省建成5G基站。", "a count of 克"),
+    # rule 83: 年份 and 何年 ask for a year; a three-digit year at a clause's start or after a
+    # preposition is one, a length after a verb or a measure is not
+    ("观念艺术这个术语正式确立的年份", "观念艺术这个术语真正确立起来。", "a year"),
+    ("观念艺术这个术语正式确立的年份", "这个术语在1968年正式确立。", None),
+    ("这本书是何年出版的", "该书初版于1998年。", None),
+    ("这场叛乱发生在哪一年", "485年发生富阳唐寓之起兵叛乱。", None),
+    ("这场叛乱发生在哪一年", "于485年，富阳唐寓之起兵叛乱。", None),
+    ("罗马城建于哪一年", "罗马城建于前753年。", None),
+    ("这个王朝灭亡于哪一年", "这个王朝持续了300年。", "a year"),
+    ("这座古城建于哪一年", "古城已有800年历史。", "a year"),
+    ("这座古城建于哪一年", "近100年来古城变化很大。", "a year"),
     # rule 78: a serial's episodes (集, 话, 回), volumes and fish are counts of their own kind
     ("这部动画一共有多少集？", "单行本全12册。", "a count of 集"),
     ("这部动画一共有多少集？", "动画全51话。", None),
