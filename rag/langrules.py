@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-05.86"
+RULES_VERSION = "2026-12-05.87"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -1216,6 +1216,9 @@ _ROMAN_LEVEL = re.compile(r"(?<![A-Za-z])[IVX]{1,4}\s*(?:级|类|期)")
 ASKS_DAY = re.compile(r"哪一?天|几月几[日号]|几号|哪一?日|what\s+date|which\s+day", re.IGNORECASE)
 # Rule 83: 年份 and 何年 ask for a year as 哪一年 does ("观念艺术 这个术语 正式确立 年份", "出版年份").
 ASKS_YEAR = re.compile(r"哪一?年|几几年|年份|何年|which\s+year|what\s+year", re.IGNORECASE)
+_MONEY_UNITS = frozenset(("元", *CURRENCIES))
+ASKS_MONEY = re.compile(r"多少(?:钱|资金|经费|费用|投资|税款|罚款|奖金)|花了多少|价格是多少|售价是多少|\bhow\s+much\s+money\b",
+                        re.IGNORECASE)
 ASKS_TIME = re.compile(r"什么时候|何时|什么时间|\bwhen\b", re.IGNORECASE)
 ASKS_AGE = re.compile(r"多大年纪|多大岁数|几岁|多少岁|年龄|how\s+old", re.IGNORECASE)
 # "多少X"/"几X" with a classifier asks for a count of X ("多少支球队", "几座桥", "持续几周"); "哪几个"
@@ -1487,6 +1490,11 @@ def missing_kind(question: str, claims: str) -> str | None:
                                 for x in qs) and not (general and _counted_by_noun(q[m.end():], claims)):
             return f"a count of {m.group(1)}"
         return None
+    # Rule 84: "多少钱" (资金, 经费, 费用) asks for a sum: a figure in a currency, or a bare one ("30万"), answers
+    # it; a count of something else does not ("坚持'三个导向'" for "投资规模预计要超过多少钱").
+    if not m and ASKS_MONEY.search(q):
+        ok = any(x.unit in _MONEY_UNITS or (not x.unit and not x.percent) for x in qs if not x.year)
+        return None if ok else "an amount of money"
     # "多少" asks for an amount; a calendar year is a time, so an answer whose only figures are years
     # ("已降至1992年以来的最低水平" for "收视率跌到了多少") gives none. Questions asking when are
     # handled above; "多少年" is a count of years, which "3年" answers and "1992年" does not.

@@ -457,6 +457,14 @@ def test_speculation_voids_support_whatever_the_overlap():
     ("每10克亚麻籽里含有多少克膳食纤维", "每10g亚麻籽中含膳食纤维2.7g。", None),
     ("每天喝多少毫升水合适", "每天喝1500ml水。", None),
     ("成年人每天吃多少克盐", "全省建成5G基站。", "a count of 克"),
+    # rule 84: 多少钱 asks for a sum: a currency or a bare figure answers it, a count of something else not
+    ("投资规模预计要超过多少钱？", "城中区坚持“三个导向”，上下同心。", "an amount of money"),
+    ("这款车卖多少钱", "该车共有5个座位。", "an amount of money"),
+    ("这个项目花了多少钱", "项目于2023年完工。", "an amount of money"),
+    ("投资规模预计要超过多少钱？", "投资规模超过100亿元。", None),
+    ("那笔转账是多少钱", "民警拦下转账30万。", None),
+    ("这款车卖多少钱", "售价为3.5万美元。", None),
+    ("在地铁上吃东西罚款多少钱", "最高可处五百元罚款。", None),
     # rule 83: 年份 and 何年 ask for a year; a three-digit year at a clause's start or after a
     # preposition is one, a length after a verb or a measure is not
     ("观念艺术这个术语正式确立的年份", "观念艺术这个术语真正确立起来。", "a year"),
