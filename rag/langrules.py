@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-05.87"
+RULES_VERSION = "2026-12-05.88"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -1053,6 +1053,13 @@ _FRAME_NOUNS = frozenset(
     # an abbreviation): "徐福节一共办了几届" is about 徐福节.
     + "一共 总共 共计 合计 总计".split())
 _TITLE = re.compile(r"《([^》]{2,30})》")
+# Rule 85: a dimension noun asked for by amount ("全长多少", "海拔多高", "面积有多大") names the measure the
+# answer's unit gives, which the kind check already asks for; a passage writes the figure with its unit
+# and often without the noun ("长153千米", "高196米"), so it is not a topic word there. Three right answers
+# were refused for 全长 (the thirty-fifth and thirty-ninth sets).
+_DIMENSIONS = ("全长", "总长", "长度", "面积", "总面积", "高度", "海拔", "身高", "深度", "水深", "宽度",
+               "重量", "体重", "直径", "周长")
+_ASKED_DIMENSION = re.compile(rf"(?:{'|'.join(_DIMENSIONS)})\s*(?:是|为|约|大约|有)?\s*(?:多少|多长|多高|多大|多重|多宽|多深|几)")
 # Rule 79: an A-not-A form (是不是, 好不好, 可不可以, 喜不喜欢, 去没去) is how a yes/no question asks, like 吗:
 # it says nothing of the topic, and no passage answering the question need write it. jieba keeps some
 # of them as one rare word (是不是 v, 好不好 a), which then counted as a topic word, the rarest one of
@@ -1106,6 +1113,8 @@ def _topic_words(question: str) -> tuple[str, ...]:
         preceding, pos = text[max(0, pos - 4):pos], pos + len(w)
         w = w.strip()
         if len(w) < 2 or w in _FRAME_NOUNS or (w.isascii() and (english or len(w) < 3)) or _A_NOT_A.match(w):
+            continue
+        if w in _DIMENSIONS and _ASKED_DIMENSION.match(text, pos - len(w)):
             continue
         if flag.startswith("n") and _ASKED_KIND.search(preceding):
             continue

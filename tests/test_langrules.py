@@ -1078,6 +1078,23 @@ def test_topic_words_leave_out_the_asked_kind(question, kind_word, kept):
     assert (kind_word in topic_words(question)) is kept
 
 
+# Rule 85: a dimension noun asked for by amount names the measure the unit gives, not the topic;
+# elsewhere it stays a topic word.
+@pytest.mark.parametrize("question, word, kept", [
+    ("布里斯托雅芳河全长多少公里", "全长", False),
+    ("侏罗纪海岸全长多少", "全长", False),
+    ("这座山的海拔有多高", "海拔", False),
+    ("黄河的长度约多少千米", "长度", False),
+    ("新建公园的面积是多少", "面积", False),
+    ("这段城墙的全长和修建年代", "全长", True),
+    ("哪条河全长超过1000公里", "全长", True),
+    ("海拔对人体有什么影响", "海拔", True),
+    ("面积最大的省份是哪个", "面积", True),
+])
+def test_topic_words_leave_out_an_asked_dimension(question, word, kept):
+    assert (word in topic_words(question)) is kept
+
+
 # Rule 79: an A-not-A form asks yes or no, as 吗 does; it is no topic word. Words that merely hold 不
 # (不动产, 不见不散) stay.
 @pytest.mark.parametrize("question, word, kept", [
