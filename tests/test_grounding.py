@@ -145,14 +145,8 @@ def test_article_opening_counts_as_scope():
     ("新西兰的国鸟是什么？", "几维鸟是当地的国鸟。", False),
     ("美国的首都是哪座城市？", "罗马是义大利的首都。", False),
     ("韩国的总统任期是几年？", "朝鲜民主主义人民共和国最高领导人的任期。", False),
-])
-def test_a_country_holds_by_its_other_names(question, passage, held):
-    chunk = _citation(passage, 0.9, title="").chunk
-    assert (scope_problem(question, [chunk], opening=lambda c: "") == []) is held
-
-
-# Rule 81: an American state by its short name (得州, 加州) or either transliteration holds for the others.
-@pytest.mark.parametrize("question, passage, held", [
+    # Rule 81: an American state by its short name (得州, 加州) or either transliteration holds for the
+    # others; not another state, nor 德州, which is also a city in Shandong.
     ("美国得州的首府是哪座城市？", "奥斯汀是美国德克萨斯州的首府。", True),
     ("得州有多少人口？", "得克萨斯州人口约3000万。", True),
     ("加州的山火烧毁了多少公顷林地？", "美国加利福尼亚州北部山火已烧毁4万公顷林地。", True),
@@ -164,7 +158,7 @@ def test_a_country_holds_by_its_other_names(question, passage, held):
     ("德州扒鸡是哪里的特产？", "德克萨斯州盛产牛肉。", False),
     ("宾州的州府在哪里？", "哈里斯堡是马萨诸塞州的一座城市。", False),
 ])
-def test_a_state_holds_by_its_short_name(question, passage, held):
+def test_a_place_holds_by_its_other_names(question, passage, held):
     chunk = _citation(passage, 0.9, title="").chunk
     assert (scope_problem(question, [chunk], opening=lambda c: "") == []) is held
 
