@@ -20,7 +20,7 @@ from typing import Sequence
 from .chunking import split_sentences
 from .langrules import (SOURCE_WORD_NUMBER, canonical_numbers, fold_cannot, is_bare_reply, quantities, restates_question,
                         reversed_words,
-                        speculation, unmatched_quantities, unsupported_names, without_alternatives)
+                        same_quantity, speculation, unmatched_quantities, unsupported_names, without_alternatives)
 from .textnorm import CJK, bigrams, compact, normalize
 from .types import Chunk, Citation, Sentence
 
@@ -208,9 +208,9 @@ def problems(sentence: str, chunk_text: str, given: str = "") -> list[str]:
     # and the answer repeating it bare names the same thing; the chunk may write the name only in its
     # title or glued to letters ("ISO5725", which no figure is read from). It excuses only a bare
     # figure: "86辆" in the answer is a claim, whatever the question's 86 was.
-    given_bare = [q.value for q in quantities(given) if not q.unit and not q.percent]
+    given_bare = [q for q in quantities(given) if not q.unit and not q.percent]
     out += [q.text for q in unmatched_quantities(strip_markers(sentence), chunk_text, given_qs)
-            if q.unit or q.percent or not any(abs(q.value - v) < 1e-9 for v in given_bare)]
+            if q.unit or q.percent or not any(same_quantity(q, g) for g in given_bare)]
     out += [f"speculation: {w}" for w in speculation(sentence, chunk_text)]
     out += [f"name: {n}" for n in unsupported_names(sentence, chunk_text, given)]
     out += [f"reversed: {w}" for w in reversed_words(strip_markers(sentence), chunk_text)]

@@ -1310,8 +1310,8 @@ def _counts(x: Quantity) -> bool:
 # Rule 83: a three-digit year stands the same way, at the start of a clause or after a preposition
 # ("：485年发生富阳唐寓之起兵叛乱", "于485年"), not after a verb or a measure ("持续了300年", "近100年").
 _OTHER_CALENDAR = re.compile(
-    rf"公元前?\s*\d+\s*年|(?:(?<=[于在至到自从约])|(?<![\u4e00-\u9fff\d]))前?\s*[1-9]\d{{2}}\s*年(?![代度间底初中末内来前后多余])"
-    rf"|(?:(?<=[于在至到自从约])|(?<![\u4e00-\u9fff\d]))前\s*\d{{4}}\s*年"
+    rf"公元前?\s*\d+\s*年|(?:(?<=[于在至到自从约])|(?<![\u4e00-\u9fff\d]))"
+    rf"(?:前?\s*[1-9]\d{{2}}\s*年(?![代度间底初中末内来前后多余])|前\s*\d{{4}}\s*年)"
     rf"|(?<![{CN_DIGITS}\d])(?<!成立|连续|持续|历时|时隔|相隔|长达|经过|为期|整整|坚持|前后|服刑|徒刑|已经|用了|过了|最近|将近|接近)"
     rf"(?<=[\u4e00-\u9fff]{{2}})(?:元|[一二三四五六七八九十]{{1,3}})年(?![代度间底初中末内来前后多余])")
 
