@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-05.88"
+RULES_VERSION = "2026-12-06.89"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -1096,18 +1096,41 @@ def topic_words(question: str) -> list[str]:
     return list(_topic_words(question))
 
 
-@functools.lru_cache(maxsize=1024)
+# Rule 86: a word jieba's HMM guessed outside its dictionary is often a cut across two words ("和弓以握弓处"
+# gives 以握 and 弓处, "神圣历把一年" gives 历把), so a passage writing the question's own text (握弓处,
+# 神圣历) never holds the guess. Such a word is also mentioned by a bigram its cut split: its first
+# character with the one before it, or its last with the one after, where neither is a function
+# character (把, 以, 的 … join words, and a bigram with one is found anywhere) nor one of the question's
+# frame (怎, 哪, 吗; the modal 要, 想, 能 and the 到 of 到现在, "想参加", "要怎么申请"), nor a demonstrative
+# or classifier ("这款手游" cuts 手游 out of 款手, which "这款手机" writes).
+_FUNCTION_CHARS = frozenset("的了是在为以把被和与及也都就而或之其所于向从对由将着过地得" "怎哪谁几什吗呢吧要想会能可该到"
+                            "这那此每各个款种只位件")
+
+
+def _cut_bigrams(text: str, start: int, end: int) -> tuple[str, ...]:
+    """The bigrams a guessed word at ``text[start:end]`` was cut out of (rule 86)."""
+    pairs = [text[start - 1:start + 1] if start > 0 else "", text[end - 1:end + 1] if end < len(text) else ""]
+    return tuple(p for p in pairs if len(p) == 2 and _CJK_WORD.match(p) and not set(p) & _FUNCTION_CHARS)
+
+
 def _topic_words(question: str) -> tuple[str, ...]:
+    return tuple(w for w, _ in _topic_entries(question))
+
+
+@functools.lru_cache(maxsize=1024)
+def _topic_entries(question: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(topic word, other bigrams that mention it) for each topic word of ``question``."""
     from .sparse import load_jieba
 
     load_jieba()
+    import jieba
     import jieba.posseg as pseg
 
     q = to_simplified(unicodedata.normalize("NFKC", question))
     # In a question asked mostly in English ("What was 西宁's GDP growth?") the Latin words are its
     # language, not words the Chinese passages would share (as for subjects).
     english = len(_LATIN_LETTER.findall(q)) > 2 * len(_CJK_CHAR.findall(q))
-    out = [m.group(1) for m in _TITLE.finditer(q)]
+    out = [(m.group(1), ()) for m in _TITLE.finditer(q)]
     text, pos = unglue_figures(q), 0
     for w, flag in pseg.cut(text):
         preceding, pos = text[max(0, pos - 4):pos], pos + len(w)
@@ -1120,8 +1143,12 @@ def _topic_words(question: str) -> tuple[str, ...]:
             continue
         if flag in _TOPIC_FLAGS or (flag in _TOPIC_RARE_FLAGS and word_idf(w) >= TOPIC_VERB_MIN_IDF):
             if not any(ch.isdigit() for ch in w):
-                out.append(w)
-    return tuple(dict.fromkeys(out))
+                guessed = _CJK_WORD.match(w) and not jieba.dt.FREQ.get(w)
+                out.append((w, _cut_bigrams(text, pos - len(w), pos) if guessed else ()))
+    first: dict[str, tuple[str, ...]] = {}
+    for w, alts in out:
+        first.setdefault(w, alts)
+    return tuple(first.items())
 
 
 def common_topic_words_only(question: str) -> bool:
@@ -1168,25 +1195,30 @@ def topic_coverage(question: str, texts: Iterable[str]) -> float:
     """The share of the question's topic words that ``texts`` mention, each weighted by its jieba
     idf (a rare word says more about what is asked than a common one); 1.0 when the question has
     none. Mentioned as in ``shares_topic``."""
-    share = _weighted_share(topic_words(question), "\n".join(texts))
+    share = _weighted_share(_topic_entries(question), "\n".join(texts))
     return 1.0 if share is None else share
 
 
 def question_words_share(question: str, text: str) -> float | None:
     """The idf-weighted share of the question's topic words and subjects that ``text`` mentions;
     None when the question has neither (nothing to look for)."""
-    return _weighted_share(list(dict.fromkeys(topic_words(question) + subjects(question))), text)
+    entries = dict(_topic_entries(question))
+    for s in subjects(question):
+        entries.setdefault(s, ())
+    return _weighted_share(tuple(entries.items()), text)
 
 
-def _weighted_share(words: Sequence[str], text: str) -> float | None:
-    if not words:
+def _weighted_share(entries: Sequence[tuple[str, tuple[str, ...]]], text: str) -> float | None:
+    """Over (word, other bigrams that mention it) pairs, as ``_topic_entries`` gives them."""
+    if not entries:
         return None
     # The question's words are simplified (``_topic_words``); so are the passage's here: a CMRC
     # paragraph keeps variant characters ("AK-130舰砲" for 舰炮).
     have = compact(to_simplified(text)).lower()
-    weights = {w: word_idf(w) for w in words}
+    weights = {w: word_idf(w) for w, _ in entries}
     total = sum(weights.values())
-    return sum(v for w, v in weights.items() if _mentions(compact(w).lower(), have)) / total if total else None
+    found = sum(weights[w] for w, alts in entries if _mentions(compact(w).lower(), have) or any(a in have for a in alts))
+    return found / total if total else None
 
 
 def _mentions(key: str, have: str) -> bool:

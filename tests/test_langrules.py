@@ -2046,3 +2046,20 @@ def test_a_reversed_claim_has_no_support():
 ])
 def test_follows_from(sentence, premises, follows):
     assert follows_from(sentence, premises) is follows
+
+
+# Rule 86: a topic word jieba's HMM guessed (not in its dictionary) is often a cut across two words; a
+# passage writing the question's own text mentions it by the bigram the cut split, unless that bigram
+# holds a function, frame, demonstrative or classifier character. A dictionary word gets no such help.
+@pytest.mark.parametrize("question, passage, shared", [
+    ("随州的寻根节到现在一共办了几届", "自2009年以来，随州已成功举办了七届寻根节。", True),
+    ("阿兹特克神圣历把一年分为多少旬", "阿兹特克人的神圣历一年有二十旬，每旬十三天。", True),
+    ("武汉市民想参加以碳代捐", "以碳代捐活动在小程序中授权后即可参加。", True),
+    ("长寿保健金要怎么申请", "广州市长者长寿保健金可在线上申请。", True),
+    ("宋朝嘉佑四年把益州路改成了什么路", "嘉佑四年改益州路为成都府路。", False),     # 改成 is a dictionary word
+    ("这款手游的氪金要多少钱", "这款手机的售价为2999元。", False),            # 款手: a classifier's bigram
+    ("长寿保健金要怎么申请", "不知道要怎么办理退休手续。", False),            # 要怎: the frame's bigram
+    ("阿兹特克神圣历把一年分为多少旬", "他把一年的收入都捐了出去。", False),      # 把一: a function character's
+])
+def test_a_guessed_topic_word_is_mentioned_by_the_bigram_its_cut_split(question, passage, shared):
+    assert shares_topic(question, [passage]) is shared
