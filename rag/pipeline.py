@@ -198,6 +198,14 @@ def scoped_retrieve(index: Any, question: str, k: int, settings: "Settings", *, 
     return dataclasses.replace(r, hits=hits), tr
 
 
+def tests_a_fact(question: str) -> bool:
+    """A yes/no question about the documents: it names something (a person, place, work or time)
+    and weighs no advice. "四十岁才开始健身还来得及吗" names nothing and is about the asker's own life
+    (rule 51); "要不要…" is advice. Such a question is answered "不是" as often as "是", so the model's
+    doubt says little there (rule 38) and the prompt tells it how to answer a false premise."""
+    return asks_yes_no(question) and not asks_advice(question) and names_something(question)
+
+
 def is_refusal(text: str, refusal: str) -> bool:
     """Whether the answer is the refusal sentence or a close variant (``langrules.is_refusal_text``)."""
     return is_refusal_text(text, refusal)
@@ -346,7 +354,8 @@ class Pipeline:
                                max_tokens=cfg.generator.max_tokens, history=history,
                                history_turns=cfg.answer.history_turns,
                                lang=lang, **trim_options(cfg.answer, top_doc_chars),
-                               dates=time_range is not None, examples=cfg.answer.example_turns)
+                               dates=time_range is not None, examples=cfg.answer.example_turns,
+                               yes_no=cfg.answer.yes_no_hint and tests_a_fact(question))
         t_gen = time.perf_counter()
         ttft = None
         pieces: list[str] = []
@@ -403,8 +412,7 @@ class Pipeline:
         # random. A question weighing what to do (要不要…吗) is advice, not a fact tested, and keeps
         # it; so does a yes/no question that names nothing (no person, place, work or time: "四十岁
         # 才开始健身还来得及吗"), which is about the asker's own life (rule 51, docs/QUALITY_LOG.md r13).
-        if limit is not None and refusal_prob is not None and refusal_prob >= limit and not (
-                asks_yes_no(question) and not asks_advice(question) and names_something(question)):
+        if limit is not None and refusal_prob is not None and refusal_prob >= limit and not tests_a_fact(question):
             return checked, (f"the model nearly refused (probability {refusal_prob:.2f} of the refusal "
                              f"sentence, limit {limit:g})")
         # Nothing of it holds: show the refusal, not a made-up answer marked as doubtful. An
