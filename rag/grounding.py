@@ -540,6 +540,9 @@ def check_subject(d: Draft) -> str | None:
     return None
 
 
+TOPIC_NAMES_ENOUGH = 2
+
+
 def _topic_question(d: Draft) -> str:
     """The question whose topic words are looked for: a translation's leftover English words are
     the translator's, not the passage's."""
@@ -562,6 +565,12 @@ def check_topic(d: Draft) -> str | None:
     # A question whose only topic words are common ones (生活 in "黑鹦嘴鱼一般生活在多深的海里") is about
     # its subject; a passage naming every subject is about it, whatever verb it uses (栖息). Rule 55.
     if _common_topic_words_only(question) and _subjects(question) and not _missing_subjects(question, texts):
+        return None
+    # A passage naming two or more proper names of the question, and all of them, is about what it
+    # asks: its verbs are the passage's synonyms (所杀 for 杀害, 改…为 for 改成, 迁居 for 移民), not
+    # another topic. Rule 90: over every saved run +8 correct answers for 2 near misses and 1 wrong
+    # answer shown; with three names or more, +1 for 1.
+    if len(_subjects(question)) >= TOPIC_NAMES_ENOUGH and not _missing_subjects(question, texts):
         return None
     if not _shares_topic(question, texts):
         return (f"the supporting passages share none of the question's topic words "

@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-06.89"
+RULES_VERSION = "2026-12-06.91"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -245,6 +245,11 @@ def _quantities(t: str) -> tuple[Quantity, ...]:
         if v is not None and not any(q.start <= m.start() < q.end for q in out):
             out.append(Quantity(value=v, unit="元" if m.group("unit") == "圆" else m.group("unit"), approx=False,
                                 text=m.group(0), start=m.start(), end=m.end()))
+    for m in _AGE.finditer(t):
+        v = _cn_value(m.group("num"))
+        if v is not None and not any(q.start <= m.start("num") < q.end for q in out):
+            out.append(Quantity(value=v, unit="岁", approx=False, text=m.group("num"), start=m.start("num"),
+                                end=m.end()))
     for m in _TENTHS.finditer(t):
         if _is_tenths(t, m.start("num")):
             out.append(Quantity(value=10.0 * _cn_value(m.group("num")), unit="%", approx=bool(m.group("pre")),
@@ -257,6 +262,11 @@ def _quantities(t: str) -> tuple[Quantity, ...]:
 # 伍 in 队伍, 拾 in 收拾), so a run of them counts only before a currency, where they are a sum.
 _FINANCIAL = re.compile(rf"(?P<num>[壹贰叁肆伍陆柒捌玖拾佰仟零万亿]+)(?P<unit>元|圆|{'|'.join(CURRENCIES)})")
 
+
+# Rule 89: a biography gives an age as 时年/享年/终年 and a numeral with no 岁 after it ("时年三十一",
+# "享年八十"): the numeral is an age in 岁, as "31岁" writes it. A numeral in words with no unit is
+# otherwise no figure (see the module docstring); Arabic digits are read bare already.
+_AGE = re.compile(r"(?:时年|享年|终年|卒年|殁年|得年|年仅|年方)(?P<num>[一二两三四五六七八九十百]+)(?![一二两三四五六七八九十百岁周年月日天])")
 
 # Tenths are a percentage in words: "八成" is 80%, "两成" 20% ("超过八成俄罗斯人", "大约二成"). 成 also
 # begins words after a numeral ("三成员国" is 三 + 成员国) and ends idioms (一成不变), so a numeral
@@ -741,6 +751,7 @@ def follows_from(sentence: str, premises: Sequence[str]) -> bool:
 _NAME_FLAGS = ("nr", "nrfg", "nrt")
 _PLACE_SUFFIX = re.compile(r"(?:省|市|区|县|州|镇|乡|村)$")
 _CONJUNCTIONS = "和与及跟同"
+_AFTER_NAME = "在于从向对把被将和与及跟同的是也都就又曾已便"
 
 
 def names(text: str) -> list[str]:
@@ -761,9 +772,12 @@ def unsupported_names(claim: str, source: str, given: str = "") -> list[str]:
     for name in names(claim):
         if name in have or _PLACE_SUFFIX.sub("", name) in have:
             continue
-        # jieba's HMM glues a conjunction to the name after it ("…公司和德邦证券" gives 和德邦): the
-        # conjunction is not part of the name.
+        # jieba's HMM glues a conjunction to the name after it ("…公司和德邦证券" gives 和德邦), and a
+        # preposition or particle to the name before it ("潘淑在赤乌六年…" gives 潘淑在, rule 88): they are
+        # not part of the name.
         if name[0] in _CONJUNCTIONS and len(name) >= 3 and name[1:] in have:
+            continue
+        if name[-1] in _AFTER_NAME and len(name) >= 3 and name[:-1] in have:
             continue
         out.append(name)
     return out
@@ -1058,7 +1072,10 @@ _TITLE = re.compile(r"《([^》]{2,30})》")
 # and often without the noun ("长153千米", "高196米"), so it is not a topic word there. Three right answers
 # were refused for 全长 (the thirty-fifth and thirty-ninth sets).
 _DIMENSIONS = ("全长", "总长", "长度", "面积", "总面积", "高度", "海拔", "身高", "深度", "水深", "宽度",
-               "重量", "体重", "直径", "周长")
+               "重量", "体重", "直径", "周长",
+               # Rule 87: the measures of animals, vessels and works, asked the same way ("体长大约多少",
+               # "排水量是多少"); a passage writes "长18厘米", "满载9000吨".
+               "体长", "身长", "翼展", "体积", "容积", "容量", "排水量", "厚度", "跨度", "半径", "射程", "口径")
 _ASKED_DIMENSION = re.compile(rf"(?:{'|'.join(_DIMENSIONS)})\s*(?:是|为|约|大约|有)?\s*(?:多少|多长|多高|多大|多重|多宽|多深|几)")
 # Rule 79: an A-not-A form (是不是, 好不好, 可不可以, 喜不喜欢, 去没去) is how a yes/no question asks, like 吗:
 # it says nothing of the topic, and no passage answering the question need write it. jieba keeps some

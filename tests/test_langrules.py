@@ -1090,6 +1090,12 @@ def test_topic_words_leave_out_the_asked_kind(question, kind_word, kept):
     ("哪条河全长超过1000公里", "全长", True),
     ("海拔对人体有什么影响", "海拔", True),
     ("面积最大的省份是哪个", "面积", True),
+    # rule 87: the measures of animals, vessels and works
+    ("新西兰鸲鹟体长大约多少", "体长", False),
+    ("这艘驱逐舰的排水量是多少", "排水量", False),
+    ("信天翁的翼展有多长", "翼展", False),
+    ("翼展最大的鸟是哪种", "翼展", True),
+    ("排水量和航速哪个更重要", "排水量", True),
 ])
 def test_topic_words_leave_out_an_asked_dimension(question, word, kept):
     assert (word in topic_words(question)) is kept
@@ -2063,3 +2069,53 @@ def test_follows_from(sentence, premises, follows):
 ])
 def test_a_guessed_topic_word_is_mentioned_by_the_bigram_its_cut_split(question, passage, shared):
     assert shares_topic(question, [passage]) is shared
+
+
+# Rule 90: a passage naming two or more proper names of the question, and all of them, is about what it
+# asks, whatever verbs it uses; one name, or one of them missing, still needs a topic word.
+@pytest.mark.parametrize("question, text, refused", [
+    ("司马晏在永嘉之乱中被刘曜杀害时多少岁", "永嘉之乱，司马晏被刘曜所杀，时年三十一。", False),
+    ("宋朝嘉佑四年把益州路改成了什么路", "嘉佑四年（1059年）改益州路为成都府路。", False),
+    ("蔡琼辉移民多伦多是哪年", "蔡琼辉于1985年离开亚视，迁居加拿大多伦多。", False),
+    ("郑和第一次下西洋从哪里启航", "永乐三年，郑和率船队自苏州刘家港出发，首次出使西洋。", False),
+    # must fire: a name missing, or only one name
+    ("司马晏在永嘉之乱中被谁杀害", "司马晏是晋武帝之子，封吴王。", True),
+    ("蔡琼辉移民多伦多是哪年", "蔡琼辉是香港电视艺员，曾主持多个节目。", True),
+    ("诸葛亮病逝时多大年纪", "诸葛亮，字孔明，琅琊阳都人。", True),
+])
+def test_check_topic_when_the_passage_names_every_name(question, text, refused, held_draft):
+    from rag.grounding import check_topic
+
+    assert (check_topic(held_draft(question, text[:15], text, title="")) is not None) is refused
+
+
+# Rule 88: jieba's HMM glues a preposition or particle to the name before it; the name without it is
+# the name. Not when the shorter name is not in the source either.
+@pytest.mark.parametrize("claim, source, unsupported", [
+    ("潘淑在赤乌六年（243年）诞下孙亮。", "将她召入后宫潘淑得到宠幸，赤乌六年（243年）诞下孙亮。", []),
+    ("李婉华于1988年出道。", "李婉华，香港歌手，1988年出道。", []),
+    ("王刚在会上发言。", "城北区区长王刚作了发言。", []),
+    ("潘淑在赤乌六年诞下孙亮。", "赤乌六年（243年）诞下孙亮。", ["潘淑在"]),
+    ("薛翔青在会上发言。", "城北区区长王刚作了发言。", ["薛翔青"]),
+])
+def test_a_name_is_read_without_the_particle_glued_to_it(claim, source, unsupported):
+    from rag.langrules import unsupported_names
+
+    assert unsupported_names(claim, source) == unsupported
+
+
+# Rule 89: 时年/享年/终年 and a numeral with no 岁 state an age in 岁; a year or a month after the numeral
+# is something else, and a bare numeral in words elsewhere is no figure.
+@pytest.mark.parametrize("text, ages", [
+    ("永嘉之乱，司马晏被刘曜所杀，时年三十一。", [31.0]),
+    ("他于1998年病逝，享年八十。", [80.0]),
+    ("终年五十六，葬于故里。", [56.0]),
+    ("她年仅十九便夺得冠军。", [19.0]),
+    ("时年三十一岁。", [31.0]),              # with 岁 it is read as before, once
+    ("时年三月，大雨。", []),                  # 三月: a month
+    ("三十一位代表出席。", []),               # not an age
+])
+def test_a_literary_age_is_read_in_sui(text, ages):
+    from rag.langrules import quantities
+
+    assert [q.value for q in quantities(text) if q.unit == "岁"] == ages
