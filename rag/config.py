@@ -169,7 +169,6 @@ class AnswerSettings:
     # Off: measured with the default 1.5B model on the first two fresh sets (51 answerable questions),
     # the three answered examples gave 36 correct answers against 38 without them, and two examples
     # that refused made it refuse 5 of the first 6 questions (README "Example turns").
-    yes_no_hint: bool = field(default=False, metadata={"doc": "end the question to the model with prompts/yesno_zh.txt when it asks yes or no about the documents (names something, asks no advice): answer a false premise with 不是 and the passage's fact instead of the refusal sentence"})
     example_turns: bool = field(default=False, metadata={"doc": "show the model the worked examples of prompts/examples_zh.txt before each question (cached: no cost after the first question)"})
     # Calibrated below (README "Where a figure stands"); 0 turns the check off.
     min_figure_context: float = field(default=0.0, metadata={"doc": "refuse an answer whose figures all stand in their passages among less than this share (0-1, idf-weighted) of the question's words, within 30 characters; 0: off"})

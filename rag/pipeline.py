@@ -202,7 +202,7 @@ def tests_a_fact(question: str) -> bool:
     """A yes/no question about the documents: it names something (a person, place, work or time)
     and weighs no advice. "四十岁才开始健身还来得及吗" names nothing and is about the asker's own life
     (rule 51); "要不要…" is advice. Such a question is answered "不是" as often as "是", so the model's
-    doubt says little there (rule 38) and the prompt tells it how to answer a false premise."""
+    doubt says little there (rule 38)."""
     return asks_yes_no(question) and not asks_advice(question) and names_something(question)
 
 
@@ -354,8 +354,7 @@ class Pipeline:
                                max_tokens=cfg.generator.max_tokens, history=history,
                                history_turns=cfg.answer.history_turns,
                                lang=lang, **trim_options(cfg.answer, top_doc_chars),
-                               dates=time_range is not None, examples=cfg.answer.example_turns,
-                               yes_no=cfg.answer.yes_no_hint and tests_a_fact(question))
+                               dates=time_range is not None, examples=cfg.answer.example_turns)
         t_gen = time.perf_counter()
         ttft = None
         pieces: list[str] = []

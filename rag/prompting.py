@@ -66,10 +66,6 @@ def load_prompts(folder: str | Path | None = None) -> Prompts:
     translate = folder / "translate_zh.txt"
     if translate.is_file():
         files["translate_zh"] = translate.read_text(encoding="utf-8")
-    # Optional: without it a yes/no question gets no hint (answer.yes_no_hint).
-    hint = folder / "yesno_zh.txt"
-    if hint.is_file():
-        files["yesno_zh"] = hint.read_text(encoding="utf-8")
     # Optional: without it the model sees no example turns (answer.example_turns).
     examples = folder / "examples_zh.txt"
     if examples.is_file():
@@ -278,17 +274,13 @@ def trim_options(answer, top_doc_chars: int | None = None) -> dict:
 def build_messages(question: str, hits: Sequence[Hit], *, prompts: Prompts, count: Callable[[str], int],
                    n_ctx: int, max_tokens: int, history: Sequence[dict] | None = None, history_turns: int = 2,
                    trim_chars: int | None = 160, lang: str | None = None, dates: bool = False,
-                   examples: bool = False, whole: int = 0, yes_no: bool = False) -> BuiltPrompt:
+                   examples: bool = False, whole: int = 0) -> BuiltPrompt:
     """Messages that fit ``n_ctx - max_tokens``: system, the example turns (``examples``), recent
     history, and as many chunks as fit. With ``trim_chars``, the first ``whole`` chunks are shown
-    whole and the rest trimmed (``trim_chunk``). ``yes_no``: the question tests a fact of the
-    documents, and the user message ends with ``prompts/yesno_<lang>.txt`` (when there is one)."""
+    whole and the rest trimmed (``trim_chunk``)."""
     lang = lang or question_language(question)
     system = prompts.system(lang)
     template = prompts.get(f"user_{lang}")
-    hint = prompts.optional(f"yesno_{lang}").strip() if yes_no else ""
-    if hint:
-        template = template.rstrip() + "\n" + hint.replace("{refusal}", prompts.refusal(lang))
     shown = example_turns(prompts, lang) if examples else []
     budget = n_ctx - max_tokens - 16  # 16: chat-template tokens around each message, with margin
     overhead = 8

@@ -266,23 +266,3 @@ def test_the_models_doubt_is_not_read_on_a_yes_no_question(make_pipeline, settin
     reason = p.judge(question, a.text, chunks, p.prompts.refusal("zh"), refusal_prob=0.4)[1]
     assert ("nearly refused" in reason) is refused
 
-
-@pytest.mark.parametrize("question, hinted", [
-    ("2024年西宁地区生产总值增长了10%吗？", True),      # a yes/no question about the documents
-    ("西宁今年接待游客超过三千万人次了吗？", True),
-    ("西宁地区生产总值增长多少？", False),              # not yes/no
-    ("四十岁才开始健身还来得及吗？", False),            # names nothing: the asker's own life (rule 51)
-    ("去西宁旅游要不要提前订酒店？", False),            # advice
-])
-def test_the_yes_no_hint_reaches_only_questions_that_test_a_fact(make_pipeline, settings, question, hinted):
-    import dataclasses
-
-    p = make_pipeline(["资料中没有找到这个问题的答案。"])
-    p.settings = dataclasses.replace(settings, answer=dataclasses.replace(settings.answer, yes_no_hint=True))
-    p.ask(question)
-    hint = p.prompts.optional("yesno_zh").strip().splitlines()[0][:12]
-    assert (hint in p.generator.calls[-1][-1]["content"]) is hinted
-    # Off (the setting's default), no question gets it.
-    q = make_pipeline(["资料中没有找到这个问题的答案。"])
-    q.ask(question)
-    assert hint not in q.generator.calls[-1][-1]["content"]

@@ -322,33 +322,3 @@ def test_a_short_documents_top_chunk_is_shown_whole(doc_chars, setting, whole_ch
     answer = replace(load_settings(None).answer, whole_short_doc_chars=setting, whole_chunks=whole_chunks,
                      trim_chunks=trim)
     assert trim_options(answer, doc_chars) == expected
-
-
-def test_a_yes_no_question_about_the_documents_ends_with_the_hint():
-    p = load_prompts()
-    hits = [_hit(1, "钩盲蛇是无毒蛇种。")]
-    plain = build_messages("钩盲蛇有毒吗？", hits, prompts=p, count=count, n_ctx=4096, max_tokens=256)
-    hinted = build_messages("钩盲蛇有毒吗？", hits, prompts=p, count=count, n_ctx=4096, max_tokens=256, yes_no=True)
-    user = hinted.messages[-1]["content"]
-    assert user.startswith(plain.messages[-1]["content"])  # the same prompt, then the hint
-    assert user.rstrip().endswith(p.optional("yesno_zh").strip().replace("{refusal}", p.refusal("zh")))
-    assert "{refusal}" not in user and p.refusal("zh") in user.splitlines()[-1]
-    # An English question keeps its own template: there is no English hint.
-    en = build_messages("Is it venomous?", hits, prompts=p, count=count, n_ctx=4096, max_tokens=256, yes_no=True)
-    assert en.messages[-1]["content"] == build_messages("Is it venomous?", hits, prompts=p, count=count,
-                                                        n_ctx=4096, max_tokens=256).messages[-1]["content"]
-
-
-def test_a_prompts_folder_without_the_hint_asks_as_before(tmp_path):
-    import shutil
-
-    from rag.config import PROJECT_ROOT
-
-    for f in (PROJECT_ROOT / "prompts").glob("*.txt"):
-        if f.name != "yesno_zh.txt":
-            shutil.copy(f, tmp_path / f.name)
-    p = load_prompts(tmp_path)
-    hits = [_hit(1, "钩盲蛇是无毒蛇种。")]
-    a = build_messages("钩盲蛇有毒吗？", hits, prompts=p, count=count, n_ctx=4096, max_tokens=256, yes_no=True)
-    b = build_messages("钩盲蛇有毒吗？", hits, prompts=p, count=count, n_ctx=4096, max_tokens=256)
-    assert a.messages == b.messages
