@@ -57,6 +57,7 @@ from .langrules import common_topic_words_only as _common_topic_words_only
 from .langrules import RELATION_WORDS as _RELATION_WORDS
 from .langrules import repeats_asking as _repeats_asking
 from .langrules import adds_nothing as _adds_nothing
+from .langrules import misses_the_question as _misses_the_question
 from .langrules import asks_why as _asks_why
 from .langrules import asks_yes_no as _asks_yes_no
 from .langrules import states_advice as _states_advice
@@ -468,12 +469,15 @@ def check_kind(d: Draft) -> str | None:
 def check_restated(d: Draft) -> str | None:
     """An answer that repeats the question's asking word (``langrules.repeats_asking``), or adds
     nothing to the question's words (``langrules.adds_nothing``, rule 82): the question copied
-    back, not answered."""
+    back, not answered. Or, to a yes/no question, one that neither replies nor touches what it
+    names (``langrules.misses_the_question``, rule 91): another question answered."""
     word = _repeats_asking(d.question, d.claims)
     if word:
         return f"the answer repeats the question's {word} instead of answering it"
     if _adds_nothing(d.question, d.claims):
         return "the answer adds nothing to the question's own words"
+    if _misses_the_question(_topic_question(d), d.claims):
+        return "the question asks yes or no, and the answer neither replies nor mentions anything it names (rule 91)"
     return None
 
 

@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-06.91"
+RULES_VERSION = "2026-12-06.92"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -694,6 +694,20 @@ def adds_nothing(question: str, claims: str) -> bool:
         return False
     grams = set(bigrams(compact(to_simplified(claims))))
     return bool(grams) and grams <= set(bigrams(q))
+
+
+# Rule 91: a yes or a no is about what the question names. An answer to a yes/no question that neither
+# opens with a reply (是, 不是, 能, 没有 …) nor mentions any of the question's topic words or names answers
+# another question: a sentence quoted from a passage about something else ("不丹是1980年加入联合国的吗" ->
+# "吉格梅·多吉·旺楚克在20岁时确诊心脏病…", "每天都洗头会不会更容易掉头发" -> 明治政府's 断发令). Measured on the
+# yes/no answers shown over every saved run: of those sharing nothing with the question, 3 wrong and 1
+# off-topic, no correct one (the lowest correct ones share 0.07 and 0.15: a court's "驳回上诉，维持原判").
+def misses_the_question(question: str, claims: str) -> bool:
+    """Whether ``claims`` answer the yes/no ``question`` without a reply word and without any of its
+    topic words or names (rule 91)."""
+    if not asks_yes_no(question) or not claims.strip() or _LEADING_REPLY.match(compact(to_simplified(claims))):
+        return False
+    return question_words_share(question, claims) == 0
 
 
 def speculation(claim: str, source: str) -> list[str]:

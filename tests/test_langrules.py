@@ -2119,3 +2119,21 @@ def test_a_literary_age_is_read_in_sui(text, ages):
     from rag.langrules import quantities
 
     assert [q.value for q in quantities(text) if q.unit == "岁"] == ages
+
+
+# Rule 91: an answer to a yes/no question that neither replies nor mentions anything the question
+# names answers another question. Not when it replies first, nor when it mentions the question's words,
+# nor for a question that is not yes/no.
+@pytest.mark.parametrize("question, claims, misses", [
+    ("不丹是1980年加入联合国的吗", "吉格梅·多吉·旺楚克在20岁时确诊心脏病，因此他不得不经常去国外医治。", True),
+    ("每天都洗头会不会更容易掉头发？", "明治政府宣布可以自由选择断发脱刀，华族、士族便可以自由选择带刀与否。", True),
+    ("这座大桥今年能通车吗", "市民在江边公园晨练，气氛热烈。", True),
+    ("不丹是1980年加入联合国的吗", "不丹于1971年加入联合国。", False),          # names the question's things
+    ("这座大桥今年能通车吗", "不能，工期推迟到明年。", False),                  # replies first
+    ("关岛秧鸡能飞吗", "关岛秧鸡不能飞。", False),
+    ("这座大桥什么时候通车", "市民在江边公园晨练，气氛热烈。", False),          # not yes/no: other checks
+])
+def test_an_answer_that_misses_a_yes_no_question(question, claims, misses):
+    from rag.langrules import misses_the_question
+
+    assert misses_the_question(question, claims) is misses
