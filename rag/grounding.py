@@ -181,6 +181,15 @@ def _places(question: str) -> list[str]:
         # after a place it is the verb "spend" ("在西安过了一夜").
         if i + 1 < len(joined) and joined[i + 1][1] in _ASPECT_FLAGS:
             continue
+        # A place before 时代, 时期, 幕府 … names an era (江户时代, 罗马帝国时期), and before 时间 a clock
+        # (北京时间): a time, not where the question is pinned, and a passage on the era need not name
+        # the city (rule 92).
+        if i + 1 < len(joined) and joined[i + 1][0] in _ERA_WORDS:
+            continue
+        # A compass point and a verb of going (东渡, 西征, 南迁) is the going, not a place, though jieba's
+        # dictionary tags 东渡 ns: "哪一年东渡日本" is pinned to 日本 only. 东渡镇 stays (joined with its level).
+        if _DIRECTED_GOING.match(word):
+            continue
         # A word jieba's dictionary lists as a common noun though it ends in a level names a kind of
         # place: 试点县, 贫困县, 示范区, 地级市 (rule 58). Its place names are tagged ns (and a few nr, nz).
         if _PLACE_END.match(word) and _dictionary_tag(word) in _KIND_OF_PLACE_TAGS:
@@ -188,6 +197,10 @@ def _places(question: str) -> list[str]:
         if flag == "ns" or (len(word) >= 3 and _PLACE_END.match(word)):
             out.append(word)
     return out
+
+
+_ERA_WORDS = frozenset(("时代", "时期", "年间", "幕府", "王朝", "时间"))
+_DIRECTED_GOING = re.compile(r"^[东西南北][渡征迁巡进伐]$")
 
 
 def _dictionary_tag(word: str) -> str | None:

@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-06.92"
+RULES_VERSION = "2026-12-06.93"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -764,7 +764,7 @@ def follows_from(sentence: str, premises: Sequence[str]) -> bool:
 # labelled pairs of eval/support_labels.jsonl a place rule voided 8 supported sentences.
 _NAME_FLAGS = ("nr", "nrfg", "nrt")
 _PLACE_SUFFIX = re.compile(r"(?:省|市|区|县|州|镇|乡|村)$")
-_CONJUNCTIONS = "和与及跟同"
+_BEFORE_NAME = "和与及跟同于在从向对被把将由给"
 _AFTER_NAME = "在于从向对把被将和与及跟同的是也都就又曾已便"
 
 
@@ -786,10 +786,10 @@ def unsupported_names(claim: str, source: str, given: str = "") -> list[str]:
     for name in names(claim):
         if name in have or _PLACE_SUFFIX.sub("", name) in have:
             continue
-        # jieba's HMM glues a conjunction to the name after it ("…公司和德邦证券" gives 和德邦), and a
-        # preposition or particle to the name before it ("潘淑在赤乌六年…" gives 潘淑在, rule 88): they are
-        # not part of the name.
-        if name[0] in _CONJUNCTIONS and len(name) >= 3 and name[1:] in have:
+        # jieba's HMM glues a conjunction or preposition to the name after it ("…公司和德邦证券" gives
+        # 和德邦, "于延宝五年" 于延宝), and a preposition or particle to the name before it ("潘淑在赤乌六年…"
+        # gives 潘淑在, rule 88): they are not part of the name.
+        if name[0] in _BEFORE_NAME and len(name) >= 3 and name[1:] in have:
             continue
         if name[-1] in _AFTER_NAME and len(name) >= 3 and name[:-1] in have:
             continue

@@ -2095,6 +2095,7 @@ def test_check_topic_when_the_passage_names_every_name(question, text, refused, 
     ("潘淑在赤乌六年（243年）诞下孙亮。", "将她召入后宫潘淑得到宠幸，赤乌六年（243年）诞下孙亮。", []),
     ("李婉华于1988年出道。", "李婉华，香港歌手，1988年出道。", []),
     ("王刚在会上发言。", "城北区区长王刚作了发言。", []),
+    ("心越兴俦于延宝五年渡日。", "延宝五年渡日的曹洞宗心越派开祖心越兴俦。", []),   # a preposition before it
     ("潘淑在赤乌六年诞下孙亮。", "赤乌六年（243年）诞下孙亮。", ["潘淑在"]),
     ("薛翔青在会上发言。", "城北区区长王刚作了发言。", ["薛翔青"]),
 ])
@@ -2137,3 +2138,22 @@ def test_an_answer_that_misses_a_yes_no_question(question, claims, misses):
     from rag.langrules import misses_the_question
 
     assert misses_the_question(question, claims) is misses
+
+
+# Rule 92: a place before 时代/时期/幕府 names an era and before 时间 a clock; a compass point and a verb of
+# going (东渡, 西征) is the going. Neither pins the question to a place; the places around them still do.
+@pytest.mark.parametrize("question, places", [
+    ("日本江户时代的尼崎藩主是谁", ["日本"]),
+    ("罗马帝国时期的人口有多少", []),
+    ("北京时间几点开赛", []),
+    ("鉴真是哪一年东渡日本的", ["日本"]),
+    ("心越兴俦是哪一年东渡日本的", ["越兴", "日本"]),   # 越兴: jieba's guess inside the name, as before
+    # must not fire: the place itself, a town named 东渡, a city before other words
+    ("江户城是谁修建的", ["江户城"]),
+    ("东渡镇在哪里", ["东渡镇"]),
+    ("北京的人口是多少", ["北京"]),
+])
+def test_eras_clocks_and_goings_are_not_places(question, places):
+    from rag.grounding import scope_terms
+
+    assert scope_terms(question) == places
