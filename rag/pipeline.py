@@ -406,11 +406,9 @@ class Pipeline:
         if not text or is_refusal(text, refusal):
             return checked, "the model refused"
         limit = cfg.answer.max_refusal_prob
-        # The model's doubt tells nothing on a yes/no question about the documents (saved runs: AUC
-        # 0.48 over 23 shown answers, against 0.60 on the rest; docs/QUALITY_LOG.md r12), so it refuses there at
-        # random. A question weighing what to do (要不要…吗) is advice, not a fact tested, and keeps
-        # it; so does a yes/no question that names nothing (no person, place, work or time: "四十岁
-        # 才开始健身还来得及吗"), which is about the asker's own life (rule 51, docs/QUALITY_LOG.md r13).
+        # The model's doubt tells nothing on a yes/no question about the documents (``tests_a_fact``;
+        # saved runs: AUC 0.48 over 23 shown answers, against 0.60 on the rest; docs/QUALITY_LOG.md r12),
+        # so it refuses there at random. Advice and yes/no questions naming nothing keep it (rule 51, r13).
         if limit is not None and refusal_prob is not None and refusal_prob >= limit and not tests_a_fact(question):
             return checked, (f"the model nearly refused (probability {refusal_prob:.2f} of the refusal "
                              f"sentence, limit {limit:g})")
