@@ -579,15 +579,14 @@ def check_topic(d: Draft) -> str | None:
     if not supporting:
         return None
     question, texts = _topic_question(d), _read_with_context(d, supporting)
-    # A question whose only topic words are common ones (生活 in "黑鹦嘴鱼一般生活在多深的海里") is about
-    # its subject; a passage naming every subject is about it, whatever verb it uses (栖息). Rule 55.
-    if _common_topic_words_only(question) and _subjects(question) and not _missing_subjects(question, texts):
-        return None
-    # A passage naming two or more proper names of the question, and all of them, is about what it
-    # asks: its verbs are the passage's synonyms (所杀 for 杀害, 改…为 for 改成, 迁居 for 移民), not
-    # another topic. Rule 90: over every saved run +8 correct answers for 2 near misses and 1 wrong
-    # answer shown; with three names or more, +1 for 1.
-    if len(_subjects(question)) >= TOPIC_NAMES_ENOUGH and not _missing_subjects(question, texts):
+    # A passage naming every subject of the question is about it, whatever verb it uses, when the
+    # question's only topic words are common ones (生活 in "黑鹦嘴鱼一般生活在多深的海里" against 栖息;
+    # rule 55) or it names two or more proper names (所杀 for 杀害, 改…为 for 改成, 迁居 for 移民; rule 90:
+    # over every saved run +8 correct answers for 2 near misses and 1 wrong answer shown; with three
+    # names or more, +1 for 1).
+    names = _subjects(question)
+    if (names and (len(names) >= TOPIC_NAMES_ENOUGH or _common_topic_words_only(question))
+            and not _missing_subjects(question, texts)):
         return None
     if not _shares_topic(question, texts):
         return (f"the supporting passages share none of the question's topic words "
