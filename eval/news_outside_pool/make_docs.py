@@ -2,6 +2,12 @@
 
     python eval/news_outside_pool/make_docs.py            # writes data/gen/news_outside.jsonl, data/gen/news_outside_nearmiss_removed.txt
     python eval/news_outside_pool/make_docs.py --check    # also verifies the question files against pool + added documents
+    python eval/news_outside_pool/make_docs.py --set eval/news_outside_pool2 --name news_outside2 --prefix newsout2- --check
+
+``--set`` names another set of the same shape (a folder with ``docs.txt``, the three question files,
+``nearmiss_gold.json`` and ``tags.json``): later held-out sets over news outside the pool are checked
+and built by this one script, each writing ``data/gen/<name>.jsonl`` and
+``data/gen/<name>_nearmiss_removed.txt``.
 
 Every news article of the generalisation pool (``data/gen/pool.jsonl``) is used by an earlier set, so
 this set is written over crud_news articles the pool never held. ``docs.txt`` lists them (every
@@ -37,12 +43,16 @@ def read_ids(path: Path) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--set", type=Path, default=HERE, help="the set's folder (default: this one)")
+    ap.add_argument("--name", default="news_outside", help="stem of the files written under --gen")
+    ap.add_argument("--prefix", default="newsout-", help="the prefix every question id carries")
     ap.add_argument("--gen", type=Path, default=ROOT / "data" / "gen")
     ap.add_argument("--corpus", type=Path, default=CORPUS)
     ap.add_argument("--check", action="store_true", help="verify the question files against pool + added documents")
     a = ap.parse_args(argv)
+    here = a.set.resolve()
 
-    ids = read_ids(HERE / "docs.txt")
+    ids = read_ids(here / "docs.txt")
     news = mp.read_jsonl(a.corpus)
     by_id = {d["doc_id"]: d for d in news}
     problems: list[str] = []
@@ -54,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         d = by_id[did]
         added.append({"doc_id": d["doc_id"], "title": d["title"], "text": d["text"]})
     a.gen.mkdir(parents=True, exist_ok=True)
-    with (a.gen / "news_outside.jsonl").open("w", encoding="utf-8") as f:
+    with (a.gen / f"{a.name}.jsonl").open("w", encoding="utf-8") as f:
         for d in added:
             f.write(json.dumps(d, ensure_ascii=False) + "\n")
 
@@ -63,10 +73,10 @@ def main(argv: list[str] | None = None) -> int:
     text_c = {d["doc_id"]: mp.compact(d["text"]) for d in pool}
     text_c.update({d["doc_id"]: mp.compact(d["text"]) for d in added if d["doc_id"] not in pool_ids})
     dups = mp.near_duplicates(news)
-    gold = json.loads((HERE / "nearmiss_gold.json").read_text(encoding="utf-8"))
+    gold = json.loads((here / "nearmiss_gold.json").read_text(encoding="utf-8"))
     removed = mp.removed_for(gold, text_c, dups)
-    (a.gen / "news_outside_nearmiss_removed.txt").write_text("".join(r + "\n" for r in sorted(removed)), encoding="utf-8")
-    print(f"news_outside: {len(added)} documents added to the pool's {len(pool)}; "
+    (a.gen / f"{a.name}_nearmiss_removed.txt").write_text("".join(r + "\n" for r in sorted(removed)), encoding="utf-8")
+    print(f"{a.name}: {len(added)} documents added to the pool's {len(pool)}; "
           f"near-miss index removes {len(removed)}", file=sys.stderr)
     if not a.check:
         return mp.report(problems) if problems else 0
@@ -77,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     for did in ids:
         if did in pool_ids:
             problems.append(f"docs.txt: {did} is already in the pool")
-    rows = {n: mp.read_jsonl(HERE / f"{n}.jsonl") for n in PARTS}
+    rows = {n: mp.read_jsonl(here / f"{n}.jsonl") for n in PARTS}
     used = {s for q in rows["answerable"] for s in q["sources"]} | {g["doc"] for g in gold.values()}
     wanted = set(used)
     for u in used:
@@ -122,9 +132,9 @@ def main(argv: list[str] | None = None) -> int:
 
     # ids and tags
     all_ids = [q["id"] for n in PARTS for q in rows[n]]
-    if len(all_ids) != len(set(all_ids)) or not all(i.startswith("newsout-") for i in all_ids):
-        problems.append("question ids repeat or lack the newsout- prefix")
-    tags = json.loads((HERE / "tags.json").read_text(encoding="utf-8"))
+    if len(all_ids) != len(set(all_ids)) or not all(i.startswith(a.prefix) for i in all_ids):
+        problems.append(f"question ids repeat or lack the {a.prefix} prefix")
+    tags = json.loads((here / "tags.json").read_text(encoding="utf-8"))
     if sorted(all_ids) != sorted(tags):
         problems.append("tags.json does not list every question exactly once")
     return mp.report(problems)
