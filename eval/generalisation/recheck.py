@@ -17,10 +17,15 @@ figures are only as fresh as the run: a check that changes what the model is giv
 ``--out DIR`` writes the re-judged run as ``DIR/<part>/results.jsonl`` (answer, abstained, reason
 and scores as the current checks and scorer give them), so ``summarize.py DIR`` reports it with
 the same figures as a fresh run.
+
+``RUN`` may also be an archived run under ``eval/runs/`` (``<part>/results.jsonl.gz``): ``runs/`` is
+not kept in git, and a new machine starts without it, so the first runs of held-out sets are kept
+there, gzipped, for later rounds to re-judge (their indexes are rebuilt by each set's README).
 """
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import sys
 from pathlib import Path
@@ -106,9 +111,12 @@ def main(argv: list[str] | None = None) -> int:
     summary = {}
     for part in ("answerable", "nearmiss", "offtopic"):
         path = args.run / part / "results.jsonl"
+        if not path.exists():  # an archived run (eval/runs/): the same rows, gzipped
+            path = args.run / part / "results.jsonl.gz"
         if not path.exists() or part not in indexes:
             continue
-        rows = [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
+        with (gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else path.open(encoding="utf-8")) as f:
+            rows = [json.loads(line) for line in f if line.strip()]
         pipeline = Pipeline(open_index(indexes[part], settings=settings), FakeGenerator(), settings)
         res = recheck(rows, pipeline, args.rescore)
         if args.out:
