@@ -50,6 +50,8 @@ from .langrules import ADVICE_MIN_TOPIC_COVERAGE
 from .langrules import topic_words as _topic_words
 from .langrules import subjects as _subjects
 from .langrules import place_names as _place_names
+from .langrules import is_country as _is_country
+from .langrules import asks_place as _asks_place
 from .langrules import rarest_topic_word as _rarest_topic_word
 from .langrules import mentions_word as _mentions_word
 from .langrules import narrower_domain as _narrower_domain
@@ -309,6 +311,14 @@ def _names_rival_place(term: str, span: str) -> bool:
             and any(not _same_place(term, x) and _proper_place(x) for x in found))
 
 
+def _names_rival_country(countries: Sequence[str], span: str) -> bool:
+    """Whether ``span`` names a country and none of ``countries`` (by any of their names)."""
+    text = compact(to_simplified(span))
+    if any(n in text for c in countries for n in _place_names(c)):
+        return False
+    return any(_is_country(p) for p in map(compact, _places(text)))
+
+
 def _rivals(term: str, text: str) -> bool:
     """Whether ``text`` names another year, date or place of the same kind as ``term``."""
     return any(not _same_place(term, x) for x in _same_kind(term, text))
@@ -338,13 +348,22 @@ def scope_problem(question: str, supporting: Sequence[Chunk], opening: Callable[
     before = [to_simplified(b) for b in (preceding(c) for c in supporting) if b]
     openings = [_day_form(canonical_numbers(to_simplified(o))) for o in (opening(c) for c in supporting) if o]
     implied = _implied_years(spans, openings)
+    terms = scope_terms(question, places)
+    # Countries are one level of their own (rule 95), unless the question asks where: then the
+    # answer is a country it does not name.
+    countries = [] if _asks_place(question) else [t for t in terms if _is_country(t)]
     out = []
-    for term in scope_terms(question, places):
+    for term in terms:
         year_or_date = bool(_YEAR.fullmatch(term) or _DATE.fullmatch(term) or _MONTH.fullmatch(term))
         # The sentence carrying the answer names another place of the term's level and not the term
         # ("…城东区委副书记、区长 薛翔青" asked about 城北区): it is about that place, even when its chunk
         # (a round-up of every district) names the term elsewhere.
         if not year_or_date and _level(term) and any(_names_rival_place(term, sp) for sp in spans):
+            out.append(term)
+            continue
+        # Likewise a sentence naming another country and none of the question's ("…约旦也净赚8000万美元"
+        # asked about 卡塔尔 and 德国).
+        if term in countries and any(_names_rival_country(countries, sp) for sp in spans):
             out.append(term)
             continue
         # A place counts by its short form too (西宁 for 西宁市), as ``_same_place`` reads it, and a

@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-06.93"
+RULES_VERSION = "2026-12-06.96"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -886,6 +886,7 @@ def _subjects(question: str) -> tuple[str, ...]:
     # made of: a passage that never writes it is not about it (a passage on 罗素 that never names
     # 《战争与和平》 answered "《战争与和平》的作者是谁？" with 罗素).
     out = [m.group(1).strip() for m in _TITLE.finditer(q) if m.group(1).strip()]
+    out += _guessed_companies(q)
     for w, flag in pseg.cut(unglue_figures(q)):
         w = w.strip()
         if flag not in _SUBJECT_FLAGS or len(w) < 2 or _ACRONYM.match(w):
@@ -904,6 +905,24 @@ def _subjects(question: str) -> tuple[str, ...]:
             continue
         out.append(w)
     return tuple(dict.fromkeys(out))
+
+
+# Rule 94: a company is named by a word of its own and what it does (新壹科技, 中唯集团, 利亚达化工): when
+# jieba's dictionary does not know the word (its HMM guessed 新壹), the tagger cuts it into characters
+# (新 a, 壹 m) and no proper-noun tag is left, so "新壹科技…推出的平台叫什么" had no subject, and a
+# passage on 苹果's Ajax platform answered it. A guessed word of two or more characters right before
+# a company noun names that company, which a passage about it writes.
+_COMPANY_NOUNS = frozenset(("科技", "集团", "公司", "股份", "控股", "银行", "证券", "传媒", "医药", "智能",
+                            "资本", "航空", "汽车", "电子", "网络", "化工", "实业", "物流", "地产", "能源"))
+
+
+def _guessed_companies(question: str) -> list[str]:
+    """Company names in ``question`` made of a word jieba's dictionary lacks and a company noun."""
+    import jieba
+
+    words = [w for w in jieba.cut(unglue_figures(question)) if w.strip()]
+    return [w + nxt for w, nxt in zip(words, words[1:])
+            if nxt in _COMPANY_NOUNS and len(w) >= 2 and _CJK_WORD.match(w) and not jieba.dt.FREQ.get(w)]
 
 
 def _haystack(texts: Iterable[str]) -> str:
@@ -927,8 +946,12 @@ def missing_subjects(question: str, texts: Iterable[str]) -> list[str]:
             full_names = organisation_names(have)
         return any(abbreviates(key, name) for name in full_names)
 
+    # A title in book-title marks is named whole: the marks say where it ends, so no character of it
+    # is jieba's glue, and 变形金刚 does not name 《变形记》 (rule 93).
+    titles = {compact(m.group(1).strip()) for m in _TITLE.finditer(to_simplified(question))}
+
     def mentioned(key: str) -> bool:
-        if key in have or (len(key) >= 3 and _CJK_WORD.match(key) and key[:-1] in have):
+        if key in have or (len(key) >= 3 and _CJK_WORD.match(key) and key not in titles and key[:-1] in have):
             return True
         if named_as_abbreviation(key):
             return True
@@ -982,6 +1005,51 @@ def place_names(place: str) -> tuple[str, ...]:
     """``place`` and the other names of the same country (``COUNTRY_NAMES``) or state (rule 81)."""
     others = [n for group in _SAME_PLACE if place in group for n in group if n != place]
     return tuple(dict.fromkeys((place, *COUNTRY_NAMES.get(place, ()), *others)))
+
+
+# --- countries as rivals (rule 95) -----------------------------------------------------------------
+# Why: a story about two countries' deals ("卡塔尔把猎豹高炮卖回德国 … 约旦也净赚8000万美元") lets a small
+# model answer the question about one country with the other's figure. The scope check's rival rule
+# compared places of one administrative level (城东区 against 城北区) and a country has no level
+# suffix, so the sentence carrying 约旦's figure passed for a question about 卡塔尔 (its chunk names
+# 卡塔尔 elsewhere). Countries are one level of their own: a sentence carrying the answer that names
+# a country and none of the question's countries is about that one. The names are ISO 3166's in
+# iso-codes' Chinese (pycountry: short, common and official forms) and ``COUNTRY_NAMES``; China's
+# regions (香港, 澳门, 台湾) are no rival of 中国.
+_NOT_RIVAL_COUNTRIES = ("HK", "MO", "TW")
+
+
+@functools.lru_cache(maxsize=1)
+def _country_names() -> frozenset[str]:
+    import gettext
+
+    import pycountry
+
+    zh = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["zh_CN"], fallback=True)
+    names = {n for group in COUNTRY_NAMES.items() for n in (group[0], *group[1])}
+    for c in pycountry.countries:
+        if c.alpha_2 in _NOT_RIVAL_COUNTRIES:
+            continue
+        for attr in ("name", "common_name", "official_name"):
+            english = getattr(c, attr, None)
+            chinese = zh.gettext(english) if english else ""
+            if chinese and chinese != english:
+                names.add(chinese)
+    return frozenset(names)
+
+
+def is_country(word: str) -> bool:
+    """Whether ``word`` names a country (see above)."""
+    return word in _country_names()
+
+
+# A question that asks where ("哪个国家", "在哪里") is answered by a place it does not name.
+_ASKS_PLACE = re.compile(r"哪(?:个|些|一)?(?:国家?|城市|[省市县区地里儿])|什么(?:地方|国家|城市)|何[处地]|在哪")
+
+
+def asks_place(question: str) -> bool:
+    """Whether the question asks for a place (the answer names one the question does not)."""
+    return bool(_ASKS_PLACE.search(question))
 
 
 # --- abbreviations of organisations ---------------------------------------------------------------

@@ -2157,3 +2157,62 @@ def test_eras_clocks_and_goings_are_not_places(question, places):
     from rag.grounding import scope_terms
 
     assert scope_terms(question) == places
+
+
+# Rule 93: a title in book-title marks is named whole; the leniency for a character jieba glued to a
+# name's end does not apply to it. Other subjects keep that leniency.
+@pytest.mark.parametrize("question, passage, missing", [
+    ("卡夫卡《变形记》里的格里高尔变成了什么", "密卡登转变为格威龙。变形金刚：超能连结", ["变形记", "卡夫卡", "格里", "高尔"]),
+    ("《红楼梦》一共有多少回", "红楼里的灯火彻夜未熄。", ["红楼梦"]),
+    ("《三体》获得了哪个奖项", "三体运动问题是天体力学的经典问题。", []),   # two characters: named by its words
+    ("《变形记》的作者是谁", "卡夫卡的《变形记》写于1912年。", []),
+    ("《红楼梦》一共有多少回", "通行本红楼梦共一百二十回。", []),          # named without the marks
+    ("王琦停贷一事怎么处理的", "王琦表示将继续还款。", []),                # a name keeps the leniency
+])
+def test_a_title_is_named_whole(question, passage, missing):
+    from rag.langrules import missing_subjects
+
+    assert missing_subjects(question, [passage]) == missing
+
+
+# Rule 94: a word jieba's dictionary lacks, before a company noun, names a company (a subject). Not a
+# dictionary word before it (腾讯 is a subject by its own tag), nor a company noun with nothing named.
+@pytest.mark.parametrize("question, company", [
+    ("新壹科技基于自家视频大模型推出的AI平台叫什么", "新壹科技"),
+    ("洛阳伊川中唯集团的雨露基金今年发了多少钱", "中唯集团"),
+    ("宁德时代和欣旺达电子哪家营收高", "欣旺达电子"),
+    ("这款手机用了什么黑科技", None),                   # 黑科技: one dictionary word
+    ("全市新增了多少家科技企业", None),
+    ("腾讯科技今年营收多少", None),                     # 腾讯 is in the dictionary
+    ("这家科技公司叫什么", None),
+    ("该集团旗下有几家公司", None),
+])
+def test_a_guessed_word_before_a_company_noun_names_a_company(question, company):
+    from rag.langrules import subjects
+
+    companies = [s for s in subjects(question) if s[-2:] in ("科技", "集团", "电子")]
+    assert companies == ([company] if company else [])
+
+
+# Rule 95: a sentence carrying the answer that names a country and none of the question's countries is
+# about that country. Not when it names one of them (by any name), nor when the question asks where.
+@pytest.mark.parametrize("question, span, rival", [
+    ("卡塔尔把猎豹高炮卖回给德国 比当年买进时多赚了多少",
+     "约旦的猎豹自行高炮当时总价值为2100万美元，就算全部卖给美国，约旦也净赚8000万美元以上。", True),
+    ("日本今年的出生人口是多少", "韩国去年出生人口约为24.9万人。", True),
+    ("美国二季度GDP增长了多少", "英国二季度经济环比增长0.2%。", True),
+    ("中国汽车出口量是多少", "我国汽车出口量达到200万辆，其中对俄罗斯出口最多。", False),   # 我国 is 中国
+    ("卡塔尔把猎豹高炮卖回给德国 赚了多少", "卡塔尔赚了3400万美元。", False),
+    ("德国的公司在美国卖了多少辆车", "该公司在美国售出3万辆。", False),                     # one of them is enough
+    ("日本首相访问了哪个国家", "岸田文雄访问越南。", False),                              # asks where
+    ("日本今年的出生人口是多少", "全国出生人口约为75.8万人。", False),                     # names no country
+])
+def test_a_sentence_naming_another_country_is_about_it(question, span, rival):
+    from rag.grounding import scope_terms
+    from rag.grounding import scope_problem
+    from rag.types import Chunk
+
+    chunk = Chunk(chunk_id="c1", doc_id="d1", title="", text=question + "。" + span, start=0, end=len(question) + len(span) + 1)
+    missing = scope_problem(question, [chunk], lambda c: "", spans=[span])
+    countries = [t for t in scope_terms(question) if t in ("卡塔尔", "德国", "日本", "美国", "中国")]
+    assert bool(set(missing) & set(countries)) is rival
