@@ -35,6 +35,7 @@ from .langrules import without_renderings as _without_renderings
 from .langrules import asked_superlative as _asked_superlative
 from .langrules import missing_kind as _missing_kind
 from .langrules import states_superlative as _states_superlative
+from .langrules import ranks_first as _ranks_first
 from .langrules import superlative_domain as _superlative_domain
 from .langrules import names_domain as _names_domain
 from .langrules import follows_from as _follows_from
@@ -520,7 +521,7 @@ def check_superlative(d: Draft) -> str | None:
     if superlative is None or not d.supporting():
         return None
     spans = d.spans()
-    if not _states_superlative(superlative, spans):
+    if not _states_superlative(superlative, spans) and not _ranks_first(d.claims, spans):
         return f"the question asks which is {superlative}, and the supporting sentences do not say so"
     domain = _superlative_domain(d.question)
     if domain and not _names_domain(domain, spans):

@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-06.96"
+RULES_VERSION = "2026-12-06.101"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -925,6 +925,16 @@ def _guessed_companies(question: str) -> list[str]:
             if nxt in _COMPANY_NOUNS and len(w) >= 2 and _CJK_WORD.match(w) and not jieba.dt.FREQ.get(w)]
 
 
+def _dictionary_tag(word: str) -> str | None:
+    """jieba's dictionary tag of ``word``, None for a word it does not list."""
+    from .sparse import load_jieba
+
+    load_jieba()
+    import jieba.posseg as pseg
+
+    return pseg.dt.word_tag_tab.get(word)
+
+
 def _haystack(texts: Iterable[str]) -> str:
     """``texts`` as one simplified string without whitespace, to look words up in."""
     return compact(to_simplified("\n".join(texts)))
@@ -947,11 +957,17 @@ def missing_subjects(question: str, texts: Iterable[str]) -> list[str]:
         return any(abbreviates(key, name) for name in full_names)
 
     # A title in book-title marks is named whole: the marks say where it ends, so no character of it
-    # is jieba's glue, and 变形金刚 does not name 《变形记》 (rule 93).
+    # is jieba's glue, and 变形金刚 does not name 《变形记》 (rule 93). So is a word jieba's dictionary lists
+    # (other than a place, which is named by its short form too): its HMM glued nothing to it, and 银行
+    # does not name 银行卡 (rule 100).
     titles = {compact(m.group(1).strip()) for m in _TITLE.finditer(to_simplified(question))}
 
+    def whole(key: str) -> bool:
+        tag = _dictionary_tag(key)
+        return key in titles or (tag is not None and tag != "ns")
+
     def mentioned(key: str) -> bool:
-        if key in have or (len(key) >= 3 and _CJK_WORD.match(key) and key not in titles and key[:-1] in have):
+        if key in have or (len(key) >= 3 and _CJK_WORD.match(key) and not whole(key) and key[:-1] in have):
             return True
         if named_as_abbreviation(key):
             return True
@@ -1145,6 +1161,9 @@ TOPIC_VERB_MIN_IDF = 7.0
 _FRAME_NOUNS = frozenset(
     "时候 时间 年份 日期 数量 人数 名字 名称 原因 方法 方式 内容 情况 问题 地方 地点 东西 部分 方面 "
     "资料 答案 规定 标准 作用 意思 结果 目的 特点 多少钱".split()
+    # How long is asked with 多长 and 多长时间, which jieba lists as nouns (rule 101): "可以保存多长时间"
+    # shared 时间 with a passage on frozen food.
+    + "多长 多长时间".split()
     # Words that total a count are the frame of "how many", not its topic (jieba tags 一共 j, as if
     # an abbreviation): "徐福节一共办了几届" is about 徐福节.
     + "一共 总共 共计 合计 总计".split())
@@ -1206,6 +1225,16 @@ _FUNCTION_CHARS = frozenset("的了是在为以把被和与及也都就而或之
                             "这那此每各个款种只位件")
 
 
+# Rule 98: jieba tags some words that begin with a numeral as numerals (四季 m, 二手 m), though they count
+# nothing: "地球上的四季是怎么形成的" then had 地球 as its only topic word, and a passage on the Earth's
+# core answered it. Such a word is a topic word when it is rare enough (``TOPIC_VERB_MIN_IDF``, as for
+# verbs: 一些, 十分, 千万 stay out), is not all numeral characters (十六) and holds no figure
+# ``quantities`` reads (三次, 两周, 一员: counts, which the kind check owns).
+def _numeral_word(word: str, flag: str) -> bool:
+    return (flag == "m" and _CJK_WORD.match(word) is not None and not all(ch in CN_DIGITS for ch in word)
+            and word_idf(word) >= TOPIC_VERB_MIN_IDF and not quantities(word))
+
+
 def _cut_bigrams(text: str, start: int, end: int) -> tuple[str, ...]:
     """The bigrams a guessed word at ``text[start:end]`` was cut out of (rule 86)."""
     pairs = [text[start - 1:start + 1] if start > 0 else "", text[end - 1:end + 1] if end < len(text) else ""]
@@ -1240,7 +1269,8 @@ def _topic_entries(question: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
             continue
         if flag.startswith("n") and _ASKED_KIND.search(preceding):
             continue
-        if flag in _TOPIC_FLAGS or (flag in _TOPIC_RARE_FLAGS and word_idf(w) >= TOPIC_VERB_MIN_IDF):
+        if (flag in _TOPIC_FLAGS or (flag in _TOPIC_RARE_FLAGS and word_idf(w) >= TOPIC_VERB_MIN_IDF)
+                or _numeral_word(w, flag)):
             if not any(ch.isdigit() for ch in w):
                 guessed = _CJK_WORD.match(w) and not jieba.dt.FREQ.get(w)
                 out.append((w, _cut_bigrams(text, pos - len(w), pos) if guessed else ()))
@@ -1542,6 +1572,25 @@ def narrower_domain(question: str, superlative: str, texts: Iterable[str]) -> st
 _FIRST_ORDINAL = re.compile(r"第1(?![\d.])")
 
 
+# Rule 96: news ranks by listing in order before 位列前三 (排名前五, 分列前三, 居前三位): "申万宏源、开源证券、
+# 中泰证券位列前三，得分分别为147.03分…" states that its first member is the top one, with no 最 or 第一
+# (read off the second news set's first run, training: "得分最高的是哪家券商" refused with the right
+# 申万宏源). Only the first member is ranked top, so the answer must name it; a list of one is no ranking.
+_RANKED_LIST = re.compile(rf"([^，,。；;：:！!？?]+?、[^，,。；;：:！!？?]+?)(?:位列|排名|名列|分列|位居|排在|居)前"
+                          rf"[{CN_DIGITS}\d]+(?:名|位)?")
+
+
+def ranks_first(claims: str, texts: Iterable[str]) -> bool:
+    """Whether one of ``texts`` lists things in ranked order (see above) and ``claims`` names the first."""
+    have = compact(to_simplified(claims))
+    for text in texts:
+        for m in _RANKED_LIST.finditer(to_simplified(normalize(text))):
+            first = compact(m.group(1).split("、")[0])
+            if len(first) >= 2 and first in have:
+                return True
+    return False
+
+
 def states_superlative(superlative: str, texts: Iterable[str]) -> bool:
     """Whether any of ``texts`` states ``superlative`` (or a 第一/第1/之最 that stands for it)."""
     have = _haystack(texts)
@@ -1742,7 +1791,9 @@ def _advice_word(word: str) -> bool:
 # dictionary topic word of the question (``dictionary_topic_words``) must be in the supporting
 # passages. A passage explaining why a flame is blue shares 蓝色 and not 天空; the most specific word
 # alone (rule 45's bar) is 蓝色 there.
-_ASKS_WHY = re.compile(r"为什么|为何|什么原因|原因是什么|是何原因|\bwhy\b", re.IGNORECASE)
+# Rule 99: how something comes about ("四季是怎么形成的", "如何产生", 成因) asks for its cause as 为什么 does.
+_ASKS_WHY = re.compile(r"为什么|为何|什么原因|原因是什么|是何原因|成因|(?:怎么|怎样|如何)(?:形成|产生|引起|造成|导致)|\bwhy\b",
+                       re.IGNORECASE)
 
 
 def asks_why(question: str) -> bool:

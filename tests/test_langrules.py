@@ -2216,3 +2216,82 @@ def test_a_sentence_naming_another_country_is_about_it(question, span, rival):
     missing = scope_problem(question, [chunk], lambda c: "", spans=[span])
     countries = [t for t in scope_terms(question) if t in ("卡塔尔", "德国", "日本", "美国", "中国")]
     assert bool(set(missing) & set(countries)) is rival
+
+
+# Rule 96: a list in ranked order before 位列前三 (排名前五, 分列前三位) states that its first member is the
+# top one. Not for a later member, nor for a list of one, nor without the ranking words.
+@pytest.mark.parametrize("claims, text, first", [
+    ("申万宏源", "101家券商中，申万宏源、开源证券、中泰证券位列前三，得分分别为147.03分、146.38分、139.35分；", True),
+    ("比亚迪销量最高。", "今年上半年，比亚迪、特斯拉、广汽埃安销量排名前三。", True),
+    ("上海", "上海、北京、深圳分列前三位。", True),
+    ("开源证券", "申万宏源、开源证券、中泰证券位列前三，得分分别为147.03分。", False),   # the second member
+    ("北京", "北京位列前十。", False),                                              # a list of one
+    ("上海", "上海、北京、深圳的人口都超过两千万。", False),                          # no ranking
+])
+def test_a_ranked_list_states_its_first_member_top(claims, text, first):
+    from rag.langrules import ranks_first
+
+    assert ranks_first(claims, [text]) is first
+
+
+# Rule 98: a word jieba tags as a numeral that counts nothing (四季, 二手) is a topic word; counts
+# (三次, 两周), bare numerals (十六) and common words (一些, 十分) are not.
+@pytest.mark.parametrize("question, word, topic", [
+    ("地球上的四季是怎么形成的", "四季", True),
+    ("买二手的房子要注意什么", "二手", True),
+    ("万一丢了身份证怎么办", "万一", False),
+    ("去年一共下了三次大雪", "三次", False),
+    ("两周内能办完吗", "两周", False),
+    ("一些专家怎么看这件事", "一些", False),
+    ("第十六届亚运会在哪里举办", "十六", False),
+])
+def test_a_numeral_word_that_counts_nothing_is_a_topic_word(question, word, topic):
+    from rag.langrules import topic_words
+
+    assert (word in topic_words(question)) is topic
+
+
+# Rule 99: how something comes about asks for its cause as 为什么 does. Not how to do something, nor
+# what something formed.
+@pytest.mark.parametrize("question, why", [
+    ("地球上的四季是怎么形成的？", True),
+    ("彩虹是如何产生的", True),
+    ("喀斯特地貌的成因是什么", True),
+    ("这次停电是怎么造成的", True),
+    ("怎么形成良好的学习习惯", True),     # also a how: the passage must name what it explains, as for why
+    ("冰川形成了哪些湖泊", False),
+    ("如何办理护照", False),
+])
+def test_how_something_comes_about_asks_why(question, why):
+    from rag.langrules import asks_why
+
+    assert asks_why(question) is why
+
+
+# Rule 100: a subject jieba's dictionary lists (other than a place) is named whole; the leniency for a
+# character its HMM glued to a name is for names it guessed, and a place is also named by its short form.
+@pytest.mark.parametrize("question, passage, missing", [
+    ("银行卡长期不用会被扣年费吗", "公司银行一般账户被冻结。", ["银行卡"]),
+    ("保时捷今年在中国卖了多少辆车", "保时的新车型今年上市。", ["保时捷"]),
+    ("银行卡长期不用会被扣年费吗", "长期不用的银行卡会收取小额账户管理费。", []),
+    ("西宁市的GDP是多少", "西宁全年GDP增长5%。", []),                # a place: its short form
+    ("王琦停贷一事怎么处理的", "王琦表示将继续还款。", []),          # a guess with a glued character
+])
+def test_a_dictionary_subject_is_named_whole(question, passage, missing):
+    from rag.langrules import missing_subjects
+
+    assert missing_subjects(question, [passage]) == missing
+
+
+# Rule 101: 多长 and 多长时间 ask how long; they are the question's frame, not its topic.
+@pytest.mark.parametrize("question, word, topic", [
+    ("硬壳鸡蛋在冰箱里可以保存多长时间", "多长时间", False),
+    ("这座桥有多长", "多长", False),
+    ("硬壳鸡蛋在冰箱里可以保存多长时间", "鸡蛋", True),
+    ("这座桥有多长", "桥", False),                  # one character: never a topic word
+    ("高铁从北京到上海要坐多长时间", "高铁", True),
+])
+def test_how_long_is_the_frame(question, word, topic):
+    from rag.langrules import topic_words
+
+    assert (word in topic_words(question)) is topic
