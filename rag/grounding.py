@@ -312,12 +312,14 @@ def _names_rival_place(term: str, span: str) -> bool:
             and any(not _same_place(term, x) and _proper_place(x) for x in found))
 
 
-def _names_rival_country(countries: Sequence[str], span: str) -> bool:
-    """Whether ``span`` names a country and none of ``countries`` (by any of their names)."""
+def _names_rival_country(countries: Sequence[str], span: str, question: str) -> bool:
+    """Whether ``span`` names a country the question does not (``question``'s text, where 中国队 names
+    中国 though the scope terms leave it out) and none of ``countries`` (by any of their names)."""
     text = compact(to_simplified(span))
     if any(n in text for c in countries for n in _place_names(c)):
         return False
-    return any(_is_country(p) for p in map(compact, _places(text)))
+    asked = compact(to_simplified(question))
+    return any(_is_country(p) and p not in asked for p in map(compact, _places(text)))
 
 
 def _rivals(term: str, text: str) -> bool:
@@ -364,7 +366,7 @@ def scope_problem(question: str, supporting: Sequence[Chunk], opening: Callable[
             continue
         # Likewise a sentence naming another country and none of the question's ("…约旦也净赚8000万美元"
         # asked about 卡塔尔 and 德国).
-        if term in countries and any(_names_rival_country(countries, sp) for sp in spans):
+        if term in countries and any(_names_rival_country(countries, sp, question) for sp in spans):
             out.append(term)
             continue
         # A place counts by its short form too (西宁 for 西宁市), as ``_same_place`` reads it, and a

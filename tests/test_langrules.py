@@ -2206,6 +2206,7 @@ def test_a_guessed_word_before_a_company_noun_names_a_company(question, company)
     ("德国的公司在美国卖了多少辆车", "该公司在美国售出3万辆。", False),                     # one of them is enough
     ("日本首相访问了哪个国家", "岸田文雄访问越南。", False),                              # asks where
     ("日本今年的出生人口是多少", "全国出生人口约为75.8万人。", False),                     # names no country
+    ("大运会男排首秀3:0赢日本那场 中国队首发的两个副攻是谁", "中国队首发的两个副攻是彭世坤和王东宸。", False),  # 中国队 is the question's
 ])
 def test_a_sentence_naming_another_country_is_about_it(question, span, rival):
     from rag.grounding import scope_terms
