@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-06.101"
+RULES_VERSION = "2026-12-06.102"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -958,13 +958,13 @@ def missing_subjects(question: str, texts: Iterable[str]) -> list[str]:
 
     # A title in book-title marks is named whole: the marks say where it ends, so no character of it
     # is jieba's glue, and 变形金刚 does not name 《变形记》 (rule 93). So is a word jieba's dictionary lists
-    # (other than a place, which is named by its short form too): its HMM glued nothing to it, and 银行
-    # does not name 银行卡 (rule 100).
+    # (rule 100): its HMM glued nothing to it, and 银行 does not name 银行卡. Not a place, nor a word made
+    # of a place and one character (中国队, 北京站): both are named by the place too.
     titles = {compact(m.group(1).strip()) for m in _TITLE.finditer(to_simplified(question))}
 
     def whole(key: str) -> bool:
         tag = _dictionary_tag(key)
-        return key in titles or (tag is not None and tag != "ns")
+        return key in titles or (tag is not None and "ns" not in (tag, _dictionary_tag(key[:-1])))
 
     def mentioned(key: str) -> bool:
         if key in have or (len(key) >= 3 and _CJK_WORD.match(key) and not whole(key) and key[:-1] in have):
@@ -1351,7 +1351,19 @@ def _weighted_share(entries: Sequence[tuple[str, tuple[str, ...]]], text: str) -
 
 
 def _mentions(key: str, have: str) -> bool:
-    return key in have or (len(key) >= 3 and bool(_CJK_WORD.match(key)) and (key[:2] in have or key[-2:] in have))
+    return key in have or (len(key) >= 3 and bool(_CJK_WORD.match(key))
+                           and any(p in have for p in (key[:2], key[-2:]) if not _too_common(p)))
+
+
+# Rule 102: a part of a longer word stands for it only when the part says something: 时间 (jieba idf 4.1),
+# 公司, 价格, 银行 are written in most passages, so "飞行后的时间差" was mentioned by a passage on a
+# computer's 启动时间 and "如何克服时间差" answered from it. Parts below PART_MIN_IDF do not mention the
+# word; 收盘 (6.1) still mentions 收盘价, 多肉 多肉植物.
+PART_MIN_IDF = 5.0
+
+
+def _too_common(part: str) -> bool:
+    return word_idf(part) < PART_MIN_IDF
 
 
 # --- what a question asks for ------------------------------------------------------------------------

@@ -2276,6 +2276,7 @@ def test_how_something_comes_about_asks_why(question, why):
     ("保时捷今年在中国卖了多少辆车", "保时的新车型今年上市。", ["保时捷"]),
     ("银行卡长期不用会被扣年费吗", "长期不用的银行卡会收取小额账户管理费。", []),
     ("西宁市的GDP是多少", "西宁全年GDP增长5%。", []),                # a place: its short form
+    ("中国队第几次夺得东亚杯冠军", "中国男足3比0战胜日本，夺得冠军。", []),   # a place and a character
     ("王琦停贷一事怎么处理的", "王琦表示将继续还款。", []),          # a guess with a glued character
 ])
 def test_a_dictionary_subject_is_named_whole(question, passage, missing):
@@ -2296,3 +2297,20 @@ def test_how_long_is_the_frame(question, word, topic):
     from rag.langrules import topic_words
 
     assert (word in topic_words(question)) is topic
+
+
+# Rule 102: a part of a longer word mentions it only when the part is not a very common word (jieba idf
+# below PART_MIN_IDF): 时间 does not mention 时间差, 银行 not 银行卡; 收盘 still mentions 收盘价.
+@pytest.mark.parametrize("word, text, mentioned", [
+    ("时间差", "快速启动功能可以加快启动时间。", False),
+    ("管理费", "公司将加强内部管理。", False),
+    ("价格战", "今年的价格有所回落。", False),
+    ("收盘价", "沪指收盘时报3200点。", True),
+    ("多肉植物", "阳台上养了几盆多肉。", True),
+    ("嗓子疼", "空调房里嗓子干痒。", True),          # 嗓子: a rarer part
+    ("时间差", "飞行后的时间差怎么倒", True),       # the whole word
+])
+def test_a_common_part_does_not_mention_the_word(word, text, mentioned):
+    from rag.langrules import mentions_word
+
+    assert mentions_word(word, [text]) is mentioned
