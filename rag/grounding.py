@@ -193,6 +193,11 @@ def _places(question: str) -> list[str]:
         # dictionary tags 东渡 ns: "哪一年东渡日本" is pinned to 日本 only. 东渡镇 stays (joined with its level).
         if _DIRECTED_GOING.match(word):
             continue
+        # Rule 103: jieba's dictionary tags some verb-object words of going as places (上台, 上门, 上市, 回国,
+        # 出国, 下乡: a going verb and where to), and the noun an asking determiner introduces is the kind
+        # asked for ("手里拿的是什么东西": 东西 is tagged ns). Neither is a place the passage must write.
+        if _GOING_TO.match(word) or (i > 0 and joined[i - 1][0] in _ASKING_DETERMINERS):
+            continue
         # A word jieba's dictionary lists as a common noun though it ends in a level names a kind of
         # place: 试点县, 贫困县, 示范区, 地级市 (rule 58). Its place names are tagged ns (and a few nr, nz).
         if _PLACE_END.match(word) and _dictionary_tag(word) in _KIND_OF_PLACE_TAGS:
@@ -204,6 +209,8 @@ def _places(question: str) -> list[str]:
 
 _ERA_WORDS = frozenset(("时代", "时期", "年间", "幕府", "王朝", "时间"))
 _DIRECTED_GOING = re.compile(r"^[东西南北][渡征迁巡进伐]$")
+_GOING_TO = re.compile(r"^[上下回出进入][台门市国乡城岗京场]$")
+_ASKING_DETERMINERS = frozenset(("什么", "哪", "哪个", "哪些", "何", "啥", "哪种", "什么样"))
 
 
 def _dictionary_tag(word: str) -> str | None:

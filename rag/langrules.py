@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-06.102"
+RULES_VERSION = "2026-12-06.104"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -1448,9 +1448,12 @@ _NOT_COUNTS = frozenset("年 月 日 号 时 天 周 小时 分钟 个月 星期
 # 几 asks no count where it is indefinite: after a demonstrative or a word of time ("这几天" these
 # days, "近几年" the last few years, "前几名" the top few, "头几个月") and before 前, 后 or 来 ("几天前"
 # some days ago, "几年来" for some years); "几年级" is a school grade and "多少年来" (for many
-# years) is rhetorical.
-_INDEFINITE_BEFORE = frozenset("这那近前后头去最十")
+# years) is rhetorical. Rule 104: so is 几 after 好 ("冲走好几米", quite a few) and before a multiplier
+# ("几十年", "几百名": tens, hundreds): a statement's figure, not the asking word ("被潮水冲走好几米 那段视频
+# 是在哪个观潮点拍的" asks where, and its answer 老盐仓 was refused as giving no count of 米).
+_INDEFINITE_BEFORE = frozenset("这那近前后头去最十好")
 _INDEFINITE_AFTER = frozenset("前后来")
+_MULTIPLIERS = frozenset("十百千万亿")
 _NOT_YEARS_COUNT = re.compile(r"(?:几|多少)年(?:来|级|代|间)")  # matched at the 几 (``match(q, pos)``)
 # What answers a count of years: a figure (or 几, 数, 多, 半) before 年 or 周年 ("成立75周年"), once
 # calendar years are taken out.
@@ -1463,7 +1466,8 @@ def _asked_count(q: str) -> re.Match | None:
         if _NOT_YEARS_COUNT.match(q, m.start()):
             continue
         if q[m.start()] == "几" and (q[m.start() - 1:m.start()] in _INDEFINITE_BEFORE
-                                     or q[m.end():m.end() + 1] in _INDEFINITE_AFTER):
+                                     or q[m.end():m.end() + 1] in _INDEFINITE_AFTER
+                                     or q[m.start() + 1:m.start() + 2] in _MULTIPLIERS):
             continue
         return m
     return None

@@ -2314,3 +2314,35 @@ def test_a_common_part_does_not_mention_the_word(word, text, mentioned):
     from rag.langrules import mentions_word
 
     assert mentions_word(word, [text]) is mentioned
+
+
+# Rule 103: a going verb with where to (上台, 上门, 回国: jieba's dictionary tags them as places) and the
+# noun after an asking determiner (什么东西) are not places the question is pinned to. Real places stay.
+@pytest.mark.parametrize("question, places", [
+    ("延吉北山街道的金婚庆典 一共有几对老夫妻上台受敬酒", ["北山", "庆典"]),   # 庆典: jieba's, as before
+    ("同济大学的家访队一共上门走访了多少户学生家", []),
+    ("他手里拿的到底是什么东西", []),
+    ("去年回国的留学生有多少", []),
+    ("上海今年的GDP是多少", ["上海"]),
+    ("北京市今年新建了几所学校", ["北京市"]),
+])
+def test_goings_and_asked_kinds_are_not_places(question, places):
+    from rag.grounding import scope_terms
+
+    assert scope_terms(question) == places
+
+
+# Rule 104: 几 after 好 (好几米) or before a multiplier (几十年, 几百名) is an approximate figure of the
+# question's statement, not the asking word. The asking 几 and 多少万 still ask.
+@pytest.mark.parametrize("question, kind", [
+    ("被潮水冲走好几米 那段视频是在哪个观潮点拍的", None),
+    ("这家店开了几十年 老板姓什么", None),
+    ("几百名游客被困在哪座山", None),
+    ("这座桥有几米长", "a count of 米"),
+    ("一共有几对老夫妻上台", "a count of 对"),
+    ("多少万人参加了活动", "a count of 人"),
+])
+def test_an_approximate_ji_asks_no_count(question, kind):
+    from rag.langrules import missing_kind
+
+    assert missing_kind(question, "老盐仓") == kind
