@@ -52,6 +52,7 @@ from .langrules import topic_words as _topic_words
 from .langrules import subjects as _subjects
 from .langrules import place_names as _place_names
 from .langrules import is_country as _is_country
+from .langrules import dictionary_tag as _dictionary_tag
 from .langrules import asks_place as _asks_place
 from .langrules import rarest_topic_word as _rarest_topic_word
 from .langrules import mentions_word as _mentions_word
@@ -211,13 +212,6 @@ _ERA_WORDS = frozenset(("时代", "时期", "年间", "幕府", "王朝", "时�
 _DIRECTED_GOING = re.compile(r"^[东西南北][渡征迁巡进伐]$")
 _GOING_TO = re.compile(r"^[上下回出进入][台门市国乡城岗京场]$")
 _ASKING_DETERMINERS = frozenset(("什么", "哪", "哪个", "哪些", "何", "啥", "哪种", "什么样"))
-
-
-def _dictionary_tag(word: str) -> str | None:
-    """jieba's dictionary tag of ``word`` (None for a word it does not list)."""
-    import jieba.posseg as pseg
-
-    return pseg.dt.word_tag_tab.get(word)
 
 
 _KIND_OF_PLACE_TAGS = ("n", "vn", "l", "j")

@@ -925,7 +925,7 @@ def _guessed_companies(question: str) -> list[str]:
             if nxt in _COMPANY_NOUNS and len(w) >= 2 and _CJK_WORD.match(w) and not jieba.dt.FREQ.get(w)]
 
 
-def _dictionary_tag(word: str) -> str | None:
+def dictionary_tag(word: str) -> str | None:
     """jieba's dictionary tag of ``word``, None for a word it does not list."""
     from .sparse import load_jieba
 
@@ -963,8 +963,8 @@ def missing_subjects(question: str, texts: Iterable[str]) -> list[str]:
     titles = {compact(m.group(1).strip()) for m in _TITLE.finditer(to_simplified(question))}
 
     def whole(key: str) -> bool:
-        tag = _dictionary_tag(key)
-        return key in titles or (tag is not None and "ns" not in (tag, _dictionary_tag(key[:-1])))
+        tag = dictionary_tag(key)
+        return key in titles or (tag is not None and "ns" not in (tag, dictionary_tag(key[:-1])))
 
     def mentioned(key: str) -> bool:
         if key in have or (len(key) >= 3 and _CJK_WORD.match(key) and not whole(key) and key[:-1] in have):
