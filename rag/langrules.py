@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-06.104"
+RULES_VERSION = "2026-12-06.105"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -1730,6 +1730,9 @@ def missing_kind(question: str, claims: str) -> str | None:
 # Rule 66: also whether what happened to one is fair or lawful (…只按运费赔偿合理吗, 这样扣工资合法吗, 正常吗)
 # and what one needs to do something (开户需要满足什么条件, 要带哪些证件): a judgement or a procedure for the
 # asker's own case, which a passage meets only when it is about that case.
+# Rule 105: also what one needs to do ("汽车要停放一两个月，走之前需要做些什么") and whether one's case counts as
+# something ("年会上喝多了摔伤，算不算工伤"), as rule 66's 合法吗 does (read off the fifth news set, training:
+# both were answered from passages on other things; no answerable question of any set has either shape).
 # Rule 77: 有什么好办法, 有哪些有效的方法, 有什么缓解办法 ask for a method as 有什么办法 does, and 要办(理)/提交哪些手续
 # a procedure as 要带哪些证件 does. And a yes/no question that names nothing ("长时间戴耳机会损伤听力吗",
 # rule 51's class, ``grounding._asks_about_asker``) is about the asker's own situation too: its
@@ -1749,7 +1752,8 @@ _ADVICE = re.compile(
     r"(?:怎么|如何|怎样)(?:计算|算)(?![出了到])|能不能|可不可以|可以不可以|能否|"
     r"可以[^，,。？?！!]{1,12}(?:吗|(?<!什)么)\s*[？?]?\s*$|"
     r"(?:合理|合法|违法|犯法|正常|公平|过分)(?:吗|么|不)\s*[？?]?\s*$|"
-    r"(?:需要|要|得)(?:满足|具备|准备|带|办|办理|提交|交)?(?:什么|哪些)(?:条件|材料|手续|证件)",
+    r"(?:需要|要|得)(?:满足|具备|准备|带|办|办理|提交|交)?(?:什么|哪些)(?:条件|材料|手续|证件)|"
+    r"(?:需要|要|应该|该|得)做(?:些|点)?(?:什么|哪些)|算不算",
     re.IGNORECASE)
 # The share of an advice question's topic words (idf-weighted, ``topic_coverage``) its supporting
 # passages must mention. Measured over every saved run judged without the check (docs/QUALITY_LOG.md r11,

@@ -2346,3 +2346,20 @@ def test_an_approximate_ji_asks_no_count(question, kind):
     from rag.langrules import missing_kind
 
     assert missing_kind(question, "老盐仓") == kind
+
+
+# Rule 105: what one needs to do (需要做些什么) and whether one's case counts as something (算不算) ask for
+# advice. Not what someone did, nor a count.
+@pytest.mark.parametrize("question, advice", [
+    ("汽车要停放一两个月不开，走之前需要做些什么？", True),
+    ("员工在公司年会上喝多了摔伤，算不算工伤？", True),
+    ("台风来之前应该做哪些准备", True),
+    ("孩子发烧了家长该做什么", True),
+    ("志愿者在活动中做了什么", False),
+    ("他在会上做了哪些发言", False),
+    ("这次一共算了多少分", False),
+])
+def test_what_to_do_and_whether_it_counts_ask_advice(question, advice):
+    from rag.langrules import asks_advice
+
+    assert asks_advice(question) is advice
