@@ -2225,6 +2225,7 @@ def test_a_sentence_naming_another_country_is_about_it(question, span, rival):
     ("申万宏源", "101家券商中，申万宏源、开源证券、中泰证券位列前三，得分分别为147.03分、146.38分、139.35分；", True),
     ("比亚迪销量最高。", "今年上半年，比亚迪、特斯拉、广汽埃安销量排名前三。", True),
     ("上海", "上海、北京、深圳分列前三位。", True),
+    ("比亚迪", "比亚迪、特斯拉、广汽埃安销量排名前3。", True),            # the count in digits
     ("开源证券", "申万宏源、开源证券、中泰证券位列前三，得分分别为147.03分。", False),   # the second member
     ("北京", "北京位列前十。", False),                                              # a list of one
     ("上海", "上海、北京、深圳的人口都超过两千万。", False),                          # no ranking
