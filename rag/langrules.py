@@ -935,6 +935,12 @@ def dictionary_tag(word: str) -> str | None:
     return pseg.dt.word_tag_tab.get(word)
 
 
+def _titles(question: str) -> list[str]:
+    """The titles in book-title marks of ``question``, read as ``_subjects`` reads the question
+    (NFKC, simplified), so they compare with its subjects."""
+    return [m.group(1) for m in _TITLE.finditer(to_simplified(unicodedata.normalize("NFKC", question)))]
+
+
 def _haystack(texts: Iterable[str]) -> str:
     """``texts`` as one simplified string without whitespace, to look words up in."""
     return compact(to_simplified("\n".join(texts)))
@@ -960,7 +966,7 @@ def missing_subjects(question: str, texts: Iterable[str]) -> list[str]:
     # is jieba's glue, and 变形金刚 does not name 《变形记》 (rule 93). So is a word jieba's dictionary lists
     # (rule 100): its HMM glued nothing to it, and 银行 does not name 银行卡. Not a place, nor a word made
     # of a place and one character (中国队, 北京站): both are named by the place too.
-    titles = {compact(m.group(1).strip()) for m in _TITLE.finditer(to_simplified(question))}
+    titles = {compact(t.strip()) for t in _titles(question)}
 
     def whole(key: str) -> bool:
         tag = dictionary_tag(key)
@@ -1303,7 +1309,7 @@ def dictionary_topic_words(question: str, skip: Iterable[str] = ()) -> list[str]
     load_jieba()
     import jieba
 
-    titles = {m.group(1) for m in _TITLE.finditer(to_simplified(unicodedata.normalize("NFKC", question)))}
+    titles = set(_titles(question))
     skip = tuple(skip)
     return [w for w in topic_words(question) if (jieba.dt.FREQ.get(w) or w in titles) and not any(k in w for k in skip)]
 
