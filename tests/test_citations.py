@@ -290,3 +290,44 @@ def test_repeated_clauses_shown_once(answer, shown):
     from rag.citations import tidy_answer
 
     assert tidy_answer(answer) == shown
+
+
+# A paraphrased claim holds by its figures (r21, ``citations.ANCHORED_MIN_SHARE``): support between 0.3
+# and the threshold, and every figure it adds written in the cited chunk in a sentence holding enough
+# of the question's words. Cases from the CMRC and news sets and made-up news, none from the seeds.
+@pytest.mark.parametrize("question, answer, chunk, supported", [
+    # Fires: the figure is the passage's, in the sentence about what is asked (support 0.33-0.44).
+    ("柏林胜利纪念柱上的胜利女神青铜像重多少", "胜利纪念柱的重为35吨。[1]",
+     "与原先规划不同，后来在所谓统一战争中的胜利，增加了胜利女神维多利亚青铜雕塑，高8.3米，重35吨。", True),
+    ("葵潭站被错拿走的黑色双肩包里面装了多少台苹果手机", "黑色双肩包里面装了9部苹果手机。[1]",
+     "在葵潭站安检口处遗失其携带的黑色背包，内有工作需要用到的苹果手机9部，价值2万余元，希望民警帮忙找回。", True),
+    ("斯洛文尼亚前锋罗迪奇2009年效力上海申花，那个赛季30场联赛他出场了多少场",
+     "罗迪奇在2009年效力上海申花时，那个赛季30场联赛他出场了28场。[1]",
+     "亚历山大·罗迪奇（Aleksander Rodić，），斯洛文尼亚足球运动员，司职前锋，从2009年加盟上海申花起，此后"
+     "数年内效力于多家中国俱乐部。2000年曾效力于贝尔格莱德红星，2005年加盟英超球队朴茨茅斯，2006-2008年转战保"
+     "加利亚球队洛维奇利特克斯和。2009年初，他在热身赛对阵上海申花的比赛中因为出色表现而被邀请试训，但是一开始因转会费问题"
+     "而未加盟，不过之后由于国际布洛克降价而最终成交。因为注册时间原因而错过了亚冠的罗迪奇此后在联赛中成为绝对主力，出场了30"
+     "场比赛中的28场，而且曾担任了前锋、前腰、后腰等不同位置。2010年，罗迪奇租借至青岛中能。罗迪奇在该赛季攻入7球，成为", True),
+    ("东湖隧道全长多少米", "东湖隧道的长度是一千六百米。[1]", "东湖隧道工程昨日贯通，隧道全长1600米，双向四车道，预计年底通车。", True),
+    ("今年的荷花节一共来了多少游客", "荷花节期间前来观赏的人数达12万人次。[1]", "第十届荷花节昨日闭幕，荷花节期间共接待游客12万人次。", True),
+    # Must not fire: a neighbouring sentence's figure, a few characters from the question's words.
+    ("市图书馆今年新增藏书多少册", "市图书馆今年的藏书新增量达到120万册。[1]",
+     "市图书馆今年新增藏书5万册。另据统计，全市书店去年销售图书120万册，读者人均到馆5次。", False),
+    ("今年的荷花节一共来了多少游客", "荷花节期间来的游客共计12万人次。[1]",
+     "第十届荷花节昨日闭幕，当天上午举行了闭幕式。暑期全市各景点共接待12万人次。", False),
+    # Must not fire: a figure the chunk does not write, no figure at all, support below 0.3.
+    ("葵潭站被错拿走的黑色双肩包里面装了多少台苹果手机", "黑色双肩包里面装了8部苹果手机。[1]",
+     "在葵潭站安检口处遗失其携带的黑色背包，内有工作需要用到的苹果手机9部，价值2万余元，希望民警帮忙找回。", False),
+    ("浦发银行推出过二胎贷吗", "浦发银行没有推出二胎贷产品。[1]", "工作人员否认推出过“二胎贷”产品，并表示以官方信息为准。", False),
+    ("猫一天要喂几次", "应该每天喂猫2次。[1]", "宠物医院提醒，夏季高温，狗狗每天遛2次即可，避免中午出门。", False),
+    ("东湖隧道全长多少米", "东湖隧道是一条四车道的道路。[1]", "东湖隧道工程昨日贯通，隧道全长1600米，双向四车道，预计年底通车。", False),
+])
+def test_a_paraphrased_claim_holds_by_its_figures(question, answer, chunk, supported):
+    from rag.citations import ANCHORED_MIN_SUPPORT, verify
+
+    support, _, _ = verify(strip_markers(answer), chunk, question)
+    assert support < 0.45  # each case is below the support threshold: it holds, if at all, by its figures
+    checked = check_answer(answer, [_chunk(1, chunk)], 0.45, question=question)
+    assert (checked.verified[0].verdict == "supported") is supported
+    if supported:
+        assert support >= ANCHORED_MIN_SUPPORT and checked.verified[0].citations[0].holds
