@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-06.106"
+RULES_VERSION = "2026-12-06.107"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -887,6 +887,11 @@ def _subjects(question: str) -> tuple[str, ...]:
     # 《战争与和平》 answered "《战争与和平》的作者是谁？" with 罗素).
     out = [m.group(1).strip() for m in _TITLE.finditer(q) if m.group(1).strip()]
     out += _guessed_companies(q)
+    # Rule 107: a model code of letters and digits joined by hyphens is one name.
+    codes = [] if english else _CODE.findall(q)
+    out += codes
+    for code in codes:
+        q = q.replace(code, " ")
     for w, flag in pseg.cut(unglue_figures(q)):
         w = w.strip()
         if flag not in _SUBJECT_FLAGS or len(w) < 2 or _ACRONYM.match(w):
@@ -914,6 +919,16 @@ def _subjects(question: str) -> tuple[str, ...]:
 # a company noun names that company, which a passage about it writes.
 _COMPANY_NOUNS = frozenset(("科技", "集团", "公司", "股份", "控股", "银行", "证券", "传媒", "医药", "智能",
                             "资本", "航空", "汽车", "电子", "网络", "化工", "实业", "物流", "地产", "能源"))
+
+
+# Rule 107: a product or model code is letters and digits joined by hyphens (i7-13650HX, F-35,
+# COVID-19, MH-370), and names one thing whole: jieba cuts it at the hyphen, and its first piece
+# (i7) is named by every passage on another processor of the family ("i7-13700HX"), so a passage
+# about another laptop answered "联想拯救者Y9000P新配置 i7-13650HX加RTX4060那版预售价多少". A passage
+# names the code when it writes it with or without the hyphens, in either case (i7 13650HX).
+# Dates and figures (2023-07-19, 3-5) have no letter; words (Wi-Fi, e-mail) no digit.
+_CODE = re.compile(r"(?<![A-Za-z0-9])(?=[A-Za-z0-9-]*[A-Za-z])(?=[A-Za-z0-9-]*[0-9])[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+(?![A-Za-z0-9])")
+_CODE_JOINS = re.compile(r"[-‐‑–—_\s]")
 
 
 def _guessed_companies(question: str) -> list[str]:
@@ -973,6 +988,8 @@ def missing_subjects(question: str, texts: Iterable[str]) -> list[str]:
         return key in titles or (tag is not None and "ns" not in (tag, dictionary_tag(key[:-1])))
 
     def mentioned(key: str) -> bool:
+        if _CODE.fullmatch(key):
+            return _CODE_JOINS.sub("", key).lower() in _CODE_JOINS.sub("", have).lower()
         if key in have or (len(key) >= 3 and _CJK_WORD.match(key) and not whole(key) and key[:-1] in have):
             return True
         if named_as_abbreviation(key):

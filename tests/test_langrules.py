@@ -2364,3 +2364,34 @@ def test_what_to_do_and_whether_it_counts_ask_advice(question, advice):
     from rag.langrules import asks_advice
 
     assert asks_advice(question) is advice
+
+
+# Rule 107: a model code of letters and digits joined by hyphens is one subject, named with or
+# without its hyphens, in either case; its first piece alone (i7) does not name it.
+@pytest.mark.parametrize("question, passage, missing", [
+    ("联想拯救者Y9000P新配置 i7-13650HX加RTX4060那版预售价多少",
+     "联想 ThinkPad P16 2023 笔记本标配 i7-13700HX 处理器，可选 RTX A1000 独显。", ["i7-13650HX", "Y9000P", "RTX4060"]),
+    ("F-35战斗机一架多少钱", "F-16战斗机的单价约为3000万美元。", ["F-35"]),
+    ("MH-370航班是哪天失联的", "MH17航班在乌克兰上空坠毁。", ["MH-370"]),
+    # Must not fire: the passage writes the code, with other joins or case.
+    ("i7-13650HX的功耗是多少", "这款笔记本搭载i7 13650HX处理器，功耗55W。", []),
+    ("i7-13650HX的功耗是多少", "搭载I7-13650HX处理器。", []),
+    ("COVID-19疫情是哪一年开始的", "COVID19疫情于2019年底暴发。", []),
+])
+def test_a_model_code_is_named_whole(question, passage, missing):
+    from rag.langrules import missing_subjects
+
+    assert missing_subjects(question, [passage]) == missing
+
+
+@pytest.mark.parametrize("question, codes", [
+    ("联想拯救者Y9000P新配置 i7-13650HX加RTX4060那版预售价多少", ["i7-13650HX"]),
+    ("F-35战斗机一架多少钱", ["F-35"]),
+    ("2023-07-19发布的通知说了什么", []),        # a date: no letter
+    ("每天吃3-5个鸡蛋合适吗", []),               # a range: no letter
+    ("Wi-Fi密码怎么改", []),                      # a word: no digit
+])
+def test_model_codes_are_letters_and_digits_joined(question, codes):
+    from rag.langrules import _CODE, subjects
+
+    assert [c for c in subjects(question) if _CODE.fullmatch(c)] == codes
