@@ -512,7 +512,10 @@ def check_restated(d: Draft) -> str | None:
         return f"the answer repeats the question's {word} instead of answering it"
     if _adds_nothing(d.question, d.claims):
         return "the answer adds nothing to the question's own words"
-    if _misses_the_question(_topic_question(d), d.claims):
+    # A place the question names counts as something it names (rule 108): "上海那家…的店 被罚了没有"
+    # is answered by "上海信勒餐饮…被…罚款3万元", which shares no topic word with it.
+    if (_misses_the_question(_topic_question(d), d.claims)
+            and not any(p in compact(to_simplified(d.claims)) for p in _places(d.question))):
         return "the question asks yes or no, and the answer neither replies nor mentions anything it names (rule 91)"
     return None
 

@@ -2395,3 +2395,21 @@ def test_model_codes_are_letters_and_digits_joined(question, codes):
     from rag.langrules import _CODE, subjects
 
     assert [c for c in subjects(question) if _CODE.fullmatch(c)] == codes
+
+
+# Rule 108: a place the question names is something it names, for rule 91: an answer to a yes/no
+# question that writes it is about the question's matter, though it shares no topic word.
+@pytest.mark.parametrize("question, answer, refused", [
+    ("上海那家搞十分钟吃完五块松饼就免单的大胃王挑战的店 被罚了没有",
+     "上海信勒餐饮管理有限公司新乐路分公司被徐汇区市场监督管理局罚款3万元。", False),
+    ("西安那个冒充军人骗婚的男子 判了没有", "西安市雁塔区人民法院以诈骗罪判处被告人有期徒刑三年。", False),
+    ("杭州那座新建的跨江大桥今年能通车吗", "杭州市交通运输局表示，工程将于12月底完工。", False),
+    # Must not fire: no place of the question written, or a place the question does not name.
+    ("上海那家搞十分钟吃完五块松饼就免单的大胃王挑战的店 被罚了没有", "徐汇区市场监督管理局开出罚单3万元。", True),
+    ("杭州那座新建的跨江大桥今年能通车吗", "宁波市交通运输局表示，工程将于12月底完工。", True),
+    ("每天都洗头会不会更容易掉头发？", "明治政府在东京宣布可以自由选择断发脱刀。", True),
+])
+def test_a_place_of_the_question_is_something_it_names(question, answer, refused):
+    from rag.grounding import check_restated
+
+    assert bool(check_restated(_figure_draft(question, answer, answer))) is refused
