@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-06.108"
+RULES_VERSION = "2026-12-06.109"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -1252,10 +1252,13 @@ _FUNCTION_CHARS = frozenset("的了是在为以把被和与及也都就而或之
 # nothing: "地球上的四季是怎么形成的" then had 地球 as its only topic word, and a passage on the Earth's
 # core answered it. Such a word is a topic word when it is rare enough (``TOPIC_VERB_MIN_IDF``, as for
 # verbs: 一些, 十分, 千万 stay out), is not all numeral characters (十六) and holds no figure
-# ``quantities`` reads (三次, 两周, 一员: counts, which the kind check owns).
+# ``quantities`` reads (三次, 两周, 一员: counts, which the kind check owns). Nor one that opens with the
+# asking 几 (几颗, 几家: jieba tags them m): the count asked for is the question's frame, which no passage
+# writes ("快舟一号甲…一共送了几颗卫星上天" had 几颗 as a topic word, and its right answer "5颗" was refused;
+# rule 109).
 def _numeral_word(word: str, flag: str) -> bool:
     return (flag == "m" and _CJK_WORD.match(word) is not None and not all(ch in CN_DIGITS for ch in word)
-            and word_idf(word) >= TOPIC_VERB_MIN_IDF and not quantities(word))
+            and not word.startswith("几") and word_idf(word) >= TOPIC_VERB_MIN_IDF and not quantities(word))
 
 
 def _cut_bigrams(text: str, start: int, end: int) -> tuple[str, ...]:

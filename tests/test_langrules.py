@@ -2413,3 +2413,18 @@ def test_a_place_of_the_question_is_something_it_names(question, answer, refused
     from rag.grounding import check_restated
 
     assert bool(check_restated(_figure_draft(question, answer, answer))) is refused
+
+
+# Rule 109: a numeral word opening with the asking 几 (几颗, 几头: jieba tags them m) is the count asked
+# for, the question's frame, never a topic word; rule 98's numeral words that count nothing still are.
+@pytest.mark.parametrize("question, word, topic", [
+    ("快舟一号甲8月14日在西昌那次一箭多星发射 一共送了几颗卫星上天", "几颗", False),
+    ("他家一共养了几头牛", "几头", False),
+    ("那次台风一共刮倒了几棵大树", "几棵", False),
+    ("地球上的四季是怎么形成的", "四季", True),
+    ("二手车过户要几天", "二手车", True),
+])
+def test_the_asked_count_is_not_a_topic_word(question, word, topic):
+    from rag.langrules import topic_words
+
+    assert (word in topic_words(question)) is topic
