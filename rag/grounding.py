@@ -70,7 +70,9 @@ from .textnorm import bigrams, compact
 from .textnorm import to_simplified
 from .types import Chunk, Citation, Sentence
 
-_YEAR = re.compile(r"(?<![\d.])((?:19|20)\d\d)(?![\d.%])")
+# A year is four digits from 1900 to 2099 not followed by an amount's 多, 余, 万 or 亿 (rule 110: "受贿两千多万"
+# reads 2000多万, a sum, and its right answer was refused for a year 2000 the passage never writes).
+_YEAR = re.compile(r"(?<![\d.])((?:19|20)\d\d)(?![\d.%]|[多余万亿])")
 _DATE = re.compile(r"\d{1,2}月\d{1,2}[日号]")
 _DAY_HAO = re.compile(r"(\d{1,2}月\d{1,2})号")
 

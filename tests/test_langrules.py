@@ -2428,3 +2428,18 @@ def test_the_asked_count_is_not_a_topic_word(question, word, topic):
     from rag.langrules import topic_words
 
     assert (word in topic_words(question)) is topic
+
+
+# Rule 110: four digits followed by an amount's 多, 余, 万 or 亿 are a sum, not a year the passage must set.
+@pytest.mark.parametrize("question, terms", [
+    ("四川资中当了十多年医院院长 受贿两千多万被判十一年半的是谁", []),
+    ("他那套2000多万的房子卖了没有", []),
+    ("1998余人参加的那场马拉松冠军是谁", []),
+    ("2023年西宁市的地区生产总值是多少", ["2023", "西宁市"]),
+    ("二〇二三年的增长目标是多少", ["2023"]),
+    ("2019年前后全市有多少家企业", ["2019"]),
+])
+def test_a_sum_is_not_a_year(question, terms):
+    from rag.grounding import scope_terms
+
+    assert scope_terms(question) == terms
