@@ -14,15 +14,13 @@ from __future__ import annotations
 
 import functools
 import re
-import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Sequence
 
 from .chunking import split_sentences
 from .langrules import (SOURCE_WORD_NUMBER, canonical_numbers, fold_cannot, is_bare_reply, quantities,
-                        question_words_share, restates_question,
-                        reversed_words,
-                        same_quantity, speculation, unmatched_quantities, unsupported_names, without_alternatives)
+                        question_words_share, restates_question, reversed_words, same_quantity, speculation,
+                        unmatched_quantities, unsupported_names, without_alternatives)
 from .textnorm import CJK, bigrams, compact, normalize
 from .types import Chunk, Citation, Sentence
 
@@ -390,7 +388,7 @@ def _anchored(c: Citation, question: str) -> Citation:
         share = figure_sentence_share(question, x.text, c.chunk.text)
         if share is None or share < ANCHORED_MIN_SHARE:
             return c
-    return dataclasses.replace(c, holds=True) if figures else c
+    return replace(c, holds=True) if figures else c
 
 
 def _better_uncited(text: str, chunks: Sequence[Chunk], cites: Sequence[Citation], threshold: float,
