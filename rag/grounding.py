@@ -351,6 +351,7 @@ def scope_problem(question: str, supporting: Sequence[Chunk], opening: Callable[
     # The question's terms are simplified (``scope_terms``); so are the passages here ("西寧").
     texts = [compact(_day_form(canonical_numbers(to_simplified(f"{c.title}\n{c.text}")))) for c in supporting]
     texts += [" ".join(_event_days(c.text, published(c))) for c in supporting]
+    plain = [to_simplified(f"{c.title}\n{c.text}") for c in supporting]
     before = [to_simplified(b) for b in (preceding(c) for c in supporting) if b]
     openings = [_day_form(canonical_numbers(to_simplified(o))) for o in (opening(c) for c in supporting) if o]
     implied = _implied_years(spans, openings)
@@ -382,6 +383,10 @@ def scope_problem(question: str, supporting: Sequence[Chunk], opening: Callable[
             names += (term[:-1],)
         if any(n in t for t in texts for n in names):
             continue
+        # Rules 111 and 112 (``gazetteer``): a county or city inside the term's province or city names
+        # it ("江北一公司" is 重庆's), and so does a province's short name after 在/来/赴 ("在京开幕").
+        if not year_or_date and _names_inside(term, plain):
+            continue
         # The sentence carrying the answer names another time of the term's kind (asked for 8月,
         # it says "7月出口量…"): it is about that one, whatever the opening says. Not for places:
         # a sentence names sub-places (南川工业园区, 日月乡) of the place it is about.
@@ -401,6 +406,13 @@ def scope_problem(question: str, supporting: Sequence[Chunk], opening: Callable[
             continue
         out.append(term)
     return out
+
+
+def _names_inside(term: str, texts: Sequence[str]) -> bool:
+    """Whether one of ``texts`` names a place inside ``term`` or ``term`` by its short name (``gazetteer``)."""
+    from .gazetteer import by_short_name, inside
+
+    return any(by_short_name(term, t) or any(inside(p, term) for p in _places(t)) for t in texts)
 
 
 def _event_days(text: str, published: str | None) -> list[str]:

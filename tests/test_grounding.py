@@ -177,6 +177,35 @@ def test_a_guessed_place_counts_without_a_glued_character(question, passage, hel
     assert (scope_problem(question, [chunk], opening=lambda c: "") == []) is held
 
 
+# Rules 111 and 112 (rag/gazetteer.py): news names the smallest place it can. A county or city
+# inside the question's province or city names it (from the national adcode table), and a
+# province-level place is written by its short name after a verb of being or going (在京, 来沪).
+@pytest.mark.parametrize("question, passage, held", [
+    ("重庆那个公司会计被骗了多少钱", "江北一公司财务被诈骗分子骗取44万余元。", True),
+    ("甘肃庆阳建了多少个劳动者驿站", "西峰区总工会已建成劳动者驿站13处。", True),
+    ("湖北今年油菜收了多少", "恩施土家族苗族自治州今年油菜产量12万吨。", True),
+    ("上海这次暴雨转移了多少人", "浦东新区共转移安置群众2.3万人。", True),
+    ("新疆的棉花今年种了多少亩", "喀什地区今年棉花种植面积达600万亩。", True),
+    ("北京的机器人大会哪天开幕", "2023世界机器人大会将于8月16日在京开幕。", True),
+    ("南航暑运在陕西运了多少旅客", "南航累计在陕保障出港航班2086班次，承运旅客超31万人次。", True),
+    ("上海今年引进了多少人才", "今年来沪工作的高校毕业生达12万人。", True),
+    ("这家公司哪天在香港上市", "公司将于8月8日赴港上市。", True),
+    # must not fire: a place in another province, a short name that is a word with the next character
+    # (京东, 港口, 青春), an adjective or surname that is also a short name (新, 黑), a county in
+    # no province the question names, and a short name without a verb of being or going before it
+    ("重庆那个公司会计被骗了多少钱", "海淀一公司财务被诈骗分子骗取44万余元。", False),
+    ("甘肃今年建了多少个劳动者驿站", "西安市总工会已建成劳动者驿站13处。", False),
+    ("北京的用户在网上买了多少台手机", "用户在京东购买手机120万台。", False),
+    ("香港今年新增多少个泊位", "在港口新增泊位12个。", False),
+    ("新疆今年新建了多少所学校", "在新的一年新建学校30所。", False),
+    ("黑龙江今年种了多少大豆", "在黑土地上种植大豆1000万亩。", False),
+    ("陕西今年接待了多少游客", "陕菜馆今年接待游客30万人次。", False),
+])
+def test_a_place_holds_by_a_place_inside_it_or_its_short_name(question, passage, held):
+    chunk = _citation(passage, 0.9, title="").chunk
+    assert (scope_problem(question, [chunk], opening=lambda c: "") == []) is held
+
+
 # ---------------------------------------------------------------- through the pipeline
 
 FILLER = "".join(f"第{i}项工作扎实推进，群众满意度持续提升，各项指标稳中向好。" for i in range(1, 16))
