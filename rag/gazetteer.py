@@ -37,9 +37,12 @@ PROVINCE_SHORT_NAMES = {
 # 进藏, 回京, 留苏, 访华 is a country's and not listed).
 _BEING_OR_GOING = "在来赴抵离返驻进回留"
 
-# The division's kind, as its name ends: an autonomous one (恩施土家族苗族自治州), a special region
-# (香港特别行政区; 维吾尔 is the one people named without 族), a prefecture (地区), a league (盟), a banner (旗), a province, city, district or county.
-_KIND = re.compile(r"(?:(?:[\u4e00-\u9fff]{1,4}?族|维吾尔)*自治[区州县旗]|特别行政区|地区|林区|矿区|新区|省|市|区|县|盟|旗)$")
+# The division's kind, as its name ends: an autonomous one, after the peoples it is named for
+# (恩施土家族苗族自治州, 新疆维吾尔自治区: the peoples are cpca's list of the 56, read with the table), a
+# special region (香港特别行政区), a prefecture (地区), a league (盟), a banner (旗), a province, city,
+# district or county.
+_KINDS = r"(?:自治[区州县旗]|特别行政区|地区|林区|矿区|新区|省|市|区|县|盟|旗)"
+
 
 # Rows of the table that group divisions rather than name one.
 _GROUPS = frozenset(("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"))
@@ -48,14 +51,22 @@ _GROUPS = frozenset(("市辖区", "县", "省直辖县级行政区划", "自治�
 def short_form(name: str) -> str:
     """``name`` without its kind (重庆市 -> 重庆, 恩施土家族苗族自治州 -> 恩施); the name itself when
     that would leave fewer than two characters (沙县 stays)."""
-    stem = _KIND.sub("", name)
-    return stem if len(stem) >= 2 else name
+    m = _kind().fullmatch(name)
+    return m.group(1) if m else name
 
 
 @functools.lru_cache(maxsize=1)
-def _containing() -> dict[str, frozenset[str]]:
-    """Every division's name and short form -> the short forms of the divisions it lies in."""
-    import csv
+def _kind() -> re.Pattern[str]:
+    peoples = sorted(_read("56_nations.csv"), key=len, reverse=True)
+    # A people is written with 族 (苗族) or without it (维吾尔自治区, 蒙古自治州).
+    names = "|".join(re.escape(p) + "族?" for p in (x.removesuffix("族") for x in peoples) if p)
+    # The shortest stem of two or more characters that the peoples and the kind follow: 北京市 is
+    # 北京 (京 is also a people, 京族), 黔东南苗族侗族自治州 黔东南.
+    return re.compile(f"(.{{2,}}?)(?:{names})*{_KINDS}")
+
+
+def _read(name: str) -> list[str]:
+    """The lines of the data file ``name`` that ``cpca`` carries."""
     import importlib.metadata
 
     try:
@@ -63,13 +74,18 @@ def _containing() -> dict[str, frozenset[str]]:
     except importlib.metadata.PackageNotFoundError as e:
         raise RuntimeError("the place table needs the cpca package (a dependency of this project): "
                            "reinstall the project as README.md says") from e
-    table = next((f for f in files if f.name == "adcodes.csv"), None)
-    if table is None:
-        raise RuntimeError("the cpca package holds no resources/adcodes.csv: reinstall it (pip install cpca)")
-    names: dict[str, str] = {}
-    with open(table.locate(), encoding="utf-8", newline="") as f:
-        for row in csv.DictReader(f):
-            names[row["adcode"]] = row["name"].strip()
+    path = next((f for f in files if f.name == name), None)
+    if path is None:
+        raise RuntimeError(f"the cpca package holds no resources/{name}: reinstall it (pip install cpca)")
+    return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@functools.lru_cache(maxsize=1)
+def _containing() -> dict[str, frozenset[str]]:
+    """Every division's name and short form -> the short forms of the divisions it lies in."""
+    import csv
+
+    names = {row["adcode"]: row["name"].strip() for row in csv.DictReader(_read("adcodes.csv"))}
     out: dict[str, set[str]] = {}
     for code, name in names.items():
         if name in _GROUPS:
