@@ -18,8 +18,8 @@ from dataclasses import dataclass, replace
 from typing import Sequence
 
 from .chunking import split_sentences
-from .langrules import (SOURCE_WORD_NUMBER, canonical_numbers, fold_cannot, is_bare_reply, quantities,
-                        question_words_share, restates_question, reversed_words, same_quantity, speculation,
+from .langrules import (SOURCE_WORD_NUMBER, canonical_numbers, fold_cannot, in_source_classifiers, is_bare_reply,
+                        quantities, question_words_share, restates_question, reversed_words, same_quantity, speculation,
                         unmatched_quantities, unsupported_names, without_alternatives)
 from .textnorm import CJK, bigrams, compact, normalize
 from .types import Chunk, Citation, Sentence
@@ -247,8 +247,9 @@ def verify(sentence: str, chunk_text: str, given: str = "") -> tuple[float, tupl
     # Figures are compared as values: bigrams are taken over the text with every number written
     # one way (langrules.canonical_numbers), so "2035年" is found in "二〇三五年" and "5%" in "百分之五".
     kb = _small_counts_as_values(sentence)
-    grams = bigrams(_values(sentence, kb))
     missing = problems(sentence, chunk_text, given)
+    sentence = in_source_classifiers(sentence, chunk_text)  # rule 114: 4条蛇 is the chunk's 4尾蛇
+    grams = bigrams(_values(sentence, kb))
     if not grams:
         return 0.0, (0, 0), missing
     chunk_grams = set(bigrams(_values(chunk_text, kb)))
@@ -383,7 +384,12 @@ def _anchored(c: Citation, question: str) -> Citation:
     if c.support < ANCHORED_MIN_SUPPORT:
         return c
     asked = {q.value for q in quantities(question)}
-    figures = [x for x in quantities(c.sentence) if x.value not in asked]
+    claimed = quantities(c.sentence)
+    # Each figure as the chunk words it (rule 114, as in ``verify``): 4条 is looked for as its 4尾.
+    written = quantities(in_source_classifiers(c.sentence, c.chunk.text))
+    if len(written) != len(claimed):
+        written = claimed
+    figures = [w for x, w in zip(claimed, written) if x.value not in asked]
     for x in figures:
         share = figure_sentence_share(question, x.text, c.chunk.text)
         if share is None or share < ANCHORED_MIN_SHARE:

@@ -66,7 +66,7 @@ from .langrules import asks_why as _asks_why
 from .langrules import asks_yes_no as _asks_yes_no
 from .langrules import states_advice as _states_advice
 from .langrules import dictionary_topic_words as _dictionary_topic_words
-from .textnorm import bigrams, compact
+from .textnorm import bigrams, compact, normalize
 from .textnorm import to_simplified
 from .types import Chunk, Citation, Sentence
 
@@ -308,11 +308,14 @@ def _proper_place(place: str) -> bool:
     return tags.get(place) == "ns" or tags.get(stem, "ns") in ("ns", "s", "nz", "nr")
 
 
-def _names_rival_place(term: str, span: str) -> bool:
-    """Whether ``span`` names a place of ``term``'s level other than ``term``, and not ``term``."""
+def _names_rival_place(term: str, span: str, asked: Sequence[str] = ()) -> bool:
+    """Whether ``span`` names a place of ``term``'s level other than ``term``, and not ``term``. A
+    place the question also names (``asked``) is no rival (rule 113): "长宁区派去甘德县的医疗队" ties
+    the two, and the sentence naming the team's 长宁区 is about the question's team."""
     found = _same_kind(term, span)
     return (not any(_same_place(term, x) for x in found)
-            and any(not _same_place(term, x) and _proper_place(x) for x in found))
+            and any(not _same_place(term, x) and not any(_same_place(a, x) for a in asked) and _proper_place(x)
+                    for x in found))
 
 
 def _names_rival_country(countries: Sequence[str], span: str, question: str) -> bool:
@@ -321,8 +324,41 @@ def _names_rival_country(countries: Sequence[str], span: str, question: str) -> 
     text = compact(to_simplified(span))
     if any(n in text for c in countries for n in _place_names(c)):
         return False
+    # Rule 116: a sentence naming the person the question asks about is about that person, and a
+    # country in it is where the person was born, went or lives ("根纳季·日德科1965年…生于乌兹别克斯坦"
+    # asked about 俄罗斯's former deputy minister; read off the twelfth news set), not a rival.
+    if any(p in text for p in _people(question)):
+        return False
     asked = compact(to_simplified(question))
     return any(_is_country(p) and p not in asked for p in map(compact, _places(text)))
+
+
+def _people(question: str) -> list[str]:
+    """The people ``question`` names by a transliterated name (根纳季·日德科), each by its last part
+    (日德科: the words after the last dot, up to a function word, verb or space, five characters at
+    most), as a passage's later sentences name them. jieba tags a transliteration's characters as it
+    pleases (日 a numeral, 德科 a place), and its person tags are not used: it tags 卡塔尔 and 莫斯科 as
+    people."""
+    from .sparse import load_jieba
+
+    load_jieba()
+    import jieba.posseg as pseg
+
+    tokens = [(w, f) for w, f in pseg.cut(to_simplified(normalize(question)))]
+    out = []
+    for i, (word, _) in enumerate(tokens):
+        if word not in _DOTS or any(w in _DOTS for w, _ in tokens[i + 1:i + 4]):
+            continue  # not the last dot of a name
+        if i > 0 and tokens[i - 1][1] == "ns":
+            continue  # an event's places joined by the dot ("中国·青海"), not a person
+        name = ""
+        for w, flag in tokens[i + 1:]:
+            if not w.strip() or flag.startswith(("p", "v", "u", "r", "c", "d", "x", "w", "t")) or len(name + w) > 5:
+                break
+            name += w
+        if len(name) >= 2:
+            out.append(compact(name))
+    return out
 
 
 def _rivals(term: str, text: str) -> bool:
@@ -365,7 +401,7 @@ def scope_problem(question: str, supporting: Sequence[Chunk], opening: Callable[
         # The sentence carrying the answer names another place of the term's level and not the term
         # ("…城东区委副书记、区长 薛翔青" asked about 城北区): it is about that place, even when its chunk
         # (a round-up of every district) names the term elsewhere.
-        if not year_or_date and _level(term) and any(_names_rival_place(term, sp) for sp in spans):
+        if not year_or_date and _level(term) and any(_names_rival_place(term, sp, terms) for sp in spans):
             out.append(term)
             continue
         # Likewise a sentence naming another country and none of the question's ("…约旦也净赚8000万美元"

@@ -331,3 +331,34 @@ def test_a_paraphrased_claim_holds_by_its_figures(question, answer, chunk, suppo
     assert (checked.verified[0].verdict == "supported") is supported
     if supported:
         assert support >= ANCHORED_MIN_SUPPORT and checked.verified[0].citations[0].holds
+
+
+# Rule 114: a count worded with another classifier of its kind than the chunk's (4条蛇 against 4尾) is the
+# chunk's figure: support reads the claim with the chunk's classifier.
+@pytest.mark.parametrize("sentence, chunk, rewritten", [
+    ("海关一共查出4条蛇。", "在入境旅客行李中查获4尾活体宠物蛇。", "海关一共查出4尾蛇。"),
+    ("新建了3座桥。", "今年全县新建桥梁3处。", "新建了3处桥。"),
+    ("共有16个队参赛。", "共有16支球队参赛。", "共有16支队参赛。"),
+    ("发病87人。", "全市发病87例。", "发病87例。"),
+    ("获得4块金牌。", "中国队获得金牌4枚。", "获得4枚金牌。"),
+    # must not fire: the chunk writes the claim's own classifier too, another value, a classifier of
+    # another kind, or a percentage
+    ("有4条蛇。", "查获4尾蛇，另有4条鱼。", "有4条蛇。"),
+    ("有5条蛇。", "查获4尾蛇。", "有5条蛇。"),
+    ("来了3辆车。", "设了3处检查点。", "来了3辆车。"),
+    ("增长5%。", "增长5个百分点。", "增长5%。"),
+])
+def test_a_count_is_read_with_the_chunks_classifier(sentence, chunk, rewritten):
+    from rag.langrules import in_source_classifiers
+
+    assert in_source_classifiers(sentence, chunk) == rewritten
+
+
+def test_a_claim_worded_with_another_classifier_holds():
+    question = "东兴口岸入境旅客把活体宠物蛇塞在黑袜子里带进来 海关一共查出几条蛇"
+    chunk = "近日，南宁海关所属东兴海关在一名入境旅客行李物品中查获4尾活体宠物蛇，经鉴定为网纹蟒。"
+    support, _, problems = verify("海关一共查出4条蛇。", chunk, question)
+    assert problems == [] and support > 0
+    checked = check_answer("海关一共查出4条蛇[1]。", [Chunk(chunk_id="c", doc_id="d", title="", text=chunk, start=0,
+                                                          end=len(chunk))], 0.45, question=question)
+    assert checked.supported_sentences == 1

@@ -96,6 +96,12 @@ REFUSAL = "资料中没有找到这个问题的答案。"
     ("千万别去。", []),
     ("百姓生活安定。", []),
     ("他说了一二句。", []),
+    # Rule 117: a century is a unit of time, not a bare count.
+    ("21世纪教育研究院协办。", [(21, "世纪", False)]),
+    ("这座教堂建于十二世纪。", [(12, "世纪", False)]),
+    ("二十世纪初人口约5万。", [(20, "世纪", False), (50000, "", True)]),
+    ("公元前5世纪的遗址。", [(5, "世纪", False)]),
+    ("进入21世纪以来新建学校30所。", [(21, "世纪", False), (30, "所", False)]),
 ])
 def test_quantities(text, expected):
     got = [(q.value, q.unit, q.approx) for q in quantities(text)]
@@ -484,6 +490,10 @@ def test_speculation_voids_support_whatever_the_overlap():
     ("这部小说一共有多少回", "全书共三十六回。", None),
     ("这部电视剧一共有几集", "该剧共获得3次提名。", "a count of 集"),  # 回 is also a time (一回, 次): 集 is not
     ("渔民捕获了多少条石斑鱼", "渔民捕获石斑鱼12尾。", None),
+    # rule 117: a century is no count of people
+    ("去年我国留守儿童降到了多少人", "论坛由21世纪教育研究院协办。", "a count of 人"),
+    ("这个研究院有多少名研究员", "研究院成立于20世纪50年代。", "a count of 名"),
+    ("这座教堂是几世纪建的", "这座教堂建于12世纪。", None),
     # must not fire: a dictionary word that begins with the classifier's character
     ("多少本地受灾群众得到安置？", "共安置3000人。", None),
     ("有多少家庭参加？", "共有120户参加。", None),
@@ -592,9 +602,18 @@ def test_scope_holds_until_the_text_names_another(question, preceding, missing):
     ("城北区区长是谁？", "城北区区长王刚与城东区区长座谈。", []),
     ("通州区有几个地铁站？", "通州区共有地铁站20座，石景山办公区另计。", []),
     ("城西区开设了什么网店？", "西区开设了青货优选网店，城东区另有安排。", []),  # 西区 = 城西区
+    # Rule 113: a place the question also names is no rival; the question ties the two places.
+    ("长宁区派去甘德县人民医院的援青医疗队队长是谁", "长宁区援青医疗队队长、主治医师孙承功说。", []),
+    ("海淀区对口帮扶的和田县今年新建了几所学校", "海淀区援建学校12所，已交付使用。", []),
+    ("城北区和城东区合办的运动会有几个项目", "城东区体育局介绍，运动会共设项目18个。", []),
+    ("湟源县派往大通县的干部有多少名", "湟源县组织部选派干部32名。", []),
+    ("朝阳区援建的甘德县医院有多少张床位", "朝阳区卫健委介绍，医院设床位120张。", []),
+    # must not fire on a place the question does not name
+    ("长宁区派去甘德县人民医院的援青医疗队队长是谁", "徐汇区援青医疗队队长、主治医师李明说。", ["长宁区", "甘德县"]),
+    ("海淀区对口帮扶的和田县今年新建了几所学校", "朝阳区援建学校12所，已交付使用。", ["海淀区", "和田县"]),
 ])
 def test_answer_sentence_naming_another_district(question, span, missing):
-    chunk = _chunk(f"城北区、朝阳区、大通县、浦东新区、湟源县、湟中区、通州区、城西区：{span}")
+    chunk = _chunk(f"城北区、朝阳区、大通县、浦东新区、湟源县、湟中区、通州区、城西区、长宁区、甘德县、海淀区、和田县、城东区：{span}")
     assert scope_problem(question, [chunk], lambda c: "", spans=[span]) == missing
 
 
@@ -1299,6 +1318,16 @@ def test_cases_count_people(question, claims, missing):
     ("重庆那轮暴雨单日雨量最大的是哪个村", None),
     ("人体最大的器官是什么？", None),
     ("世界上有多少个国家？", None),
+    # Rule 115: a locative that begins a word with the next character (中心, 中学, 上海) is no locative;
+    # 上面, 里面 stay locatives.
+    ("英国尼斯湖中心组织的那次五十多年来规模最大的水怪搜寻哪天开始", None),
+    ("这届比赛里得分最高的是谁", "这届比赛"),
+    ("市体育中心附近最高的楼是哪座", None),
+    ("全市中学生人数最多的是哪所学校", None),
+    ("到上海旅游人数最多的是哪个月", None),
+    ("世界上面积最大的沙漠是哪个", "世界"),
+    ("这栋楼里面积最大的办公室是哪间", "这栋楼"),
+    ("太阳系里程最远的探测器是哪个", None),
 ])
 def test_superlative_domain(question, domain):
     from rag.langrules import superlative_domain
@@ -2207,6 +2236,15 @@ def test_a_guessed_word_before_a_company_noun_names_a_company(question, company)
     ("日本首相访问了哪个国家", "岸田文雄访问越南。", False),                              # asks where
     ("日本今年的出生人口是多少", "全国出生人口约为75.8万人。", False),                     # names no country
     ("大运会男排首秀3:0赢日本那场 中国队首发的两个副攻是谁", "中国队首发的两个副攻是彭世坤和王东宸。", False),  # 中国队 is the question's
+    # Rule 116: a sentence naming the person the question asks about (by a transliterated name) is
+    # about that person; the country in it is the person's, not a rival.
+    ("俄罗斯前国防部副部长根纳季·日德科是哪一年出生的", "根纳季·日德科1965年9月12日生于乌兹别克斯坦扬吉阿巴德市。", False),
+    ("美国歌手泰勒·斯威夫特的巡演首场是几月几日", "斯威夫特的巡演将于3月17日在墨西哥开唱。", False),
+    ("德国总理奥拉夫·朔尔茨哪天出席峰会", "朔尔茨8月12日在法国巴黎出席峰会。", False),
+    ("英国演员丹尼尔·克雷格今年多少岁", "丹尼尔·克雷格出生于1968年，曾在法国拍摄新片。", False),
+    ("日本前首相安倍晋三的父亲是谁", "韩国前总统的父亲是朴正熙。", True),                  # no dotted name to name
+    ("美国歌手泰勒·斯威夫特的巡演首场是几月几日", "英国歌手阿黛尔的巡演将于3月17日在墨西哥城开唱。", True),  # another person
+    ("俄罗斯前国防部副部长根纳季·日德科是哪一年出生的", "美国前国防部长1964年出生。", True),
 ])
 def test_a_sentence_naming_another_country_is_about_it(question, span, rival):
     from rag.grounding import scope_terms
@@ -2215,7 +2253,7 @@ def test_a_sentence_naming_another_country_is_about_it(question, span, rival):
 
     chunk = Chunk(chunk_id="c1", doc_id="d1", title="", text=question + "。" + span, start=0, end=len(question) + len(span) + 1)
     missing = scope_problem(question, [chunk], lambda c: "", spans=[span])
-    countries = [t for t in scope_terms(question) if t in ("卡塔尔", "德国", "日本", "美国", "中国")]
+    countries = [t for t in scope_terms(question) if t in ("卡塔尔", "德国", "日本", "美国", "中国", "俄罗斯", "英国")]
     assert bool(set(missing) & set(countries)) is rival
 
 
