@@ -22,6 +22,7 @@ the first failure turns the answer into the refusal and becomes ``Answer.reason`
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Callable, Sequence
@@ -333,7 +334,9 @@ def _names_rival_country(countries: Sequence[str], span: str, question: str) -> 
     return any(_is_country(p) and p not in asked for p in map(compact, _places(text)))
 
 
-def _people(question: str) -> list[str]:
+# Read once per question: the scope check asks for every term and every sentence carrying the answer.
+@functools.lru_cache(maxsize=256)
+def _people(question: str) -> tuple[str, ...]:
     """The people ``question`` names by a transliterated name (根纳季·日德科), each by its last part
     (日德科: the words after the last dot, up to a function word, verb or space, five characters at
     most), as a passage's later sentences name them. jieba tags a transliteration's characters as it
@@ -358,7 +361,7 @@ def _people(question: str) -> list[str]:
             name += w
         if len(name) >= 2:
             out.append(compact(name))
-    return out
+    return tuple(out)
 
 
 def _rivals(term: str, text: str) -> bool:

@@ -317,9 +317,12 @@ def in_source_classifiers(claim: str, source: str) -> str:
     """``claim`` (NFKC-normalised) with each count that ``source`` writes only with another classifier
     of its kind rewritten with that classifier ("4条蛇" -> "4尾蛇" against "4尾活体宠物蛇")."""
     text = normalize(claim)
+    counts = [q for q in quantities(text) if q.unit and not q.percent]
+    if not counts:
+        return text  # no count to reword
     have = canonical_numbers(source)
-    for q in reversed(quantities(text)):
-        if not q.unit or q.percent or not q.text.endswith(q.unit) or canonical_numbers(q.text) in have:
+    for q in reversed(counts):
+        if not q.text.endswith(q.unit) or canonical_numbers(q.text) in have:
             continue
         numeral = q.text[: len(q.text) - len(q.unit)]
         other = next((u for u in sorted(equivalent_units(q.unit) - {q.unit})
