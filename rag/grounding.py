@@ -388,9 +388,9 @@ def scope_problem(question: str, supporting: Sequence[Chunk], opening: Callable[
     ``places`` as for ``scope_terms`` ("known" for a machine-translated question).
     """
     # The question's terms are simplified (``scope_terms``); so are the passages here ("西寧").
-    texts = [compact(_day_form(canonical_numbers(to_simplified(f"{c.title}\n{c.text}")))) for c in supporting]
-    texts += [" ".join(_event_days(c.text, published(c))) for c in supporting]
     plain = [to_simplified(f"{c.title}\n{c.text}") for c in supporting]
+    texts = [compact(_day_form(canonical_numbers(p))) for p in plain]
+    texts += [" ".join(_event_days(c.text, published(c))) for c in supporting]
     before = [to_simplified(b) for b in (preceding(c) for c in supporting) if b]
     openings = [_day_form(canonical_numbers(to_simplified(o))) for o in (opening(c) for c in supporting) if o]
     implied = _implied_years(spans, openings)
