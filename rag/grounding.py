@@ -167,8 +167,9 @@ def _places(question: str) -> list[str]:
             joined.append((word, flag))
     for i, (word, flag) in enumerate(joined):
         # "五区两县" counts places, it names none; so does "中日韩三国".
+        # A city's name may begin with a numeral (六盘水, 三亚, 九江: rule 118).
         if (len(word) < 2 or word in _GENERIC_PLACES or _DEICTIC_PLACE.match(word) or word in KINSHIP_TERMS
-                or word[0] in CN_DIGITS or _counts_countries(word)):
+                or (word[0] in CN_DIGITS and not _is_city(word)) or _counts_countries(word)):
             continue
         # The asking numeral 几 with a classifier counts, it names no place, though jieba's dictionary
         # lists 几只羊 as one (a village) and tags "撞死了几只羊" so (rule 64). 几内亚 keeps its name.
@@ -206,9 +207,33 @@ def _places(question: str) -> list[str]:
         # place: 试点县, 贫困县, 示范区, 地级市 (rule 58). Its place names are tagged ns (and a few nr, nz).
         if _PLACE_END.match(word) and _dictionary_tag(word) in _KIND_OF_PLACE_TAGS:
             continue
-        if flag == "ns" or (len(word) >= 3 and _PLACE_END.match(word)):
+        if flag == "ns" or (len(word) >= 3 and _PLACE_END.match(word)) or _city_word(joined, i):
             out.append(word)
     return out
+
+
+def _is_city(word: str) -> bool:
+    from .gazetteer import is_city
+
+    return is_city(word)
+
+
+# jieba's tags of a verb, an adjective or an adverb (开封 "to unseal", 大连 "in a row").
+_VERBAL_FLAGS = ("v", "a", "d", "b")
+
+
+def _city_word(tokens: list[tuple[str, str]], i: int) -> bool:
+    """Whether token ``i`` is a province or city (``gazetteer.is_city``, rule 118) that jieba tags
+    otherwise. Where it tags one a verb, adjective or adverb, the word is read as the city only
+    before a name or a noun ("怀化铁路警方", "保定九华社区"), not before a locative or particle
+    ("开封后还能放多久")."""
+    word, flag = tokens[i]
+    if not _is_city(word):
+        return False
+    if not flag.startswith(_VERBAL_FLAGS):
+        return True
+    after = next((f for w, f in tokens[i + 1:] if w), "")
+    return after.startswith(("n", "r")) and not after.startswith("nd")
 
 
 _ERA_WORDS = frozenset(("时代", "时期", "年间", "幕府", "王朝", "时间"))

@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-06.117"
+RULES_VERSION = "2026-12-06.119"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -1720,10 +1720,12 @@ def missing_kind(question: str, claims: str) -> str | None:
     ``claims`` is the answer's claims only (markers and source lead-ins removed).
     """
     q = normalize(question)
-    if _tests_in_ma_frame(q):
+    if asks_yes_no(q) and not _ASKS_TO_TELL.search(q):
         # A question word inside a yes/no question is indefinite ("具体哪天推出已经定了吗": has a day
         # been set?), so it asks for no kind; unless it is a question someone is asked to tell
-        # ("你知道他是哪一年出生的吗" asks for the year).
+        # ("你知道他是哪一年出生的吗" asks for the year). Rule 119: in every yes/no shape, not only 吗:
+        # "三星要赔多少钱公开了没有" asks whether the sum was made public ("具体和解金额尚未公布" answers it),
+        # as do "有没有公布赔了多少钱" and "哪天开通是否已经确定".
         return None
     qs = quantities(claims)
     if ASKS_AGE.search(q):

@@ -379,3 +379,36 @@ def test_an_unsupported_conclusion_about_other_things_refuses_the_answer():
                               [chunk], 0.3, question=q).verified)
     assert [s.verdict for s in d.sentences] == ["supported", "unsupported"]
     assert check_conclusion(d) is None
+
+
+# Rule 118: a province or prefecture-level city is a place whatever jieba's dictionary tags it (合肥 a
+# common noun, 嘉兴 a person, 大连 an adverb); one it tags a verb or adjective only before a name or noun.
+@pytest.mark.parametrize("question, places", [
+    ("中欧班列(合肥)今年前7个月一共开行了多少列", ["中欧", "合肥"]),
+    ("石家庄音乐节上当众脱裤子的那个乐队歌手 警察处理他了吗", ["石家庄"]),
+    ("嘉兴南站高峰时段每小时发送多少旅客", ["嘉兴", "南站"]),
+    ("怀化铁路警方帮忙解救的少女是哪天回家的", ["怀化"]),
+    ("大连那个扬言砍交警手的男子多大年纪", ["大连"]),
+    # A city's name may begin with a numeral, which otherwise counts places ("五区两县").
+    ("六盘水市今年新建了几所学校", ["六盘水市"]),
+    ("三亚今年接待了多少游客", ["三亚"]),
+    ("十堰的房价是多少", ["十堰"]),
+    # Must not fire: the verb 开封 before a locative, 包头 inside 包头发, a county's short name (和平,
+    # 新华: ordinary words), places counted, a city before 时代 (宁德时代: an era's word, rule 92).
+    ("燕麦片开封后放久了生虫了，还能吃吗？", []),
+    ("他把包头发都剪了吗", []),
+    ("和平年代里军人做什么", []),
+    ("新华书店几点开门", []),
+    ("五区两县一共多少人", []),
+    ("宁德时代今年上半年营收多少", []),
+])
+def test_a_city_is_a_place_whatever_its_tag(question, places):
+    from rag.grounding import _places
+
+    assert _places(question) == places
+
+
+def test_a_city_the_passage_never_names_is_missing():
+    """Rule 118 in the scope check: a passage about 徐州's trains does not answer 合肥's."""
+    assert missing_scope("中欧班列(合肥)今年前7个月一共开行了多少列", ["徐州中欧班列今年前7个月开行420列。"]) == ["合肥"]
+    assert missing_scope("中欧班列(合肥)今年前7个月一共开行了多少列", ["中欧班列（合肥）今年前7个月开行500列。"]) == []

@@ -2470,7 +2470,7 @@ def test_the_asked_count_is_not_a_topic_word(question, word, topic):
 
 # Rule 110: four digits followed by an amount's 多, 余, 万 or 亿 are a sum, not a year the passage must set.
 @pytest.mark.parametrize("question, terms", [
-    ("四川资中当了十多年医院院长 受贿两千多万被判十一年半的是谁", []),
+    ("四川资中当了十多年医院院长 受贿两千多万被判十一年半的是谁", ["四川"]),  # a province (rule 118)
     ("他那套2000多万的房子卖了没有", []),
     ("1998余人参加的那场马拉松冠军是谁", []),
     ("2023年西宁市的地区生产总值是多少", ["2023", "西宁市"]),
@@ -2481,3 +2481,23 @@ def test_a_sum_is_not_a_year(question, terms):
     from rag.grounding import scope_terms
 
     assert scope_terms(question) == terms
+
+
+# Rule 119: a question word inside a yes/no question of any shape is indefinite (了没有, 有没有, 是否, not only
+# 吗): it asks whether, and an answer without the figure answers it; not when someone is asked to tell.
+@pytest.mark.parametrize("question, claims, missing", [
+    ("三星要赔多少钱公开了没有", "三星和加州理工学院达成和解，但具体和解金额尚未公布。", None),
+    ("有没有公布这次事故死了多少人", "事故伤亡情况仍在核实。", None),
+    ("京津城际哪天恢复全线运营是否已经确定", "恢复时间尚未确定。", None),
+    ("新馆哪一年开放定下来了没", "新馆开放时间已经确定。", None),
+    ("具体哪天推出已经定了吗", "已经定了。", None),
+    # Must fire: no yes/no frame, or a request to be told.
+    ("三星要赔多少钱", "三星和加州理工学院达成和解。", "an amount of money"),
+    ("还有多少人没有撤离", "撤离工作仍在进行。", "a count of 人"),
+    ("你知道他是哪一年出生的吗", "他出生在北京。", "a year"),
+    ("请问京津城际是哪天开通的，有没有人知道", "京津城际开通十五年。", "a date"),
+])
+def test_a_question_word_in_any_yes_no_shape_is_indefinite(question, claims, missing):
+    from rag.langrules import missing_kind
+
+    assert missing_kind(question, claims) == missing
