@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-06.119"
+RULES_VERSION = "2026-12-06.120"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -913,6 +913,10 @@ def _subjects(question: str) -> tuple[str, ...]:
     # made of: a passage that never writes it is not about it (a passage on 罗素 that never names
     # 《战争与和平》 answered "《战争与和平》的作者是谁？" with 罗素).
     out = [m.group(1).strip() for m in _TITLE.finditer(q) if m.group(1).strip()]
+    # Rule 120: so is a term in quotation marks ("“冻结金额”是什么意思", "“指鹿为马”里是谁…"): the
+    # question asks about the term as a unit, and a passage that writes only its parts (冻结, 马) is
+    # about something else.
+    out += [m.group(1) for m in _QUOTED_TERM.finditer(q)]
     out += _guessed_companies(q)
     # Rule 107: a model code of letters and digits joined by hyphens is one name.
     codes = [] if english else _CODE.findall(q)
@@ -1218,6 +1222,8 @@ _FRAME_NOUNS = frozenset(
     # an abbreviation): "徐福节一共办了几届" is about 徐福节.
     + "一共 总共 共计 合计 总计".split())
 _TITLE = re.compile(r"《([^》]{2,30})》")
+# A quoted term of two to twelve characters without punctuation inside (rule 120).
+_QUOTED_TERM = re.compile(r"[“「『‘]([^“”「」『』‘’，,。、；;：:！!？?\s]{2,12})[”」』’]")
 # Rule 85: a dimension noun asked for by amount ("全长多少", "海拔多高", "面积有多大") names the measure the
 # answer's unit gives, which the kind check already asks for; a passage writes the figure with its unit
 # and often without the noun ("长153千米", "高196米"), so it is not a topic word there. Three right answers

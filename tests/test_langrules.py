@@ -1259,6 +1259,26 @@ def test_titles_are_subjects(question, texts, missing):
     assert missing_subjects(question, texts) == missing
 
 
+# Rule 120: a term in quotation marks is a subject too: the question asks about it as a unit.
+@pytest.mark.parametrize("question, texts, missing", [
+    ("“指鹿为马”里是谁指着鹿说是马？", ["彭利来等人向赛驹喂食砒霜，以影响马匹作赛表现。"], ["指鹿为马"]),
+    ("“卧薪尝胆”说的是谁的故事？", ["他在狱中卧床数月，尝尽苦头。"], ["卧薪尝胆"]),
+    ("手机银行里显示的“冻结金额”是什么意思？", ["公司将争取早日解除账户冻结。"], ["冻结金额"]),
+    ("「复利」是什么意思？", ["这笔存款按单利计算利息。"], ["复利"]),
+    ("基金说的『封闭期』有多长", ["该基金开放申购。"], ["封闭期"]),
+    # Must not fire: the passage writes the term (with or without its marks); a quotation with
+    # punctuation inside is a sentence quoted, not a term; one character is no term.
+    ("“指鹿为马”里是谁指着鹿说是马？", ["赵高献鹿于二世，曰马，这就是指鹿为马。"], []),
+    ("几内亚改用的新货币叫“西里”，这个名字是什么意思", ["几内亚的货币西里得名于当地语言。"], []),
+    ("他说“我们明天见，不见不散”是什么意思", ["会议改期。"], []),
+    ("“网”字最早见于哪部字书", ["会议改期。"], []),
+])
+def test_quoted_terms_are_subjects(question, texts, missing):
+    from rag.langrules import missing_subjects
+
+    assert missing_subjects(question, texts) == missing
+
+
 # Rule 21: the alternatives of a choice question (X还是Y) are what is asked, not context.
 @pytest.mark.parametrize("question, rest", [
     ("虫纹阿南鱼的性转变是先雌后雄还是先雄后雌", "虫纹阿南鱼的性转变是 "),
