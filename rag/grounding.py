@@ -644,6 +644,40 @@ def check_scope(d: Draft) -> str | None:
     return None
 
 
+# A figure, and not a year or a date (a time belongs to the event, whoever reports it).
+_FIGURE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.])(?!\s*[年月日号])")
+_CLAUSE_END = re.compile(r"[，,；;。！!？?]")
+
+
+def check_enclosing_figure(d: Draft) -> str | None:
+    """Rule 121: an answer whose figure stands in a clause naming a province or city that contains
+    the place the question asks about, and not that place ("浙江省获批渔船超9000艘，以宁波为例，…为1754艘"
+    gave 宁波 9000). News gives the whole's figure first and the part's after it; the whole's is not
+    the part's. Places are read as the scope check reads them, containment from ``gazetteer``."""
+    if d.translated or not d.supporting():
+        return None
+    from .gazetteer import inside
+
+    places = [t for t in scope_terms(d.question) if not (_YEAR.fullmatch(t) or _DATE.fullmatch(t) or _MONTH.fullmatch(t))]
+    figures = set(_FIGURE.findall(canonical_numbers(d.claims)))
+    if not places or not figures:
+        return None
+    for span in d.spans():
+        for clause in _CLAUSE_END.split(canonical_numbers(to_simplified(span))):
+            if not figures & set(_FIGURE.findall(clause)):
+                continue
+            named = _places(clause)
+            for term in places:
+                if any(_same_place(term, p) or inside(p, term) for p in named):
+                    continue
+                # A whole the question names too is no rival (as rule 113 reads places): "黄山…说 安徽在港
+                # 经营的企业里" asks about 安徽's.
+                whole = next((p for p in named if inside(term, p) and not any(_same_place(a, p) for a in places)), None)
+                if whole:
+                    return f"the answer's figure is {whole}'s, which contains the {term} the question asks about (rule 121)"
+    return None
+
+
 def check_subject(d: Draft) -> str | None:
     """An answer whose supporting passages never name what the question is about (a person,
     organisation, product or place: ``langrules.missing_subjects``), read with each passage's
@@ -796,7 +830,8 @@ def check_figure_context(d: Draft) -> str | None:
 
 
 CHECKS: tuple[Callable[[Draft], str | None], ...] = (check_citations, check_conclusion, check_restated, check_kind,
-                                                     check_superlative, check_relation, check_scope, check_subject,
+                                                     check_superlative, check_relation, check_scope, check_enclosing_figure,
+                                                     check_subject,
                                                      check_topic, check_advice, check_cause, check_figure_context)
 
 

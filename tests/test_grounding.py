@@ -412,3 +412,27 @@ def test_a_city_the_passage_never_names_is_missing():
     """Rule 118 in the scope check: a passage about 徐州's trains does not answer 合肥's."""
     assert missing_scope("中欧班列(合肥)今年前7个月一共开行了多少列", ["徐州中欧班列今年前7个月开行420列。"]) == ["合肥"]
     assert missing_scope("中欧班列(合肥)今年前7个月一共开行了多少列", ["中欧班列（合肥）今年前7个月开行500列。"]) == []
+
+
+# Rule 121: a figure in a clause naming the province or city that contains the asked place, and not the
+# place itself, is the whole's figure.
+@pytest.mark.parametrize("question, answer, text, refused", [
+    ("宁波经审批获准出海捕捞的渔船一共多少艘", "宁波市获批渔船超9000艘。",
+     "浙江省获批渔船超9000艘，以宁波为例，目前获批的出海渔船为1754艘。", True),
+    ("合肥今年上半年新增了多少家企业", "合肥新增企业5.2万家。", "安徽省上半年新增企业5.2万家，合肥占三成。", True),
+    ("石家庄今年接待了多少游客", "石家庄接待游客3000万人次。", "河北全省接待游客3000万人次，石家庄表现突出。", True),
+    ("江北区今年新建了几所学校", "江北区新建学校12所。", "重庆市今年新建学校12所，江北区新建3所。", True),
+    ("丰都县有多少考生参加笔试", "丰都县有1200名考生参加。", "重庆市共有1200名考生参加笔试，其中丰都县考生最多。", True),
+    # Must not fire: the part's own clause; a clause naming both; the whole the question names too;
+    # a year or date in the whole's clause; a place that is not a whole of the asked one.
+    ("宁波经审批获准出海捕捞的渔船一共多少艘", "宁波获批出海渔船1754艘。",
+     "浙江省获批渔船超9000艘，以宁波为例，目前获批的出海渔船为1754艘。", False),
+    ("宁波有多少艘渔船获批出海", "宁波获批渔船1754艘。", "浙江省宁波市获批渔船1754艘。", False),
+    ("黄山推介会上说安徽在港经营的企业有几家在香港上市", "有17家上市。", "安徽在港经营的企业有400多家，其中17家在香港上市。", False),
+    ("宁波的开渔节是哪一年开始办的", "宁波开渔节始于1998年。", "浙江省于1998年开始举办开渔节，宁波是主会场。", False),
+    ("宁波获批出海的渔船有多少艘", "宁波获批渔船9000艘。", "舟山市获批渔船9000艘。", False),
+])
+def test_check_enclosing_figure(question, answer, text, refused, held_draft):
+    from rag.grounding import check_enclosing_figure
+
+    assert (check_enclosing_figure(held_draft(question, answer, text)) is not None) is refused
