@@ -45,7 +45,8 @@ from .langrules import quantities as _quantities
 from .langrules import question_words_share as _question_words_share
 from .langrules import shares_topic as _shares_topic
 from .langrules import topic_coverage as _topic_coverage
-from .langrules import asks_advice as _asks_advice
+from .langrules import asks_advice as _asks_any_advice
+from .langrules import only_judges_a_case as _only_judges_a_case
 from .langrules import asked_relation as _asked_relation
 from .langrules import states_relation as _states_relation
 from .langrules import ADVICE_MIN_TOPIC_COVERAGE
@@ -262,6 +263,12 @@ def scope_terms(question: str, places: bool | str = True) -> list[str]:
         named = [w for w in named if _known_place(w)]
     terms = _YEAR.findall(q) + _DATE.findall(q) + _MONTH.findall(_DATE.sub("", q)) + named
     return list(dict.fromkeys(compact(t) for t in terms))
+
+
+def asks_advice(question: str) -> bool:
+    """Whether ``question`` asks what to do (``langrules.asks_advice``); "算不算" only when it names nothing:
+    about something it names, it asks a fact (rule 122)."""
+    return _asks_any_advice(question) and not (_only_judges_a_case(question) and names_something(question))
 
 
 def names_something(question: str) -> bool:
@@ -742,7 +749,7 @@ def check_advice(d: Draft) -> str | None:
     A yes/no question that names nothing (``_asks_about_asker``) meets the same two bars, not the
     last: "会损伤听力吗" is answered by a fact, not by advice (rule 77)."""
     supporting = d.supporting()
-    advice = _asks_advice(d.question)
+    advice = asks_advice(d.question)
     if not supporting or not (advice or _asks_about_asker(d.question)):
         return None
     question = _topic_question(d)

@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-06.121"
+RULES_VERSION = "2026-12-06.125"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -1072,9 +1072,21 @@ _SAME_PLACE: tuple[tuple[str, ...], ...] = (
 
 
 def place_names(place: str) -> tuple[str, ...]:
-    """``place`` and the other names of the same country (``COUNTRY_NAMES``) or state (rule 81)."""
+    """``place`` and the other names of the same country (``COUNTRY_NAMES``, its side: rule 123) or state
+    (rule 81)."""
     others = [n for group in _SAME_PLACE if place in group for n in group if n != place]
-    return tuple(dict.fromkeys((place, *COUNTRY_NAMES.get(place, ()), *others)))
+    return tuple(dict.fromkeys((place, *COUNTRY_NAMES.get(place, ()), *others, *_side(place))))
+
+
+# Rule 123: news on talks and disputes names a country by its side, the first character of its name and
+# 方 (美方, 中方, 俄方, 乌方: "美方对包括李家超…在内的中方人员实施…制裁" answers a question about 美国). A side may
+# stand for two countries (巴方: 巴基斯坦 or 巴西), which only makes the scope check lenient where the text is
+# ambiguous. A compass point and 方 is a direction (南方, 西方), never a side.
+_COMPASS = frozenset("东西南北")
+
+
+def _side(place: str) -> tuple[str, ...]:
+    return (place[0] + "方",) if place[:1] not in _COMPASS and len(place) >= 2 and is_country(place) else ()
 
 
 # --- countries as rivals (rule 95) -----------------------------------------------------------------
@@ -1536,6 +1548,76 @@ def _counts(x: Quantity) -> bool:
     return x.unit not in _NOT_COUNTS
 
 
+# Rule 124: the general classifier 个 stands for any other ("23个品类" answers 多少种, "3个村" 几座村庄), and any
+# classifier answers 多少个 ("5家医院" for 多少个医疗机构): so far the kind check asked only that something be
+# counted. The noun counted after the answer's classifier says what: one sharing no character with the
+# question's counted noun is something else ("41个项目已开工" for 多少家企业, "7株暖地杓兰" for 传统村落有多少个,
+# "15份合作备忘录" for 多少个国家). The question's noun is the one right after its classifier, or, where the
+# classifier ends the question ("传统村落有多少个"), the one before 有/是/共. Without a noun on either side
+# (共有5个，…; 获得通过) nothing is compared.
+_BEFORE_COUNT = ("有", "是", "共", "一共", "总共", "共有", "一共有", "总共有", "约", "大约")
+
+
+def _nouns(text: str) -> list[str]:
+    from .sparse import load_jieba
+
+    load_jieba()
+    import jieba.posseg as pseg
+
+    return [w for w, f in pseg.cut(text) if w.strip() and f.startswith("n") and not f.startswith("nr")
+            and _CJK_WORD.match(w)]
+
+
+def _asked_noun(q: str, m: re.Match) -> str:
+    """The noun a "多少X" of ``q`` counts (see above), or ""."""
+    from .sparse import load_jieba
+
+    load_jieba()
+    import jieba.posseg as pseg
+
+    after = [(w, f) for w, f in pseg.cut(re.split(r"[，,。？?！!\s]", q[m.end():])[0]) if w.strip()]
+    if after:
+        return _counted_words(q[m.end():]) if after[0][1].startswith("n") and _CJK_WORD.match(after[0][0]) else ""
+    before = [(w, f) for w, f in pseg.cut(re.split(r"[，,。？?！!\s]", q[:m.start()])[-1]) if w.strip()]
+    while before and before[-1][0] in _BEFORE_COUNT:
+        before.pop()
+    return before[-1][0] if before and before[-1][1].startswith("n") and _CJK_WORD.match(before[-1][0]) else ""
+
+
+def _same_thing(asked: str, after: str, question: str = "") -> bool:
+    """Whether the count whose text continues with ``after`` counts ``asked`` (rule 124): no noun on one
+    side, or the words counted (up to the first verb, adverb, particle or conjunction: 项目 in "项目已开工",
+    合作备忘录 in "合作备忘录和协议", a name jieba cuts into characters, 暖地杓兰) sharing a character with it. A
+    one-character noun is the head of any (几个人: 9名官兵). Counted with a classifier of the asked one's kind,
+    a thing the ``question`` itself names is what it counts too ("在多少家医院增设了临时献血点": 8个临时献血点)."""
+    if len(asked) < 2:
+        return True
+    counted = _counted_words(after)
+    return not counted or bool(set(counted) & set(asked)) or bool(question and counted in question)
+
+
+def _counted_words(text: str) -> str:
+    """The words a count at the start of ``text`` counts, across 的 ("23个品类的设备": 品类设备); see above."""
+    from .sparse import load_jieba
+
+    load_jieba()
+    import jieba.posseg as pseg
+
+    counted = ""
+    for w, f in pseg.cut(re.split(r"[，,。；;、？?！!\s]", text)[0]):
+        if w == "的" and counted:
+            continue
+        if not _CJK_WORD.match(w) or (f.startswith(_NOT_COUNTED_FLAGS) and f != "vn"):
+            break
+        counted += w
+    return counted
+
+
+# jieba's tags that end the words a count counts: verbs (not verbal nouns), adverbs, prepositions,
+# particles, conjunctions, pronouns, numerals, classifiers, locatives and times.
+_NOT_COUNTED_FLAGS = ("v", "d", "p", "u", "c", "r", "m", "q", "f", "t", "x", "w")
+
+
 # A year of another calendar answers "哪一年" too: a common-era year of any size ("公元598年",
 # "公元前221年", and "前119年" as encyclopedias shorten it: three or four digits after a 前 that
 # begins a clause or follows a preposition (建于前753年), since "前3年" is "the first three years"
@@ -1720,6 +1802,23 @@ def _counted_by_noun(after: str, claims: str) -> bool:
                for token in jieba.cut(normalize(claims)))
 
 
+# Rule 125: "分别" with a question of amount ("进口和出口分别是多少", "标准版和尊享版一年保费分别是多少") asks one figure
+# for each thing named, so the answer gives two figures of one kind (219元 and 365元), or says they are the
+# same (均为, 都是, 各). "北京地区上半年进出口总值1.79万亿元" gives one total: not an answer, though its figure
+# has the kind asked.
+_ASKS_EACH = re.compile(r"分别[^，,。？?]{0,8}(?:多少|几)")
+_SAME_FOR_EACH = re.compile(r"均|都|各|同为|一样|相同")
+
+
+def _asks_each(question: str) -> bool:
+    return bool(_ASKS_EACH.search(question))
+
+
+def _each_answered(qs: Sequence[Quantity], claims: str) -> bool:
+    units = [x.unit for x in qs if not x.year and x.unit not in ("月", "日", "号", "时")]
+    return bool(_SAME_FOR_EACH.search(claims)) or any(units.count(u) >= 2 for u in set(units))
+
+
 def missing_kind(question: str, claims: str) -> str | None:
     """What kind of answer the question wants and ``claims`` lacks ("a date", "a count of 支"...).
 
@@ -1734,6 +1833,8 @@ def missing_kind(question: str, claims: str) -> str | None:
         # as do "有没有公布赔了多少钱" and "哪天开通是否已经确定".
         return None
     qs = quantities(claims)
+    if _asks_each(q) and not _each_answered(qs, claims):
+        return "a figure for each of the things asked"
     if ASKS_AGE.search(q):
         return None if any(x.unit == "岁" for x in qs) or re.search(r"\d+\s*(?:years?\s+old)", claims, re.I) else "an age"
     if ASKS_DAY.search(q):
@@ -1772,8 +1873,17 @@ def missing_kind(question: str, claims: str) -> str | None:
         # 个 is the general classifier the other way round too: "23个品类" answers "多少种", "3个村"
         # "几座村庄"; not a measure or a sum ("多少吨" wants 吨, which 个 is not).
         general = m.group(1) not in _NOT_COUNTS
-        if not bare and not any(x.unit in want or (m.group(1) == "个" and _counts(x)) or (general and x.unit == "个")
-                                for x in qs) and not (general and _counted_by_noun(q[m.end():], claims)):
+        # Rule 124: ... but only of the thing asked: "41个项目" counts projects, not 多少家企业, and "15份合作备忘录"
+        # documents, not 多少个国家.
+        asked, c = _asked_noun(q, m), normalize(claims)
+
+        def counts_it(x: Quantity) -> bool:
+            if not (x.unit in want or (m.group(1) == "个" and _counts(x)) or (general and x.unit == "个")):
+                return False
+            return (x.unit == m.group(1) or "个" not in (x.unit, m.group(1))
+                    or _same_thing(asked, c[x.end:], q if x.unit in want else ""))
+
+        if not bare and not any(counts_it(x) for x in qs) and not (general and _counted_by_noun(q[m.end():], claims)):
             return f"a count of {m.group(1)}"
         return None
     # Rule 84: "多少钱" (资金, 经费, 费用) asks for a sum: a figure in a currency, or a bare one ("30万"), answers
@@ -1906,6 +2016,20 @@ def asks_advice(question: str) -> bool:
     """Whether ``question`` asks what to do: whether to, which option is better, or how to deal with
     something (see above)."""
     return bool(_ADVICE.search(to_simplified(normalize(question))))
+
+
+# Rule 122: "算不算" weighs whether something counts as something. About the asker's own case ("年会上喝多了
+# 摔伤，算不算工伤", rule 105) it is a judgement the asker wants; about something the question names ("张雨霏她们
+# 那个成绩算不算亚洲最好成绩", "孙桥派出所收留的大龟算不算国家保护动物") it asks a fact the article states (打破亚洲纪录,
+# 国家二级保护动物). Whether the question names something is the grounding module's reading
+# (``grounding.asks_advice``); here, whether 算不算 is the only advice form.
+_JUDGES_CASE = re.compile(r"算不算")
+
+
+def only_judges_a_case(question: str) -> bool:
+    """Whether ``question``'s only advice form is 算不算 (rule 122)."""
+    q = to_simplified(normalize(question))
+    return bool(_JUDGES_CASE.search(q)) and not _ADVICE.search(_JUDGES_CASE.sub("，", q))
 
 
 # --- who did it: the relation asked ------------------------------------------------------------------

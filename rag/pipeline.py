@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from .citations import check_answer, tidy_answer
-from .grounding import CHECKS, Draft, check_citations, names_something, run_checks
-from .langrules import asks_advice, asks_yes_no, is_follow_up, is_refusal_text
+from .grounding import CHECKS, Draft, asks_advice, check_citations, names_something, run_checks
+from .langrules import asks_yes_no, is_follow_up, is_refusal_text
 from .errors import IndexMissingError, InputError
 from .prompting import build_messages, load_prompts, question_language, trim_options
 from .types import Answer, Chunk, Hit, SearchFilter

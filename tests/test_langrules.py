@@ -2521,3 +2521,85 @@ def test_a_question_word_in_any_yes_no_shape_is_indefinite(question, claims, mis
     from rag.langrules import missing_kind
 
     assert missing_kind(question, claims) == missing
+
+
+# Rule 122: 算不算 about something the question names asks a fact; about the asker's own case, a judgement.
+@pytest.mark.parametrize("question, advice", [
+    ("游泳世锦赛女子4x100米自由泳接力张雨霏她们拿了铜牌 那个成绩算不算亚洲最好成绩", False),
+    ("上海浦东孙桥派出所收留的那只大龟 算不算国家保护动物", False),
+    ("2023年的这次台风算不算有记录以来最强的", False),
+    ("《三体》算不算中国科幻的代表作", False),
+    ("杭州亚运会的电竞项目算不算正式比赛项目", False),
+    # Must stay advice: the asker's own case, or another advice form beside 算不算.
+    ("年会上喝多了摔伤，算不算工伤", True),
+    ("下班路上骑车摔了一跤，算不算工伤", True),
+    ("上海浦东那只大龟算不算保护动物，要不要上报", True),
+    ("去北京旅游要不要提前预约故宫门票", True),
+    ("孩子发烧38度算不算高烧", True),
+])
+def test_judging_a_named_thing_is_no_advice(question, advice):
+    from rag.grounding import asks_advice
+
+    assert asks_advice(question) is advice
+
+
+# Rule 123: a country is named by its side (美方, 中方, 俄方), not by a compass point and 方.
+@pytest.mark.parametrize("country, text, named", [
+    ("美国", "美方对包括李家超在内的中方人员实施非法制裁", True),
+    ("中国", "中方对此表示坚决反对", True),
+    ("俄罗斯", "俄方表示愿意继续谈判", True),
+    ("乌克兰", "乌方代表团抵达伊斯坦布尔", True),
+    ("日本", "日方就此提出交涉", True),
+    # Must not fire: a direction, another country's side, a place that is no country.
+    ("南非", "南方多地出现强降雨", False),
+    ("西班牙", "西方国家纷纷表态", False),
+    ("美国", "俄方表示愿意继续谈判", False),
+    ("合肥", "合方面表示", False),
+])
+def test_a_country_by_its_side(country, text, named):
+    from rag.langrules import place_names
+
+    assert any(n in text for n in place_names(country)) is named
+
+
+# Rule 124: a count with the general classifier (or of any classifier for 多少个) counts the asked thing
+# only when its counted words share a character with the asked noun, or the question names them.
+@pytest.mark.parametrize("question, claims, missing", [
+    ("签约仪式上有多少家企业提前签约参展", "41个项目已开工，7个项目已开展前期工作。", "a count of 家"),
+    ("目前全国列入名录、挂牌保护的传统村落有多少个", "在该区域共监测到7株暖地杓兰。", "a count of 个"),
+    ("我国已经和多少个国家签了服务贸易合作备忘录", "香港和印尼亦签署了15份合作备忘录和协议。", "a count of 个"),
+    ("参加补课的学生有多少个", "4名教师明知违规仍进行培训。", "a count of 个"),
+    ("这次一共新建了多少座桥梁", "新建了12个停车场。", "a count of 座"),
+    # Must not fire: the same thing counted, a one-character noun, no noun after the count, a thing the
+    # question names counted with a classifier of the asked kind.
+    ("新建了几座村庄", "新建了3个村。", None),
+    ("日本新增了多少种芯片设备的出口管制？", "新增了23个品类的设备。", None),
+    ("一共有几个人被送去医院", "爆炸造成9名官兵轻重伤。", None),
+    ("市血液中心在多少家医院增设了临时献血点", "在部分医院临时增设了8个临时献血点。", None),
+    ("共有多少个", "共有5个，分别是A和B。", None),
+    ("有多少家企业签约", "共有120个企业签约。", None),
+])
+def test_a_count_counts_the_asked_thing(question, claims, missing):
+    from rag.langrules import missing_kind
+
+    assert missing_kind(question, claims) == missing
+
+
+# Rule 125: 分别…多少 asks one figure for each thing named.
+@pytest.mark.parametrize("question, claims, missing", [
+    ("北京地区今年上半年外贸 进口和出口分别是多少", "北京地区上半年进出口总值1.79万亿元，同比增长5.9%。", "a figure for each of the things asked"),
+    ("标准版和尊享版一年保费分别是多少", "标准版每年保费219元。", "a figure for each of the things asked"),
+    ("两座大桥分别有多长", "大桥全长1200米。", None),  # not asked with 多少/几
+    ("进口和出口分别增长了百分之几", "进出口增长5%。", "a figure for each of the things asked"),
+    ("两队分别得了几分", "一队得了3分。", "a figure for each of the things asked"),
+    # Must not fire: a figure for each, one figure said to hold for both, dates beside one figure.
+    ("标准版和尊享版一年保费分别是多少", "标准版每年保费219元；尊享版每年保费365元。", None),
+    ("两款的售价分别是多少", "两款售价均为3999元。", None),
+    ("进口和出口分别增长了百分之几", "进口增长5%，出口增长3.2%。", None),
+    ("两队分别得了几分", "分别得了3分和5分。", None),
+    ("特朗普头两回被起诉的那两天分别筹到了多少捐款", "4月4日获得400万美元；6月13日获得130万美元。", None),
+])
+def test_each_asks_a_figure_for_each(question, claims, missing):
+    from rag.langrules import missing_kind
+
+    assert missing_kind(question, claims) == missing
