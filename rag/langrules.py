@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-06.125"
+RULES_VERSION = "2026-12-06.126"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -1802,6 +1802,30 @@ def _counted_by_noun(after: str, claims: str) -> bool:
                for token in jieba.cut(normalize(claims)))
 
 
+# Rule 126: a dimension asked by amount (rule 85's "面积有多大", "海拔多高", "全长多少") is answered in its unit: an
+# area in 平方米, 亩 or 公顷, a length in 米 or 公里, a weight in 吨 or 公斤. "这些光束系统具有1万流明的超高亮度"
+# gives a figure, but of brightness: it does not answer "那块投影屏面积有多大". The measure is read from the
+# dimension noun; 容量 and 口径 are left out (a battery's 毫安时, a gun's 毫米 or 口径 in inches).
+_MEASURES = {
+    "area": (("面积", "总面积"), r"平方(?:米|公里|千米|英里|英尺)?|平米|亩|公顷|㎡|km2|m2"),
+    "length": (("全长", "总长", "长度", "高度", "海拔", "身高", "深度", "水深", "宽度", "直径", "周长", "体长", "身长",
+                "翼展", "厚度", "跨度", "半径", "射程"),
+               r"(?:千|厘|毫|微|纳)?米|公里|英尺|英寸|英里|海里|尺|丈|里|km|cm|mm|m\b|ft"),
+    "weight": (("重量", "体重", "排水量"), r"吨|千克|公斤|克|斤|磅|kg|t\b"),
+    "volume": (("体积", "容积"), r"立方(?:米|厘米|千米)?|升|方|m3"),
+}
+_FIGURE_BEFORE = r"(?:\d|[零〇一二两三四五六七八九十百千万亿])[\d.,]*\s*(?:多|余|万|亿|几)*\s*"
+_MEASURED = {name: re.compile(_FIGURE_BEFORE + f"(?:{units})", re.IGNORECASE) for name, (_, units) in _MEASURES.items()}
+
+
+def _asked_measure(question: str) -> str | None:
+    """The measure ("area", "length", …) a question asks for by a dimension noun (rule 126), or None."""
+    m = _ASKED_DIMENSION.search(question)
+    if not m:
+        return None
+    return next((name for name, (nouns, _) in _MEASURES.items() if any(m.group(0).startswith(n) for n in nouns)), None)
+
+
 # Rule 125: "分别" with a question of amount ("进口和出口分别是多少", "标准版和尊享版一年保费分别是多少") asks one figure
 # for each thing named, so the answer gives two figures of one kind (219元 and 365元), or says they are the
 # same (均为, 都是, 各). "北京地区上半年进出口总值1.79万亿元" gives one total: not an answer, though its figure
@@ -1835,6 +1859,9 @@ def missing_kind(question: str, claims: str) -> str | None:
     qs = quantities(claims)
     if _asks_each(q) and not _each_answered(qs, claims):
         return "a figure for each of the things asked"
+    measure = _asked_measure(q)  # asked without a unit: "体重多少公斤" is a count of 公斤, below
+    if measure and not _asked_count(q) and not _MEASURED[measure].search(normalize(claims)):
+        return f"a measure of {measure}"
     if ASKS_AGE.search(q):
         return None if any(x.unit == "岁" for x in qs) or re.search(r"\d+\s*(?:years?\s+old)", claims, re.I) else "an age"
     if ASKS_DAY.search(q):

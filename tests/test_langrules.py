@@ -2603,3 +2603,24 @@ def test_each_asks_a_figure_for_each(question, claims, missing):
     from rag.langrules import missing_kind
 
     assert missing_kind(question, claims) == missing
+
+
+# Rule 126: a dimension asked by amount is answered in its unit.
+@pytest.mark.parametrize("question, claims, missing", [
+    ("成都天府大道边上那块大魔方激光投影屏 面积有多大", "这些光束系统具有1万流明的超高亮度。", "a measure of area"),
+    ("那座湖的面积是多少", "湖水清澈见底，游客约3万人次。", "a measure of area"),
+    ("这条隧道全长多少", "隧道总投资约12亿元。", "a measure of length"),
+    ("这头大象体重是多少", "它今年12岁。", "a measure of weight"),
+    ("这座水库容积有多大", "水库于1998年建成，库区有3个村。", "a measure of volume"),
+    # Must not fire: the figure in the measure's unit, in Arabic or Chinese numerals, with 约/余/万.
+    ("那块屏幕面积有多大", "屏幕面积达500平方米。", None),
+    ("那块地面积有多大", "占地约300亩。", None),
+    ("珠峰海拔多高", "海拔8848.86米。", None),
+    ("这座塔高度是多少", "塔高一百九十六米。", None),
+    ("这座水库容积有多大", "容积达2亿立方米。", None),
+    ("这款电池容量是多少", "容量为5000毫安时。", None),  # 容量 is left out
+])
+def test_a_dimension_is_answered_in_its_unit(question, claims, missing):
+    from rag.langrules import missing_kind
+
+    assert missing_kind(question, claims) == missing
