@@ -1558,16 +1558,6 @@ def _counts(x: Quantity) -> bool:
 _BEFORE_COUNT = ("有", "是", "共", "一共", "总共", "共有", "一共有", "总共有", "约", "大约")
 
 
-def _nouns(text: str) -> list[str]:
-    from .sparse import load_jieba
-
-    load_jieba()
-    import jieba.posseg as pseg
-
-    return [w for w, f in pseg.cut(text) if w.strip() and f.startswith("n") and not f.startswith("nr")
-            and _CJK_WORD.match(w)]
-
-
 def _asked_noun(q: str, m: re.Match) -> str:
     """The noun a "多少X" of ``q`` counts (see above), or ""."""
     from .sparse import load_jieba
