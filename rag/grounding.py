@@ -702,6 +702,27 @@ def check_subject(d: Draft) -> str | None:
     return None
 
 
+def check_general_sentence(d: Draft) -> str | None:
+    """An answer to a question that names nothing (``names_something``: no person, organisation,
+    place, year or date) whose supporting spans mention none of its topic
+    words. Such a question is tied to a passage only by its topic words, so the sentence the answer
+    rests on must say them; a passage that mentions them elsewhere and a sentence about something
+    beside them is how "为什么海水是咸的" was answered with 河口湾's brackish water, and "交通违章记录在
+    网上怎么查" with a police campaign (rule 127). A question that names something is held by its
+    names instead, read with their context (``check_subject``): its answer's sentence often names
+    only the figure ("同比增长5%")."""
+    # The whole span of each citation that holds: ``Draft.spans`` keeps one sentence of it, which
+    # for a span the splitter cut at "；" can be the wrong half (the claim's words "B站…第二季度" are
+    # in one half, its figure "净亏损…收窄23%" in the other).
+    spans = [c.chunk.text[c.span[0]:c.span[1]] for s in d.sentences for c in s.citations if c.holds]
+    if not spans or d.translated or names_something(d.question):
+        return None
+    if not _shares_topic(d.question, spans):
+        return (f"the question names nothing, and the sentences the answer rests on mention none of its "
+                f"topic words ({', '.join(_topic_words(d.question))}) (rule 127)")
+    return None
+
+
 TOPIC_NAMES_ENOUGH = 2
 
 
@@ -839,7 +860,7 @@ def check_figure_context(d: Draft) -> str | None:
 CHECKS: tuple[Callable[[Draft], str | None], ...] = (check_citations, check_conclusion, check_restated, check_kind,
                                                      check_superlative, check_relation, check_scope, check_enclosing_figure,
                                                      check_subject,
-                                                     check_topic, check_advice, check_cause, check_figure_context)
+                                                     check_topic, check_general_sentence, check_advice, check_cause, check_figure_context)
 
 
 def run_checks(draft: Draft, checks: Sequence[Callable[[Draft], str | None]] = CHECKS) -> str | None:

@@ -359,6 +359,46 @@ def test_check_cause(question, answer, text, refused, held_draft):
     assert (check_cause(held_draft(question, answer, text)) is not None) is refused
 
 
+def _draft_on_span(question: str, answer: str, context: str, span: str, translated: bool = False):
+    """A draft whose one sentence holds a citation of ``span`` only, inside a chunk that opens with ``context``."""
+    from rag.grounding import Draft
+    from rag.types import Chunk, Citation, Sentence
+
+    text = context + span
+    chunk = Chunk(chunk_id="c1", doc_id="d1", text=text, start=0, end=len(text), title="")
+    held = Citation(n=1, chunk=chunk, span=(len(context), len(text)), support=0.8, holds=True)
+    sentence = Sentence(text=answer, cited=(1,), support=0.8, verdict="supported", citations=(held,))
+    return Draft(question, (sentence,), translated=translated)
+
+
+# Rule 127: a question naming nothing must have one of its topic words in the span its answer rests on.
+@pytest.mark.parametrize("question, answer, context, span, refused", [
+    ("为什么秋天树叶会变黄？", "园区新增了300个停车位[1]。", "秋天树叶变黄时公园里游客很多。", "园区今年新增了300个停车位。", True),
+    ("手机银行显示的冻结金额是什么意思？", "公司将争取早日解除[1]。", "该账户的冻结金额为100万元。",
+     "公司将与法院协商，争取早日解除。", True),
+    ("膝盖疼应该挂哪个科？", "可以挂夜间门诊[1]。", "不少市民膝盖疼。", "医院新开设了夜间门诊。", True),
+    ("信用卡逾期会影响征信吗？", "会，逾期记录保存5年[1]。", "信用卡逾期后，", "逾期记录将在征信报告中保存5年。", False),
+    ("为什么秋天树叶会变黄？", "因为叶绿素分解[1]。", "公园里游客很多。", "秋天树叶变黄是因为叶绿素分解。", False),
+    ("净亏损比去年同期收窄了多少", "收窄23%[1]。", "该公司第二季营收53亿，同比增长8%；",
+     "净亏损15亿元，同比收窄23%。", False),
+    # A question that names something is held by its names (check_subject), not here.
+    ("杭州亚运会一共设了多少个大项？", "40个大项[1]。", "杭州亚运会将于9月开幕。", "共设40个大项。", False),
+    ("2023年全国粮食产量是多少？", "6.9亿吨[1]。", "2023年全国粮食产量创新高。", "达到6.9亿吨。", False),
+])
+def test_check_general_sentence(question, answer, context, span, refused):
+    from rag.grounding import check_general_sentence
+
+    assert (check_general_sentence(_draft_on_span(question, answer, context, span)) is not None) is refused
+
+
+def test_check_general_sentence_leaves_a_translation_alone():
+    """A translated question's words are the translator's, not the passage's."""
+    from rag.grounding import check_general_sentence
+
+    draft = _draft_on_span("为什么秋天树叶会变黄？", "园区新增了300个停车位[1]。", "", "园区今年新增了300个停车位。", translated=True)
+    assert check_general_sentence(draft) is None
+
+
 def test_an_unsupported_conclusion_about_other_things_refuses_the_answer():
     """Rule 74: a quote about something else, then the point; not when the conclusion compares what
     the quote states."""

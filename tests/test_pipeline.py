@@ -154,7 +154,7 @@ def test_checks_are_one_signature_functions():
     assert [c.__name__ for c in CHECKS] == ["check_citations", "check_conclusion", "check_restated", "check_kind",
                                            "check_superlative",
                                            "check_relation", "check_scope", "check_enclosing_figure",
-                                           "check_subject", "check_topic",
+                                           "check_subject", "check_topic", "check_general_sentence",
                                            "check_advice", "check_cause", "check_figure_context"]
     # An answer with no claim at all ("是[1]") holds nothing either (rule 62).
     none = Sentence(text="是", cited=(), citations=(), support=0.0, verdict="none")
