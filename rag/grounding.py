@@ -199,6 +199,11 @@ def _places(question: str) -> list[str]:
         # dictionary tags 东渡 ns: "哪一年东渡日本" is pinned to 日本 only. 东渡镇 stays (joined with its level).
         if _DIRECTED_GOING.match(word):
             continue
+        # Rule 128: streets are named after places (宁县西路, 北京路, 广州大道): a place before a street
+        # word names the street, not the place, and jieba's dictionary lists the street word itself
+        # (西路, 大道北) as a place. "宁县西路社区" in a 西峰区 article named no rival county.
+        if _STREET.match(word) or (i + 1 < len(joined) and _STREET.match(joined[i + 1][0])):
+            continue
         # Rule 103: jieba's dictionary tags some verb-object words of going as places (上台, 上门, 上市, 回国,
         # 出国, 下乡: a going verb and where to), and the noun an asking determiner introduces is the kind
         # asked for ("手里拿的是什么东西": 东西 is tagged ns). Neither is a place the passage must write.
@@ -239,6 +244,7 @@ def _city_word(tokens: list[tuple[str, str]], i: int) -> bool:
 
 _ERA_WORDS = frozenset(("时代", "时期", "年间", "幕府", "王朝", "时间"))
 _DIRECTED_GOING = re.compile(r"^[东西南北][渡征迁巡进伐]$")
+_STREET = re.compile(r"^[东西南北中]?(?:路|街|大街|大道|巷|胡同)[东西南北中]?(?:段)?$")
 _GOING_TO = re.compile(r"^[上下回出进入][台门市国乡城岗京场]$")
 _ASKING_DETERMINERS = frozenset(("什么", "哪", "哪个", "哪些", "何", "啥", "哪种", "什么样"))
 

@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-06.127"
+RULES_VERSION = "2026-12-06.129"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -1075,7 +1075,7 @@ def place_names(place: str) -> tuple[str, ...]:
     """``place`` and the other names of the same country (``COUNTRY_NAMES``, its side: rule 123) or state
     (rule 81)."""
     others = [n for group in _SAME_PLACE if place in group for n in group if n != place]
-    return tuple(dict.fromkeys((place, *COUNTRY_NAMES.get(place, ()), *others, *_side(place))))
+    return tuple(dict.fromkeys((place, *COUNTRY_NAMES.get(place, ()), *others, *_side(place), *_travel(place))))
 
 
 # Rule 123: news on talks and disputes names a country by its side, the first character of its name and
@@ -1087,6 +1087,21 @@ _COMPASS = frozenset("东西南北")
 
 def _side(place: str) -> tuple[str, ...]:
     return (place[0] + "方",) if place[:1] not in _COMPASS and len(place) >= 2 and is_country(place) else ()
+
+
+# Rule 129: a verb of going or staying joined to a country's one-character abbreviation names the
+# country: 赴美 ("王天成2008年赴美" answers "去美国以后…"), 访华, 留日, 驻韩, 旅法, 抵俄. Only the
+# abbreviations the press uses by themselves (a table, since 中国's is 华, not 中), and only these verbs:
+# 在 and 来 are too often the first character of an unrelated word ("在美丽乡村", "近来华为").
+_COUNTRY_ABBREVIATIONS = {"美国": "美", "日本": "日", "英国": "英", "法国": "法", "德国": "德", "俄罗斯": "俄",
+                          "韩国": "韩", "朝鲜": "朝", "澳大利亚": "澳", "加拿大": "加", "意大利": "意", "印度": "印",
+                          "泰国": "泰", "越南": "越", "中国": "华"}
+_TRAVEL_VERBS = "赴访旅留驻抵"
+
+
+def _travel(place: str) -> tuple[str, ...]:
+    short = _COUNTRY_ABBREVIATIONS.get(place)
+    return tuple(v + short for v in _TRAVEL_VERBS) if short else ()
 
 
 # --- countries as rivals (rule 95) -----------------------------------------------------------------

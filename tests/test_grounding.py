@@ -55,6 +55,13 @@ from rag.types import Chunk, Citation
     ("几内亚的首都在哪里", ["几内亚"]),  # must not fire: a country in jieba's dictionary
     ("村里建了几座桥", []),
     ("几个省份参加了比赛", []),
+    # Rule 128: a place before a street word names the street (宁县西路, 广州大道); jieba lists 西路 as a place.
+    ("宁县西路社区驿站有几台饮水机", []),
+    ("广州大道北发生了几起事故", []),
+    ("成都人民南路和宁县西路各有几个站点", ["成都"]),
+    ("在宁县开了几家驿站", ["宁县"]),  # must not fire: the county itself
+    ("在上海路演了几场", ["上海"]),  # nor before 路演, which is no street
+    ("北京路步行街有多少家店", ["北京路"]),  # a street jieba lists as one word stays what is named
 ])
 def test_scope_terms(question, terms):
     assert scope_terms(question) == terms

@@ -2562,6 +2562,25 @@ def test_a_country_by_its_side(country, text, named):
     assert any(n in text for n in place_names(country)) is named
 
 
+# Rule 129: a verb of going or staying and a country's one-character abbreviation name the country.
+@pytest.mark.parametrize("country, text, named", [
+    ("美国", "王天成2008年赴美，先后在哥伦比亚大学从事研究", True),
+    ("中国", "法国总统将于下月访华", True),
+    ("日本", "他早年留日学医", True),
+    ("韩国", "驻韩美军司令部发表声明", True),
+    ("俄罗斯", "代表团已抵俄", True),
+    # Must not fire: 在 and 来 begin unrelated words; an abbreviation without a verb; no table entry.
+    ("美国", "在美丽乡村建设中", False),
+    ("中国", "近来华为发布了新机", False),
+    ("美国", "美食节吸引了大批游客", False),
+    ("新西兰", "赴新就业的人数增加", False),
+])
+def test_a_country_by_going_there(country, text, named):
+    from rag.langrules import place_names
+
+    assert any(n in text for n in place_names(country)) is named
+
+
 # Rule 124: a count with the general classifier (or of any classifier for 多少个) counts the asked thing
 # only when its counted words share a character with the asked noun, or the question names them.
 @pytest.mark.parametrize("question, claims, missing", [
