@@ -259,7 +259,7 @@ class EventDate:
     certain: bool = True
 
 
-_RELATIVE_IN_TEXT = re.compile(r"今天|今日|昨天|昨日|昨晚|前天|上周[一二三四五六日天]|本周[一二三四五六日天]|周[一二三四五六日天]|近日|日前|(?<!\d)(\d{1,2})日(?![\d电讯])")
+_RELATIVE_IN_TEXT = re.compile(r"今天|今日|昨天|昨日|昨晚|前天|明天|明日|后天|上周[一二三四五六日天]|本周[一二三四五六日天]|周[一二三四五六日天]|近日|日前|(?<!\d)(\d{1,2})日(?![\d电讯])")
 
 
 def resolve_relative(text: str, published: str) -> list[EventDate]:
@@ -279,6 +279,10 @@ def resolve_relative(text: str, published: str) -> list[EventDate]:
             out.append(EventDate(w, (pub - timedelta(days=1)).isoformat()))
         elif w == "前天":
             out.append(EventDate(w, (pub - timedelta(days=2)).isoformat()))
+        elif w in ("明天", "明日"):
+            out.append(EventDate(w, (pub + timedelta(days=1)).isoformat()))
+        elif w == "后天":
+            out.append(EventDate(w, (pub + timedelta(days=2)).isoformat()))
         elif w in ("近日", "日前"):
             out.append(EventDate(w, None, (pub - timedelta(days=7)).isoformat(), pub.isoformat(), certain=False))
         elif w.startswith("上周"):
@@ -517,3 +521,38 @@ def recency_rerank(fused: Sequence[tuple], dates: dict, *, bonus: float, pool: i
         out.append((item, score, ranks, scores))
     out.sort(key=lambda r: (-r[1], min(r[2].values(), default=0), r[0]))
     return out + list(fused[pool:])
+
+
+# The day words whose date is certain from the publication day alone. A weekday ("周五") and a bare
+# "15日" are not among them: read against the day of publication they name the last such day before
+# it, which is wrong for a future event ("将于周五举行", "25日起施行").
+_DAY_WORDS = re.compile(r"今天|今日|昨天|昨日|昨晚|前天|明天|明日|后天")
+# Already dated by the text: "今天（8月3日）", "昨日(2日)".
+_DATED_AFTER = re.compile(r"\s*[（(]")
+_QUOTED = re.compile(r"“[^”]*”|「[^」]*」")
+
+
+def day_words(text: str) -> list[str]:
+    """The certain day words (今天, 明天, 昨晚 …) that ``text`` uses and does not date itself."""
+    return list(dict.fromkeys(m.group(0) for m in _DAY_WORDS.finditer(text)
+                              if not _DATED_AFTER.match(text, m.end())))
+
+
+def date_day_words(text: str, days: dict[str, str]) -> str:
+    """``text`` with each day word of ``days`` (word -> ISO day) followed by its date in words:
+    "明天首次执飞" -> "明天（2023年8月4日）首次执飞". A word the text already dates is left alone."""
+    if not days:
+        return text
+
+    # A quotation is left as said: "“今天的成都…”" is someone's words, not the reporter's.
+    quoted = [q.span() for q in _QUOTED.finditer(text)]
+
+    def dated(m: re.Match) -> str:
+        iso = days.get(m.group(0))
+        if not iso or _DATED_AFTER.match(text, m.end()) or any(a < m.start() < b for a, b in quoted):
+            return m.group(0)
+        d = date.fromisoformat(iso)
+        return f"{m.group(0)}（{d.year}年{d.month}月{d.day}日）"
+
+    return _DAY_WORDS.sub(dated, text)
+

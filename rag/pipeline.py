@@ -20,7 +20,7 @@ from .grounding import CHECKS, Draft, asks_advice, check_citations, names_someth
 from .langrules import asks_yes_no, is_follow_up, is_refusal_text
 from .errors import IndexMissingError, InputError
 from .prompting import build_messages, load_prompts, question_language, trim_options
-from .types import Answer, Chunk, Hit, SearchFilter
+from .types import Answer, Chunk, Hit, SearchFilter, Sentence
 
 if TYPE_CHECKING:
     from .config import Settings
@@ -125,6 +125,38 @@ def published(index, chunk: Chunk) -> str | None:
     manifest = getattr(index, "manifest", None) if index is not None else None
     docs = manifest.get("documents", {}) if isinstance(manifest, dict) else {}
     return (docs.get(chunk.doc_id) or {}).get("date") or chunk.date or None
+
+
+def dated_answer(text: str, sentences: Sequence[Sentence],
+                 published: Callable[[Chunk], str | None]) -> tuple[str, tuple[Sentence, ...]]:
+    """The shown answer ``text`` and its ``sentences`` with each day word a sentence copies from its
+    cited passage (今天, 明天, 昨晚 …: ``dates.day_words``) followed by the day it means there, read
+    against that passage's publication date: "将在明天首次执飞" from a report of 8月3日 is shown as
+    "明天（2023年8月4日）": the reader of an answer does not see the passage's date line, and a
+    week later "明天" means another day. A sentence whose holding citations were published on
+    different days is left alone, and so is a word in ``text`` that two sentences date differently."""
+    from .dates import date_day_words, day_words, resolve_relative
+
+    per_sentence: list[dict[str, str]] = []
+    found: dict[str, set[str]] = {}
+    for s in sentences:
+        held = [c for c in s.citations if c.holds]
+        days_published = {d[:10] for c in held if (d := published(c.chunk)) and len(d) >= 10}
+        days: dict[str, str] = {}
+        if len(days_published) == 1:
+            day = days_published.pop()
+            for word in day_words(s.text):
+                if any(word in c.chunk.text for c in held):  # the passage's word, not the model's own
+                    events = resolve_relative(word, day)
+                    if events and events[0].date:
+                        days[word] = events[0].date
+        per_sentence.append(days)
+        for word, iso in days.items():
+            found.setdefault(word, set()).add(iso)
+    everywhere = {w: next(iter(isos)) for w, isos in found.items() if len(isos) == 1}
+    dated = tuple(dataclasses.replace(s, text=date_day_words(s.text, days)) if days else s
+                  for s, days in zip(sentences, per_sentence))
+    return date_day_words(text, everywhere), dated
 
 
 def scoped_retrieve(index: Any, question: str, k: int, settings: "Settings", *, filters: SearchFilter | None = None,
@@ -378,15 +410,16 @@ class Pipeline:
                                      in_index=contexts is None, refusal_prob=doubt, translated=bool(translation))
         refused = bool(reason)
         nothing_holds = refused and reason != "the model refused" and checked.supported_sentences == 0
+        shown, sentences = self.presented(text, checked.verified, in_index=contexts is None)
         # A refusal is shown as the one fixed sentence, whatever else the model wrapped around it
         # (a model that leaked its instructions has also "said" the refusal sentence).
-        yield Answer(question=asked, text=refusal if refused else tidy_answer(text),
+        yield Answer(question=asked, text=refusal if refused else shown,
                      citations=() if refused else checked.citations,
                      hits=tuple(hits), abstained=bool(reason), timings=timings,
                      # The sentences that failed stay listed when they are why the answer was refused.
                      unsupported=checked.unsupported if nothing_holds or not refused else (), reason=reason,
                      draft=text if refused and text != refusal else "",
-                     sentences=() if refused else checked.verified, time_range=time_range,
+                     sentences=() if refused else sentences, time_range=time_range,
                      reported_on=() if refused or time_range is None else self._reported_on(checked.citations),
                      refusal_prob=doubt, translation=translation)
 
@@ -424,6 +457,13 @@ class Pipeline:
         draft = Draft(question, checked.verified, opening, preceding, dated, translated,
                       min_figure_context=cfg.answer.min_figure_context)
         return checked, run_checks(draft, checks) or ""
+
+    def presented(self, text: str, sentences: Sequence[Sentence], *,
+                  in_index: bool = True) -> tuple[str, tuple[Sentence, ...]]:
+        """A shown answer's text and sentences: lead-ins moved to markers (``tidy_answer``) and day
+        words dated (``dated_answer``). Also what a re-judged run scores."""
+        dated = functools.partial(published, self.index if in_index else None)
+        return dated_answer(tidy_answer(text), sentences, dated)
 
     def _refusal_prob(self, gen, messages, refusal: str, timings: dict[str, float]) -> float | None:
         """``gen.refusal_prob`` on the prompt just answered (None when the generator has none);

@@ -99,6 +99,32 @@ def test_relative_dates_in_an_article_resolve_against_its_publication():
     # a day still to come this month is last month's; 8月15日 is an absolute date, not a bare day
     assert [e.date for e in resolve_relative("28日", "2023-08-17")] == ["2023-07-28"]
     assert resolve_relative("8月15日", "2023-08-17") == []
+    # days to come are as certain as days past
+    assert [(e.expression, e.date) for e in resolve_relative("明天首飞，后天返程", "2023-08-03")] == [
+        ("明天", "2023-08-04"), ("后天", "2023-08-05")]
+
+
+@pytest.mark.parametrize("text, words", [
+    ("东航的第二架C919将在明天首次执飞", ["明天"]),
+    ("昨晚起降雨，今天仍有暴雨", ["昨晚", "今天"]),
+    ("今天（8月3日）起施行", []),  # the text dates it already
+    ("将于周五举行，25日起施行", []),  # a weekday and a bare day are not certain for a future event
+    ("近日召开会议", []),
+])
+def test_day_words(text, words):
+    from rag.dates import day_words
+
+    assert day_words(text) == words
+
+
+def test_date_day_words_follows_each_word_with_its_day():
+    from rag.dates import date_day_words
+
+    assert date_day_words("将在明天首次执飞，明天返程", {"明天": "2023-08-04"}) == (
+        "将在明天（2023年8月4日）首次执飞，明天（2023年8月4日）返程")
+    assert date_day_words("今天（8月3日）起施行", {"今天": "2023-08-03"}) == "今天（8月3日）起施行"
+    assert date_day_words("明天首飞", {}) == "明天首飞"
+    assert date_day_words("他说“今天的成都准备好了”", {"今天": "2023-07-28"}) == "他说“今天的成都准备好了”"
 
 
 # --- time expressions in questions: (question, reference, since, until, recency) -------------------

@@ -267,3 +267,35 @@ def test_the_models_doubt_is_not_read_on_a_yes_no_question(make_pipeline, settin
     reason = p.judge(question, a.text, chunks, p.prompts.refusal("zh"), refusal_prob=0.4)[1]
     assert ("nearly refused" in reason) is refused
 
+
+
+def _sentence(text: str, chunk_text: str, date: str | None, chunk_id: str = "c1"):
+    from rag.types import Chunk, Citation, Sentence
+
+    chunk = Chunk(chunk_id=chunk_id, doc_id=chunk_id, text=chunk_text, start=0, end=len(chunk_text), title="", date=date)
+    held = Citation(n=1, chunk=chunk, span=(0, len(chunk_text)), support=0.8, holds=True)
+    return Sentence(text=text, cited=(1,), citations=(held,), support=0.8, verdict="supported")
+
+
+def test_an_answer_dates_the_day_words_it_copies():
+    from rag.pipeline import dated_answer
+
+    s = _sentence("第二架C919将在明天首次执飞", "东航的第二架C919将在明天首次执飞商业航班。", "2023-08-03")
+    text, sentences = dated_answer("第二架C919将在明天首次执飞[1]。", (s,), lambda c: c.date)
+    assert text == "第二架C919将在明天（2023年8月4日）首次执飞[1]。"
+    assert sentences[0].text == "第二架C919将在明天（2023年8月4日）首次执飞"
+
+
+@pytest.mark.parametrize("sentences", [
+    # an undated passage; a word the model added, not the passage's; two sentences dating 今天 differently
+    [("今天起施行", "新规今天起施行。", None)],
+    [("今天起施行", "新规8月1日起施行。", "2023-08-01")],
+    [("今天起施行", "新规今天起施行。", "2023-08-01"), ("今天开幕", "展会今天开幕。", "2023-08-02")],
+])
+def test_an_answer_leaves_day_words_it_cannot_date(sentences):
+    from rag.pipeline import dated_answer
+
+    made = tuple(_sentence(t, c, d, chunk_id=f"c{i}") for i, (t, c, d) in enumerate(sentences))
+    text = "。".join(t for t, _, _ in sentences)
+    shown, _ = dated_answer(text, made, lambda c: c.date)
+    assert shown == text

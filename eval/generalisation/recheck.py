@@ -38,7 +38,6 @@ def recheck(rows: list[dict], pipeline, rescore: bool = False) -> list[dict]:
     """Per row: id, shown then, shown now, the reason now (None when shown), correct then (by the
     run's own scores, or by the current answer matcher with ``rescore``)."""
     from bench.relevance_gate import retrieve_again
-    from rag.citations import tidy_answer
     from rag.scoring import score_result
     from rag.types import chunk_from_dict
 
@@ -66,17 +65,17 @@ def recheck(rows: list[dict], pipeline, rescore: bool = False) -> list[dict]:
         # A question asked in English was answered and checked as its Chinese translation.
         checked, reason = pipeline.judge(r.get("translation") or r["question"], text, chunks, refusal,
                                          refusal_prob=r.get("refusal_prob"), translated=bool(r.get("translation")))
+        shown = pipeline.presented(text, checked.verified)[0]
         correct_now = False
         if not reason and r.get("answerable", True):
-            correct_now = bool(score_result({**r, "answer": tidy_answer(text), "abstained": False}).get("correct"))
-        out.append({**rec, "shown_now": not reason, "reason_now": reason, "correct_now": correct_now,
+            correct_now = bool(score_result({**r, "answer": shown, "abstained": False}).get("correct"))
+        out.append({**rec, "shown_now": not reason, "reason_now": reason, "correct_now": correct_now, "answer_now": shown,
                     "citations_now": [c.to_dict() for c in checked.citations]})
     return out
 
 
 def rejudged(rows: list[dict], res: list[dict], refusal: str) -> list[dict]:
     """The run's rows as the current checks judge them (for ``--out``)."""
-    from rag.citations import tidy_answer
     from rag.scoring import score_result
 
     out = []
@@ -85,7 +84,7 @@ def rejudged(rows: list[dict], res: list[dict], refusal: str) -> list[dict]:
             r = {**r, "abstained": True, "answer": refusal, "reason": x["reason_now"], "draft": "", "citations": []}
         elif x["text"]:
             shown = x["shown_now"]
-            r = {**r, "abstained": not shown, "answer": tidy_answer(x["text"]) if shown else refusal,
+            r = {**r, "abstained": not shown, "answer": x["answer_now"] if shown else refusal,
                  "reason": "" if shown else x["reason_now"], "draft": "" if shown else x["text"],
                  "citations": x["citations_now"] if shown else []}
         out.append({**r, "scores": score_result(r)})
