@@ -65,6 +65,7 @@ from .langrules import repeats_asking as _repeats_asking
 from .langrules import adds_nothing as _adds_nothing
 from .langrules import misses_the_question as _misses_the_question
 from .langrules import asks_why as _asks_why
+from .langrules import asks_how as _asks_how
 from .langrules import asks_yes_no as _asks_yes_no
 from .langrules import states_advice as _states_advice
 from .langrules import dictionary_topic_words as _dictionary_topic_words
@@ -805,14 +806,19 @@ def _asks_about_asker(question: str) -> bool:
 def check_cause(d: Draft) -> str | None:
     """An answer to a why-question (``langrules.asks_why``) whose supporting passages, read as
     ``check_topic`` reads them, miss one of its dictionary topic words: they explain something else
-    (rule 63)."""
+    (rule 63). Likewise a question naming nothing that asks how something happens
+    (``langrules.asks_how``, rule 130) and not what to do (that is ``check_advice``'s): a question
+    about the documents names what it asks about, and its words may differ from the report's
+    ("嫌疑人是怎么骗走…" against 骗取)."""
     supporting = d.supporting()
-    if not supporting or not _asks_why(d.question):
+    how = _asks_how(d.question) and not asks_advice(d.question) and not names_something(d.question)
+    if not supporting or not (_asks_why(d.question) or how):
         return None
     texts = _read_with_context(d, supporting)
     missing = [w for w in _dictionary_topic_words(_topic_question(d)) if not _mentions_word(w, texts)]
     if missing:
-        return f"the question asks why about {', '.join(missing)}, which the supporting passages never mention"
+        asked = "why" if _asks_why(d.question) else "how"
+        return f"the question asks {asked} about {', '.join(missing)}, which the supporting passages never mention"
     return None
 
 

@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-06.129"
+RULES_VERSION = "2026-12-06.130"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -2042,6 +2042,18 @@ _ASKS_WHY = re.compile(r"为什么|为何|什么原因|原因是什么|是何原
 def asks_why(question: str) -> bool:
     """Whether ``question`` asks for the cause of something."""
     return bool(_ASKS_WHY.search(to_simplified(normalize(question))))
+
+
+# Rule 130: "X是如何Y的", "怎么找到…": a question asking how something happens asks for a mechanism, as a
+# why-question asks for a cause (rule 63), and a passage that never mentions one of its words explains
+# something else ("蚂蚁是如何找到巢穴的" answered from a passage on ants building bridges). "怎样的" and
+# "怎么样" ask what kind or how things stand, not how something happens.
+_ASKS_HOW = re.compile(r"(?:如何|怎么|怎样)(?![的样办])|\bhow (?:do|does|did|is|are)\b", re.IGNORECASE)
+
+
+def asks_how(question: str) -> bool:
+    """Whether ``question`` asks how something happens or is done (rule 130)."""
+    return bool(_ASKS_HOW.search(to_simplified(normalize(question))))
 
 
 def asks_advice(question: str) -> bool:

@@ -366,6 +366,33 @@ def test_check_cause(question, answer, text, refused, held_draft):
     assert (check_cause(held_draft(question, answer, text)) is not None) is refused
 
 
+# Rule 130: a question naming nothing that asks how something happens needs passages mentioning its words.
+@pytest.mark.parametrize("question, answer, text, refused", [
+    ("蚂蚁是如何找到巢穴的？", "蚂蚁通过搭建蚁桥找到巢穴[1]。", "行军蚁会用身体搭建动态蚁桥，跨越障碍。", True),
+    ("候鸟是怎么辨别方向的？", "候鸟靠鸣叫辨别方向[1]。", "候鸟每年秋天成群飞往南方越冬。", True),
+    ("萤火虫是怎样发光的？", "萤火虫靠荧光素发光[1]。", "这家公园今年夏天引来大批萤火虫。", True),
+    ("蜘蛛是如何织网的？", "蜘蛛用腹部的丝腺吐丝织网[1]。", "蜘蛛用腹部的丝腺吐丝，再一圈圈织网。", False),
+    # must not fire: a question that names what it asks about; "怎样的" asks what kind; advice is check_advice's
+    ("杭州亚运会的火炬是怎么点燃的？", "用数字火炬点燃[1]。", "开幕式上，数字火炬人点燃了主火炬塔。", False),
+    ("这片湿地有着怎样的地形特点？", "地势低平[1]。", "该区域地势低平，河网密布。", False),
+    ("手机进水了怎么办？", "立即关机[1]。", "手机进水后应立即关机。", False),
+])
+def test_check_cause_how(question, answer, text, refused, held_draft):
+    from rag.grounding import check_cause
+
+    assert (check_cause(held_draft(question, answer, text)) is not None) is refused
+
+
+@pytest.mark.parametrize("question, how", [
+    ("蚂蚁是如何找到巢穴的", True), ("票怎么买", True), ("How do volcanoes form?", True),
+    ("怎样的地形特点", False), ("这件事怎么样了", False), ("怎么办", False), ("多少钱", False),
+])
+def test_asks_how(question, how):
+    from rag.langrules import asks_how
+
+    assert asks_how(question) is how
+
+
 def _draft_on_span(question: str, answer: str, context: str, span: str, translated: bool = False):
     """A draft whose one sentence holds a citation of ``span`` only, inside a chunk that opens with ``context``."""
     from rag.grounding import Draft
