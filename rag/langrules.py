@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-06.130"
+RULES_VERSION = "2026-12-06.131"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -2067,11 +2067,15 @@ def asks_advice(question: str) -> bool:
 # 那个成绩算不算亚洲最好成绩", "孙桥派出所收留的大龟算不算国家保护动物") it asks a fact the article states (打破亚洲纪录,
 # 国家二级保护动物). Whether the question names something is the grounding module's reading
 # (``grounding.asks_advice``); here, whether 算不算 is the only advice form.
-_JUDGES_CASE = re.compile(r"算不算")
+# Rule 131: so does whether someone bears a legal consequence ("白车司机要不要担一部分责任", "商家需不需要赔偿"):
+# about a named accident or dispute, the article states the ruling (负全部责任); about the asker's own case,
+# it is the judgement the asker wants.
+_JUDGES_CASE = re.compile(r"算不算|(?:要不要|需不需要|用不用|该不该)(?:承?担|负|赔|坐牢|判刑|被罚|罚款)")
 
 
 def only_judges_a_case(question: str) -> bool:
-    """Whether ``question``'s only advice form is 算不算 (rule 122)."""
+    """Whether ``question``'s only advice form is 算不算 (rule 122) or whether someone bears a legal
+    consequence (rule 131)."""
     q = to_simplified(normalize(question))
     return bool(_JUDGES_CASE.search(q)) and not _ADVICE.search(_JUDGES_CASE.sub("，", q))
 

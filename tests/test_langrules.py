@@ -2543,6 +2543,25 @@ def test_judging_a_named_thing_is_no_advice(question, advice):
     assert asks_advice(question) is advice
 
 
+# Rule 131: whether someone named bears a legal consequence asks the ruling; about the asker's own case, advice.
+@pytest.mark.parametrize("question, advice", [
+    ("南京江宁那起黑车突然加速变道撞上白车的事故 白车司机要不要担一部分责任", False),
+    ("杭州那家奶茶店需不需要赔偿顾客", False),
+    ("深圳地铁扶梯事故里 物业公司要不要承担责任", False),
+    ("成都那个高空抛物的租客用不用坐牢", False),
+    ("2023年郑州那起校车事故 司机该不该负全责", False),
+    # Must stay advice: the asker's own case; another advice form; another verb after 要不要.
+    ("在小区里被外卖车撞了，对方要不要赔偿？", True),
+    ("我被狗咬了要不要负责任", True),
+    ("朋友借钱不还，我该不该起诉", True),
+    ("杭州那家奶茶店要不要去试试", True),
+])
+def test_a_named_case_s_liability_is_no_advice(question, advice):
+    from rag.grounding import asks_advice
+
+    assert asks_advice(question) is advice
+
+
 # Rule 123: a country is named by its side (美方, 中方, 俄方), not by a compass point and 方.
 @pytest.mark.parametrize("country, text, named", [
     ("美国", "美方对包括李家超在内的中方人员实施非法制裁", True),
