@@ -523,36 +523,77 @@ def recency_rerank(fused: Sequence[tuple], dates: dict, *, bonus: float, pool: i
     return out + list(fused[pool:])
 
 
-# The day words whose date is certain from the publication day alone. A weekday ("周五") and a bare
-# "15日" are not among them: read against the day of publication they name the last such day before
-# it, which is wrong for a future event ("将于周五举行", "25日起施行").
-_DAY_WORDS = re.compile(r"今天|今日|昨天|昨日|昨晚|前天|明天|明日|后天")
+# The day words whose date is certain from the publication day alone, and a bare day of the month
+# ("14日在广州举行"): news writes the month only when it is not the current one, so a bare day is of
+# the month of publication, or of the month before when that day is still to come, unless the
+# sentence says the event is to come ("将于25日", "预计28日"): then it is this month's. A weekday
+# ("周五") is not among them: read against the publication day it names a past day, wrong for
+# "将于周五举行", and whether "下周五" or "本周五" was meant cannot be told.
+_DAY_WORDS = re.compile(r"今天|今日|昨天|昨日|昨晚|前天|明天|明日|后天|(?<![\d.])(\d{1,2})日(?![\d电讯前])")
+_TO_COME = re.compile(r"将|拟|计划|预计|定于|即将")
 # Already dated by the text: "今天（8月3日）", "昨日(2日)".
 _DATED_AFTER = re.compile(r"\s*[（(]")
 _QUOTED = re.compile(r"“[^”]*”|「[^」]*」")
 
 
-def day_words(text: str) -> list[str]:
-    """The certain day words (今天, 明天, 昨晚 …) that ``text`` uses and does not date itself."""
-    return list(dict.fromkeys(m.group(0) for m in _DAY_WORDS.finditer(text)
-                              if not _DATED_AFTER.match(text, m.end())))
+# A number of days, not a day: "拘留5日", "为期3日", "5日内".
+_LASTING_BEFORE = re.compile(r"(?:拘留|为期|连续|持续|历时|长达|期限|共计|共|达|满|每|第|近|逾|超过|约|停留|延长|缩短|"
+                             r"提前|推迟|休息|隔离|观察|用时|耗时)\s*$")
+_LASTING_AFTER = re.compile(r"\s*(?:内|以内|之内|左右|以上|多|后|之后|以后|至\d|到\d)")
+
+
+def _bare_day(text: str, m: re.Match) -> bool:
+    """Whether the match is a day without its month: not "8月14日", "8 月 14 日" or "14日电"; not the
+    end of a range or list whose month was written ("7月21日到23日", "8月16日至19日", "3日、5日": a month
+    in the ten characters before it), nor a number of days ("拘留5日", "5日内")."""
+    if not m.group(1):
+        return False
+    before = text[max(0, m.start() - 10):m.start()]
+    return not ("月" in before or _LASTING_BEFORE.search(before) or _LASTING_AFTER.match(text, m.end()))
+
+
+def day_dates(text: str, published: str) -> dict[str, str]:
+    """The day words of ``text`` that it does not date itself -> the ISO day each means in an article
+    published on ``published``. A word meaning two days in one text is left out."""
+    pub = date.fromisoformat(published[:10])
+    found: dict[str, set[str]] = {}
+    for m in _DAY_WORDS.finditer(text):
+        if _DATED_AFTER.match(text, m.end()):
+            continue
+        if m.group(1):
+            if not _bare_day(text, m):
+                continue
+            y, mo, day = pub.year, pub.month, int(m.group(1))
+            if day > pub.day and not _TO_COME.search(text[max(0, m.start() - 8):m.start()]):
+                y, mo = (y - 1, 12) if mo == 1 else (y, mo - 1)
+            iso = _valid(y, mo, day)
+        else:
+            iso = next((e.date for e in resolve_relative(m.group(0), pub.isoformat()) if e.date), None)
+        if iso:
+            found.setdefault(m.group(0), set()).add(iso)
+    return {w: isos.pop() for w, isos in found.items() if len(isos) == 1}
+
+
+def writes_bare(text: str, word: str) -> bool:
+    """Whether ``text`` writes the day word ``word`` as a day word (a bare "14日", not "7月14日")."""
+    return any(m.group(0) == word and (not m.group(1) or _bare_day(text, m)) for m in _DAY_WORDS.finditer(text))
 
 
 def date_day_words(text: str, days: dict[str, str]) -> str:
     """``text`` with each day word of ``days`` (word -> ISO day) followed by its date in words:
-    "明天首次执飞" -> "明天（2023年8月4日）首次执飞". A word the text already dates is left alone."""
+    "明天首次执飞" -> "明天（2023年8月4日）首次执飞", "14日举行" -> "14日（2023年8月14日）举行". A word the
+    text already dates, a day with its month, and words inside quotation marks are left alone."""
     if not days:
         return text
-
     # A quotation is left as said: "“今天的成都…”" is someone's words, not the reporter's.
     quoted = [q.span() for q in _QUOTED.finditer(text)]
 
     def dated(m: re.Match) -> str:
         iso = days.get(m.group(0))
-        if not iso or _DATED_AFTER.match(text, m.end()) or any(a < m.start() < b for a, b in quoted):
+        if (not iso or _DATED_AFTER.match(text, m.end()) or (m.group(1) and not _bare_day(text, m))
+                or any(a < m.start() < b for a, b in quoted)):
             return m.group(0)
         d = date.fromisoformat(iso)
         return f"{m.group(0)}（{d.year}年{d.month}月{d.day}日）"
 
     return _DAY_WORDS.sub(dated, text)
-

@@ -121,6 +121,28 @@ def by_short_name(outer: str, text: str) -> bool:
     return False
 
 
+# Rule 133: local news names a county's court, police or government by the county's short name
+# alone (离石法院, 江北警方, 海淀检察院), and jieba's dictionary tags many such names as common words
+# (离石 n), so no place is read there. A division inside ``outer`` written by its short form right
+# before one of these offices names it.
+_OFFICES = r"(?:人民法院|法院|法庭|检察院|公安|警方|交警|消防|政府|党委|纪委|监委|人大|政协|区委|县委|市委)"
+
+
+@functools.lru_cache(maxsize=64)
+def _office_pattern(outer: str) -> re.Pattern[str] | None:
+    key = short_form(outer)
+    names = sorted({n for n, outers in _containing().items() if key in outers and len(n) >= 2},
+                   key=len, reverse=True)
+    return re.compile(f"(?:{'|'.join(map(re.escape, names))}){_OFFICES}") if names else None
+
+
+def by_office(outer: str, text: str) -> bool:
+    """Whether ``text`` names a division inside ``outer`` by its name before an office (离石法院 for
+    吕梁: rule 133)."""
+    pattern = _office_pattern(outer)
+    return bool(pattern and pattern.search(text))
+
+
 @functools.lru_cache(maxsize=1)
 def _cities() -> frozenset[str]:
     """The names and short forms (two characters or more) of the province- and prefecture-level

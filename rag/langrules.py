@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-06.131"
+RULES_VERSION = "2026-12-06.133"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -935,12 +935,43 @@ def _subjects(question: str) -> tuple[str, ...]:
             continue
         if _CJK_WORD.match(w) and word_idf(w) < SUBJECT_MIN_IDF:
             continue
+        if flag == "nz" and _verb_object(w):
+            continue
         # jieba guesses some time words as names ("上周四" nr): a word rag.dates reads as a time
         # expression is when, not what, and the scope check owns it.
         if question_range(w, "2000-01-01") is not None:
             continue
         out.append(w)
     return tuple(dict.fromkeys(out))
+
+
+# Rule 132: jieba's dictionary tags many verb phrases and terms as other proper nouns (nz): 达成协议,
+# 兴修水利, 搜集情报, 妨碍交通. One made of a dictionary verb and a dictionary noun (达成 + 协议) is what
+# someone did, not a name: "美国和伊朗达成协议…这笔钱冻结在哪个国家" named nothing a passage must write but
+# its countries. A city before the noun keeps an event's name (遵义会议, 开封战役: jieba tags 遵义 and 开封
+# verbs; rule 118).
+def _verb_object(word: str) -> bool:
+    tags = _word_tags()
+    for k in range(2, len(word) - 1):
+        head, rest = word[:k], word[k:]
+        if tags.get(head) == "v" and tags.get(rest) == "n" and not _is_city(head):
+            return True
+    return False
+
+
+def _word_tags() -> dict[str, str]:
+    from .sparse import load_jieba
+
+    load_jieba()
+    import jieba.posseg as pseg
+
+    return pseg.dt.word_tag_tab
+
+
+def _is_city(word: str) -> bool:
+    from .gazetteer import is_city
+
+    return is_city(word)
 
 
 # Rule 94: a company is named by a word of its own and what it does (新壹科技, 中唯集团, 利亚达化工): when

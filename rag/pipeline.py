@@ -130,12 +130,12 @@ def published(index, chunk: Chunk) -> str | None:
 def dated_answer(text: str, sentences: Sequence[Sentence],
                  published: Callable[[Chunk], str | None]) -> tuple[str, tuple[Sentence, ...]]:
     """The shown answer ``text`` and its ``sentences`` with each day word a sentence copies from its
-    cited passage (今天, 明天, 昨晚 …: ``dates.day_words``) followed by the day it means there, read
+    cited passage (今天, 明天, 昨晚, a bare 14日 …: ``dates.day_dates``) followed by the day it means there, read
     against that passage's publication date: "将在明天首次执飞" from a report of 8月3日 is shown as
     "明天（2023年8月4日）": the reader of an answer does not see the passage's date line, and a
     week later "明天" means another day. A sentence whose holding citations were published on
     different days is left alone, and so is a word in ``text`` that two sentences date differently."""
-    from .dates import date_day_words, day_words, resolve_relative
+    from .dates import date_day_words, day_dates, writes_bare
 
     per_sentence: list[dict[str, str]] = []
     found: dict[str, set[str]] = {}
@@ -144,12 +144,10 @@ def dated_answer(text: str, sentences: Sequence[Sentence],
         days_published = {d[:10] for c in held if (d := published(c.chunk)) and len(d) >= 10}
         days: dict[str, str] = {}
         if len(days_published) == 1:
-            day = days_published.pop()
-            for word in day_words(s.text):
-                if any(word in c.chunk.text for c in held):  # the passage's word, not the model's own
-                    events = resolve_relative(word, day)
-                    if events and events[0].date:
-                        days[word] = events[0].date
+            # Only the passage's own day words: the model's, or a "14日" cut from the passage's "7月14日",
+            # mean nothing against its date.
+            days = {w: iso for w, iso in day_dates(s.text, days_published.pop()).items()
+                    if any(writes_bare(c.chunk.text, w) for c in held)}
         per_sentence.append(days)
         for word, iso in days.items():
             found.setdefault(word, set()).add(iso)

@@ -104,17 +104,33 @@ def test_relative_dates_in_an_article_resolve_against_its_publication():
         ("明天", "2023-08-04"), ("后天", "2023-08-05")]
 
 
-@pytest.mark.parametrize("text, words", [
-    ("东航的第二架C919将在明天首次执飞", ["明天"]),
-    ("昨晚起降雨，今天仍有暴雨", ["昨晚", "今天"]),
-    ("今天（8月3日）起施行", []),  # the text dates it already
-    ("将于周五举行，25日起施行", []),  # a weekday and a bare day are not certain for a future event
-    ("近日召开会议", []),
+@pytest.mark.parametrize("text, published, days", [
+    ("东航的第二架C919将在明天首次执飞", "2023-08-03", {"明天": "2023-08-04"}),
+    ("昨晚起降雨，今天仍有暴雨", "2023-08-03", {"昨晚": "2023-08-02", "今天": "2023-08-03"}),
+    ("成立仪式14日在广州举行", "2023-08-15", {"14日": "2023-08-14"}),
+    ("28日召开了会议", "2023-08-15", {"28日": "2023-07-28"}),  # a day still to come is last month's
+    ("会议将于28日召开", "2023-08-15", {"28日": "2023-08-28"}),  # unless the event is to come
+    ("今天（8月3日）起施行", "2023-08-03", {}),  # the text dates it already
+    ("8月14日举行，8 月 16 日闭幕", "2023-08-15", {}),  # a day with its month
+    ("将于周五举行", "2023-08-15", {}),  # a weekday is not certain for a future event
+    ("近日召开会议，新华社北京14日电", "2023-08-15", {}),
+    ("广东公安7月21日到23日开展集中行动", "2023-08-15", {}),  # the end of a range whose month was written
+    ("访问从8月16日至19日", "2023-08-15", {}),
+    ("被处以行政拘留5日", "2023-08-15", {}),  # a number of days
+    ("须在5日内答复", "2023-08-15", {}),
 ])
-def test_day_words(text, words):
-    from rag.dates import day_words
+def test_day_dates(text, published, days):
+    from rag.dates import day_dates
 
-    assert day_words(text) == words
+    assert day_dates(text, published) == days
+
+
+def test_writes_bare():
+    from rag.dates import writes_bare
+
+    assert writes_bare("成立仪式14日在广州举行", "14日")
+    assert not writes_bare("成立仪式7月14日在广州举行", "14日")
+    assert writes_bare("将在明天首次执飞", "明天")
 
 
 def test_date_day_words_follows_each_word_with_its_day():
@@ -124,6 +140,7 @@ def test_date_day_words_follows_each_word_with_its_day():
         "将在明天（2023年8月4日）首次执飞，明天（2023年8月4日）返程")
     assert date_day_words("今天（8月3日）起施行", {"今天": "2023-08-03"}) == "今天（8月3日）起施行"
     assert date_day_words("明天首飞", {}) == "明天首飞"
+    assert date_day_words("14日举行，8月14日闭幕", {"14日": "2023-08-14"}) == "14日（2023年8月14日）举行，8月14日闭幕"
     assert date_day_words("他说“今天的成都准备好了”", {"今天": "2023-07-28"}) == "他说“今天的成都准备好了”"
 
 

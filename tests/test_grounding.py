@@ -510,3 +510,12 @@ def test_check_enclosing_figure(question, answer, text, refused, held_draft):
     from rag.grounding import check_enclosing_figure
 
     assert (check_enclosing_figure(held_draft(question, answer, text)) is not None) is refused
+
+
+def test_a_city_subject_is_named_by_a_county_office(held_draft):
+    """jieba tags 吕梁 a person, so it is a subject; the passage names it by 离石法院 (rule 133)."""
+    from rag.grounding import check_subject
+
+    q = "吕梁离石法院调解的那起合同纠纷 最后被告退给申某某多少钱"
+    assert check_subject(held_draft(q, "6100元[1]。", "离石法院巡回法庭调解后，被告退还申某某6100元。", title="")) is None
+    assert check_subject(held_draft(q, "6100元[1]。", "海淀法院调解后，被告退还申某某6100元。", title="")) is not None

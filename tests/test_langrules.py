@@ -2662,3 +2662,38 @@ def test_a_dimension_is_answered_in_its_unit(question, claims, missing):
     from rag.langrules import missing_kind
 
     assert missing_kind(question, claims) == missing
+
+
+# Rule 132: a word jieba tags nz that is a dictionary verb and noun is what someone did, not a name.
+@pytest.mark.parametrize("question, subjects", [
+    ("美国和伊朗达成协议 这笔钱冻结在哪个国家", []),
+    ("当地兴修水利花了多少钱", []),
+    ("警方说他搜集情报用了几年", []),
+    # must not fire: an event named after a city (jieba tags 遵义, 开封 verbs), a name, a term of one word
+    ("遵义会议是哪一年召开的", ["遵义会议"]),
+    ("开封战役打了多少天", ["开封战役"]),
+    ("阿里巴巴的总部在哪", ["阿里巴巴"]),
+])
+def test_a_verb_phrase_is_no_subject(question, subjects):
+    from rag.langrules import subjects as found
+
+    assert found(question) == subjects
+
+
+# Rule 133: a county's short name before an office (离石法院, 江北警方) names the county, so its city.
+@pytest.mark.parametrize("outer, text, named", [
+    ("吕梁", "离石法院把巡回法庭开到盛地社区", True),
+    ("重庆", "江北警方通报了这起案件", True),
+    ("北京市", "海淀法院审理了此案", True),
+    ("西安", "未央警方迅速出警", True),
+    ("山西", "离石法院审结一起合同纠纷", True),
+    # must not fire: a county of another city; the county by its full name is read as a place elsewhere;
+    # a short name without an office
+    ("吕梁", "石家庄法院审理了此案", False),
+    ("重庆", "海淀法院审理了此案", False),
+    ("吕梁", "离石的风景很美", False),
+])
+def test_a_county_by_its_office(outer, text, named):
+    from rag.gazetteer import by_office
+
+    assert by_office(outer, text) is named

@@ -290,6 +290,7 @@ def test_an_answer_dates_the_day_words_it_copies():
     # an undated passage; a word the model added, not the passage's; two sentences dating 今天 differently
     [("今天起施行", "新规今天起施行。", None)],
     [("今天起施行", "新规8月1日起施行。", "2023-08-01")],
+    [("成立仪式14日举行", "成立仪式7月14日举行。", "2023-08-15")],  # the passage's day has its month
     [("今天起施行", "新规今天起施行。", "2023-08-01"), ("今天开幕", "展会今天开幕。", "2023-08-02")],
 ])
 def test_an_answer_leaves_day_words_it_cannot_date(sentences):
