@@ -434,6 +434,9 @@ def scope_problem(question: str, supporting: Sequence[Chunk], opening: Callable[
     openings = [_day_form(canonical_numbers(to_simplified(o))) for o in (opening(c) for c in supporting) if o]
     implied = _implied_years(spans, openings)
     terms = scope_terms(question, places)
+    describing = _describing_titles(question)
+    titles = [compact(t) for t in _title_names(to_simplified(question))] if describing else []
+    titled = [compact(p) for p in plain] if describing else []
     # Countries are one level of their own (rule 95), unless the question asks where: then the
     # answer is a country it does not name.
     countries = [] if _asks_place(question) else [t for t in terms if _is_country(t)]
@@ -461,6 +464,11 @@ def scope_problem(question: str, supporting: Sequence[Chunk], opening: Callable[
             names += (term[:-1],)
         if any(n in t for t in texts for n in names):
             continue
+        # Rule 134: a place in the clause describing a titled work ("因为好莱坞罢工推迟的《创：战神》") says
+        # which work, and the title already says it: a passage naming the title is about it. Not a place
+        # after the title ("《战狼2》在北京的票房"): that one scopes the figure.
+        if not year_or_date and term in describing and any(t in p for t in titles for p in titled):
+            continue
         # Rules 111 and 112 (``gazetteer``): a county or city inside the term's province or city names
         # it ("江北一公司" is 重庆's), and so does a province's short name after 在/来/赴 ("在京开幕").
         if not year_or_date and _names_inside(term, plain):
@@ -483,6 +491,30 @@ def scope_problem(question: str, supporting: Sequence[Chunk], opening: Callable[
         if any(any(n in compact(o) for n in names) and (year_or_date or not _rivals(term, o)) for o in openings):
             continue
         out.append(term)
+    return out
+
+
+# A title in book-title marks and the clause before it that ends in 的 (and up to four characters: "的电影《",
+# "的新片《"): the clause describes the work.
+_TITLE_IN_QUESTION = re.compile(r"《([^》]+)》")
+_DESCRIBES = re.compile(r"的[\u4e00-\u9fff]{0,4}$")
+_CLAUSE_START = re.compile(r"[，,。；;？?！!\s]")
+
+
+def _title_names(question: str) -> list[str]:
+    return [m.group(1) for m in _TITLE_IN_QUESTION.finditer(question)]
+
+
+def _describing_titles(question: str) -> set[str]:
+    """The places (as ``scope_terms`` writes them) named in a clause describing a 《title》 of
+    ``question`` (rule 134)."""
+    q = to_simplified(question)
+    out: set[str] = set()
+    for m in _TITLE_IN_QUESTION.finditer(q):
+        before = _CLAUSE_START.split(q[:m.start()])[-1]
+        tail = _DESCRIBES.search(before)
+        if tail:
+            out.update(compact(p) for p in _places(before[:tail.start()]))
     return out
 
 
@@ -689,6 +721,11 @@ def check_enclosing_figure(d: Draft) -> str | None:
                 # A whole the question names too is no rival (as rule 113 reads places): "黄山…说 安徽在港
                 # 经营的企业里" asks about 安徽's.
                 whole = next((p for p in named if inside(term, p) and not any(_same_place(a, p) for a in places)), None)
+                # A whole listed beside places of its own kind is where people or things came from, not
+                # whose figure it is: "来自浙江、上海、江苏、安徽等长三角地区的600多名运动员" at a meet in 台州.
+                if whole and any(p != whole and _is_city(p) and not inside(p, whole) and not inside(whole, p)
+                                 for p in named):
+                    continue
                 if whole:
                     return f"the answer's figure is {whole}'s, which contains the {term} the question asks about (rule 121)"
     return None

@@ -505,6 +505,10 @@ def test_a_city_the_passage_never_names_is_missing():
     ("黄山推介会上说安徽在港经营的企业有几家在香港上市", "有17家上市。", "安徽在港经营的企业有400多家，其中17家在香港上市。", False),
     ("宁波的开渔节是哪一年开始办的", "宁波开渔节始于1998年。", "浙江省于1998年开始举办开渔节，宁波是主会场。", False),
     ("宁波获批出海的渔船有多少艘", "宁波获批渔船9000艘。", "舟山市获批渔船9000艘。", False),
+    # Rule 135: a whole listed beside places of its own kind is where they came from.
+    ("在台州三门开幕的跆拳道嘉年华 来了多少运动员", "600多名运动员参赛。",
+     "来自浙江、上海、江苏、安徽等长三角地区的600多名运动员参赛。", False),
+    ("合肥这次招聘会来了多少家企业", "来自安徽、江苏两省的300家企业参加。", "来自安徽、江苏两省的300家企业参加。", False),
 ])
 def test_check_enclosing_figure(question, answer, text, refused, held_draft):
     from rag.grounding import check_enclosing_figure
@@ -519,3 +523,21 @@ def test_a_city_subject_is_named_by_a_county_office(held_draft):
     q = "吕梁离石法院调解的那起合同纠纷 最后被告退给申某某多少钱"
     assert check_subject(held_draft(q, "6100元[1]。", "离石法院巡回法庭调解后，被告退还申某某6100元。", title="")) is None
     assert check_subject(held_draft(q, "6100元[1]。", "海淀法院调解后，被告退还申某某6100元。", title="")) is not None
+
+
+# Rule 134: a place in the clause describing a titled work says which work; a passage naming the title is about it.
+@pytest.mark.parametrize("question, text, missing", [
+    ("因为好莱坞罢工无限期推迟开拍的《创：战神》 片里演阿瑞斯的是哪位演员", "《创：战神》由杰瑞德・莱托饰演阿瑞斯。", []),
+    ("因为好莱坞罢工延期的电影《猎人克莱文》 新定的上映日期是哪天", "《猎人克莱文》将上映日期推迟至明年8月30日。", []),
+    ("在北京首映的《满江红》一共拿了多少票房", "《满江红》总票房突破45亿元。", []),
+    # must not fire: a place after the title scopes the figure; a passage without the title; a place outside the clause
+    ("《满江红》在北京的票房是多少", "《满江红》总票房突破45亿元。", ["北京"]),
+    ("因为好莱坞罢工延期的电影《猎人克莱文》 新定的上映日期是哪天", "新片将上映日期推迟至明年8月30日。", ["好莱坞"]),
+    ("北京，因为罢工延期的电影《猎人克莱文》 新定的上映日期是哪天", "《猎人克莱文》将推迟至明年8月30日上映。", ["北京"]),
+])
+def test_a_place_describing_a_title(question, text, missing):
+    from rag.grounding import scope_problem
+    from rag.types import Chunk
+
+    chunk = Chunk(chunk_id="c1", doc_id="d1", text=text, start=0, end=len(text), title="")
+    assert scope_problem(question, [chunk], lambda c: "", spans=[text]) == missing
