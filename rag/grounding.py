@@ -464,6 +464,11 @@ def scope_problem(question: str, supporting: Sequence[Chunk], opening: Callable[
             names += (term[:-1],)
         if any(n in t for t in texts for n in names):
             continue
+        # Rule 137: jieba's HMM guesses an organisation's abbreviation it does not know as a place (中物联):
+        # a passage writing the organisation's full name (中国物流与采购联合会) names it.
+        if (not year_or_date and _level(term) is None and _dictionary_tag(term) is None
+                and _abbreviated_in(term, plain)):
+            continue
         # Rule 134: a place in the clause describing a titled work ("因为好莱坞罢工推迟的《创：战神》") says
         # which work, and the title already says it: a passage naming the title is about it. Not a place
         # after the title ("《战狼2》在北京的票房"): that one scopes the figure.
@@ -516,6 +521,13 @@ def _describing_titles(question: str) -> set[str]:
         if tail:
             out.update(compact(p) for p in _places(before[:tail.start()]))
     return out
+
+
+def _abbreviated_in(short: str, texts: Sequence[str]) -> bool:
+    """Whether an organisation's full name in one of ``texts`` abbreviates to ``short`` (rule 137)."""
+    from .langrules import abbreviates, organisation_names
+
+    return any(abbreviates(short, name) for t in texts for name in organisation_names(t))
 
 
 def _names_inside(term: str, texts: Sequence[str]) -> bool:

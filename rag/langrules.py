@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-06.135"
+RULES_VERSION = "2026-12-06.138"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -1219,7 +1219,11 @@ def organisation_names(text: str) -> list[str]:
         run, joined = "", False
         for word, flag in words[i:]:
             joiner = word in _NAME_JOINERS and bool(run)
-            if not joiner and (flag not in _NAME_PART_FLAGS or not _CJK_WORD.match(word)):
+            # Rule 136: inside a name, after its first word, a verb is a name's word too: 中国物流与采购
+            # 联合会, 中国保护消费者基金会 (jieba tags 采购 and 保护 verbs). A name still begins with a noun and
+            # ends at a head, so "发布联合会" is none.
+            part = flag in _NAME_PART_FLAGS or (flag == "v" and bool(run))
+            if not joiner and (not part or not _CJK_WORD.match(word)):
                 break
             run += word
             joined = joined or joiner
@@ -1246,8 +1250,15 @@ def abbreviates(short: str, name: tuple[str, str]) -> bool:
     """Whether ``short`` abbreviates ``name`` (the full name and its head word, as
     ``organisation_names`` gives them)."""
     full, head = name
-    full = _NATIONAL.sub("", full)
-    if len(full) <= len(short) or full[0] != short[0] or short[-1] not in head:
+    if short[-1] not in head:
+        return False
+    # A national body's short form drops its country (证监会) or keeps its first character (中物联 for
+    # 中国物流与采购联合会: rule 136).
+    return any(_initials_in_order(short, f) for f in dict.fromkeys((_NATIONAL.sub("", full), full)))
+
+
+def _initials_in_order(short: str, full: str) -> bool:
+    if len(full) <= len(short) or full[0] != short[0]:
         return False
     at = 0
     for ch in short:

@@ -333,6 +333,26 @@ def test_a_paraphrased_claim_holds_by_its_figures(question, answer, chunk, suppo
         assert support >= ANCHORED_MIN_SUPPORT and checked.verified[0].citations[0].holds
 
 
+# Rule 138: when the cited chunk does not hold a claim, the chunk found for it holds by its figures too.
+@pytest.mark.parametrize("question, answer, chunks, holds_in", [
+    ("夏令营从国际学校来了几个外国学生", "夏令营从国际学校来了25个外国学生。[2]",
+     ["官任社区辖内的30位中外学生及国际学校的25位外籍学生参加本次活动。", "学生们亲手制作香囊和酸梅汤。"], 1),
+    ("东湖隧道全长多少米", "东湖隧道的长度是一千六百米。[1]",
+     ["今年全市新修道路40条。", "东湖隧道工程昨日贯通，隧道全长1600米，双向四车道。"], 2),
+    ("今年的荷花节一共来了多少游客", "荷花节期间前来观赏的人数达12万人次。[2]",
+     ["第十届荷花节昨日闭幕，荷花节期间共接待游客12万人次。", "闭幕式上举行了文艺演出。"], 1),
+    # must not fire: no chunk writes the figure; the figure sits in a sentence about something else
+    ("夏令营从国际学校来了几个外国学生", "夏令营从国际学校来了26个外国学生。[2]",
+     ["官任社区辖内的30位中外学生及国际学校的25位外籍学生参加本次活动。", "学生们亲手制作香囊和酸梅汤。"], None),
+    ("今年的荷花节一共来了多少游客", "荷花节期间来的游客共计12万人次。[2]",
+     ["第十届荷花节昨日闭幕，当天上午举行了闭幕式。暑期全市各景点共接待12万人次。", "闭幕式上举行了文艺演出。"], None),
+])
+def test_a_found_chunk_holds_by_its_figures(question, answer, chunks, holds_in):
+    checked = check_answer(answer, [_chunk(i + 1, c) for i, c in enumerate(chunks)], 0.45, question=question)
+    held = [c.n for c in checked.verified[0].citations if c.holds]
+    assert held == ([holds_in] if holds_in else [])
+
+
 # Rule 114: a count worded with another classifier of its kind than the chunk's (4条蛇 against 4尾) is the
 # chunk's figure: support reads the claim with the chunk's classifier.
 @pytest.mark.parametrize("sentence, chunk, rewritten", [

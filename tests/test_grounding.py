@@ -541,3 +541,17 @@ def test_a_place_describing_a_title(question, text, missing):
 
     chunk = Chunk(chunk_id="c1", doc_id="d1", text=text, start=0, end=len(text), title="")
     assert scope_problem(question, [chunk], lambda c: "", spans=[text]) == missing
+
+
+# Rule 137: an abbreviation jieba guessed as a place is held by a passage writing the organisation's full name.
+@pytest.mark.parametrize("question, text, missing", [
+    ("中物联发布的今年7月份中国大宗商品指数是多少", "中国物流与采购联合会发布7月份中国大宗商品指数，为102.3%。", []),
+    ("中物联发布的今年7月份中国大宗商品指数是多少", "国家统计局发布7月份中国大宗商品指数，为102.3%。", ["中物联"]),
+    ("中山市今年的GDP是多少", "广东省今年GDP增长5%。", ["中山市"]),  # a real place is not an abbreviation
+])
+def test_an_abbreviation_guessed_as_a_place(question, text, missing):
+    from rag.grounding import scope_problem
+    from rag.types import Chunk
+
+    chunk = Chunk(chunk_id="c1", doc_id="d1", text=text, start=0, end=len(text), title="")
+    assert [m for m in scope_problem(question, [chunk], lambda c: "", spans=[text]) if not m.endswith("月")] == missing
