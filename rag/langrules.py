@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-06.138"
+RULES_VERSION = "2026-12-06.139"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -1964,6 +1964,8 @@ def missing_kind(question: str, claims: str) -> str | None:
     # it; a count of something else does not ("坚持'三个导向'" for "投资规模预计要超过多少钱").
     if not m and ASKS_MONEY.search(q):
         ok = any(x.unit in _MONEY_UNITS or (not x.unit and not x.percent) for x in qs if not x.year)
+        if ok and _PRICE_ASKED.search(q) and not _CHANGE_ASKED.search(q) and _only_changes(qs, normalize(claims)):
+            return "a price, and the answer gives only a change of it"
         return None if ok else "an amount of money"
     # "多少" asks for an amount; a calendar year is a time, so an answer whose only figures are years
     # ("已降至1992年以来的最低水平" for "收视率跌到了多少") gives none. Questions asking when are
@@ -1971,6 +1973,32 @@ def missing_kind(question: str, claims: str) -> str | None:
     if (m or ASKS_NUMBER.search(q)) and all(x.year for x in qs):
         return "a number"
     return None
+
+
+# Rule 139: a question asking what something sells or costs for ("Model S现车调完以后卖多少钱", "售价是多少")
+# asks a price, and a sum right after a word of change (降价5.4万-7万元, 优惠2000元, 上调300元) is how much the
+# price moved, not the price. Not when the question asks the change itself (降了多少, 便宜了多少, 比…贵多少).
+_PRICE_ASKED = re.compile(r"卖多少钱|售价|价格是多少|价格多少|价钱|多少钱一|定价|起售价|报价|标价|(?:卖|售|要|花|值)多少钱")
+_CHANGE_ASKED = re.compile(r"[降涨减省便宜贵调]了|(?:降|涨|调|优惠|便宜|省|减|补贴|差)(?:价)?多少|差价|"
+                           r"比[^，,。？?]{0,15}(?:多|少|贵|便宜|高|低)|少了|多了")
+_CHANGE_BEFORE = re.compile(r"(?:降价|下调|上调|调低|调高|调降|涨价|优惠|便宜|降低|提高|减少|增加|让利|补贴|直降|立减|"
+                            r"降|涨|省|减)(?:了|约|近|超|达|幅度为|幅度达)?\s*$")
+_RANGE_JOIN = re.compile(r"[-－~～—至到]\s*$")
+
+
+def _only_changes(qs: Sequence["Quantity"], claims: str) -> bool:
+    """Whether every sum of ``qs`` in ``claims`` follows a word of change (the second figure of a
+    range "5.4万-7万元" as its first does)."""
+    sums = [x for x in qs if not x.year and not x.percent and (x.unit in _MONEY_UNITS or not x.unit)]
+    if not sums:
+        return False
+    change = False
+    for x in sums:
+        before = claims[max(0, x.start - 8):x.start]
+        change = bool(_CHANGE_BEFORE.search(before) or (change and _RANGE_JOIN.search(before)))
+        if not change:
+            return False
+    return True
 
 
 # --- advice and decision questions ------------------------------------------------------------------

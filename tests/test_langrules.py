@@ -2701,3 +2701,20 @@ def test_a_county_by_its_office(outer, text, named):
     from rag.gazetteer import by_office
 
     assert by_office(outer, text) is named
+
+
+# Rule 139: a price asked is not answered by how much the price moved.
+@pytest.mark.parametrize("question, claims, missing", [
+    ("特斯拉调价后 Model S现车卖多少钱", "全系现车降价5.4万-7万元", "a price, and the answer gives only a change of it"),
+    ("这款手机售价是多少", "这款手机直降500元", "a price, and the answer gives only a change of it"),
+    ("这套房子现在卖多少钱", "房东又优惠了20万元", "a price, and the answer gives only a change of it"),
+    # must not fire: the price is given too; the question asks the change; a sum that is no change
+    ("Model S现车调完以后卖多少钱", "Model S现车售价75.49万元，降价5.4万元", None),
+    ("Model S现车降了多少钱", "全系现车降价5.4万-7万元", None),
+    ("这款手机比上一代便宜多少钱", "这款手机直降500元", None),
+    ("这款手机售价是多少", "这款手机售价3999元", None),
+])
+def test_a_price_is_not_its_change(question, claims, missing):
+    from rag.langrules import missing_kind
+
+    assert missing_kind(question, claims) == missing
