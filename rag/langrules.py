@@ -951,27 +951,10 @@ def _subjects(question: str) -> tuple[str, ...]:
 # its countries. A city before the noun keeps an event's name (遵义会议, 开封战役: jieba tags 遵义 and 开封
 # verbs; rule 118).
 def _verb_object(word: str) -> bool:
-    tags = _word_tags()
-    for k in range(2, len(word) - 1):
-        head, rest = word[:k], word[k:]
-        if tags.get(head) == "v" and tags.get(rest) == "n" and not _is_city(head):
-            return True
-    return False
-
-
-def _word_tags() -> dict[str, str]:
-    from .sparse import load_jieba
-
-    load_jieba()
-    import jieba.posseg as pseg
-
-    return pseg.dt.word_tag_tab
-
-
-def _is_city(word: str) -> bool:
     from .gazetteer import is_city
 
-    return is_city(word)
+    return any(dictionary_tag(word[:k]) == "v" and dictionary_tag(word[k:]) == "n" and not is_city(word[:k])
+               for k in range(2, len(word) - 1))
 
 
 # Rule 94: a company is named by a word of its own and what it does (新壹科技, 中唯集团, 利亚达化工): when

@@ -408,16 +408,17 @@ class Pipeline:
                                      in_index=contexts is None, refusal_prob=doubt, translated=bool(translation))
         refused = bool(reason)
         nothing_holds = refused and reason != "the model refused" and checked.supported_sentences == 0
-        shown, sentences = self.presented(text, checked.verified, in_index=contexts is None)
+        shown, sentences = (refusal, ()) if refused else self.presented(text, checked.verified,
+                                                                       in_index=contexts is None)
         # A refusal is shown as the one fixed sentence, whatever else the model wrapped around it
         # (a model that leaked its instructions has also "said" the refusal sentence).
-        yield Answer(question=asked, text=refusal if refused else shown,
+        yield Answer(question=asked, text=shown,
                      citations=() if refused else checked.citations,
                      hits=tuple(hits), abstained=bool(reason), timings=timings,
                      # The sentences that failed stay listed when they are why the answer was refused.
                      unsupported=checked.unsupported if nothing_holds or not refused else (), reason=reason,
                      draft=text if refused and text != refusal else "",
-                     sentences=() if refused else sentences, time_range=time_range,
+                     sentences=sentences, time_range=time_range,
                      reported_on=() if refused or time_range is None else self._reported_on(checked.citations),
                      refusal_prob=doubt, translation=translation)
 
