@@ -775,9 +775,13 @@ def check_general_sentence(d: Draft) -> str | None:
     # The whole span of each citation that holds: ``Draft.spans`` keeps one sentence of it, which
     # for a span the splitter cut at "；" can be the wrong half (the claim's words "B站…第二季度" are
     # in one half, its figure "净亏损…收窄23%" in the other).
-    spans = [c.chunk.text[c.span[0]:c.span[1]] for s in d.sentences for c in s.citations if c.holds]
+    held = [c for s in d.sentences for c in s.citations if c.holds]
+    spans = [c.chunk.text[c.span[0]:c.span[1]] for c in held]
     if not spans or d.translated or names_something(d.question):
         return None
+    # A title says what every sentence under it is about: a document titled 优惠活动 answers "优惠活动
+    # 怎么参加" in a sentence that never repeats it.
+    spans += list(dict.fromkeys(c.chunk.title for c in held if c.chunk.title))
     if not _shares_topic(d.question, spans):
         return (f"the question names nothing, and the sentences the answer rests on mention none of its "
                 f"topic words ({', '.join(_topic_words(d.question))}) (rule 127)")

@@ -425,6 +425,19 @@ def test_check_general_sentence(question, answer, context, span, refused):
     assert (check_general_sentence(_draft_on_span(question, answer, context, span)) is not None) is refused
 
 
+def test_check_general_sentence_reads_the_title():
+    """A title says what every sentence under it is about."""
+    from dataclasses import replace
+
+    from rag.grounding import check_general_sentence
+
+    draft = _draft_on_span("优惠活动怎么参加？", "点击链接领取奖品[1]。", "", "点击链接领取奖品。")
+    assert check_general_sentence(draft) is not None
+    titled = replace(draft.sentences[0], citations=tuple(replace(c, chunk=replace(c.chunk, title="优惠活动"))
+                                                         for c in draft.sentences[0].citations))
+    assert check_general_sentence(replace(draft, sentences=(titled,))) is None
+
+
 def test_check_general_sentence_leaves_a_translation_alone():
     """A translated question's words are the translator's, not the passage's."""
     from rag.grounding import check_general_sentence
