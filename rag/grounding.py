@@ -869,14 +869,14 @@ def check_cause(d: Draft) -> str | None:
     about the documents names what it asks about, and its words may differ from the report's
     ("嫌疑人是怎么骗走…" against 骗取)."""
     supporting = d.supporting()
-    how = _asks_how(d.question) and not asks_advice(d.question) and not names_something(d.question)
-    if not supporting or not (_asks_why(d.question) or how):
+    why = _asks_why(d.question)
+    how = not why and _asks_how(d.question) and not asks_advice(d.question) and not names_something(d.question)
+    if not supporting or not (why or how):
         return None
     texts = _read_with_context(d, supporting)
     missing = [w for w in _dictionary_topic_words(_topic_question(d)) if not _mentions_word(w, texts)]
     if missing:
-        asked = "why" if _asks_why(d.question) else "how"
-        return f"the question asks {asked} about {', '.join(missing)}, which the supporting passages never mention"
+        return f"the question asks {'why' if why else 'how'} about {', '.join(missing)}, which the supporting passages never mention"
     return None
 
 

@@ -451,7 +451,7 @@ class Pipeline:
         none = lambda chunk: ""  # noqa: E731
         opening = functools.lru_cache(None)(self._opening) if in_index else none
         preceding = functools.lru_cache(None)(self._preceding) if in_index else none
-        dated = functools.partial(published, self.index if in_index else None)
+        dated = self._published_by(in_index)
         checks = CHECKS if cfg.answer.check_scope else (check_citations,)
         draft = Draft(question, checked.verified, opening, preceding, dated, translated,
                       min_figure_context=cfg.answer.min_figure_context)
@@ -461,8 +461,11 @@ class Pipeline:
                   in_index: bool = True) -> tuple[str, tuple[Sentence, ...]]:
         """A shown answer's text and sentences: lead-ins moved to markers (``tidy_answer``) and day
         words dated (``dated_answer``). Also what a re-judged run scores."""
-        dated = functools.partial(published, self.index if in_index else None)
-        return dated_answer(tidy_answer(text), sentences, dated)
+        return dated_answer(tidy_answer(text), sentences, self._published_by(in_index))
+
+    def _published_by(self, in_index: bool) -> Callable[[Chunk], str | None]:
+        """Each chunk's publication date (``published``), from the index only for chunks in it."""
+        return functools.partial(published, self.index if in_index else None)
 
     def _refusal_prob(self, gen, messages, refusal: str, timings: dict[str, float]) -> float | None:
         """``gen.refusal_prob`` on the prompt just answered (None when the generator has none);
