@@ -2,7 +2,8 @@
 
 The page is served in this process on 127.0.0.1 (a free port) over an index of the seeds built
 with the fake embedder, answered by a scripted fake generator. Screenshots of the chat and the
-knowledge base go to docs/.
+knowledge base go to a temporary folder, or to the folder ``RAG_SCREENSHOTS`` names
+(``RAG_SCREENSHOTS=docs`` refreshes the README's pictures): a test run must not rewrite tracked files.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import socket
+import tempfile
 import time
 from pathlib import Path
 
@@ -19,7 +21,6 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
-DOCS = ROOT / "docs"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
@@ -165,8 +166,10 @@ def page(server, browser):
 
 
 def _screenshot(page, name: str) -> None:
-    DOCS.mkdir(exist_ok=True)
-    page.screenshot(path=str(DOCS / name), full_page=True)
+    folder = Path(os.environ.get("RAG_SCREENSHOTS") or Path(tempfile.gettempdir()) / "rag-screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / name), full_page=True)
+    assert (folder / name).stat().st_size > 0
 
 
 def test_streamed_answer_with_citation_that_opens_its_chunk(page):
