@@ -262,6 +262,16 @@ class EventDate:
 _RELATIVE_IN_TEXT = re.compile(r"今天|今日|昨天|昨日|昨晚|前天|明天|明日|后天|上周[一二三四五六日天]|本周[一二三四五六日天]|周[一二三四五六日天]|近日|日前|(?<!\d)(\d{1,2})日(?![\d电讯])")
 
 
+def _bare_day_date(pub: date, day: int, to_come: bool = False) -> str | None:
+    """The ISO day a bare "15日" means in an article published on ``pub``: of the month of
+    publication, or of the month before when that day is still to come, unless the text says the
+    event is ``to_come``; None for a day the month lacks."""
+    y, mo = pub.year, pub.month
+    if day > pub.day and not to_come:
+        y, mo = (y - 1, 12) if mo == 1 else (y, mo - 1)
+    return _valid(y, mo, day)
+
+
 def resolve_relative(text: str, published: str) -> list[EventDate]:
     """Relative dates in ``text`` resolved against the publication date ``published`` (ISO).
 
@@ -297,11 +307,7 @@ def resolve_relative(text: str, published: str) -> list[EventDate]:
         elif m.group(1):
             if text[max(0, m.start() - 1):m.start()] == "月" or text[max(0, m.start() - 3):m.start()].endswith("月"):
                 continue  # part of "8月15日": an absolute date, not a bare day
-            day = int(m.group(1))
-            y, mo = pub.year, pub.month
-            if day > pub.day:  # a day still to come this month is last month's
-                y, mo = (y - 1, 12) if mo == 1 else (y, mo - 1)
-            iso = _valid(y, mo, day)
+            iso = _bare_day_date(pub, int(m.group(1)))
             if iso:
                 out.append(EventDate(w, iso))
     return out
@@ -563,10 +569,7 @@ def day_dates(text: str, published: str) -> dict[str, str]:
         if m.group(1):
             if not _bare_day(text, m):
                 continue
-            y, mo, day = pub.year, pub.month, int(m.group(1))
-            if day > pub.day and not _TO_COME.search(text[max(0, m.start() - 8):m.start()]):
-                y, mo = (y - 1, 12) if mo == 1 else (y, mo - 1)
-            iso = _valid(y, mo, day)
+            iso = _bare_day_date(pub, int(m.group(1)), to_come=bool(_TO_COME.search(text[max(0, m.start() - 8):m.start()])))
         else:
             iso = next((e.date for e in resolve_relative(m.group(0), pub.isoformat()) if e.date), None)
         if iso:

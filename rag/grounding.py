@@ -29,7 +29,7 @@ from typing import Callable, Sequence
 
 from .chunking import split_sentences
 from .citations import split_answer
-from .langrules import CN_DIGITS, KINSHIP_TERMS, UNITS, canonical_numbers, unglue_figures
+from .langrules import BOOK_TITLE, CN_DIGITS, KINSHIP_TERMS, UNITS, book_titles, canonical_numbers, unglue_figures
 from .langrules import counts_countries as _counts_countries
 from .langrules import untested_part as _untested_part
 from .langrules import without_renderings as _without_renderings
@@ -435,7 +435,7 @@ def scope_problem(question: str, supporting: Sequence[Chunk], opening: Callable[
     implied = _implied_years(spans, openings)
     terms = scope_terms(question, places)
     describing = _describing_titles(question)
-    titles = [compact(t) for t in _title_names(to_simplified(question))] if describing else []
+    titles = [compact(t) for t in book_titles(question)] if describing else []
     titled = [compact(p) for p in plain] if describing else []
     # Countries are one level of their own (rule 95), unless the question asks where: then the
     # answer is a country it does not name.
@@ -499,15 +499,10 @@ def scope_problem(question: str, supporting: Sequence[Chunk], opening: Callable[
     return out
 
 
-# A title in book-title marks and the clause before it that ends in 的 (and up to four characters: "的电影《",
-# "的新片《"): the clause describes the work.
-_TITLE_IN_QUESTION = re.compile(r"《([^》]+)》")
+# The clause before a title in book-title marks that ends in 的 (and up to four characters: "的电影《",
+# "的新片《") describes the work.
 _DESCRIBES = re.compile(r"的[\u4e00-\u9fff]{0,4}$")
 _CLAUSE_START = re.compile(r"[，,。；;？?！!\s]")
-
-
-def _title_names(question: str) -> list[str]:
-    return [m.group(1) for m in _TITLE_IN_QUESTION.finditer(question)]
 
 
 def _describing_titles(question: str) -> set[str]:
@@ -515,7 +510,7 @@ def _describing_titles(question: str) -> set[str]:
     ``question`` (rule 134)."""
     q = to_simplified(question)
     out: set[str] = set()
-    for m in _TITLE_IN_QUESTION.finditer(q):
+    for m in BOOK_TITLE.finditer(q):
         before = _CLAUSE_START.split(q[:m.start()])[-1]
         tail = _DESCRIBES.search(before)
         if tail:

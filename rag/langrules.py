@@ -912,7 +912,7 @@ def _subjects(question: str) -> tuple[str, ...]:
     # A title in book-title marks (《战争与和平》, 《本草纲目》) is a proper name whatever words it is
     # made of: a passage that never writes it is not about it (a passage on 罗素 that never names
     # 《战争与和平》 answered "《战争与和平》的作者是谁？" with 罗素).
-    out = [m.group(1).strip() for m in _TITLE.finditer(q) if m.group(1).strip()]
+    out = [m.group(1).strip() for m in BOOK_TITLE.finditer(q) if m.group(1).strip()]
     # Rule 120: so is a term in quotation marks ("“冻结金额”是什么意思", "“指鹿为马”里是谁…"): the
     # question asks about the term as a unit, and a passage that writes only its parts (冻结, 马) is
     # about something else.
@@ -995,10 +995,10 @@ def dictionary_tag(word: str) -> str | None:
     return pseg.dt.word_tag_tab.get(word)
 
 
-def _titles(question: str) -> list[str]:
+def book_titles(question: str) -> list[str]:
     """The titles in book-title marks of ``question``, read as ``_subjects`` reads the question
     (NFKC, simplified), so they compare with its subjects."""
-    return [m.group(1) for m in _TITLE.finditer(to_simplified(unicodedata.normalize("NFKC", question)))]
+    return [m.group(1) for m in BOOK_TITLE.finditer(to_simplified(unicodedata.normalize("NFKC", question)))]
 
 
 def _haystack(texts: Iterable[str]) -> str:
@@ -1026,7 +1026,7 @@ def missing_subjects(question: str, texts: Iterable[str]) -> list[str]:
     # is jieba's glue, and 变形金刚 does not name 《变形记》 (rule 93). So is a word jieba's dictionary lists
     # (rule 100): its HMM glued nothing to it, and 银行 does not name 银行卡. Not a place, nor a word made
     # of a place and one character (中国队, 北京站): both are named by the place too.
-    titles = {compact(t.strip()) for t in _titles(question)}
+    titles = {compact(t.strip()) for t in book_titles(question)}
 
     def whole(key: str) -> bool:
         tag = dictionary_tag(key)
@@ -1273,7 +1273,9 @@ _FRAME_NOUNS = frozenset(
     # Words that total a count are the frame of "how many", not its topic (jieba tags 一共 j, as if
     # an abbreviation): "徐福节一共办了几届" is about 徐福节.
     + "一共 总共 共计 合计 总计".split())
-_TITLE = re.compile(r"《([^》]{2,30})》")
+# A title in book-title marks, of two to thirty characters (a longer run is an unclosed mark, not a title);
+# the one pattern for every rule that reads titles.
+BOOK_TITLE = re.compile(r"《([^》]{2,30})》")
 # A quoted term of two to twelve characters without punctuation inside (rule 120).
 _QUOTED_TERM = re.compile(r"[“「『‘]([^“”「」『』‘’，,。、；;：:！!？?\s]{2,12})[”」』’]")
 # Rule 85: a dimension noun asked for by amount ("全长多少", "海拔多高", "面积有多大") names the measure the
@@ -1369,7 +1371,7 @@ def _topic_entries(question: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
     # In a question asked mostly in English ("What was 西宁's GDP growth?") the Latin words are its
     # language, not words the Chinese passages would share (as for subjects).
     english = len(_LATIN_LETTER.findall(q)) > 2 * len(_CJK_CHAR.findall(q))
-    out = [(m.group(1), ()) for m in _TITLE.finditer(q)]
+    out = [(m.group(1), ()) for m in BOOK_TITLE.finditer(q)]
     text, pos = unglue_figures(q), 0
     for w, flag in pseg.cut(text):
         preceding, pos = text[max(0, pos - 4):pos], pos + len(w)
@@ -1414,7 +1416,7 @@ def dictionary_topic_words(question: str, skip: Iterable[str] = ()) -> list[str]
     load_jieba()
     import jieba
 
-    titles = set(_titles(question))
+    titles = set(book_titles(question))
     skip = tuple(skip)
     return [w for w in topic_words(question) if (jieba.dt.FREQ.get(w) or w in titles) and not any(k in w for k in skip)]
 
