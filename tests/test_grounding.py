@@ -438,12 +438,20 @@ def test_check_general_sentence_reads_the_title():
     assert check_general_sentence(replace(draft, sentences=(titled,))) is None
 
 
-def test_check_general_sentence_leaves_a_translation_alone():
-    """A translated question's words are the translator's, not the passage's."""
+@pytest.mark.parametrize("translation, answer, span, refused", [
+    # Rule 140: a translated question is read through its translation, without the renderings of
+    # the English words it kept ("(flamingo)"), which are the translator's, not the passage's.
+    ("为什么海水是咸的？", "因为咸淡水在河口湾混杂[1]。", "咸淡水在河口湾混杂，河口湾常为水产盛产区域。", True),
+    ("为什么秋天树叶会变黄？", "园区新增了300个停车位[1]。", "园区今年新增了300个停车位。", True),
+    ("为什么秋天树叶会变黄？", "因为叶绿素分解[1]。", "秋天树叶变黄是因为叶绿素分解。", False),
+    ("苹果手表从0%到80%充电大约需要多长时间？", "大约45分钟[1]。", "快速充电从0%到80%大约需要45分钟。", False),
+    ("火山是如何形成的？", "岩浆冷却凝固[1]。", "火山由地下岩浆喷出地表后冷却堆积而成。", False),
+])
+def test_check_general_sentence_reads_a_translation(translation, answer, span, refused):
     from rag.grounding import check_general_sentence
 
-    draft = _draft_on_span("为什么秋天树叶会变黄？", "园区新增了300个停车位[1]。", "", "园区今年新增了300个停车位。", translated=True)
-    assert check_general_sentence(draft) is None
+    draft = _draft_on_span(translation, answer, "", span, translated=True)
+    assert (check_general_sentence(draft) is not None) is refused
 
 
 def test_an_unsupported_conclusion_about_other_things_refuses_the_answer():
