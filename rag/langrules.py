@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-06.140.1"
+RULES_VERSION = "2026-12-06.141.1"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -846,8 +846,9 @@ _ACRONYM = re.compile(r"^[A-Z]{2,6}$")
 _CJK_WORD = re.compile(f"^[{CJK}]+$")
 
 
-# 天 and 周 (not 周年, 周岁) count days and weeks: "4天班" gave the place 天班 ("一周只上四天班").
-_DATE_UNIT_AFTER_DIGITS = re.compile(rf"(\d\s*(?:[年月日号天]|周(?![年岁])))(?=[{CJK}])")
+# 天 and 周 (not 周年, 周岁) count days and weeks: "4天班" gave the place 天班 ("一周只上四天班"). 强 after a
+# number is a ranking's ("世界500强里顺丰的名次" gave the name 强里顺丰; rule 141).
+_DATE_UNIT_AFTER_DIGITS = re.compile(rf"(\d\s*(?:[年月日号天强]|周(?![年岁])))(?=[{CJK}])")
 _ORDINAL_AFTER_WORD = re.compile(rf"(?<=[{CJK}])(?=第\s*[\d{CN_DIGITS}几])")
 
 
@@ -1006,6 +1007,9 @@ def _haystack(texts: Iterable[str]) -> str:
     return compact(to_simplified("\n".join(texts)))
 
 
+_GLUED_BEFORE_SUBJECT = "里在与及跟对被把给和"
+
+
 def missing_subjects(question: str, texts: Iterable[str]) -> list[str]:
     """The question's subjects that none of ``texts`` mentions. A Chinese subject of three or more
     characters also counts as mentioned by all but its last character: jieba cuts a name with the
@@ -1036,6 +1040,12 @@ def missing_subjects(question: str, texts: Iterable[str]) -> list[str]:
         if _CODE.fullmatch(key):
             return _CODE_JOINS.sub("", key).lower() in _CODE_JOINS.sub("", have).lower()
         if key in have or (len(key) >= 3 and _CJK_WORD.match(key) and not whole(key) and key[:-1] in have):
+            return True
+        # Rule 141: so does a character glued before it, a preposition or the localiser 里 ("500强里顺丰的
+        # 名次" gives 里顺丰, "和德邦" as in rule 88), when the rest is named; not the ones that are also
+        # common surnames (于, 向, 从, 由, 同, 将: 于东来 is a person, not 东来).
+        if (len(key) >= 3 and _CJK_WORD.match(key) and not whole(key) and key[0] in _GLUED_BEFORE_SUBJECT
+                and key[1:] in have):
             return True
         if named_as_abbreviation(key):
             return True

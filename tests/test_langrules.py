@@ -791,6 +791,14 @@ def test_subjects(question, subjects):
     ("物理学家霍金的第一本书叫什么？", ["霍金的第一本书是《时间简史》。"], []),
     ("G7高速全长多少公里？", ["G7京新高速全长2540公里。"], []),
     ("今年一季度GDP增长了多少？", ["一季度国内生产总值同比增长4.5%。"], []),
+    # Rule 141: a ranking's 强 after a number and a preposition or 里 that jieba glued before a name are
+    # not part of it; a surname is (于晓光 is not named by 晓光), and the name must still be named.
+    ("今年财富世界500强里顺丰的名次比去年往前挪了多少位", ["顺丰排名377名，比2022年上升了64个名次。"], []),
+    ("今年财富世界500强里顺丰的名次比去年往前挪了多少位", ["京东排名第52位。"], ["里顺丰"]),
+    ("在武汉里顺丰的快递点有几个", ["顺丰在武汉有快递点。"], []),
+    ("这次和德邦证券签约的是哪家银行", ["德邦证券与工商银行签约。"], []),
+    ("于晓光主演的新剧叫什么", ["晓光主演的电视剧。"], ["于晓光"]),
+    ("中物联发布的指数是多少", ["物联网指数为51。"], ["中物联"]),
 ])
 def test_missing_subjects(question, texts, missing):
     from rag.langrules import missing_subjects
