@@ -38,6 +38,37 @@ def test_unsupported_answer_is_abstained(make_pipeline):
     assert a.draft == "答案是8.8%[1]。" and "supported" in a.reason
 
 
+def test_a_looping_model_is_stopped_and_refused(make_pipeline):
+    """A model repeating one phrase is stopped at the third repeat, not at max_tokens, and its text
+    is refused as a whole (the 于洪区 financing question of the twenty-first news set)."""
+    from rag.pipeline import LOOP_REASON
+
+    loop = "资料编号为1的资料中提到：“" * 30
+    p = make_pipeline([loop])
+    events = list(p.stream("西宁地区生产总值增长多少？"))
+    a = events[-1]
+    streamed = "".join(events[:-1])
+    assert a.abstained and a.reason == LOOP_REASON and a.text == "资料中没有找到这个问题的答案。"
+    assert len(streamed) < 4 * len("资料编号为1的资料中提到：“") < len(loop)
+
+
+@pytest.mark.parametrize("text, loops", [
+    ("资料编号为1的资料中提到：“资料编号为1的资料中提到：“资料编号为1的资料中提到：“", True),
+    ("、企业法人营业执照副本复印件、企业法人营业执照副本复印件、企业法人营业执照副本复印件", True),
+    ("the price went up, the price went up, the price went up, ", True),
+    # Must not fire: short repeats, a phrase written twice, a list of different items, a repeat
+    # that is not at the end (the model moved on).
+    ("哈哈哈哈哈哈哈哈哈哈", False),
+    ("营业执照副本、营业执照副本复印件", False),
+    ("一等奖3名、二等奖5名、三等奖10名。", False),
+    ("资料中提到资料中提到资料中提到，增长5.5%[1]。", False),
+])
+def test_repeats_itself(text, loops):
+    from rag.pipeline import repeats_itself
+
+    assert repeats_itself(text) is loops
+
+
 def test_gate_refuses_without_calling_the_model(fake_index, settings):
     from rag.generators import FakeGenerator
     from rag.pipeline import Pipeline
