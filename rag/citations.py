@@ -107,6 +107,25 @@ _CITED_LEADIN = re.compile(r"(?:(?<=^)|(?<=[。！？!?\n]))(?P<space>\s*)" + _L
 _NEXT_LEADIN = re.compile(_LEADIN_HEAD)
 
 
+# Rule 143: a lead-in after a comma starts the next claim, from the source it names ("…森林覆盖率提高4个
+# 百分点，资料编号为2的资料中提到，十年来…"): the model walks through its sources in one run-on sentence,
+# and each part is a claim of its own source, checked against that source.
+_INNER_LEADIN = re.compile(r"[，,；;]\s*(?=" + _LEADIN_HEAD + ")")
+_SENTENCE_END = re.compile(r"[。！？!?\n]")
+
+
+def _split_at_inner_leadins(text: str) -> str:
+    """``text`` with a full stop for each comma before a lead-in that follows a claim; a chain of
+    lead-ins before one claim ("资料编号为1的资料中提到，根据资料2，…") stays one sentence."""
+    def cut(m: re.Match) -> str:
+        start = max((e.end() for e in _SENTENCE_END.finditer(text, 0, m.start())), default=0)
+        return "。" if re.search(r"\w", claim_text(strip_markers(text[start:m.end()]).strip())) else m.group(0)
+
+    return _INNER_LEADIN.sub(cut, text)
+# A lead-in with nothing after it is where the model ran out of tokens: it cites nothing.
+_DANGLING_LEADIN = re.compile(r"(?<=[。！？!?\n])\s*" + _LEADIN_HEAD + r"$")
+
+
 def tidy_answer(text: str) -> str:
     """The answer as shown: "资料编号为1的资料中提到，X。" becomes "X[1]。".
 
@@ -122,6 +141,7 @@ def tidy_answer(text: str) -> str:
         marker = "" if MARKER.search(body) else "".join(f"[{n}]" for n in dict.fromkeys(numbers))
         return f"{m.group('space')}{body}{marker}{m.group('end')}"
 
+    text = _DANGLING_LEADIN.sub("", _split_at_inner_leadins(text))
     return _without_repeats(_CITED_LEADIN.sub(move, text))
 
 
@@ -159,6 +179,7 @@ def split_answer(answer: str) -> list[AnswerSentence]:
     """
     # Move markers that follow the full stop ("…增长5%。[1]") in front of it, then split.
     moved = re.sub(rf"([。！？!?；;])\s*((?:{MARKER.pattern}\s*)+)", r"\2\1", answer, flags=re.IGNORECASE)
+    moved = _split_at_inner_leadins(moved)  # each source walked through is a claim of its own (rule 143)
     out = []
     for s, e in split_sentences(moved):
         part = moved[s:e]

@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-06.141.1"
+RULES_VERSION = "2026-12-06.143.1"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -2159,7 +2159,8 @@ _RELATIONS: dict[str, tuple[str, ...]] = {
     "capital": ("首都", "首府", "都城", "国都"),
     "composition": ("作曲", "谱写", "谱曲", "创作"),
     "painting": ("画", "绘", "创作"),
-    "founding": ("创立", "创办", "创建", "创始", "创设"),
+    # Rule 142: a founder is also said to 成立, 开办, 兴办 or 组建 what they founded ("由台商林铭田成立于2000年").
+    "founding": ("创立", "创办", "创建", "创始", "创设", "成立", "开办", "兴办", "组建"),
     "design": ("设计",),
     "direction": ("导演", "执导"),
 }

@@ -209,6 +209,13 @@ def test_percent_in_words_must_match_the_chunk():
      "84M线从2010年8月23日起改称82M[1][2][3]。"),
     ("资料编号为1的资料中提到，根据资料2，会议实到301人。", "会议实到301人[1][2]。"),
     ("资料编号为2的资料中提到，资料编号为2的资料中提到，会议实到301人。", "会议实到301人[2]。"),
+    # Rule 143: a lead-in after a comma starts the next claim, from the source it names; one with
+    # nothing after it (the token limit) cites nothing. Text that merely holds 资料 is text.
+    ("资料编号为1的资料中提到，森林覆盖率提高4个百分点，资料编号为2的资料中提到，治理面积5.7万平方公里，资料编号为3的资料中提到，",
+     "森林覆盖率提高4个百分点[1]。治理面积5.7万平方公里[2]。"),
+    ("增长5%，根据资料[2]，收入增长3%。", "增长5%。收入增长3%[2]。"),
+    ("全市发放宣传资料3000余份，资料显示增长5%[1]。", "全市发放宣传资料3000余份，资料显示增长5%[1]。"),
+    ("资料编号为1的资料中提到，", "资料编号为1的资料中提到，"),
 ])
 def test_tidy_answer_moves_the_source_lead_in_to_a_marker(raw, shown):
     from rag.citations import tidy_answer

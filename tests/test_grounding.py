@@ -344,6 +344,12 @@ def test_superlative_check(question, answer, text, reason, verified_draft):
     ("《金银岛》的作者是谁", "《海底奇缘》的作者是小林源文[1]。", "《海底奇缘》的作者是小林源文。", True),
     ("谁发明了电话？", "贝尔[1]。", "1876年，贝尔发明了电话。", False),
     ("《红楼梦》的作者是谁", "曹雪芹[1]。", "《红楼梦》由曹雪芹所著。", False),
+    # Rule 142: a founder is also said to 成立, 开办, 兴办 or 组建 what they founded.
+    ("银杏湖农业观光休闲公司是哪位台商创办的", "林铭田[1]。", "南京银杏湖农业观光休闲有限公司由台商林铭田成立于2000年。", False),
+    ("这家养老院是谁创办的", "王秀兰[1]。", "2015年，退休教师王秀兰在村里开办了这家养老院。", False),
+    ("这支志愿服务队是谁组建的", "李强[1]。", "2019年，李强组建了这支志愿服务队。", False),
+    ("这所学校是谁创办的", "张华[1]。", "张华是这所学校的第一任校长。", True),
+    ("这家公司是谁创立的", "赵军[1]。", "赵军出席了公司成立十周年庆典。", False),
 ])
 def test_check_relation(question, answer, text, refused, held_draft):
     from rag.grounding import check_relation
