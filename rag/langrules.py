@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-06.143.1"
+RULES_VERSION = "2026-12-06.144.1"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -1368,6 +1368,14 @@ def _topic_words(question: str) -> tuple[str, ...]:
     return tuple(w for w, _ in _topic_entries(question))
 
 
+def _adverb_and_verb(word: str) -> bool:
+    """Rule 144: a set phrase jieba lists whole (tag l or i) made of a dictionary adverb and a verb
+    (尽快恢复, 及时处理) says how something is done, not what a question is about: in "嗓子哑了说不出话，
+    怎么尽快恢复" the topic is 嗓子, and 尽快恢复, the rarest of its words, let a report on a town's
+    recovery from a flood ("助力当地尽快恢复生产生活秩序") answer it."""
+    return any(dictionary_tag(word[:k]) == "d" and dictionary_tag(word[k:]) == "v" for k in range(1, len(word)))
+
+
 @functools.lru_cache(maxsize=1024)
 def _topic_entries(question: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """(topic word, other bigrams that mention it) for each topic word of ``question``."""
@@ -1391,6 +1399,8 @@ def _topic_entries(question: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
         if w in _DIMENSIONS and _ASKED_DIMENSION.match(text, pos - len(w)):
             continue
         if flag.startswith("n") and _ASKED_KIND.search(preceding):
+            continue
+        if flag in ("l", "i") and _adverb_and_verb(w):
             continue
         if (flag in _TOPIC_FLAGS or (flag in _TOPIC_RARE_FLAGS and word_idf(w) >= TOPIC_VERB_MIN_IDF)
                 or _numeral_word(w, flag)):

@@ -1132,6 +1132,22 @@ def test_topic_words_leave_out_an_asked_dimension(question, word, kept):
     assert (word in topic_words(question)) is kept
 
 
+# Rule 144: a set phrase of an adverb and a verb (尽快恢复, 逐步推进) is how something is done, not a topic;
+# idioms of other shapes (指鹿为马, 自相矛盾) and phrases jieba does not list whole stay topic words.
+@pytest.mark.parametrize("question, word, kept", [
+    ("嗓子哑了说不出话，怎么尽快恢复？", "尽快恢复", False),
+    ("老城区改造要怎样逐步推进？", "逐步推进", False),
+    ("嗓子哑了说不出话，怎么尽快恢复？", "嗓子", True),
+    ("“指鹿为马”里是谁指的鹿？", "指鹿为马", True),
+    ("自相矛盾这个成语出自哪里？", "自相矛盾", True),
+    ("积极参与社区活动的志愿者有多少人？", "积极参与", True),
+])
+def test_topic_words_leave_out_a_manner_phrase(question, word, kept):
+    from rag.langrules import topic_words
+
+    assert (word in topic_words(question)) is kept
+
+
 # Rule 79: an A-not-A form asks yes or no, as 吗 does; it is no topic word. Words that merely hold 不
 # (不动产, 不见不散) stay.
 @pytest.mark.parametrize("question, word, kept", [
