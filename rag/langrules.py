@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-06.144.1"
+RULES_VERSION = "2026-12-06.144.2"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -392,6 +392,10 @@ def canonical_numbers(text: str, keep_below: float = 0.0) -> str:
         mag = (m.group("mag") or "") if m else ""
         if num[:1].isdigit():
             n = num.replace(",", "")
+            # A zero-padded figure is the figure: "2023年07月23日" is 7月23日 (dates copied from a date line
+            # are padded), "07人" is 7人.
+            if len(n) > 1 and n.isdigit():
+                n = n.lstrip("0") or "0"
         else:
             value = q.value
             for ch in mag:

@@ -139,6 +139,12 @@ def test_quantities(text, expected):
     ("第一线的工人", "第1线的工人"),  # a word, read the same way in both texts
     ("次第花开", "次第花开"),  # must not fire: 第 with no numeral after it
     ("宅第三间", "宅第3间"),  # a count (三间) stays a count
+    # A zero-padded figure is the figure (a date copied from a date line); decimals keep their zero.
+    ("2023年07月23日", "2023年7月23日"),
+    ("共07人", "共7人"),
+    ("增长0.5%", "增长0.5%"),
+    ("2000年", "2000年"),
+    ("0人受伤", "0人受伤"),
 ])
 def test_canonical_numbers(text, canonical):
     assert canonical_numbers(text) == canonical
