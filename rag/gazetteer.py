@@ -101,6 +101,12 @@ def _containing() -> dict[str, frozenset[str]]:
     return {k: frozenset(v) for k, v in out.items()}
 
 
+def is_division(word: str) -> bool:
+    """Whether an administrative division bears the name or short name ``word`` (上街 for 上街区; not 浙大,
+    which jieba's dictionary lists as a place)."""
+    return word in _containing()
+
+
 def inside(place: str, outer: str) -> bool:
     """Whether the division ``place`` (full or short name) lies inside ``outer`` (a province or a
     city, full or short name): 江北 inside 重庆, 西峰区 inside 庆阳 and 甘肃."""

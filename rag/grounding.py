@@ -465,8 +465,10 @@ def scope_problem(question: str, supporting: Sequence[Chunk], opening: Callable[
         if any(n in t for t in texts for n in names):
             continue
         # Rule 137: jieba's HMM guesses an organisation's abbreviation it does not know as a place (中物联):
-        # a passage writing the organisation's full name (中国物流与采购联合会) names it.
-        if (not year_or_date and _level(term) is None and _dictionary_tag(term) is None
+        # a passage writing the organisation's full name (中国物流与采购联合会) names it. Rule 145: so does
+        # one its dictionary lists as a place though no division bears it (浙大 for 浙江大学).
+        if (not year_or_date and _level(term) is None
+                and (_dictionary_tag(term) is None or not _is_division(term))
                 and _abbreviated_in(term, plain)):
             continue
         # Rule 134: a place in the clause describing a titled work ("因为好莱坞罢工推迟的《创：战神》") says
@@ -516,6 +518,12 @@ def _describing_titles(question: str) -> set[str]:
         if tail:
             out.update(compact(p) for p in _places(before[:tail.start()]))
     return out
+
+
+def _is_division(word: str) -> bool:
+    from .gazetteer import is_division
+
+    return is_division(word)
 
 
 def _abbreviated_in(short: str, texts: Sequence[str]) -> bool:

@@ -575,6 +575,11 @@ def test_a_place_describing_a_title(question, text, missing):
     ("中物联发布的今年7月份中国大宗商品指数是多少", "中国物流与采购联合会发布7月份中国大宗商品指数，为102.3%。", []),
     ("中物联发布的今年7月份中国大宗商品指数是多少", "国家统计局发布7月份中国大宗商品指数，为102.3%。", ["中物联"]),
     ("中山市今年的GDP是多少", "广东省今年GDP增长5%。", ["中山市"]),  # a real place is not an abbreviation
+    # Rule 145: nor one jieba's dictionary lists as a place that no division bears (浙大); a division's
+    # short name (上街, 湟中) is a place whatever organisation the passage names.
+    ("浙大儿童医院收治的那个女孩是在哪里溺的水", "浙江大学医学院附属儿童医院医生提到，女孩掉进了水桶里。", []),
+    ("浙大儿童医院收治的那个女孩是在哪里溺的水", "市儿童医院医生提到，女孩掉进了水桶里。", ["浙大"]),
+    ("湟中今年接待游客多少人次", "湟源县今年接待游客300万人次。", ["湟中"]),
 ])
 def test_an_abbreviation_guessed_as_a_place(question, text, missing):
     from rag.grounding import scope_problem
