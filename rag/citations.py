@@ -122,6 +122,8 @@ def _split_at_inner_leadins(text: str) -> str:
         return "。" if re.search(r"\w", claim_text(strip_markers(text[start:m.end()]).strip())) else m.group(0)
 
     return _INNER_LEADIN.sub(cut, text)
+
+
 # A lead-in with nothing after it is where the model ran out of tokens: it cites nothing.
 _DANGLING_LEADIN = re.compile(r"(?<=[。！？!?\n])\s*" + _LEADIN_HEAD + r"$")
 

@@ -852,7 +852,7 @@ _CJK_WORD = re.compile(f"^[{CJK}]+$")
 
 # 天 and 周 (not 周年, 周岁) count days and weeks: "4天班" gave the place 天班 ("一周只上四天班"). 强 after a
 # number is a ranking's ("世界500强里顺丰的名次" gave the name 强里顺丰; rule 141).
-_DATE_UNIT_AFTER_DIGITS = re.compile(rf"(\d\s*(?:[年月日号天强]|周(?![年岁])))(?=[{CJK}])")
+_UNIT_AFTER_DIGITS = re.compile(rf"(\d\s*(?:[年月日号天强]|周(?![年岁])))(?=[{CJK}])")
 _ORDINAL_AFTER_WORD = re.compile(rf"(?<=[{CJK}])(?=第\s*[\d{CN_DIGITS}几])")
 
 
@@ -860,7 +860,7 @@ def unglue_figures(text: str) -> str:
     """``text`` with a space after each digit-written date or day unit and before each ordinal's 第, so
     jieba's HMM cannot glue them to the word next to them ("6月30日利东邨" gave the name 日利东;
     "胡天衡第1次" gave the place 衡第: 第1次 is an ordinal, 胡天衡 the name)."""
-    return _ORDINAL_AFTER_WORD.sub(" ", _DATE_UNIT_AFTER_DIGITS.sub(r"\1 ", text))
+    return _ORDINAL_AFTER_WORD.sub(" ", _UNIT_AFTER_DIGITS.sub(r"\1 ", text))
 
 
 # A numeral before 国 counts countries ("中日韩三国", "欧盟五国", "东盟十国"); jieba's HMM glues the
@@ -1011,7 +1011,8 @@ def _haystack(texts: Iterable[str]) -> str:
     return compact(to_simplified("\n".join(texts)))
 
 
-_GLUED_BEFORE_SUBJECT = "里在与及跟对被把给和"
+# Rule 141: the characters jieba glues before a name (rule 88's) that are not also common surnames, and 里.
+_GLUED_BEFORE_SUBJECT = "里" + "".join(c for c in _BEFORE_NAME if c not in "于向从由同将")
 
 
 def missing_subjects(question: str, texts: Iterable[str]) -> list[str]:
