@@ -265,11 +265,25 @@ def scope_terms(question: str, places: bool | str = True) -> list[str]:
     rendering of any other is its own, Solvay -> 索维亚, and need not be the passage's)."""
     # The articles are simplified ("西寧" must find "西宁"); a year in words (二〇二三年) is 2023.
     q = _day_form(canonical_numbers(to_simplified(question)))
-    named = _places(q) if places else []
+    named = _in_the_named_cities(_places(q)) if places else []
     if places == "known":
         named = [w for w in named if _known_place(w)]
     terms = _YEAR.findall(q) + _DATE.findall(q) + _MONTH.findall(_DATE.sub("", q)) + named
     return list(dict.fromkeys(compact(t) for t in terms))
+
+
+def _in_the_named_cities(named: list[str]) -> list[str]:
+    """Rule 146: a county's short name, written without its level, that lies in none of the cities or
+    provinces the question also names is no place of the question's: in "濮阳油田总医院7月28日上街义诊" 上街
+    is going out into the street, not 郑州's district 上街. A question naming a district with its city
+    names one that lies in it (湟中 in 西宁, 江北 in 重庆)."""
+    from .gazetteer import inside, is_city, is_division, short_form
+
+    outers = [w for w in named if is_city(w)]
+    if not outers:
+        return named
+    return [w for w in named if is_city(w) or short_form(w) != w or not is_division(w)
+            or any(inside(w, o) for o in outers)]
 
 
 def asks_advice(question: str) -> bool:

@@ -62,6 +62,12 @@ from rag.types import Chunk, Citation
     ("在宁县开了几家驿站", ["宁县"]),  # must not fire: the county itself
     ("在上海路演了几场", ["上海"]),  # nor before 路演, which is no street
     ("北京路步行街有多少家店", ["北京路"]),  # a street jieba lists as one word stays what is named
+    # Rule 146: a county's short name lying in none of the named cities is no place of the question's.
+    ("濮阳油田总医院7月28日上街义诊那天 赶上的是第几个世界肝炎日", ["7月28日", "濮阳"]),
+    ("上街义诊那天来了多少人", ["上街"]),  # must not fire: no city named to place it against
+    ("濮阳上街区今年GDP是多少", ["濮阳", "上街区"]),  # written with its level: named on purpose
+    ("西宁湟中今年GDP是多少", ["西宁", "湟中"]),  # lies in the named city
+    ("武汉青山区有多少人", ["武汉", "青山区"]),
 ])
 def test_scope_terms(question, terms):
     assert scope_terms(question) == terms
