@@ -241,7 +241,8 @@ def tests_a_fact(question: str) -> bool:
 # of generation and a screen of repeated text on the page). A phrase of six or more characters written three
 # times in a row at the end of the text is such a loop: no archived draft repeats one otherwise (English
 # drafts included: six characters are a word or two). Generation stops there and the answer is refused,
-# since a model that lost its place gives no answer to check.
+# since a model that lost its place gives no answer to check. A shorter clause said three times over
+# ("无昭穆，无昭穆，无昭穆，") is no lost place: ``citations.tidy_answer`` says it once and the answer is checked.
 _LOOP = re.compile(r"(.{6,60}?)\1{2,}$", re.S)
 LOOP_REASON = "the model wrote one phrase over and over, and was stopped"
 
@@ -402,20 +403,20 @@ class Pipeline:
                                dates=time_range is not None, examples=cfg.answer.example_turns)
         t_gen = time.perf_counter()
         ttft = None
-        pieces: list[str] = []
+        written = ""
         looped = False
         stream = gen.stream(built.messages, max_tokens=cfg.generator.max_tokens)
         for delta in stream:
             if ttft is None:
                 ttft = time.perf_counter() - t_gen
-            pieces.append(delta)
+            written += delta
             yield delta
-            if repeats_itself("".join(pieces)):
+            if repeats_itself(written):
                 looped = True
                 stream.close()  # as when a person presses stop: the model stops between two tokens
                 break
         t_end = time.perf_counter()
-        text = "".join(pieces).strip()
+        text = written.strip()
         n_out = gen.count_tokens(text) if text else 0
         decode_s = (t_end - t_gen) - (ttft or 0.0)
         timings.update(prompt_tokens=built.prompt_tokens, ttft_ms=(ttft or 0.0) * 1e3,
