@@ -59,13 +59,14 @@ def main() -> int:
         near.append(r)
         removed |= holders
         gold[f"cmrcoff-near-{len(near):03d}"] = {"cmrc_id": r["id"], "doc": r["sources"][0], "answers": r["answers"], "removed": sorted(holders)}
-    tags = {}
+    tags, cmrc_ids = {}, {}
     with (HERE / "answerable.jsonl").open("w", encoding="utf-8") as f:
         for i, r in enumerate(answerable, 1):
             rid = f"cmrcoff-a-{i:03d}"
             tags[rid] = ["cmrc", "cmrc_official"]
             f.write(json.dumps({"id": rid, "question": r["question"], "answers": r["answers"], "sources": r["sources"],
-                                "answerable": True, "cmrc_id": r["id"]}, ensure_ascii=False) + "\n")
+                                "answerable": True}, ensure_ascii=False) + "\n")
+            cmrc_ids[rid] = r["id"]
     with (HERE / "nearmiss.jsonl").open("w", encoding="utf-8") as f:
         for rid, r in zip(gold, near):
             tags[rid] = ["cmrc", "cmrc_official", "nearmiss"]
@@ -73,6 +74,7 @@ def main() -> int:
                                ensure_ascii=False) + "\n")
     (HERE / "nearmiss_gold.json").write_text(json.dumps(gold, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     (HERE / "tags.json").write_text(json.dumps(tags, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
+    (HERE / "cmrc_ids.json").write_text(json.dumps(cmrc_ids, indent=0) + "\n", encoding="utf-8")
     (HERE / "removed.txt").write_text("\n".join(sorted(removed)) + "\n", encoding="utf-8")
     out = ROOT / "data" / "gen" / "cmrc_official_nearmiss_removed.txt"
     out.write_text(" ".join(sorted(removed)) + "\n", encoding="utf-8")
