@@ -651,10 +651,25 @@ def check_conclusion(d: Draft) -> str | None:
     return None
 
 
+# A date written in figures (2023-08-19, 2023/8/19): in a news article it is the date line, and the
+# kind check does not take it as the day an answer states (every such answer over the archived runs
+# copied the article's date line), so the refusal names it instead of saying no date was given.
+_FIGURE_DATE = re.compile(r"(?<!\d)(?:1[89]|20)\d{2}[-/.](?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01])(?!\d)")
+
+
+def kind_reason(kind: str, claims: str) -> str:
+    """The refusal reason for an answer lacking ``kind`` (``missing_kind``)."""
+    m = _FIGURE_DATE.search(claims) if kind == "a date" else None
+    if m:
+        return (f"the question asks for a date and the answer's only one, {m.group(0)}, is written in figures "
+                f"as an article's date line is, not as a day the answer states")
+    return f"the question asks for {kind} and the answer gives none"
+
+
 def check_kind(d: Draft) -> str | None:
     """An answer that is not the kind of thing asked for (a date, a count of 支, an age)."""
     kind = missing_kind(d.question, d.claims)
-    return f"the question asks for {kind} and the answer gives none" if kind else None
+    return kind_reason(kind, d.claims) if kind else None
 
 
 def check_restated(d: Draft) -> str | None:
@@ -970,7 +985,7 @@ def check_grounding(question: str, answer: str, citations: Sequence[Citation], t
     claims = "".join(s.text for s in split_answer(answer))
     kind = missing_kind(question, claims)
     if kind:
-        return f"the question asks for {kind} and the answer gives none"
+        return kind_reason(kind, claims)
     held = tuple(c for c in citations if c.support >= threshold)
     if not held:
         return None

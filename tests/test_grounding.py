@@ -124,6 +124,25 @@ def test_marker_digits_are_not_the_number_asked_for():
     assert reason == "the question asks for a number and the answer gives none"
 
 
+@pytest.mark.parametrize("question, answer, reason", [
+    # A figure-written date is named as the date line it is, not reported as missing.
+    ("台风是哪天登陆的？", "2023-08-19，台风登陆。",
+     "the question asks for a date and the answer's only one, 2023-08-19, is written in figures "
+     "as an article's date line is, not as a day the answer states"),
+    ("活动哪天开始？", "活动于2023/7/5开始。",
+     "the question asks for a date and the answer's only one, 2023/7/5, is written in figures "
+     "as an article's date line is, not as a day the answer states"),
+    # Not a date: a phone number, a version, a score line; the plain reason stays.
+    ("活动哪天开始？", "咨询电话010-8888-1234。", "the question asks for a date and the answer gives none"),
+    ("新版本哪天上线？", "新版本为2.10.3。", "the question asks for a date and the answer gives none"),
+    ("比赛哪天举行？", "比分为2023-13-40。", "the question asks for a date and the answer gives none"),
+    # Another kind is never reported as a date line.
+    ("活动持续了多少天？", "活动于2023-08-19举行。", "the question asks for a count of 天 and the answer gives none"),
+])
+def test_kind_reason_names_a_figure_written_date(question, answer, reason):
+    assert check_grounding(question, answer, [], 0.3) == reason
+
+
 def _citation(text, support, title="t"):
     chunk = Chunk(chunk_id=str(hash(text)), doc_id="d", text=text, start=0, end=len(text), title=title)
     return Citation(n=1, chunk=chunk, span=(0, len(text)), support=support)
