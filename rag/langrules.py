@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-06.146.1"
+RULES_VERSION = "2026-12-06.149.1"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -1947,6 +1947,11 @@ def missing_kind(question: str, claims: str) -> str | None:
         # "连着几年都达标了", "建了多少年": a count of years ("18年", "十几年"), not a calendar year.
         c = normalize(claims)
         return None if _YEAR_SPAN.search(c) or _YEARS_COUNTED.search(_CALENDAR.sub(" ", c)) else "a count of years"
+    if m and m.group(1) in CURRENCIES:
+        # Rule 147: "多少新台币", "多少美元" ask for a sum, as 多少钱 does (rule 84), and a sum in any currency
+        # is that kind of answer: "募集32.55亿元新台币" writes the currency after 元. Whether it is the
+        # right currency is the figure check's question (unmatched_quantities: 3亿元 is not 3亿美元).
+        return None if any(x.unit in _MONEY_UNITS for x in qs if not x.year) else "an amount of money"
     if m and m.group(1) not in ("年", "月", "日", "号", "时"):
         want = equivalent_units(m.group(1))
         # A figure without any unit answers a count of things too: the noun is left out after it
@@ -2115,7 +2120,11 @@ def _advice_word(word: str) -> bool:
 # passages. A passage explaining why a flame is blue shares 蓝色 and not 天空; the most specific word
 # alone (rule 45's bar) is 蓝色 there.
 # Rule 99: how something comes about ("四季是怎么形成的", "如何产生", 成因) asks for its cause as 为什么 does.
-_ASKS_WHY = re.compile(r"为什么|为何|什么原因|原因是什么|是何原因|成因|(?:怎么|怎样|如何)(?:形成|产生|引起|造成|导致)|\bwhy\b",
+# Rule 148: 为 closing a verb (称为, 成为, 改为, 命名为, 译为, 视为, 评为…) is that verb's, and "称为什么" asks
+# what something is called, not why ("他们的文体合称为什么", a CMRC question; training). 因为什么 still asks
+# why, through 什么原因 or 为何 where it is worded so, and 为什么 after any other character asks why.
+_VERB_BEFORE_WEI = "称成作认改视列定译名分变转评选命设化誉奉尊封立拜任推"
+_ASKS_WHY = re.compile(rf"(?<![{_VERB_BEFORE_WEI}])为什么|为何|什么原因|原因是什么|是何原因|成因|(?:怎么|怎样|如何)(?:形成|产生|引起|造成|导致)|\bwhy\b",
                        re.IGNORECASE)
 
 
@@ -2168,7 +2177,8 @@ def only_judges_a_case(question: str) -> bool:
 # passes: both names are in the passage, the frame is the question's. The relation is stated by one of
 # a few words for it, which the sentence supporting the answer must contain.
 _RELATIONS: dict[str, tuple[str, ...]] = {
-    "writing": ("作者", "作家", "记者", "写", "著", "撰", "创作", "笔下", "所作", "执笔"),
+    # Rule 149: an adaptation credits its source's author as 原作 ("依山田贵敏漫画原作《孤岛诊疗所》改编").
+    "writing": ("作者", "作家", "记者", "写", "著", "撰", "创作", "笔下", "所作", "执笔", "原作"),
     "discovery": ("发现",),
     "invention": ("发明",),
     "capital": ("首都", "首府", "都城", "国都"),

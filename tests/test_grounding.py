@@ -375,6 +375,11 @@ def test_superlative_check(question, answer, text, reason, verified_draft):
     ("这支志愿服务队是谁组建的", "李强[1]。", "2019年，李强组建了这支志愿服务队。", False),
     ("这所学校是谁创办的", "张华[1]。", "张华是这所学校的第一任校长。", True),
     ("这家公司是谁创立的", "赵军[1]。", "赵军出席了公司成立十周年庆典。", False),
+    # Rule 149: an adaptation's source author is credited as 原作.
+    ("小孤岛大医生原作的作者是谁？", "山田贵敏[1]。", "该剧依山田贵敏漫画原作《孤岛诊疗所》改编。", False),
+    ("这部动画片的作者是谁", "尾田荣一郎[1]。", "这部动画片的原作为尾田荣一郎的同名漫画。", False),
+    ("这部电视剧的作者是谁", "李明[1]。", "李明在这部电视剧中饰演一名医生。", True),
+    ("这部漫画的作者是谁", "王强[1]。", "这部漫画改编的电影由王强主演。", True),
 ])
 def test_check_relation(question, answer, text, refused, held_draft):
     from rag.grounding import check_relation

@@ -477,6 +477,13 @@ def test_speculation_voids_support_whatever_the_overlap():
     ("那笔转账是多少钱", "民警拦下转账30万。", None),
     ("这款车卖多少钱", "售价为3.5万美元。", None),
     ("在地铁上吃东西罚款多少钱", "最高可处五百元罚款。", None),
+    # rule 147: 多少+a currency asks for a sum; any sum answers the kind (the figure check compares currencies)
+    ("2009年中国旺旺在台湾上市募集了多少新台币？", "募集32.55亿元新台币。", None),
+    ("这次融资一共多少美元", "融资总额为3亿美元。", None),
+    ("赔了多少欧元", "赔偿金额为1200万元。", None),
+    ("这笔交易值多少日元", "交易预计在明年完成。", "an amount of money"),
+    ("募集了多少新台币？", "该公司于2009年上市。", "an amount of money"),
+    ("一共卖了多少港币", "共卖出300件。", "an amount of money"),
     # rule 83: 年份 and 何年 ask for a year; a three-digit year at a clause's start or after a
     # preposition is one, a length after a verb or a measure is not
     ("观念艺术这个术语正式确立的年份", "观念艺术这个术语真正确立起来。", "a year"),
@@ -1989,6 +1996,17 @@ def test_a_bare_reply_holds_no_citation():
     ("什么是原子", False),
     ("原因分析报告哪天发布", False),
     ("白居易的字是什么", False),
+    # rule 148: 为 closing a verb before 什么 asks what, not why
+    ("徐陵和庾信齐名，他们的文体合称为什么？", False),
+    ("这种鱼在台湾被称为什么？", False),
+    ("该镇1958年改名为什么？", False),
+    ("这颗小行星被命名为什么？", False),
+    ("他退役后成为什么职业？", False),
+    ("这部小说的书名译为什么？", False),
+    # ... and 为什么 after any other character still asks why
+    ("他们为什么成为朋友？", True),
+    ("这是为什么？", True),
+    ("小区为什么改名", True),
 ])
 def test_asks_why(question, why):
     from rag.langrules import asks_why
