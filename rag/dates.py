@@ -211,6 +211,17 @@ def publication_date(text: str, *, field: str | None = None, metadata: str | Non
     return None
 
 
+def without_header(text: str) -> str:
+    """``text`` without the header block it opens with (``_header``: "2023-08-17 10:43，正文：", a
+    first line that is only a date), or ``text`` as it is. The header's date is the publication
+    date, which the index keeps as the document's ``date``; left in the passage it is the one date
+    a reader of the opening sees, and a small model answers a question asking on which day
+    something happened with it (``prompting``)."""
+    head = _header(text)
+    # Any year will do to tell a date from other text: yearless headers ("7-18 12:22") are headers too.
+    return head[1].lstrip() if head is not None and parse_datetime(_SPACES.sub(" ", head[0]), 2000) else text
+
+
 def header_year(text: str) -> int | None:
     """The year a header or dateline states, if any (used to pick a collection's default year)."""
     found = publication_date(text)

@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Sequence
 
+from .dates import without_header
 from .textnorm import compact
 from .errors import ContextOverflowError, RagError
 from .langrules import missing_kind, written_in_english
@@ -314,7 +315,10 @@ def build_messages(question: str, hits: Sequence[Hit], *, prompts: Prompts, coun
     texts: list[str] = []
     used_hits: list[Hit] = []
     for i, hit in enumerate(hits):
-        text = trim_chunk(hit.chunk.text, question, trim_chars) if trim_chars and i >= whole else hit.chunk.text
+        # A document's opening chunk is shown without its header: the publication date reaches the
+        # model only as the source's 日期, and only for a question about a time span (``dates``).
+        body = without_header(hit.chunk.text) if hit.chunk.start == 0 else hit.chunk.text
+        text = trim_chunk(body, question, trim_chars) if trim_chars and i >= whole else body
         block = _source_block(prompts, len(used_hits) + 1, hit, text, dates)
         c = count(block) + 1
         if c > remaining:

@@ -322,3 +322,33 @@ def test_a_short_documents_top_chunk_is_shown_whole(doc_chars, setting, whole_ch
     answer = replace(load_settings(None).answer, whole_short_doc_chars=setting, whole_chunks=whole_chunks,
                      trim_chunks=trim)
     assert trim_options(answer, doc_chars) == expected
+
+
+def test_an_opening_chunk_is_shown_without_its_date_header():
+    # The header's date is the publication date; in the passage it is the date a small model copies
+    # for "哪天…" (the event's 8月10日 is the answer here). A later chunk's text is left as it is.
+    opening = Hit(chunk=Chunk("c1", "d1", "2023-08-19 07:07，正文：8月10日，两名主播被约谈。", 0, 28, ""), score=1.0, rank=1)
+    later = Hit(chunk=Chunk("c2", "d1", "2023-08-19 07:07，正文：引文里的一行。", 28, 50, ""), score=0.5, rank=2)
+    built = build_messages("主播是哪天被约谈的？", [opening, later], prompts=load_prompts(), count=count,
+                           n_ctx=4096, max_tokens=256, trim_chars=None)
+    user = built.messages[-1]["content"]
+    assert "8月10日，两名主播被约谈。" in user and "07:07，正文：8月10日" not in user
+    assert "2023-08-19 07:07，正文：引文里的一行。" in user
+    assert built.texts[0] == "8月10日，两名主播被约谈。"
+
+
+@pytest.mark.parametrize("text, shown", [
+    ("2023-08-17 10:43，正文：原标题：法院发布消息", "原标题：法院发布消息"),
+    ("2023-08-17 14:15:35，正文：IT之家 8 月 17 日消息", "IT之家 8 月 17 日消息"),
+    ("2023年8月17日 星期四\n第一段正文", "第一段正文"),
+    ("[2023/07/22 16:02]\n第一段正文", "第一段正文"),
+    ("7-18 12:22，正文：中新网重庆7月18日电", "中新网重庆7月18日电"),
+    # No header: left alone (a dated opening is the event's, a "正文：" label without a date is text).
+    ("8月17日，国新办举行发布会。", "8月17日，国新办举行发布会。"),
+    ("今天，正文：没有日期的头", "今天，正文：没有日期的头"),
+    ("第一段正文\n2023-08-17", "第一段正文\n2023-08-17"),
+])
+def test_without_header(text, shown):
+    from rag.dates import without_header
+
+    assert without_header(text) == shown
