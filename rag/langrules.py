@@ -2121,8 +2121,8 @@ def _advice_word(word: str) -> bool:
 # alone (rule 45's bar) is 蓝色 there.
 # Rule 99: how something comes about ("四季是怎么形成的", "如何产生", 成因) asks for its cause as 为什么 does.
 # Rule 148: 为 closing a verb (称为, 成为, 改为, 命名为, 译为, 视为, 评为…) is that verb's, and "称为什么" asks
-# what something is called, not why ("他们的文体合称为什么", a CMRC question; training). 因为什么 still asks
-# why, through 什么原因 or 为何 where it is worded so, and 为什么 after any other character asks why.
+# what something is called, not why ("他们的文体合称为什么", a CMRC question; training). After any other
+# character 为什么 asks why: "因为什么" too (因为 is no verb of this kind).
 _VERB_BEFORE_WEI = "称成作认改视列定译名分变转评选命设化誉奉尊封立拜任推"
 _ASKS_WHY = re.compile(rf"(?<![{_VERB_BEFORE_WEI}])为什么|为何|什么原因|原因是什么|是何原因|成因|(?:怎么|怎样|如何)(?:形成|产生|引起|造成|导致)|\bwhy\b",
                        re.IGNORECASE)
