@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import json
 import random
-import re
-import unicodedata
+import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
+sys.path.insert(0, str(ROOT / "eval" / "generalisation"))
+from make_pool import compact, read_jsonl  # noqa: E402  (the evaluation's answer-matching form)
+
 QUESTIONS = ROOT.parent / "shared" / "eval" / "cmrc2018_dev" / "questions.jsonl"
 POOL = ROOT / "data" / "gen" / "pool.jsonl"
 SEED = 20261206
@@ -36,13 +38,9 @@ ANSWERABLE = 100
 NEAR = 40
 
 
-def compact(text: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).lower()
-
-
 def main() -> int:
-    rows = [json.loads(line) for line in QUESTIONS.open(encoding="utf-8")]
-    pool = {d["doc_id"]: compact(d.get("title", "") + d["text"]) for d in map(json.loads, POOL.open(encoding="utf-8"))}
+    rows = read_jsonl(QUESTIONS)
+    pool = {d["doc_id"]: compact(d.get("title", "") + d["text"]) for d in read_jsonl(POOL)}
     rows = [r for r in rows if r["answerable"] and r["answers"] and min(len(a) for a in r["answers"]) <= SHORT]
     rows.sort(key=lambda r: r["id"])
     rng = random.Random(SEED)
