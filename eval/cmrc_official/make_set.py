@@ -15,6 +15,11 @@ below, decided before the first run:
 
 Run from the repository root: ``python eval/cmrc_official/make_set.py`` (rewrites the files next
 to it and ``data/gen/cmrc_official_nearmiss_removed.txt``; the draw is deterministic).
+
+``--draw 2`` makes the round-r27 confirmation set in ``eval/cmrc_official2/`` (ids ``cmrcoff2-…``,
+``data/gen/cmrc_official2_nearmiss_removed.txt``): the same shuffled order, continued where the
+first draw stopped looking, so no question of the first draw is in it; ``ANSWERABLE_2`` and
+``NEAR_2`` questions, fewer than the first, so that one run fits a session beside other work.
 """
 
 from __future__ import annotations
@@ -36,49 +41,71 @@ SHORT = 12
 RARE = 3
 ANSWERABLE = 100
 NEAR = 40
+ANSWERABLE_2 = 60
+NEAR_2 = 30
 
 
-def main() -> int:
+def draw(rows: list[dict], pool: dict[str, str], n_answerable: int, n_near: int) -> tuple[list[dict], list[dict], int]:
+    """The first ``n_answerable`` rows, then the next rows that make near misses, and how many
+    rows were looked at (the next draw starts there)."""
+    answerable, near = rows[:n_answerable], []
+    at = n_answerable
+    for r in rows[n_answerable:]:
+        if len(near) == n_near:
+            break
+        at += 1
+        forms = sorted({compact(a) for a in r["answers"] if compact(a)})
+        holders = {did for did, t in pool.items() if any(f in t for f in forms)}
+        if len(holders) > RARE or r["sources"][0] not in holders:
+            continue
+        near.append((r, sorted(holders)))
+    return answerable, near, at
+
+
+def main(argv: list[str]) -> int:
+    second = argv[1:] == ["--draw", "2"]
+    if argv[1:] and not second:
+        print("usage: make_set.py [--draw 2]", file=sys.stderr)
+        return 2
     rows = read_jsonl(QUESTIONS)
     pool = {d["doc_id"]: compact(d.get("title", "") + d["text"]) for d in read_jsonl(POOL)}
     rows = [r for r in rows if r["answerable"] and r["answers"] and min(len(a) for a in r["answers"]) <= SHORT]
     rows.sort(key=lambda r: r["id"])
     rng = random.Random(SEED)
     rng.shuffle(rows)
-    answerable = rows[:ANSWERABLE]
-    near, removed, gold = [], set(), {}
-    for r in rows[ANSWERABLE:]:
-        if len(near) == NEAR:
-            break
-        forms = sorted({compact(a) for a in r["answers"] if compact(a)})
-        holders = {did for did, t in pool.items() if any(f in t for f in forms)}
-        if len(holders) > RARE or r["sources"][0] not in holders:
-            continue
-        near.append(r)
-        removed |= holders
-        gold[f"cmrcoff-near-{len(near):03d}"] = {"cmrc_id": r["id"], "doc": r["sources"][0], "answers": r["answers"], "removed": sorted(holders)}
+    answerable, near, at = draw(rows, pool, ANSWERABLE, NEAR)
+    out_dir, prefix, tag, removed_name = HERE, "cmrcoff", "cmrc_official", "cmrc_official_nearmiss_removed.txt"
+    if second:
+        answerable, near, _ = draw(rows[at:], pool, ANSWERABLE_2, NEAR_2)
+        out_dir, prefix, tag, removed_name = HERE.parent / "cmrc_official2", "cmrcoff2", "cmrc_official2", "cmrc_official2_nearmiss_removed.txt"
+        out_dir.mkdir(exist_ok=True)
+    removed, gold = set(), {}
+    for i, (r, holders) in enumerate(near, 1):
+        removed |= set(holders)
+        gold[f"{prefix}-near-{i:03d}"] = {"cmrc_id": r["id"], "doc": r["sources"][0], "answers": r["answers"], "removed": holders}
+    near = [r for r, _ in near]
     tags, cmrc_ids = {}, {}
-    with (HERE / "answerable.jsonl").open("w", encoding="utf-8") as f:
+    with (out_dir / "answerable.jsonl").open("w", encoding="utf-8") as f:
         for i, r in enumerate(answerable, 1):
-            rid = f"cmrcoff-a-{i:03d}"
-            tags[rid] = ["cmrc", "cmrc_official"]
+            rid = f"{prefix}-a-{i:03d}"
+            tags[rid] = ["cmrc", tag]
             f.write(json.dumps({"id": rid, "question": r["question"], "answers": r["answers"], "sources": r["sources"],
                                 "answerable": True}, ensure_ascii=False) + "\n")
             cmrc_ids[rid] = r["id"]
-    with (HERE / "nearmiss.jsonl").open("w", encoding="utf-8") as f:
+    with (out_dir / "nearmiss.jsonl").open("w", encoding="utf-8") as f:
         for rid, r in zip(gold, near):
-            tags[rid] = ["cmrc", "cmrc_official", "nearmiss"]
+            tags[rid] = ["cmrc", tag, "nearmiss"]
             f.write(json.dumps({"id": rid, "question": r["question"], "answers": [], "sources": [], "answerable": False},
                                ensure_ascii=False) + "\n")
-    (HERE / "nearmiss_gold.json").write_text(json.dumps(gold, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    (HERE / "tags.json").write_text(json.dumps(tags, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
-    (HERE / "cmrc_ids.json").write_text(json.dumps(cmrc_ids, indent=0) + "\n", encoding="utf-8")
-    (HERE / "removed.txt").write_text("\n".join(sorted(removed)) + "\n", encoding="utf-8")
-    out = ROOT / "data" / "gen" / "cmrc_official_nearmiss_removed.txt"
+    (out_dir / "nearmiss_gold.json").write_text(json.dumps(gold, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    (out_dir / "tags.json").write_text(json.dumps(tags, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
+    (out_dir / "cmrc_ids.json").write_text(json.dumps(cmrc_ids, indent=0) + "\n", encoding="utf-8")
+    (out_dir / "removed.txt").write_text("\n".join(sorted(removed)) + "\n", encoding="utf-8")
+    out = ROOT / "data" / "gen" / removed_name
     out.write_text(" ".join(sorted(removed)) + "\n", encoding="utf-8")
     print(f"answerable {len(answerable)}, near misses {len(near)}, documents removed for them {len(removed)}")
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(sys.argv))
