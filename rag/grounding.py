@@ -40,6 +40,7 @@ from .langrules import ranks_first as _ranks_first
 from .langrules import superlative_domain as _superlative_domain
 from .langrules import names_domain as _names_domain
 from .langrules import follows_from as _follows_from
+from .langrules import missing_name_characters as _missing_name_characters
 from .langrules import missing_subjects as _missing_subjects
 from .langrules import quantities as _quantities
 from .langrules import question_words_share as _question_words_share
@@ -795,6 +796,21 @@ def check_subject(d: Draft) -> str | None:
     return None
 
 
+def check_name_characters(d: Draft) -> str | None:
+    """An answer whose supporting passages, read as ``check_subject`` reads them, never write a rare
+    character the question names something with outside any dictionary word
+    (``langrules.rare_name_characters``, rule 150): the passage is about another thing with a
+    similar name (钝头鹦嘴鱼 for 疣鹦嘴鱼). Not for a translated question: its names are the translator's."""
+    supporting = d.supporting()
+    if not supporting or d.translated:
+        return None
+    missing = _missing_name_characters(d.question, _read_with_context(d, supporting))
+    if missing:
+        return (f"the question names something written with {''.join(missing)}, a character the dictionary "
+                f"knows in no word of the question and none of the supporting passages writes (rule 150)")
+    return None
+
+
 def check_general_sentence(d: Draft) -> str | None:
     """An answer to a question that names nothing (``names_something``: no person, organisation,
     place, year or date) whose supporting spans mention none of its topic
@@ -966,7 +982,8 @@ def check_figure_context(d: Draft) -> str | None:
 CHECKS: tuple[Callable[[Draft], str | None], ...] = (check_citations, check_conclusion, check_restated, check_kind,
                                                      check_superlative, check_relation, check_scope, check_enclosing_figure,
                                                      check_subject,
-                                                     check_topic, check_general_sentence, check_advice, check_cause, check_figure_context)
+                                                     check_topic, check_general_sentence, check_advice, check_cause, check_figure_context,
+                                                     check_name_characters)
 
 
 def run_checks(draft: Draft, checks: Sequence[Callable[[Draft], str | None]] = CHECKS) -> str | None:

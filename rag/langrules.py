@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-06.149.1"
+RULES_VERSION = "2026-12-06.150.1"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -1061,6 +1061,74 @@ def missing_subjects(question: str, texts: Iterable[str]) -> list[str]:
                    for i in range(2, len(key) - 1))
 
     return [s for s in subjects(question) if not mentioned(compact(s))]
+
+
+# Rule 150: a rare character the question writes outside any dictionary word is part of a name:
+# jieba knows neither 钟惺 (cut 钟 + 惺的) nor 疣鹦嘴鱼 (疣 + 鹦嘴鱼) nor 禅那, so ``subjects`` finds no name
+# there, and passages about 袁彭年, 钝头鹦嘴鱼 and 喇嘛 answered "钟惺的别号", "疣鹦嘴鱼以什么为食" and
+# "禅那被译为什么" (CMRC annotators' near misses, r26). A passage about the thing writes its name, so
+# it writes that character. "Rare" is read off jieba's dictionary: a character's weight is the summed
+# frequency of the dictionary words that contain it (惺 645, 疣 200, 禅 2919; 鱼 51532, 钟 20614);
+# ``RARE_CHARACTER_WEIGHT`` was set from the weights measured on every archived run (docs/QUALITY_LOG.md,
+# r27). Only characters of words the dictionary lacks (the HMM's guesses) or of single-character nouns
+# and morphemes count: a rare verb (曝, 憋, 挪) is the asker's wording, which a passage says its own way.
+RARE_CHARACTER_WEIGHT = 3000
+_NAME_PART_TAGS = frozenset(("n", "ng", "g", "nr", "nrfg", "nrt", "ns", "nt", "nz", "x"))
+_char_weights: dict[str, int] | None = None
+_char_weights_lock = threading.Lock()
+
+
+def character_weight(ch: str) -> int:
+    """The summed dictionary frequency of the jieba words containing ``ch`` (0 for a character
+    no word contains)."""
+    global _char_weights
+    with _char_weights_lock:
+        if _char_weights is None:
+            from .sparse import load_jieba
+
+            load_jieba()
+            import jieba
+
+            weights: dict[str, int] = {}
+            for word, freq in jieba.dt.FREQ.items():
+                if freq > 0:
+                    for c in set(word):
+                        weights[c] = weights.get(c, 0) + freq
+            _char_weights = weights
+    return _char_weights.get(ch, 0)
+
+
+@functools.lru_cache(maxsize=1024)
+def rare_name_characters(question: str) -> tuple[str, ...]:
+    """The rare Chinese characters (``RARE_CHARACTER_WEIGHT``) of ``question`` that stand in a word
+    jieba's dictionary does not list or in a single-character noun or morpheme: parts of a name the
+    dictionary does not know. Titles in book-title marks and quoted terms are left to ``subjects``."""
+    from .sparse import load_jieba
+
+    load_jieba()
+    import jieba
+    import jieba.posseg as pseg
+
+    q = to_simplified(unicodedata.normalize("NFKC", question))
+    q = BOOK_TITLE.sub(" ", _QUOTED_TERM.sub(" ", q))
+    out: list[str] = []
+    for w, flag in pseg.cut(q):
+        known = bool(jieba.dt.FREQ.get(w))
+        if known and not (len(w) == 1 and flag in _NAME_PART_TAGS):
+            continue
+        if not known and flag[:1] in ("v", "a", "d", "p", "c", "u", "r", "m", "q"):
+            continue
+        out += [c for c in w if _CJK_CHAR.match(c) and character_weight(c) < RARE_CHARACTER_WEIGHT]
+    return tuple(dict.fromkeys(out))
+
+
+def missing_name_characters(question: str, texts: Iterable[str]) -> list[str]:
+    """The question's rare name characters (``rare_name_characters``) that none of ``texts`` writes."""
+    chars = rare_name_characters(question)
+    if not chars:
+        return []
+    have = _haystack(texts)
+    return [c for c in chars if c not in have]
 
 
 # --- other names of a country ----------------------------------------------------------------------

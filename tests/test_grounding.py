@@ -617,3 +617,17 @@ def test_an_abbreviation_guessed_as_a_place(question, text, missing):
 
     chunk = Chunk(chunk_id="c1", doc_id="d1", text=text, start=0, end=len(text), title="")
     assert [m for m in scope_problem(question, [chunk], lambda c: "", spans=[text]) if not m.endswith("月")] == missing
+
+
+def test_a_rare_name_character_the_passage_lacks_is_refused(held_draft):
+    """Rule 150: 疣 in 疣鹦嘴鱼 is a name jieba does not know; a passage on 钝头鹦嘴鱼 is about another fish.
+    The check reads the passage with its title, and not a translated question."""
+    from dataclasses import replace
+
+    from rag.grounding import check_name_characters
+
+    q = "疣鹦嘴鱼以什么为食？"
+    wrong = held_draft(q, "疣鹦嘴鱼以藻类为食[1]。", "钝头鹦嘴鱼以藻类及底栖生物为食。", title="钝头鹦嘴鱼")
+    assert "疣" in check_name_characters(wrong)
+    assert check_name_characters(held_draft(q, "以藻类为食[1]。", "以藻类及底栖生物为食。", title="疣鹦嘴鱼")) is None
+    assert check_name_characters(replace(wrong, translated=True)) is None

@@ -2766,3 +2766,27 @@ def test_a_price_is_not_its_change(question, claims, missing):
     from rag.langrules import missing_kind
 
     assert missing_kind(question, claims) == missing
+
+
+# Rule 150: a rare character the question writes outside any dictionary word is part of a name a
+# passage about the thing writes.
+@pytest.mark.parametrize("question, text, missing", [
+    ("鲯鳅生活在哪里", "鲣鱼生活在热带海域。", ["鲯", "鳅"]),
+    ("翙岗村在哪个区", "岗头村位于越秀区。", ["翙"]),
+    ("谯周的老师是谁", "诸葛亮的老师是庞德公。", ["谯"]),
+    ("瑷珲条约哪年签订", "北京条约于1860年签订。", ["瑷", "珲"]),
+    ("犇腾公司的老板是谁", "奔腾公司的董事长是王某。", ["犇"]),
+    # must not fire: the passage writes the characters (in traditional script in the question too); a
+    # rare verb is the asker's wording; a name the dictionary lists is ``subjects``' to check; a title in
+    # book-title marks too
+    ("谯周的老师是谁", "谯周师从杜琼。", []),
+    ("鬲的用途是什么", "鬲是古代炊器，用于煮食。", []),
+    ("瑷琿條約哪年簽訂", "瑷珲条约于1858年签订。", []),
+    ("那段视频是哪天曝出来的", "视频于7月3日在网上流传。", []),
+    ("鳀鱼吃什么", "沙丁鱼以浮游生物为食。", []),
+    ("《翙岗村游记》的作者是谁", "这篇游记由张三写成。", []),
+])
+def test_a_rare_name_character_is_written_by_the_passage(question, text, missing):
+    from rag.langrules import missing_name_characters
+
+    assert missing_name_characters(question, [text]) == missing

@@ -186,7 +186,8 @@ def test_checks_are_one_signature_functions():
                                            "check_superlative",
                                            "check_relation", "check_scope", "check_enclosing_figure",
                                            "check_subject", "check_topic", "check_general_sentence",
-                                           "check_advice", "check_cause", "check_figure_context"]
+                                           "check_advice", "check_cause", "check_figure_context",
+                                           "check_name_characters"]
     # An answer with no claim at all ("是[1]") holds nothing either (rule 62).
     none = Sentence(text="是", cited=(), citations=(), support=0.0, verdict="none")
     assert run_checks(Draft("多少支球队参赛？", (none,))) == "no sentence of the answer is supported by its sources"
