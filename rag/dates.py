@@ -546,7 +546,7 @@ def recency_rerank(fused: Sequence[tuple], dates: dict, *, bonus: float, pool: i
 # sentence says the event is to come ("将于25日", "预计28日"): then it is this month's. A weekday
 # ("周五") is not among them: read against the publication day it names a past day, wrong for
 # "将于周五举行", and whether "下周五" or "本周五" was meant cannot be told.
-_DAY_WORDS = re.compile(r"今天|今日|昨天|昨日|昨晚|前天|明天|明日|后天|(?<![\d.])(\d{1,2})日(?![\d电讯前])")
+_DAY_WORDS = re.compile(r"今天|今日|昨天|昨日|昨晚|前天|明天|明日|后天|当天|当日|(?<![\d.])(\d{1,2})日(?![\d电讯前])")
 _TO_COME = re.compile(r"将|拟|计划|预计|定于|即将")
 # Already dated by the text: "今天（8月3日）", "昨日(2日)".
 _DATED_AFTER = re.compile(r"\s*[（(]")
@@ -586,6 +586,55 @@ def day_dates(text: str, published: str) -> dict[str, str]:
         if iso:
             found.setdefault(m.group(0), set()).add(iso)
     return {w: isos.pop() for w, isos in found.items() if len(isos) == 1}
+
+
+# 当天 and 当日 mean the day the text named last ("新华社莫斯科8月18日电 俄罗斯国防部18日表示，俄方当天挫败
+#了…"), not the day of publication: an answer that copies "当天凌晨" tells its reader nothing once the passage
+# is out of sight. The day named last is a full or month-and-day date, a dated line (2023-08-08), a bare
+# day of the month or a relative day word, in the same paragraph and at most ``SAME_DAY_REACH``
+# characters before: further back, or across a paragraph, the day named may be another event's.
+SAME_DAY_REACH = 300
+_SAME_DAY = re.compile(r"当天|当日")
+_NAMED_DAY = re.compile(r"(?<!\d)(\d{4})\s*-\s*(\d{1,2})\s*-\s*(\d{1,2})(?!\d)"
+                        r"|(?:(\d{4})\s*年\s*)?(?<![\d.])(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]"
+                        r"|(?<![\d.月])(\d{1,2})\s*[日号](?![\d前])"
+                        r"|今天|今日|昨天|昨日|昨晚|前天|明天|明日|后天")
+
+
+def _named_day(text: str, m: re.Match, pub: date | None) -> str | None:
+    """The ISO day a ``_NAMED_DAY`` match means in an article published on ``pub``."""
+    if m.group(1):
+        return _valid(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    if m.group(5):
+        year = int(m.group(4)) if m.group(4) else pub.year if pub else None
+        return _valid(year, int(m.group(5)), int(m.group(6))) if year else None
+    if pub is None:
+        return None
+    if m.group(7):
+        before = text[max(0, m.start() - 10):m.start()]
+        if _LASTING_BEFORE.search(before) or _LASTING_AFTER.match(text, m.end()):
+            return None
+        return _bare_day_date(pub, int(m.group(7)), to_come=bool(_TO_COME.search(text[max(0, m.start() - 8):m.start()])))
+    return next((e.date for e in resolve_relative(m.group(0), pub.isoformat()) if e.date), None)
+
+
+def same_day_dates(text: str, published: str | None, within: tuple[int, int] | None = None) -> set[str]:
+    """The ISO days the 当天 and 当日 of ``text`` (those inside ``within``, a (start, end) span, when
+    it holds any) mean: each the day the text named last before it (``SAME_DAY_REACH``), read
+    against ``published`` for a day without its year or month. Empty when one cannot be dated."""
+    pub = date.fromisoformat(published[:10]) if published and len(published) >= 10 else None
+    found = list(_SAME_DAY.finditer(text))
+    if within and any(within[0] <= m.start() < within[1] for m in found):
+        found = [m for m in found if within[0] <= m.start() < within[1]]
+    days: set[str] = set()
+    for m in found:
+        start = max(0, m.start() - SAME_DAY_REACH, text.rfind("\n", 0, m.start()) + 1)
+        named = list(_NAMED_DAY.finditer(text, start, m.start()))
+        iso = _named_day(text, named[-1], pub) if named else None
+        if not iso:
+            return set()
+        days.add(iso)
+    return days
 
 
 def writes_bare(text: str, word: str) -> bool:

@@ -135,7 +135,7 @@ def dated_answer(text: str, sentences: Sequence[Sentence],
     "明天（2023年8月4日）": the reader of an answer does not see the passage's date line, and a
     week later "明天" means another day. A sentence whose holding citations were published on
     different days is left alone, and so is a word in ``text`` that two sentences date differently."""
-    from .dates import date_day_words, day_dates, writes_bare
+    from .dates import date_day_words, day_dates, same_day_dates, writes_bare
 
     per_sentence: list[dict[str, str]] = []
     found: dict[str, set[str]] = {}
@@ -148,6 +148,14 @@ def dated_answer(text: str, sentences: Sequence[Sentence],
             # mean nothing against its date.
             days = {w: iso for w, iso in day_dates(s.text, days_published.pop()).items()
                     if any(writes_bare(c.chunk.text, w) for c in held)}
+        # 当天 and 当日 are the day the cited passage named last (``dates.same_day_dates``): dated when every
+        # holding citation that writes the word means the same day by it.
+        for word in ("当天", "当日"):
+            if word in s.text and word not in days:
+                writing = [c for c in held if word in c.chunk.text]
+                meant = [same_day_dates(c.chunk.text, published(c.chunk), c.span) for c in writing]
+                if writing and all(len(m) == 1 for m in meant) and len(set().union(*meant)) == 1:
+                    days[word] = meant[0].pop()
         per_sentence.append(days)
         for word, iso in days.items():
             found.setdefault(word, set()).add(iso)

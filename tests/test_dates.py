@@ -237,3 +237,31 @@ def test_recency_rerank_moves_the_newer_report_up_but_not_an_unrelated_one():
     assert recency_rerank(fused, {}, bonus=1.0, pool=10) == fused  # nothing dated: unchanged
     # below the pool nothing moves
     assert recency_rerank(fused, dates, bonus=1.0, pool=1)[1:] == fused[1:]
+
+
+# 当天 and 当日 mean the day the text named last (same paragraph, within SAME_DAY_REACH characters).
+@pytest.mark.parametrize("text, published, days", [
+    ("新华社莫斯科8月18日电 俄罗斯国防部18日表示，俄方当天挫败了无人机袭击。", "2023-08-18", {"2023-08-18"}),
+    ("8月5日下午，市里召开防汛会议。当天晚上，暴雨如期而至。", "2023-08-07", {"2023-08-05"}),
+    ("2022年12月31日，跨年晚会在广场举行，当日到场观众超过两万人。", "2023-01-02", {"2022-12-31"}),
+    ("昨天上午，新馆开放，当天接待游客3000人次。", "2023-08-07", {"2023-08-06"}),
+    ("2023-08-08 18:52，正文：记者获悉，当天下午起全市启动应急响应。", "2023-08-08", {"2023-08-08"}),
+    # must not be dated: no day named before it; a day named in another paragraph; a bare day in an
+    # undated passage; a number of days; two 当天 meaning two days
+    ("记者获悉，当天下午起全市启动应急响应。", "2023-08-08", set()),
+    ("8月5日召开会议。\n另据报道，当天有多人受伤。", "2023-08-07", set()),
+    ("18日，俄方当天挫败了无人机袭击。", None, set()),
+    ("被处以行政拘留5日，当天执行。", "2023-08-07", set()),
+    ("8月5日开幕，当天签约10个项目。8月6日闭幕，当天又签约5个。", "2023-08-07", {"2023-08-05", "2023-08-06"}),
+])
+def test_same_day_dates(text, published, days):
+    from rag.dates import same_day_dates
+
+    assert same_day_dates(text, published) == days
+
+
+def test_same_day_dates_reads_the_cited_span_first():
+    from rag.dates import same_day_dates
+
+    text = "8月5日开幕，当天签约10个项目。8月6日闭幕，当天又签约5个。"
+    assert same_day_dates(text, "2023-08-07", (text.index("8月6日"), len(text))) == {"2023-08-06"}

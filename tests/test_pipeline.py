@@ -332,3 +332,17 @@ def test_an_answer_leaves_day_words_it_cannot_date(sentences):
     text = "。".join(t for t, _, _ in sentences)
     shown, _ = dated_answer(text, made, lambda c: c.date)
     assert shown == text
+
+
+def test_an_answer_dates_its_same_day_word_by_the_day_the_passage_named():
+    """An answer copying "当天凌晨" from a passage that named 8日 before it shows which day that was."""
+    from rag.pipeline import dated_answer
+
+    chunk = "中新网昆明8月8日电 芒市应急办8日发布消息，当天凌晨，因持续强降雨，勐目村民小组发生山体滑坡。"
+    s = _sentence("当天凌晨，勐目村民小组发生山体滑坡", chunk, "2023-08-08")
+    text, sentences = dated_answer("当天凌晨，勐目村民小组发生山体滑坡[1]。", (s,), lambda c: c.date)
+    assert text == "当天（2023年8月8日）凌晨，勐目村民小组发生山体滑坡[1]。"
+    assert sentences[0].text.startswith("当天（2023年8月8日）凌晨")
+    # A passage that names no day before its 当天 leaves the word as it is.
+    bare = _sentence("当天凌晨发生山体滑坡", "记者获悉，当天凌晨发生山体滑坡。", "2023-08-08")
+    assert dated_answer("当天凌晨发生山体滑坡[1]。", (bare,), lambda c: c.date)[0] == "当天凌晨发生山体滑坡[1]。"
