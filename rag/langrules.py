@@ -1068,11 +1068,12 @@ def missing_subjects(question: str, texts: Iterable[str]) -> list[str]:
 # there, and passages about 袁彭年, 钝头鹦嘴鱼 and 喇嘛 answered "钟惺的别号", "疣鹦嘴鱼以什么为食" and
 # "禅那被译为什么" (CMRC annotators' near misses, r26). A passage about the thing writes its name, so
 # it writes that character. "Rare" is read off jieba's dictionary: a character's weight is the summed
-# frequency of the dictionary words that contain it (惺 645, 疣 200, 禅 2919; 鱼 51532, 钟 20614);
-# ``RARE_CHARACTER_WEIGHT`` was set from the weights measured on every archived run (docs/QUALITY_LOG.md,
-# r27). Only characters of words the dictionary lacks (the HMM's guesses) or of single-character nouns
+# frequency of the dictionary words that contain it (惺 645, 疣 200, 禅 2919; 鱼 51532, 钟 20614).
+# ``RARE_CHARACTER_WEIGHT`` comes from every archived run re-judged with the rule at any weight
+# (docs/QUALITY_LOG.md, r27): the answers it would refuse were two near misses at 200 and 645, then
+# correct answers from 5971 up (帅 in 换帅, 偷); 2000 is about the geometric middle of that gap. Only characters of words the dictionary lacks (the HMM's guesses) or of single-character nouns
 # and morphemes count: a rare verb (曝, 憋, 挪) is the asker's wording, which a passage says its own way.
-RARE_CHARACTER_WEIGHT = 3000
+RARE_CHARACTER_WEIGHT = 2000
 _NAME_PART_TAGS = frozenset(("n", "ng", "g", "nr", "nrfg", "nrt", "ns", "nt", "nz", "x"))
 _char_weights: dict[str, int] | None = None
 _char_weights_lock = threading.Lock()
