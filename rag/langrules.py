@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-06.150.2"
+RULES_VERSION = "2026-12-06.151.1"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -39,15 +39,21 @@ CN_DIGITS = "零〇○一二两三四五六七八九十百千万亿"
 CURRENCIES = ("美元", "美金", "欧元", "英镑", "日元", "港元", "港币", "韩元", "卢布", "澳元", "加元", "法郎",
               "卢比", "比索", "新台币", "人民币")
 _SAME_CURRENCY = ({"美元", "美金"}, {"港元", "港币"}, {"人民币", "元"})
-# One measure, two or three names: 公里 and 千米 are the kilometre, km its symbol.
-_SAME_MEASURE = ({"公里", "千米", "km"}, {"公斤", "千克", "kg"}, {"厘米", "cm"}, {"毫米", "mm"}, {"克", "g"},
-                 {"毫克", "mg"}, {"毫升", "ml"})
+# One measure, two or three names: 公里 and 千米 are the kilometre, km its symbol. Rule 151: Taiwan and
+# Hong Kong write the metric units with 公 (公尺 the metre, 公分 the centimetre, 公厘 the millimetre, 公克
+# the gram, 公升 the litre, 公吨 the tonne), and so does zh-Wikipedia text from there: "水深0.5至3公尺" is
+# a depth and "体长52公分" a length (read off the second CMRC draw, r27: both refused as giving no length).
+_SAME_MEASURE = ({"公里", "千米", "km"}, {"公斤", "千克", "kg"}, {"厘米", "cm", "公分"}, {"毫米", "mm", "公厘"},
+                 {"克", "g", "公克"}, {"毫克", "mg"}, {"毫升", "ml"}, {"米", "公尺"}, {"升", "公升"}, {"吨", "公吨"},
+                 {"平方米", "平方公尺"})
+_TAIWAN_METRIC = ("平方公尺", "公尺", "公分", "公厘", "公克", "公升", "公吨")
 
 # Why this list: a classifier or unit after a numeral is what makes it a quantity in Chinese
 # ("十六支球队", "两周", "3处桥梁"); a bare Chinese numeral is usually part of a word (一些,
 # 一带一路, 十分, 四地). Longer units first so "平方公里" is not read as "平方" + stray characters.
 UNITS = (
     "平方公里", "平方米", "公顷", "公里", "千米", "公斤", "千克", "个月", "小时", "分钟", "星期", "周年", "百分点",
+    *_TAIWAN_METRIC,
     # Rule 117: a century is a unit of time (21世纪, 二十世纪); read bare, "21世纪教育研究院" answered "多少人"
     # (read off the twelfth news set's near misses).
     "世纪",
@@ -1649,7 +1655,7 @@ RELATIVE_TIME = re.compile(
 # "12架次", "3辆") or with a bare number before the noun, which the unit list cannot foresee. What
 # still does not answer it is a time, a percentage or an amount of money or measure.
 _NOT_COUNTS = frozenset("年 月 日 号 时 天 周 小时 分钟 个月 星期 周年 岁 % ‰ 百分点 元 吨 米 公里 千米 平方米 平方公里 公顷 亩 公斤 千克 克 升 度 "
-                        "°c °f 摄氏度 华氏度".split()) | frozenset(CURRENCIES)
+                        "°c °f 摄氏度 华氏度".split()) | frozenset(CURRENCIES) | frozenset(_TAIWAN_METRIC)
 
 
 # 几 asks no count where it is indefinite: after a demonstrative or a word of time ("这几天" these
@@ -1933,12 +1939,12 @@ def _counted_by_noun(after: str, claims: str) -> bool:
 # gives a figure, but of brightness: it does not answer "那块投影屏面积有多大". The measure is read from the
 # dimension noun; 容量 and 口径 are left out (a battery's 毫安时, a gun's 毫米 or 口径 in inches).
 _MEASURES = {
-    "area": (("面积", "总面积"), r"平方(?:米|公里|千米|英里|英尺)?|平米|亩|公顷|㎡|km2|m2"),
+    "area": (("面积", "总面积"), r"平方(?:米|公里|千米|英里|英尺|公尺)?|平米|亩|公顷|㎡|km2|m2"),
     "length": (("全长", "总长", "长度", "高度", "海拔", "身高", "深度", "水深", "宽度", "直径", "周长", "体长", "身长",
                 "翼展", "厚度", "跨度", "半径", "射程"),
-               r"(?:千|厘|毫|微|纳)?米|公里|英尺|英寸|英里|海里|尺|丈|里|km|cm|mm|m\b|ft"),
-    "weight": (("重量", "体重", "排水量"), r"吨|千克|公斤|克|斤|磅|kg|t\b"),
-    "volume": (("体积", "容积"), r"立方(?:米|厘米|千米)?|升|方|m3"),
+               r"(?:千|厘|毫|微|纳)?米|公里|公尺|公分|公厘|英尺|英寸|英里|海里|尺|丈|里|km|cm|mm|m\b|ft"),
+    "weight": (("重量", "体重", "排水量"), r"公?吨|千克|公斤|公?克|斤|磅|kg|t\b"),
+    "volume": (("体积", "容积"), r"立方(?:米|厘米|千米|公尺)?|公?升|方|m3"),
 }
 _FIGURE_BEFORE = r"(?:\d|[零〇一二两三四五六七八九十百千万亿])[\d.,]*\s*(?:多|余|万|亿|几)*\s*"
 _MEASURED = {name: re.compile(_FIGURE_BEFORE + f"(?:{units})", re.IGNORECASE) for name, (_, units) in _MEASURES.items()}

@@ -2790,3 +2790,35 @@ def test_a_rare_name_character_is_written_by_the_passage(question, text, missing
     from rag.langrules import missing_name_characters
 
     assert missing_name_characters(question, [text]) == missing
+
+
+# Rule 151: the metric units as Taiwan and Hong Kong write them (公尺, 公分, 公厘, 公克, 公升, 公吨).
+@pytest.mark.parametrize("question, claims, missing", [
+    ("白尾雀鲷生活在水深多少的海域？", "生活在水深0.5至3公尺的海域。", None),
+    ("这种鱼的体长是多少？", "体长可达52公分。", None),
+    ("这座塔的高度是多少？", "塔高324公尺。", None),
+    ("这种甲虫的体长是多少？", "体长约8公厘。", None),
+    ("这艘船的排水量是多少？", "满载排水量4500公吨。", None),
+    ("这个水箱的容积是多少？", "容积为200公升。", None),
+    # must not fire wrongly: a length is still not a weight, nor a count
+    ("这种鱼的体重是多少？", "体长可达52公分。", "a measure of weight"),
+    ("这条河的全长是多少？", "流域内有12个公社。", "a measure of length"),
+])
+def test_taiwan_metric_units_answer_a_dimension(question, claims, missing):
+    from rag.langrules import missing_kind
+
+    assert missing_kind(question, claims) == missing
+
+
+@pytest.mark.parametrize("claim, source, unmatched", [
+    ("塔高324米。", "塔高324公尺。", []),
+    ("体长52厘米。", "体长可达52公分。", []),
+    ("重约3克。", "重约3公克。", []),
+    # must not match: another value, another measure
+    ("塔高342米。", "塔高324公尺。", ["342米"]),
+    ("体长52毫米。", "体长可达52公分。", ["52毫米"]),
+])
+def test_taiwan_metric_units_compare_as_their_mainland_names(claim, source, unmatched):
+    from rag.langrules import unmatched_quantities
+
+    assert [q.text for q in unmatched_quantities(claim, source)] == unmatched
