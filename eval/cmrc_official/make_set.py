@@ -16,10 +16,12 @@ below, decided before the first run:
 Run from the repository root: ``python eval/cmrc_official/make_set.py`` (rewrites the files next
 to it and ``data/gen/cmrc_official_nearmiss_removed.txt``; the draw is deterministic).
 
-``--draw 2`` makes the round-r27 confirmation set in ``eval/cmrc_official2/`` (ids ``cmrcoff2-…``,
+``--draw 2`` makes the round-r27 fresh set in ``eval/cmrc_official2/`` (ids ``cmrcoff2-…``,
 ``data/gen/cmrc_official2_nearmiss_removed.txt``): the same shuffled order, continued where the
 first draw stopped looking, so no question of the first draw is in it; ``ANSWERABLE_2`` and
 ``NEAR_2`` questions, fewer than the first, so that one run fits a session beside other work.
+``--draw 3`` continues where the second stopped (``eval/cmrc_official3/``, r27's confirmation set
+for its final code).
 """
 
 from __future__ import annotations
@@ -63,9 +65,9 @@ def draw(rows: list[dict], pool: dict[str, str], n_answerable: int, n_near: int)
 
 
 def main(argv: list[str]) -> int:
-    second = argv[1:] == ["--draw", "2"]
-    if argv[1:] and not second:
-        print("usage: make_set.py [--draw 2]", file=sys.stderr)
+    number = int(argv[2]) if len(argv) == 3 and argv[1] == "--draw" and argv[2] in ("2", "3") else 1
+    if argv[1:] and number == 1:
+        print("usage: make_set.py [--draw 2|3]", file=sys.stderr)
         return 2
     rows = read_jsonl(QUESTIONS)
     pool = {d["doc_id"]: compact(d.get("title", "") + d["text"]) for d in read_jsonl(POOL)}
@@ -75,10 +77,13 @@ def main(argv: list[str]) -> int:
     rng.shuffle(rows)
     answerable, near, at = draw(rows, pool, ANSWERABLE, NEAR)
     out_dir, prefix, tag, removed_name = HERE, "cmrcoff", "cmrc_official", "cmrc_official_nearmiss_removed.txt"
-    if second:
-        answerable, near, _ = draw(rows[at:], pool, ANSWERABLE_2, NEAR_2)
-        out_dir, prefix, tag, removed_name = HERE.parent / "cmrc_official2", "cmrcoff2", "cmrc_official2", "cmrc_official2_nearmiss_removed.txt"
-        out_dir.mkdir(exist_ok=True)
+    # Each later draw continues the order where the one before it stopped looking.
+    for n in range(2, number + 1):
+        answerable, near, used = draw(rows[at:], pool, ANSWERABLE_2, NEAR_2)
+        at += used
+        out_dir, prefix, tag = HERE.parent / f"cmrc_official{n}", f"cmrcoff{n}", f"cmrc_official{n}"
+        removed_name = f"cmrc_official{n}_nearmiss_removed.txt"
+    out_dir.mkdir(exist_ok=True)
     removed, gold = set(), {}
     for i, (r, holders) in enumerate(near, 1):
         removed |= set(holders)
