@@ -42,6 +42,7 @@ from .langrules import names_domain as _names_domain
 from .langrules import follows_from as _follows_from
 from .langrules import missing_name_characters as _missing_name_characters
 from .langrules import missing_subjects as _missing_subjects
+from .langrules import split_joined_names as _split_joined_names
 from .langrules import quantities as _quantities
 from .langrules import question_words_share as _question_words_share
 from .langrules import shares_topic as _shares_topic
@@ -151,7 +152,7 @@ def _places(question: str) -> list[str]:
     import jieba.posseg as pseg
 
     out = []
-    tokens = [(w.strip(), f) for w, f in pseg.cut(unglue_figures(question))]
+    tokens = [(w.strip(), f) for w, f in _split_joined_names(pseg.cut(unglue_figures(question)))]
     names = _dotted_name_parts(tokens)
     tokens = [(w, "nr" if i in names else f) for i, (w, f) in enumerate(tokens)]
     # jieba cuts "湟中区" into 湟中 + 区: a place name followed by its level suffix is one place.
@@ -465,8 +466,11 @@ def scope_problem(question: str, supporting: Sequence[Chunk], opening: Callable[
             out.append(term)
             continue
         # Likewise a sentence naming another country and none of the question's ("…约旦也净赚8000万美元"
-        # asked about 卡塔尔 and 德国).
-        if term in countries and any(_names_rival_country(countries, sp, question) for sp in spans):
+        # asked about 卡塔尔 and 德国), unless another sentence carrying the answer names the term (rule 153:
+        # "…只有在美国地区发售的FC游戏软体。…原计划在日本以《Arc Hound》为名发售" answers what it was to be
+        # called in 日本; the first sentence is context. Read off the third CMRC draw, r27).
+        if (term in countries and any(_names_rival_country(countries, sp, question) for sp in spans)
+                and not any(n in compact(to_simplified(sp)) for sp in spans for n in _place_names(term))):
             out.append(term)
             continue
         # A place counts by its short form too (西宁 for 西宁市), as ``_same_place`` reads it, and a

@@ -631,3 +631,25 @@ def test_a_rare_name_character_the_passage_lacks_is_refused(held_draft):
     assert "疣" in check_name_characters(wrong)
     assert check_name_characters(held_draft(q, "以藻类为食[1]。", "以藻类及底栖生物为食。", title="疣鹦嘴鱼")) is None
     assert check_name_characters(replace(wrong, translated=True)) is None
+
+
+# Rule 153: a sentence naming another country is about it (rule 95) unless another sentence carrying the
+# answer names the country asked about: the first is context.
+@pytest.mark.parametrize("question, spans, missing", [
+    ("魂斗罗 Force原计划在日本用什么名字发售？",
+     ["魂斗罗 Force是只有在美国地区发售的FC游戏软体。", "原计划在日本以《Arc Hound》为名发售。"], []),
+    ("这款车在德国卖多少钱？", ["该车在美国售价3万美元。", "在德国售价2.8万欧元。"], []),
+    ("日本今年的出生人口是多少？", ["韩国去年出生人口约为24.9万人。", "日本今年出生人口约为75.8万人。"], []),
+    ("美国二季度GDP增长了多少？", ["英国二季度经济环比增长0.2%。", "美国二季度GDP环比折年率增长2.4%。"], []),
+    ("中国汽车出口量是多少？", ["德国汽车出口量下降。", "我国汽车出口量达到200万辆。"], []),  # 我国 names 中国
+    # must still fire: no sentence carrying the answer names the country asked about
+    ("日本今年的出生人口是多少？", ["韩国去年出生人口约为24.9万人。", "出生率创新低。"], ["日本"]),
+    ("美国二季度GDP增长了多少？", ["英国二季度经济环比增长0.2%。"], ["美国"]),
+])
+def test_a_rival_country_is_context_beside_the_asked_one(question, spans, missing):
+    from rag.grounding import scope_problem
+    from rag.types import Chunk
+
+    text = "".join(spans) + "日本 美国 中国 德国"  # the chunk names every country; the spans decide
+    chunk = Chunk(chunk_id="c1", doc_id="d1", text=text, start=0, end=len(text), title="")
+    assert scope_problem(question, [chunk], lambda c: "", spans=spans) == missing

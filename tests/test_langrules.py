@@ -2822,3 +2822,31 @@ def test_taiwan_metric_units_compare_as_their_mainland_names(claim, source, unma
     from rag.langrules import unmatched_quantities
 
     assert [q.text for q in unmatched_quantities(claim, source)] == unmatched
+
+
+# Rule 152: a guessed word of two names joined by 和, 与 or 及 is two names and the conjunction.
+@pytest.mark.parametrize("tokens, out", [
+    ([("江文也和郭芝苑", "ns"), ("之间", "f")], [("江文也", "ns"), ("和", "c"), ("郭芝苑", "ns"), ("之间", "f")]),
+    ([("钟子期与俞伯牙", "nr")], [("钟子期", "nr"), ("与", "c"), ("俞伯牙", "nr")]),
+    ([("甲乙公司及丙丁集团", "nt")], [("甲乙公司", "nt"), ("及", "c"), ("丙丁集团", "nt")]),
+    ([("王小二和李大", "nr")], [("王小二", "nr"), ("和", "c"), ("李大", "nr")]),
+    ([("莫高窟与榆林窟", "ns")], [("莫高窟", "ns"), ("与", "c"), ("榆林窟", "ns")]),
+    # must not split: a dictionary word; a conjunction with one character on a side; no conjunction
+    ([("中华人民共和国", "ns")], [("中华人民共和国", "ns")]),
+    ([("王和平", "nr")], [("王和平", "nr")]),
+    ([("和平区", "ns")], [("和平区", "ns")]),
+    ([("郭芝苑", "nr")], [("郭芝苑", "nr")]),
+])
+def test_two_names_glued_by_a_conjunction_are_split(tokens, out):
+    from rag.langrules import split_joined_names
+
+    assert split_joined_names(tokens) == out
+
+
+def test_a_question_about_two_joined_names_names_both():
+    from rag.grounding import scope_terms
+    from rag.langrules import subjects
+
+    q = "江文也和郭芝苑之间的关系犹如西方乐史上谁对谁的精神影响？"
+    assert subjects(q) == ["江文也", "郭芝苑"]
+    assert scope_terms(q) == ["江文也", "郭芝苑"]
