@@ -546,7 +546,8 @@ def recency_rerank(fused: Sequence[tuple], dates: dict, *, bonus: float, pool: i
 # sentence says the event is to come ("将于25日", "预计28日"): then it is this month's. A weekday
 # ("周五") is not among them: read against the publication day it names a past day, wrong for
 # "将于周五举行", and whether "下周五" or "本周五" was meant cannot be told.
-_DAY_WORDS = re.compile(r"今天|今日|昨天|昨日|昨晚|前天|明天|明日|后天|当天|当日|(?<![\d.])(\d{1,2})日(?![\d电讯前])")
+_RELATIVE_DAYS = "今天|今日|昨天|昨日|昨晚|前天|明天|明日|后天"
+_DAY_WORDS = re.compile(_RELATIVE_DAYS + r"|当天|当日|(?<![\d.])(\d{1,2})日(?![\d电讯前])")
 _TO_COME = re.compile(r"将|拟|计划|预计|定于|即将")
 # Already dated by the text: "今天（8月3日）", "昨日(2日)".
 _DATED_AFTER = re.compile(r"\s*[（(]")
@@ -597,8 +598,7 @@ SAME_DAY_REACH = 300
 _SAME_DAY = re.compile(r"当天|当日")
 _NAMED_DAY = re.compile(r"(?<!\d)(\d{4})\s*-\s*(\d{1,2})\s*-\s*(\d{1,2})(?!\d)"
                         r"|(?:(\d{4})\s*年\s*)?(?<![\d.])(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]"
-                        r"|(?<![\d.月])(\d{1,2})\s*[日号](?![\d前])"
-                        r"|今天|今日|昨天|昨日|昨晚|前天|明天|明日|后天")
+                        r"|(?<![\d.月])(\d{1,2})\s*[日号](?![\d前])|" + _RELATIVE_DAYS)
 
 
 def _named_day(text: str, m: re.Match, pub: date | None) -> str | None:

@@ -1100,8 +1100,9 @@ def missing_subjects(question: str, texts: Iterable[str]) -> list[str]:
 # frequency of the dictionary words that contain it (惺 645, 疣 200, 禅 2919; 鱼 51532, 钟 20614).
 # ``RARE_CHARACTER_WEIGHT`` comes from every archived run re-judged with the rule at any weight
 # (docs/QUALITY_LOG.md, r27): the answers it would refuse were two near misses at 200 and 645, then
-# correct answers from 5971 up (帅 in 换帅, 偷); 2000 is about the geometric middle of that gap. Only characters of words the dictionary lacks (the HMM's guesses) or of single-character nouns
-# and morphemes count: a rare verb (曝, 憋, 挪) is the asker's wording, which a passage says its own way.
+# correct answers from 5971 up (帅 in 换帅, 偷); 2000 is about the geometric middle of that gap. Only
+# characters of words the dictionary lacks (the HMM's guesses) or of single-character nouns and
+# morphemes count: a rare verb (曝, 憋, 挪) is the asker's wording, which a passage says its own way.
 RARE_CHARACTER_WEIGHT = 2000
 _NAME_PART_TAGS = frozenset(("n", "ng", "g", "nr", "nrfg", "nrt", "ns", "nt", "nz", "x"))
 
@@ -1134,8 +1135,7 @@ def rare_name_characters(question: str) -> tuple[str, ...]:
     dictionary does not know. Titles in book-title marks and quoted terms are left to ``subjects``."""
     from .sparse import load_jieba
 
-    load_jieba()
-    import jieba
+    jieba = load_jieba()
     import jieba.posseg as pseg
 
     q = to_simplified(unicodedata.normalize("NFKC", question))
