@@ -21,7 +21,8 @@ to it and ``data/gen/cmrc_official_nearmiss_removed.txt``; the draw is determini
 first draw stopped looking, so no question of the first draw is in it; ``ANSWERABLE_2`` and
 ``NEAR_2`` questions, fewer than the first, so that one run fits a session beside other work.
 ``--draw 3`` continues where the second stopped (``eval/cmrc_official3/``, r27's confirmation set
-for its final code).
+for its final code). ``--draw 4`` continues where the third stopped (``eval/cmrc_official4/``, round
+r28's fresh answerable and near-miss set).
 """
 
 from __future__ import annotations
@@ -65,9 +66,9 @@ def draw(rows: list[dict], pool: dict[str, str], n_answerable: int, n_near: int)
 
 
 def main(argv: list[str]) -> int:
-    number = int(argv[2]) if len(argv) == 3 and argv[1] == "--draw" and argv[2] in ("2", "3") else 1
+    number = int(argv[2]) if len(argv) == 3 and argv[1] == "--draw" and argv[2] in ("2", "3", "4") else 1
     if argv[1:] and number == 1:
-        print("usage: make_set.py [--draw 2|3]", file=sys.stderr)
+        print("usage: make_set.py [--draw 2|3|4]", file=sys.stderr)
         return 2
     rows = read_jsonl(QUESTIONS)
     pool = {d["doc_id"]: compact(d.get("title", "") + d["text"]) for d in read_jsonl(POOL)}
