@@ -23,6 +23,7 @@ from .prompting import build_messages, load_prompts, question_language, trim_opt
 from .types import Answer, Chunk, Hit, SearchFilter, Sentence
 
 if TYPE_CHECKING:
+    from .confidence import ConfidenceModel
     from .config import Settings
     from .generators import Generator
     from .indexing import Index
@@ -436,7 +437,8 @@ class Pipeline:
                 and not is_refusal(text, refusal)):
             doubt = self._refusal_prob(gen, built.messages, refusal, timings)
         checked, reason = self.judge(question, text, [h.chunk for h in built.hits], refusal,
-                                     in_index=contexts is None, refusal_prob=doubt, translated=bool(translation))
+                                     in_index=contexts is None, refusal_prob=doubt, translated=bool(translation),
+                                     dense_top=None if contexts is not None else r.dense_top)
         if looped:
             reason = LOOP_REASON
         refused = bool(reason)
@@ -456,7 +458,8 @@ class Pipeline:
                      refusal_prob=doubt, translation=translation)
 
     def judge(self, question: str, text: str, chunks: Sequence[Chunk], refusal: str, *,
-              in_index: bool = True, refusal_prob: float | None = None, translated: bool = False):
+              in_index: bool = True, refusal_prob: float | None = None, translated: bool = False,
+              dense_top: float | None = None):
         """The model's ``text`` verified against the numbered ``chunks`` it was given
         (``check_answer``) and put through the post-generation checks: ``(checked, reason)``,
         ``reason`` empty when the answer is shown. ``in_index`` False: the chunks are given
@@ -465,7 +468,9 @@ class Pipeline:
         ``translated``: ``question`` is a machine translation of the asked one, so its names are
         the translator's renderings (Yifan → 伊凡 for 亿帆), not the user's words: the subject
         check and the place part of the scope check, which ask that the passages name them, do not
-        apply (``Draft.translated``); years, dates and every other check do."""
+        apply (``Draft.translated``); years, dates and every other check do. ``dense_top``: the
+        retrieval's best dense similarity, for the confidence gate (``rag.confidence``), which
+        judges an answer that passed every check; None (given contexts) leaves the gate out."""
         cfg = self.settings
         checked = check_answer(text, chunks, cfg.answer.support_threshold, ignore=[refusal], question=question)
         if not text or is_refusal(text, refusal):
@@ -479,16 +484,54 @@ class Pipeline:
                              f"sentence, limit {limit:g})")
         # Nothing of it holds: show the refusal, not a made-up answer marked as doubtful. An
         # answer of another kind, year, place or event than asked: refuse plainly rather than
-        # show a figure that belongs to a different question. The scope and subject checks both
-        # read a supporting chunk's opening and preceding text: fetched once per chunk.
+        # show a figure that belongs to a different question.
+        checks = CHECKS if cfg.answer.check_scope else (check_citations,)
+        draft = self.draft(question, checked, in_index=in_index, translated=translated)
+        reason = run_checks(draft, checks)
+        if not reason and dense_top is not None and cfg.answer.check_scope:
+            reason = self.doubt(draft, dense_top, refusal_prob)
+        return checked, reason or ""
+
+    def draft(self, question: str, checked, *, in_index: bool = True, translated: bool = False) -> Draft:
+        """What the post-generation checks read of a verified answer. The scope and subject checks
+        both read a supporting chunk's opening and preceding text: fetched once per chunk."""
         none = lambda chunk: ""  # noqa: E731
         opening = functools.lru_cache(None)(self._opening) if in_index else none
         preceding = functools.lru_cache(None)(self._preceding) if in_index else none
-        dated = self._published_by(in_index)
-        checks = CHECKS if cfg.answer.check_scope else (check_citations,)
-        draft = Draft(question, checked.verified, opening, preceding, dated, translated,
-                      min_figure_context=cfg.answer.min_figure_context)
-        return checked, run_checks(draft, checks) or ""
+        return Draft(question, checked.verified, opening, preceding, self._published_by(in_index), translated,
+                     min_figure_context=self.settings.answer.min_figure_context)
+
+    def confidence_model(self) -> "ConfidenceModel | None":
+        """The confidence model for the index's embedder, with the threshold of the setting when set
+        (0: the gate is off); None when there is none."""
+        from .confidence import CALIBRATED, model_for
+
+        limit = self.settings.answer.min_confidence
+        if limit == 0 or self.index is None:
+            return None
+        model = model_for(self.index.manifest.get("embedder", ""))
+        if model is None and limit is not None and CALIBRATED:
+            model = next(iter(CALIBRATED.values()))  # set by hand: these weights, whatever the embedder
+        if model is None:
+            return None
+        return model if limit is None else dataclasses.replace(model, threshold=limit)
+
+    def doubt(self, draft: Draft, dense_top: float, refusal_prob: float | None) -> str | None:
+        """Why an answer that passed every check is still refused by the confidence gate, or None."""
+        from .confidence import signals
+
+        model = self.confidence_model()
+        if model is None:
+            return None
+        s = signals(draft, dense_top, refusal_prob, self.current_index().embedder,
+                    typical_refusal_prob=model.typical_refusal_prob)
+        if s is None:
+            return None
+        score = model.score(s)
+        if score >= model.threshold:
+            return None
+        return (f"low confidence in the answer ({score:.3f}, bar {model.threshold:g}: similarity to the question "
+                f"{s.span_similarity:.3f}, topic coverage {s.topic_coverage:.2f}, support {s.min_support:.2f})")
 
     def presented(self, text: str, sentences: Sequence[Sentence], *,
                   in_index: bool = True) -> tuple[str, tuple[Sentence, ...]]:

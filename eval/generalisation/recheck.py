@@ -64,7 +64,8 @@ def recheck(rows: list[dict], pipeline, rescore: bool = False) -> list[dict]:
         chunks = [chunk_from_dict(h) for h in r["hits"][: r.get("prompt_hits") or len(r["hits"])]]
         # A question asked in English was answered and checked as its Chinese translation.
         checked, reason = pipeline.judge(r.get("translation") or r["question"], text, chunks, refusal,
-                                         refusal_prob=r.get("refusal_prob"), translated=bool(r.get("translation")))
+                                         refusal_prob=r.get("refusal_prob"), translated=bool(r.get("translation")),
+                                         dense_top=best)
         shown = pipeline.presented(text, checked.verified)[0]
         correct_now = False
         if not reason and r.get("answerable", True):
