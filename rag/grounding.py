@@ -69,6 +69,7 @@ from .langrules import misses_the_question as _misses_the_question
 from .langrules import asks_why as _asks_why
 from .langrules import asks_how as _asks_how
 from .langrules import asks_yes_no as _asks_yes_no
+from .langrules import DIMENSION_WORDS as _DIMENSION_WORDS
 from .langrules import states_advice as _states_advice
 from .langrules import dictionary_topic_words as _dictionary_topic_words
 from .textnorm import bigrams, compact, normalize
@@ -201,6 +202,11 @@ def _places(question: str) -> list[str]:
         # A compass point and a verb of going (东渡, 西征, 南迁) is the going, not a place, though jieba's
         # dictionary tags 东渡 ns: "哪一年东渡日本" is pinned to 日本 only. 东渡镇 stays (joined with its level).
         if _DIRECTED_GOING.match(word):
+            continue
+        # Rule 154: a measure of a dimension (长度, 深度, 面积) is what is asked, never where: jieba's
+        # dictionary tags 长度 and 深度 ns, so "羗山道的长度是多少" was refused for a passage writing
+        # "长达4.5公里" without naming 长度 as a place.
+        if word in _DIMENSION_WORDS:
             continue
         # Rule 128: streets are named after places (宁县西路, 北京路, 广州大道): a place before a street
         # word names the street, not the place, and jieba's dictionary lists the street word itself

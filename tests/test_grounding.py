@@ -653,3 +653,33 @@ def test_a_rival_country_is_context_beside_the_asked_one(question, spans, missin
     text = "".join(spans) + "日本 美国 中国 德国"  # the chunk names every country; the spans decide
     chunk = Chunk(chunk_id="c1", doc_id="d1", text=text, start=0, end=len(text), title="")
     assert scope_problem(question, [chunk], lambda c: "", spans=spans) == missing
+
+
+# Rule 154: a measure of a dimension is what is asked, never a place, whatever jieba's dictionary tags it.
+@pytest.mark.parametrize("question, places", [
+    ("羗山道的长度是多少？", []),
+    ("东湖路的长度是多少？", ["东湖路"]),
+    ("这口井的深度有多少米？", []),
+    ("这条隧道的长度和宽度各是多少？", []),
+    ("青海湖的深度是多少", ["青海湖"]),
+    # Must not fire: a place whose name holds the word (joined with its level), and other places.
+    ("长度镇在哪个省？", ["长度镇"]),
+    ("西宁的面积有多大", ["西宁"]),
+    ("城北区的人口是多少", ["城北区"]),
+])
+def test_a_dimension_is_no_place(question, places):
+    from rag.grounding import _places
+
+    assert _places(question) == places
+
+
+def test_a_length_answered_with_its_unit_is_not_refused_for_the_word_length():
+    from rag.grounding import check_scope
+    from rag.grounding import Draft
+    from rag.types import Chunk, Citation, Sentence
+
+    text = "羗山道是香港新界大屿山一条道路，连接石壁及羗山，长达4.5公里。"
+    chunk = Chunk(chunk_id="c1", doc_id="d1", text=text, start=0, end=len(text), title="羗山道")
+    held = Citation(n=1, chunk=chunk, span=(0, len(text)), support=0.8, holds=True)
+    sentence = Sentence(text="羗山道长4.5公里。", cited=(1,), support=0.8, verdict="supported", citations=(held,))
+    assert check_scope(Draft("羗山道的长度是多少？", (sentence,))) is None

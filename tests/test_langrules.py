@@ -2850,3 +2850,37 @@ def test_a_question_about_two_joined_names_names_both():
     q = "江文也和郭芝苑之间的关系犹如西方乐史上谁对谁的精神影响？"
     assert subjects(q) == ["江文也", "郭芝苑"]
     assert scope_terms(q) == ["江文也", "郭芝苑"]
+
+
+# Rule 155: a two-character guess of jieba's HMM ending in 是, 有, 在 or 为 joins a name's end to the
+# predicate's verb: no topic word. Dictionary words ending so stay.
+@pytest.mark.parametrize("question, absent, present", [
+    ("夷陵之战中，向宠有什么作为？", "宠有", None),
+    ("高豆莫是哪一年去世的", "莫是", "高豆"),
+    ("奥利奇在帮拜仁慕尼黑打进决赛的那届欧冠进了几球", "奇在", None),
+    ("荨麻叶有毒，有哪两种蝴蝶的幼虫却以荨麻叶为食", "叶为", None),
+    ("城东区区长薛翔青是哪一年出生的？", "青是", None),
+    # Must not fire: dictionary words ending in these characters, and guesses ending otherwise.
+    ("眼皮老是跳是怎么回事？", None, "眼皮"),
+    ("专家认为这种做法怎么样", None, "专家"),
+    ("光在真空中的传播速度是多少？", "光在", "真空"),
+    ("和弓以握弓处为什么要缠皮革", None, None),
+])
+def test_a_guess_crossing_into_the_predicate_is_no_topic_word(question, absent, present):
+    from rag.langrules import topic_words
+
+    words = topic_words(question)
+    if absent:
+        assert absent not in words
+    if present:
+        assert present in words
+
+
+@pytest.mark.parametrize("word, crosses", [
+    ("宠有", True), ("莫是", True), ("奇在", True), ("叶为", True), ("青是", True),
+    ("以握", False), ("弓处", False), ("历把", False), ("老是在", False), ("是", False),
+])
+def test_which_guesses_cross_into_the_predicate(word, crosses):
+    from rag.langrules import _crosses_into_predicate
+
+    assert _crosses_into_predicate(word) is crosses
