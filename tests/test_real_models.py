@@ -80,3 +80,26 @@ def test_real_model_refusal_prob_tracks_what_the_sources_hold(real_pipeline):
     lacking = messages("2023年西宁市常住人口是多少？")
     p_lacking = gen.refusal_prob(lacking, refusal)  # not the cached prompt: evaluated first
     assert 0.0 <= p_held < 0.2 < p_lacking <= 1.0, (p_held, p_lacking)
+
+
+def test_the_confidence_gate_is_on_for_the_default_embedder_and_reads_what_a_quote_is_about(real_pipeline):
+    """With e5-small the gate has its fitted model; an answer stating what was asked scores above
+    the bar, and the same passage quoted for a question about something else scores below it."""
+    from rag.citations import check_answer
+    from rag.confidence import signals
+    from rag.types import Chunk
+
+    model = real_pipeline.confidence_model()
+    assert model is not None and 0 < model.threshold < 0.5
+    text = "2023年，西宁市地区生产总值1800亿元，同比增长5%。全市常住人口248万人。"
+    chunk = Chunk(chunk_id="c1", doc_id="d1", text=text, start=0, end=len(text), title="西宁市经济")
+
+    def score(question: str, answer: str) -> float:
+        checked = check_answer(answer, [chunk], 0.45, question=question)
+        s = signals(real_pipeline.draft(question, checked, in_index=False), 0.9, 0.02,
+                    real_pipeline.current_index().embedder)
+        return model.score(s)
+
+    right = score("2023年西宁市地区生产总值是多少？", "2023年西宁市地区生产总值1800亿元[1]。")
+    quote = score("智能手表戴着洗澡进水了，还能用吗？", "2023年，西宁市地区生产总值1800亿元，同比增长5%，全市常住人口248万人[1]。")
+    assert right > model.threshold > quote, (right, quote)
