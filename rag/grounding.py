@@ -380,6 +380,9 @@ def _names_rival_place(term: str, span: str, asked: Sequence[str] = ()) -> bool:
                     for x in found))
 
 
+_NATIONAL_SCOPE = re.compile(r"全国|我国|国内(?!生产总值)")
+
+
 def _names_rival_country(countries: Sequence[str], span: str, question: str) -> bool:
     """Whether ``span`` names a country the question does not (``question``'s text, where 中国队 names
     中国 though the scope terms leave it out) and none of ``countries`` (by any of their names)."""
@@ -463,6 +466,15 @@ def scope_problem(question: str, supporting: Sequence[Chunk], opening: Callable[
     # answer is a country it does not name.
     countries = [] if _asks_place(question) else [t for t in terms if _is_country(t)]
     out = []
+    # Rule 156: 全国, 我国 and 国内 in a question to Chinese news scope it to China, as a named country
+    # would (rule 95): a sentence carrying the answer that names another country and not China is
+    # about that country ("今年7月份全国居民消费价格指数" answered with France's 6.8%). Not when the
+    # question names a country itself (美国全国失业率), asks where, or writes 国内生产总值 (any
+    # country's GDP).
+    national = _NATIONAL_SCOPE.search(compact(question))
+    if (national and not countries and not _asks_place(question)
+            and any(_names_rival_country(("中国",), sp, question) for sp in spans)):
+        out.append(national.group(0))
     for term in terms:
         year_or_date = bool(_YEAR.fullmatch(term) or _DATE.fullmatch(term) or _MONTH.fullmatch(term))
         # The sentence carrying the answer names another place of the term's level and not the term

@@ -683,3 +683,27 @@ def test_a_length_answered_with_its_unit_is_not_refused_for_the_word_length():
     held = Citation(n=1, chunk=chunk, span=(0, len(text)), support=0.8, holds=True)
     sentence = Sentence(text="羗山道长4.5公里。", cited=(1,), support=0.8, verdict="supported", citations=(held,))
     assert check_scope(Draft("羗山道的长度是多少？", (sentence,))) is None
+
+
+# Rule 156: 全国, 我国, 国内 scope a question to China: a sentence carrying the answer that names another
+# country and not China is about that country.
+@pytest.mark.parametrize("question, span, missing", [
+    ("今年7月份全国居民消费价格指数（CPI）同比是涨了还是跌了？", "7月份法国居民消费价格指数同比上涨4.3%。", ["全国"]),
+    ("我国7月汽车出口量是多少？", "7月，德国汽车出口量为20万辆。", ["我国"]),
+    ("国内第一条磁悬浮铁路是哪一年通车的？", "日本的第一条磁悬浮铁路于2005年通车。", ["国内"]),
+    ("全国第一高楼有多高？", "迪拜的哈利法塔是阿联酋第一高楼，高828米。", ["全国"]),
+    ("我国上半年进出口总值是多少？", "上半年，印度进出口总值为8000亿美元。", ["我国"]),
+    # Must not fire: China named beside the other country, no other country, the question names a
+    # country itself, 国内生产总值 (any country's GDP), a question asking where.
+    ("我国7月汽车出口量是多少？", "7月，中国汽车出口量为38.2万辆，其中对俄罗斯出口增长明显。", []),
+    ("今年7月份全国居民消费价格指数同比是涨了还是跌了？", "7月份全国居民消费价格指数同比下降0.3%。", []),
+    ("美国全国失业率是多少？", "7月美国失业率为3.5%。", []),
+    ("日本的国内生产总值增长了多少？", "日本第二季度国内生产总值按年率计算增长6%。", []),
+    ("我国驻法国大使是谁？", "法国外交部当天召见了卢沙野大使。", []),
+])
+def test_a_national_question_is_scoped_to_china(question, span, missing):
+    from rag.grounding import scope_problem
+    from rag.types import Chunk
+
+    chunk = Chunk(chunk_id="c1", doc_id="d1", text=span, start=0, end=len(span), title="t")
+    assert scope_problem(question, [chunk], lambda c: "", spans=[span]) == missing
