@@ -117,7 +117,9 @@ def signals(draft: "Draft", dense_top: float, refusal_prob: float | None, embedd
 
 
 def span_similarity(question: str, spans: Sequence[str], embedder) -> float:
-    """The best cosine between the question (as a query) and the spans (as passages)."""
+    """The best cosine between the question (as a query) and the spans (as passages). The question
+    is embedded again, not taken from retrieval: what was searched may differ from what is judged
+    (a follow-up searched with its history, an English question with its translation and names)."""
     import numpy as np
 
     q = np.asarray(embedder.embed_queries([question]))[0]

@@ -489,7 +489,7 @@ class Pipeline:
         draft = self.draft(question, checked, in_index=in_index, translated=translated)
         reason = run_checks(draft, checks)
         if not reason and dense_top is not None and cfg.answer.check_scope:
-            reason = self.doubt(draft, dense_top, refusal_prob)
+            reason = self.low_confidence(draft, dense_top, refusal_prob)
         return checked, reason or ""
 
     def draft(self, question: str, checked, *, in_index: bool = True, translated: bool = False) -> Draft:
@@ -516,7 +516,7 @@ class Pipeline:
             return None
         return model if limit is None else dataclasses.replace(model, threshold=limit)
 
-    def doubt(self, draft: Draft, dense_top: float, refusal_prob: float | None) -> str | None:
+    def low_confidence(self, draft: Draft, dense_top: float, refusal_prob: float | None) -> str | None:
         """Why an answer that passed every check is still refused by the confidence gate, or None."""
         from .confidence import signals
 
