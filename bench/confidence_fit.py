@@ -25,6 +25,7 @@ import argparse
 import gzip
 import json
 import sys
+from dataclasses import astuple
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -98,14 +99,8 @@ def examples(run: str, part: str, index_dir: str, settings) -> list[dict]:
         correct = bool(answerable and score_result({**r, "answer": shown, "abstained": False}).get("correct"))
         kind = ("correct" if correct else "wrong") if answerable else ("unanswerable" if part == "answerable" else part)
         out.append({"run": run, "id": r["id"], "question": r["question"], "answer": shown, "kind": kind,
-                    "signals": list(_astuple(s)), "refusal_prob": r.get("refusal_prob")})
+                    "signals": list(astuple(s)), "refusal_prob": r.get("refusal_prob")})
     return out
-
-
-def _astuple(s):
-    from dataclasses import astuple
-
-    return astuple(s)
 
 
 def fit(rows: list[dict], loss: float) -> dict:

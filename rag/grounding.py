@@ -464,7 +464,8 @@ def scope_problem(question: str, supporting: Sequence[Chunk], opening: Callable[
     titled = [compact(p) for p in plain] if describing else []
     # Countries are one level of their own (rule 95), unless the question asks where: then the
     # answer is a country it does not name.
-    countries = [] if _asks_place(question) else [t for t in terms if _is_country(t)]
+    asks_place = _asks_place(question)
+    countries = [] if asks_place else [t for t in terms if _is_country(t)]
     out = []
     # Rule 156: 全国, 我国 and 国内 in a question to Chinese news scope it to China, as a named country
     # would (rule 95): a sentence carrying the answer that names another country and not China is
@@ -472,7 +473,7 @@ def scope_problem(question: str, supporting: Sequence[Chunk], opening: Callable[
     # question names a country itself (美国全国失业率), asks where, or writes 国内生产总值 (any
     # country's GDP).
     national = _NATIONAL_SCOPE.search(compact(question))
-    if (national and not countries and not _asks_place(question)
+    if (national and not countries and not asks_place
             and any(_names_rival_country(("中国",), sp, question) for sp in spans)):
         out.append(national.group(0))
     for term in terms:

@@ -673,16 +673,11 @@ def test_a_dimension_is_no_place(question, places):
     assert _places(question) == places
 
 
-def test_a_length_answered_with_its_unit_is_not_refused_for_the_word_length():
+def test_a_length_answered_with_its_unit_is_not_refused_for_the_word_length(held_draft):
     from rag.grounding import check_scope
-    from rag.grounding import Draft
-    from rag.types import Chunk, Citation, Sentence
 
     text = "羗山道是香港新界大屿山一条道路，连接石壁及羗山，长达4.5公里。"
-    chunk = Chunk(chunk_id="c1", doc_id="d1", text=text, start=0, end=len(text), title="羗山道")
-    held = Citation(n=1, chunk=chunk, span=(0, len(text)), support=0.8, holds=True)
-    sentence = Sentence(text="羗山道长4.5公里。", cited=(1,), support=0.8, verdict="supported", citations=(held,))
-    assert check_scope(Draft("羗山道的长度是多少？", (sentence,))) is None
+    assert check_scope(held_draft("羗山道的长度是多少？", "羗山道长4.5公里。", text, title="羗山道")) is None
 
 
 # Rule 156: 全国, 我国, 国内 scope a question to China: a sentence carrying the answer that names another
@@ -694,7 +689,7 @@ def test_a_length_answered_with_its_unit_is_not_refused_for_the_word_length():
     ("全国第一高楼有多高？", "迪拜的哈利法塔是阿联酋第一高楼，高828米。", ["全国"]),
     ("我国上半年进出口总值是多少？", "上半年，印度进出口总值为8000亿美元。", ["我国"]),
     # Must not fire: China named beside the other country, no other country, the question names a
-    # country itself, 国内生产总值 (any country's GDP), a question asking where.
+    # country itself (twice: 美国, and 法国 beside 我国), 国内生产总值 (any country's GDP).
     ("我国7月汽车出口量是多少？", "7月，中国汽车出口量为38.2万辆，其中对俄罗斯出口增长明显。", []),
     ("今年7月份全国居民消费价格指数同比是涨了还是跌了？", "7月份全国居民消费价格指数同比下降0.3%。", []),
     ("美国全国失业率是多少？", "7月美国失业率为3.5%。", []),
