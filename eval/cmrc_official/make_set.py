@@ -23,7 +23,8 @@ first draw stopped looking, so no question of the first draw is in it; ``ANSWERA
 ``--draw 3`` continues where the second stopped (``eval/cmrc_official3/``, r27's confirmation set
 for its final code). ``--draw 4`` continues where the third stopped (``eval/cmrc_official4/``, round
 r28's fresh answerable and near-miss set); ``--draw 5`` continues where the fourth stopped
-(``eval/cmrc_official5/``, r28's confirmation set for its final code).
+(``eval/cmrc_official5/``, r28's confirmation set for its final code); ``--draw 6`` continues where
+the fifth stopped (``eval/cmrc_official6/``, round r29's fresh set, drawn before any r29 change).
 """
 
 from __future__ import annotations
@@ -67,9 +68,9 @@ def draw(rows: list[dict], pool: dict[str, str], n_answerable: int, n_near: int)
 
 
 def main(argv: list[str]) -> int:
-    number = int(argv[2]) if len(argv) == 3 and argv[1] == "--draw" and argv[2] in ("2", "3", "4", "5") else 1
+    number = int(argv[2]) if len(argv) == 3 and argv[1] == "--draw" and argv[2] in ("2", "3", "4", "5", "6") else 1
     if argv[1:] and number == 1:
-        print("usage: make_set.py [--draw 2|3|4|5]", file=sys.stderr)
+        print("usage: make_set.py [--draw 2|3|4|5|6]", file=sys.stderr)
         return 2
     rows = read_jsonl(QUESTIONS)
     pool = {d["doc_id"]: compact(d.get("title", "") + d["text"]) for d in read_jsonl(POOL)}
