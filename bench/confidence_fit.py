@@ -11,12 +11,15 @@ an answer to a near-miss, off-topic or unanswerable question is never correct).
 A logistic regression (scikit-learn, installed with sentence-transformers; balanced classes, L2
 with C=0.3) is fitted on standardised signals. Its trade-off is estimated by cross-validation with
 whole runs held out (8 folds, runs dealt round-robin in name order): for each share of correct
-answers lost (0.5%, 1%, 2%, 3%, 5%), how many bad answers of each kind fall below the bar. The
+answers lost (0.5%, 1%, 1.5%, 2%, 3%, 5%), how many bad answers of each kind fall below the bar. The
 printed model is fitted on every example; its threshold is the ``--loss`` quantile of the correct
 answers' fitted scores. Paste ``model`` into ``confidence.CALIBRATED`` for the embedder it names.
 
-Slow part: every archived question is retrieved again and every shown answer embedded (about 1,000):
-19 minutes on 2 cores beside a model run in r28. ``--rows FILE`` keeps the examples, so a refit is seconds.
+Slow parts: every archived question is retrieved again and every shown answer embedded (about 1,200):
+19 minutes on 2 cores beside a model run in r28; ``--rows FILE`` keeps the examples. The question fit
+runs the generator on each example (about 3.6 s on 2 cores), so r29 fitted on every bad example and a
+random sample of the correct ones (``--correct-sample``); ``--model-scores`` keeps the model's scores
+(``bench/scorecache.py``), so a refit of the same examples is seconds.
 """
 
 from __future__ import annotations
@@ -49,12 +52,12 @@ ARCHIVE: dict[str, dict[str, str]] = {
     "seeds_base": {"answerable": "data/index"},
     "seeds_heldout_base": {"answerable": "data/index"},
     "cmrcoff_first": {"answerable": f"{G}/index_full", "nearmiss": f"{G}/index_cmrcoff_near"},
-    **{f"cmrcoff{n}_first": {"answerable": f"{G}/index_full", "nearmiss": f"{G}/index_cmrcoff{n}_near"} for n in (2, 3)},
+    **{f"cmrcoff{n}_first": {"answerable": f"{G}/index_full", "nearmiss": f"{G}/index_cmrcoff{n}_near"} for n in (2, 3, 4, 5)},
     "days27_first": {"answerable": f"{G}/index_days27"},
-    "off26_first": {"offtopic": f"{G}/index_full"},
+    **{f"{name}_first": {"offtopic": f"{G}/index_full"} for name in ("off26", "off28", "off28b")},
 }
 
-LOSSES = (0.005, 0.01, 0.02, 0.03, 0.05)
+LOSSES = (0.005, 0.01, 0.015, 0.02, 0.03, 0.05)
 
 
 def examples(run: str, part: str, index_dir: str, settings) -> list[dict]:
@@ -99,8 +102,31 @@ def examples(run: str, part: str, index_dir: str, settings) -> list[dict]:
         correct = bool(answerable and score_result({**r, "answer": shown, "abstained": False}).get("correct"))
         kind = ("correct" if correct else "wrong") if answerable else ("unanswerable" if part == "answerable" else part)
         out.append({"run": run, "id": r["id"], "question": r["question"], "answer": shown, "kind": kind,
-                    "signals": list(astuple(s)), "refusal_prob": r.get("refusal_prob")})
+                    "signals": list(astuple(s)), "refusal_prob": r.get("refusal_prob"),
+                    "judged": draft.question, "spans": draft.spans()})
     return out
+
+
+def add_question_fit(rows: list[dict], cache_path: Path, settings) -> None:
+    """Each example's question fit (``confidence.question_fit``, the real generator through the score
+    cache), as the pipeline measures it: the judged question, the draft's spans, the answering
+    system prompt. Examples of an older fit, without it, get it appended."""
+    from bench.scorecache import ScoreCache
+    from rag.confidence import SIGNALS, question_fit
+    from rag.prompting import load_prompts
+
+    cache, system = ScoreCache(cache_path, settings), load_prompts(settings.paths.prompts_dir).system("zh")
+    todo = [r for r in rows if len(r["signals"]) < len(SIGNALS)]
+    for i, r in enumerate(todo, 1):
+        value = question_fit(cache, r["judged"], r["spans"], system)
+        r["signals"] = r["signals"][: len(SIGNALS) - 1] + [value]
+        if i % 50 == 0:
+            print(f"question fit: {i} of {len(todo)}", file=sys.stderr, flush=True)
+    cache.save()
+    typical = sorted(r["signals"][-1] for r in rows if r["signals"][-1] is not None)
+    for r in rows:  # a fit the model could not measure counts as the fit's median, as in the pipeline
+        if r["signals"][-1] is None:
+            r["signals"][-1] = typical[len(typical) // 2] if typical else 0.0
 
 
 def fit(rows: list[dict], loss: float) -> dict:
@@ -148,7 +174,8 @@ def fit(rows: list[dict], loss: float) -> dict:
         "model": {"means": [round(float(v), 5) for v in means], "scales": [round(float(v), 5) for v in scales],
                   "weights": [round(float(v), 4) for v in final.coef_[0]], "bias": round(float(final.intercept_[0]), 4),
                   "threshold": round(threshold, 3),
-                  "typical_refusal_prob": round(float(np.median(rp)), 4) if rp else 0.02},
+                  "typical_refusal_prob": round(float(np.median(rp)), 4) if rp else 0.02,
+                  "typical_question_fit": round(float(np.median(x[:, -1])), 4)},
         "fitted_at_threshold": {k: int((below & (kinds == k)).sum()) for k in sorted(set(kinds))},
         "below_threshold": [{"run": r["run"], "id": r["id"], "kind": r["kind"], "score": round(float(p), 3),
                              "question": r["question"], "answer": r["answer"][:80]}
@@ -161,6 +188,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "confidence_fit.json")
     ap.add_argument("--loss", type=float, default=0.01, help="share of the fit's correct answers below the bar")
     ap.add_argument("--rows", type=Path, help="cache of the examples (read when it exists, else written)")
+    ap.add_argument("--correct-sample", type=int, default=0,
+                    help="keep every bad example and this many correct ones, drawn at random (seed 0): the question "
+                         "fit costs the model about 3.6 s an example on 2 cores (0: every example)")
+    ap.add_argument("--model-scores", type=Path, default=ROOT / "runs" / "model_scores.json",
+                    help="cache of the generator's text scores for the question fit (bench/scorecache.py)")
     args = ap.parse_args(argv)
     from rag.config import load_settings
 
@@ -173,6 +205,15 @@ def main(argv: list[str] | None = None) -> int:
                 for e in examples(run, part, index_dir, settings)]
         if args.rows:
             args.rows.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+    if args.correct_sample:
+        import random
+
+        correct = [r for r in rows if r["kind"] == "correct"]
+        kept = {id(r) for r in random.Random(0).sample(correct, min(args.correct_sample, len(correct)))}
+        rows = [r for r in rows if r["kind"] != "correct" or id(r) in kept]
+    add_question_fit(rows, args.model_scores, settings)
+    if args.rows and not args.correct_sample:  # a sample must not replace the whole cache
+        args.rows.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
     result = fit(rows, args.loss)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

@@ -34,7 +34,9 @@ class Generator(Protocol):
     def count_tokens(self, text: str) -> int: ...
 
     # Optional: ``refusal_prob(messages, refusal)``, the model's probability of answering the
-    # prompt with the refusal sentence (0-1), or None when the generator cannot tell (a server).
+    # prompt with the refusal sentence (0-1), or None when the generator cannot tell (a server);
+    # ``continuation_logprobs(messages, text)``, the log-probability of each token of ``text`` as
+    # the reply (the confidence gate's question fit), or None likewise.
 
 
 class FakeGenerator:
@@ -51,12 +53,17 @@ class FakeGenerator:
 
     def __init__(self, script: Sequence[str] | Callable[[Sequence[Message]], str] | None = None,
                  n_ctx: int = 4096, delay_s: float = 0.0,
-                 doubt: float | Callable[[Sequence[Message]], float] | None = None) -> None:
+                 doubt: float | Callable[[Sequence[Message]], float] | None = None,
+                 likelihood: Sequence[float] | Callable[[Sequence[Message], str], list[float] | None] | None = None,
+                 ) -> None:
         self.script = list(script) if isinstance(script, (list, tuple)) else script
         self.n_ctx = n_ctx
         self.delay_s = delay_s
         # What refusal_prob reports: a fixed value, a function of the messages, or None (no signal).
         self.doubt = doubt
+        # What continuation_logprobs reports: fixed scores, a function of the messages and the text,
+        # or None (no scores).
+        self.likelihood = likelihood
         self.calls: list[list[Message]] = []
         self._lock = threading.Lock()
 
@@ -87,6 +94,11 @@ class FakeGenerator:
 
     def refusal_prob(self, messages: Sequence[Message], refusal: str) -> float | None:
         return self.doubt(messages) if callable(self.doubt) else self.doubt
+
+    def continuation_logprobs(self, messages: Sequence[Message], text: str) -> list[float] | None:
+        if callable(self.likelihood):
+            return self.likelihood(messages, text)
+        return None if self.likelihood is None else list(self.likelihood)
 
     def stream(self, messages: Sequence[Message], *, max_tokens: int = 256) -> Iterator[str]:
         with self._lock:
@@ -220,18 +232,27 @@ class LlamaCppGenerator:
         each, which costs about one decode step instead of a second prefill. It is the product of
         the refusal tokens' probabilities given the prompt, a cheap measure of how near the model
         was to refusing when it answered (issue 13: a signal that does not depend on patterns).
+        """
+        import math
 
-        llama-cpp-python 0.3 keeps logits only with ``logits_all`` (which would allocate a row per
-        context token on every call), so this uses its context and batch objects directly; the
-        prompt is rendered with the GGUF's own chat template, as ``create_chat_completion`` does,
-        and evaluated again from the first token that differs from the cache when it is not there.
+        logp = self.continuation_logprobs(messages, refusal)
+        return None if logp is None else math.exp(sum(logp))
+
+    def continuation_logprobs(self, messages: Sequence[Message], text: str) -> list[float] | None:
+        """The log-probability of each token of ``text`` as the assistant's reply to ``messages``.
+
+        The prompt is rendered with the GGUF's own chat template, as ``create_chat_completion``
+        does, and evaluated only from the first token that differs from the KV cache; the reply's
+        tokens go in one batch with a logit row for each. llama-cpp-python 0.3 keeps logits only
+        with ``logits_all`` (which would allocate a row per context token on every call), so this
+        uses its context and batch objects directly. None when the template or the text is empty.
         """
         import numpy as np
 
         llm = self.load()
         with self._run_lock:
             prompt = self._prompt_tokens(llm, messages)
-            target = llm.tokenize(refusal.encode("utf-8"), add_bos=False, special=False)
+            target = llm.tokenize(text.encode("utf-8"), add_bos=False, special=False)
             if not prompt or not target:
                 return None
             n = len(prompt)
@@ -253,7 +274,7 @@ class LlamaCppGenerator:
             llm.n_tokens = n - 1 + len(batch)
         top = logits.max(axis=1, keepdims=True)
         logp = logits - top - np.log(np.exp(logits - top).sum(axis=1, keepdims=True))
-        return float(np.exp(sum(logp[i, t] for i, t in enumerate(target))))
+        return [float(logp[i, t]) for i, t in enumerate(target)]
 
     def _prompt_tokens(self, llm, messages: Sequence[Message]) -> list[int]:
         if self._formatter is None:  # compiling the Jinja template once, not on every answer

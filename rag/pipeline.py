@@ -438,7 +438,7 @@ class Pipeline:
             doubt = self._refusal_prob(gen, built.messages, refusal, timings)
         checked, reason = self.judge(question, text, [h.chunk for h in built.hits], refusal,
                                      in_index=contexts is None, refusal_prob=doubt, translated=bool(translation),
-                                     dense_top=None if contexts is not None else r.dense_top)
+                                     dense_top=None if contexts is not None else r.dense_top, timings=timings)
         if looped:
             reason = LOOP_REASON
         refused = bool(reason)
@@ -459,7 +459,7 @@ class Pipeline:
 
     def judge(self, question: str, text: str, chunks: Sequence[Chunk], refusal: str, *,
               in_index: bool = True, refusal_prob: float | None = None, translated: bool = False,
-              dense_top: float | None = None):
+              dense_top: float | None = None, timings: dict[str, float] | None = None):
         """The model's ``text`` verified against the numbered ``chunks`` it was given
         (``check_answer``) and put through the post-generation checks: ``(checked, reason)``,
         ``reason`` empty when the answer is shown. ``in_index`` False: the chunks are given
@@ -470,7 +470,8 @@ class Pipeline:
         check and the place part of the scope check, which ask that the passages name them, do not
         apply (``Draft.translated``); years, dates and every other check do. ``dense_top``: the
         retrieval's best dense similarity, for the confidence gate (``rag.confidence``), which
-        judges an answer that passed every check; None (given contexts) leaves the gate out."""
+        judges an answer that passed every check; None (given contexts) leaves the gate out.
+        ``timings``: where the gate's model time (``question_fit_ms``) is kept, when given."""
         cfg = self.settings
         checked = check_answer(text, chunks, cfg.answer.support_threshold, ignore=[refusal], question=question)
         if not text or is_refusal(text, refusal):
@@ -489,7 +490,7 @@ class Pipeline:
         draft = self.draft(question, checked, in_index=in_index, translated=translated)
         reason = run_checks(draft, checks)
         if not reason and dense_top is not None and cfg.answer.check_scope:
-            reason = self.low_confidence(draft, dense_top, refusal_prob)
+            reason = self.low_confidence(draft, dense_top, refusal_prob, timings)
         return checked, reason or ""
 
     def draft(self, question: str, checked, *, in_index: bool = True, translated: bool = False) -> Draft:
@@ -516,22 +517,31 @@ class Pipeline:
             return None
         return model if limit is None else dataclasses.replace(model, threshold=limit)
 
-    def low_confidence(self, draft: Draft, dense_top: float, refusal_prob: float | None) -> str | None:
-        """Why an answer that passed every check is still refused by the confidence gate, or None."""
-        from .confidence import signals
+    def low_confidence(self, draft: Draft, dense_top: float, refusal_prob: float | None,
+                       timings: dict[str, float] | None = None) -> str | None:
+        """Why an answer that passed every check is still refused by the confidence gate, or None.
+        The question fit costs the generator about 2 s on 2 cores (``timings['question_fit_ms']``)."""
+        from .confidence import question_fit, signals
 
         model = self.confidence_model()
         if model is None:
             return None
+        t, fit = time.perf_counter(), None
+        if self.settings.answer.question_fit:
+            fit = question_fit(self.generator, draft.question, draft.spans(), self.prompts.system("zh"))
+        if timings is not None and fit is not None:
+            timings["question_fit_ms"] = (time.perf_counter() - t) * 1e3
         s = signals(draft, dense_top, refusal_prob, self.current_index().embedder,
-                    typical_refusal_prob=model.typical_refusal_prob)
+                    typical_refusal_prob=model.typical_refusal_prob, fit=fit,
+                    typical_question_fit=model.typical_question_fit)
         if s is None:
             return None
         score = model.score(s)
         if score >= model.threshold:
             return None
         return (f"low confidence in the answer ({score:.3f}, bar {model.threshold:g}: similarity to the question "
-                f"{s.span_similarity:.3f}, topic coverage {s.topic_coverage:.2f}, support {s.min_support:.2f})")
+                f"{s.span_similarity:.3f}, topic coverage {s.topic_coverage:.2f}, support {s.min_support:.2f}, "
+                f"question fit {s.question_fit:.2f})")
 
     def presented(self, text: str, sentences: Sequence[Sentence], *,
                   in_index: bool = True) -> tuple[str, tuple[Sentence, ...]]:

@@ -151,9 +151,16 @@ class WorkerGenerator:
         return n
 
     def refusal_prob(self, messages: Sequence[dict], refusal: str) -> float | None:
+        return self._score("refusal", messages, refusal)
+
+    def continuation_logprobs(self, messages: Sequence[dict], text: str) -> list[float] | None:
+        return self._score("logprobs", messages, text)
+
+    def _score(self, kind: str, messages: Sequence[dict], text: str):
+        """One scoring call of the child's generator (None when it has no such method)."""
         with self._lock:
             self._ready()
-            self._send(("refusal", [dict(m) for m in messages], refusal))
+            self._send((kind, [dict(m) for m in messages], text))
             kind, value = self._recv(self.timeout_s)
         if kind == "error":
             raise _error_from_wire(value)
@@ -380,8 +387,8 @@ def serve(fd: int) -> None:
                 conn.send(("ok", generator.count_tokens(msg[1])))
             elif kind == "stream":
                 _stream(conn, generator, msg[1], msg[2])
-            elif kind == "refusal":
-                score = getattr(generator, "refusal_prob", None)
+            elif kind in ("refusal", "logprobs"):
+                score = getattr(generator, "refusal_prob" if kind == "refusal" else "continuation_logprobs", None)
                 conn.send(("ok", score(msg[1], msg[2]) if callable(score) else None))
             # a "cancel" that arrives after its stream ended needs no answer
         except (BrokenPipeError, ConnectionResetError):

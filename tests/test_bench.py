@@ -190,3 +190,25 @@ def test_translate_english_counts_and_question_list(tmp_path):
     t = table(rows)
     assert (t["questions"], t["usable_first"], t["retried"], t["usable_after_retry"]) == (3, 1, 2, 1)
     assert t["untranslated"] == [rows[2]]
+
+
+def test_the_score_cache_runs_the_model_once_per_text_and_keeps_its_scores(tmp_path):
+    """bench/scorecache.py: re-judging an archive scores each (messages, text) once, ever."""
+    from bench.scorecache import ScoreCache, ScoredFake
+    from rag.generators import FakeGenerator
+
+    seen = []
+    model = FakeGenerator(likelihood=lambda m, t: seen.append(t) or [-1.0] * len(t))
+    path = tmp_path / "scores.json"
+    cache = ScoreCache(path, generator=model)
+    msgs = [{"role": "user", "content": "资料"}]
+    assert cache.continuation_logprobs(msgs, "谁？") == [-1.0, -1.0]
+    assert cache.continuation_logprobs(msgs, "谁？") == [-1.0, -1.0] and seen == ["谁？"]
+    cache.save()
+    again = ScoredFake(ScoreCache(path, generator=model))
+    assert again.continuation_logprobs(msgs, "谁？") == [-1.0, -1.0] and seen == ["谁？"]  # from disk
+    assert again.continuation_logprobs(msgs, "哪？") == [-1.0, -1.0] and seen == ["谁？", "哪？"]
+    other = FakeGenerator(likelihood=(-2.0,))
+    other.model_id = "another-model"
+    with pytest.raises(SystemExit, match="holds scores of fake-generator"):
+        ScoreCache(path, generator=other).continuation_logprobs(msgs, "新？")

@@ -4,12 +4,13 @@ import math
 
 import pytest
 
-from rag.confidence import CALIBRATED, SIGNALS, ConfidenceModel, Signals, model_for, signals
+from rag.confidence import CALIBRATED, SIGNALS, SPAN_LIMIT, ConfidenceModel, Signals, model_for, question_fit, signals
+from rag.generators import FakeGenerator
 
 
 def _signals(**kw) -> Signals:
     base = dict(span_similarity=0.85, answer_length=3.0, topic_coverage=0.6, dense_top=0.89,
-                refusal_prob=0.02, min_support=0.9)
+                refusal_prob=0.02, min_support=0.9, question_fit=2.0)
     return Signals(**{**base, **kw})
 
 
@@ -17,13 +18,13 @@ def _model(threshold: float = 0.5) -> ConfidenceModel:
     n = len(SIGNALS)
     # Positive weight on similarity, negative on length; the rest neutral.
     weights = tuple(1.0 if s == "span_similarity" else -1.0 if s == "answer_length" else 0.0 for s in SIGNALS)
-    return ConfidenceModel(means=(0.85, 3.0, 0.6, 0.89, 0.02, 0.9), scales=(0.02, 1.0, 0.2, 0.01, 0.05, 0.1),
+    return ConfidenceModel(means=(0.85, 3.0, 0.6, 0.89, 0.02, 0.9, 2.0), scales=(0.02, 1.0, 0.2, 0.01, 0.05, 0.1, 1.0),
                            weights=weights, bias=0.0, threshold=threshold)
 
 
 def test_the_model_is_a_logistic_over_standardised_signals():
     m = _model()
-    assert len(SIGNALS) == 6 and len(m.means) == len(SIGNALS)
+    assert len(SIGNALS) == 7 and len(m.means) == len(SIGNALS)
     assert m.score(_signals()) == pytest.approx(0.5)  # every signal at its mean
     assert m.score(_signals(span_similarity=0.87)) == pytest.approx(1 / (1 + math.exp(-1)))
     assert m.score(_signals(span_similarity=0.80)) < 0.5 < m.score(_signals(span_similarity=0.90))
@@ -37,6 +38,54 @@ def test_the_fitted_model_prefers_a_close_short_answer_to_a_long_quote_about_som
     close = _signals(span_similarity=0.90, answer_length=math.log1p(20), topic_coverage=0.9, min_support=1.0)
     far = _signals(span_similarity=0.80, answer_length=math.log1p(150), topic_coverage=0.2, min_support=0.5)
     assert m.score(close) > m.threshold > m.score(far)
+
+
+def test_a_model_of_the_wrong_width_is_an_error_not_a_silent_truncation():
+    m = dataclasses.replace(_model(), weights=_model().weights[:6])
+    with pytest.raises(ValueError, match="needs 7 weights"):
+        m.score(_signals())
+
+
+def _overlap_likelihood(messages, text):
+    """A fake model: each character of the question is likely when the user message holds it."""
+    user = messages[-1]["content"]
+    return [-0.5 if ch in user else -4.0 for ch in text]
+
+
+def test_question_fit_is_how_much_the_passage_explains_the_question():
+    gen = FakeGenerator(likelihood=_overlap_likelihood)
+    q = "女子10米跳台冠军是谁？"
+    # No span: every character at -4 except those in the request itself (问题 shares none here).
+    on_topic = question_fit(gen, q, ["女子10米跳台决赛，全红婵夺得冠军。"], "系统")
+    off_topic = question_fit(gen, q, ["男子3米板决赛，王宗源夺得金牌。"], "系统")
+    assert on_topic > off_topic > 0
+    # The best span counts, whatever the order.
+    assert question_fit(gen, q, ["男子3米板决赛，王宗源夺得金牌。", "女子10米跳台决赛，全红婵夺得冠军。"], "系统") == on_topic
+
+
+def test_question_fit_reads_the_answering_system_prompt_and_a_bounded_span():
+    seen = []
+    gen = FakeGenerator(likelihood=lambda m, t: seen.append(m) or [-1.0])
+    question_fit(gen, "为什么？", ["甲" * (SPAN_LIMIT + 50)], "你是问答助手。")
+    assert {m[0]["content"] for m in seen} == {"你是问答助手。"}  # the KV cache keeps its prefix
+    assert max(m[-1]["content"].count("甲") for m in seen) == SPAN_LIMIT
+
+
+@pytest.mark.parametrize("gen, question, spans", [
+    (FakeGenerator(), "谁？", ["甲。"]),  # a generator without scores
+    (object(), "谁？", ["甲。"]),  # no such method at all (a server)
+    (FakeGenerator(likelihood=_overlap_likelihood), "谁？", []),  # nothing to read
+    (FakeGenerator(likelihood=_overlap_likelihood), "  ", ["甲。"]),  # nothing asked
+    (FakeGenerator(likelihood=lambda m, t: []), "谁？", ["甲。"]),  # nothing scored
+])
+def test_no_question_fit_without_scores(gen, question, spans):
+    assert question_fit(gen, question, spans, "系统") is None
+
+
+def test_an_unmeasured_question_fit_counts_as_the_typical_value(held_draft, fake_embedder):
+    d = held_draft("西宁的人口是多少？", "西宁的人口是248万。", "2023年末，西宁的常住人口为248万人。")
+    assert signals(d, 0.9, None, fake_embedder, typical_question_fit=1.7).question_fit == 1.7
+    assert signals(d, 0.9, None, fake_embedder, fit=3.2).question_fit == 3.2
 
 
 def test_no_model_for_an_embedder_it_was_not_fitted_with():
@@ -95,3 +144,17 @@ def test_a_low_bar_lets_the_answer_through(make_pipeline, settings):
 def test_the_hand_set_bar_keeps_the_fitted_weights():
     m = model_for("multilingual-e5-small")
     assert dataclasses.replace(m, threshold=0.3).weights == m.weights
+
+
+def test_the_question_fit_is_measured_only_when_the_setting_allows(make_pipeline, settings, monkeypatch):
+    """``answer.question_fit`` off: the gate does not run the generator for it (the typical value counts)."""
+    import rag.confidence as confidence
+
+    calls = []
+    monkeypatch.setattr(confidence, "question_fit", lambda *a, **k: calls.append(a) or 2.5)
+    settings.answer.min_confidence = 1e-9  # a bar set by hand turns the gate on for the fake embedder
+    a = make_pipeline().ask("西宁地区生产总值增长多少？")
+    assert not a.abstained and len(calls) == 1 and a.timings["question_fit_ms"] >= 0
+    settings.answer.question_fit = False
+    b = make_pipeline().ask("西宁地区生产总值增长多少？")
+    assert not b.abstained and len(calls) == 1 and "question_fit_ms" not in b.timings

@@ -82,6 +82,24 @@ def test_real_model_refusal_prob_tracks_what_the_sources_hold(real_pipeline):
     assert 0.0 <= p_held < 0.2 < p_lacking <= 1.0, (p_held, p_lacking)
 
 
+def test_real_question_fit_is_higher_for_the_passage_the_question_is_about(real_pipeline):
+    """The generator's query likelihood: a passage about what is asked explains the question better
+    than a neighbour about another event of the same kind; and scoring leaves the answering prompt's
+    prefix usable (the same prompt still answers the same)."""
+    from rag.confidence import question_fit
+
+    gen = real_pipeline.generator
+    system = real_pipeline.prompts.system("zh")
+    asked = "2023年西宁市地区生产总值是多少？"
+    held = [{"role": "system", "content": system},
+            {"role": "user", "content": f"资料[1]：2023年，西宁市地区生产总值1800亿元，同比增长5%。\n问题：{asked}"}]
+    first = "".join(gen.stream(held, max_tokens=48))
+    about = question_fit(gen, asked, ["2023年，西宁市地区生产总值1800亿元，同比增长5%。"], system)
+    beside = question_fit(gen, asked, ["2023年，海东市粮食播种面积达到180万亩，同比增长2%。"], system)
+    assert about is not None and beside is not None and about > beside, (about, beside)
+    assert "".join(gen.stream(held, max_tokens=48)) == first
+
+
 def test_the_confidence_gate_is_on_for_the_default_embedder_and_reads_what_a_quote_is_about(real_pipeline):
     """With e5-small the gate has its fitted model; an answer stating what was asked scores above
     the bar, and the same passage quoted for a question about something else scores below it."""

@@ -277,3 +277,14 @@ def test_refusal_prob_crosses_the_process_boundary(workers):
     assert w.refusal_prob(messages("西宁的人口是多少？"), "资料中没有找到这个问题的答案。") == 0.25
     plain = workers(FakeGenerator)  # a generator without the signal answers None, not an error
     assert plain.refusal_prob(messages("西宁的人口是多少？"), "资料中没有找到这个问题的答案。") is None
+
+
+def test_text_scores_cross_the_process_boundary(workers):
+    import functools
+
+    from rag.generators import FakeGenerator
+
+    w = workers(functools.partial(FakeGenerator, likelihood=(-0.5, -1.5)))
+    assert w.continuation_logprobs(messages("西宁的人口是多少？"), "西宁？") == [-0.5, -1.5]
+    plain = workers(FakeGenerator)  # no scores: None, not an error
+    assert plain.continuation_logprobs(messages("西宁的人口是多少？"), "西宁？") is None

@@ -1,0 +1,69 @@
+"""The real generator's ``continuation_logprobs``, kept on disk: re-judging saved runs without the model.
+
+The confidence gate's question fit (``rag.confidence.question_fit``) asks the generator to score text,
+so a saved run re-judged with a ``FakeGenerator`` would see no fit. ``ScoredFake`` is that fake with a
+``continuation_logprobs`` served from a JSON cache keyed by the messages and the text; a miss loads the
+real default generator (once) and scores it, so the first re-judge of an archive costs model time (about
+2 s per shown answer on 2 cores) and every later one costs none. Scores are deterministic for one GGUF,
+so the cache names the model file it was filled with and refuses to mix two.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Sequence
+
+from rag.generators import FakeGenerator
+
+
+class ScoreCache:
+    """``continuation_logprobs`` of the configured generator, memoised in ``path`` (JSON)."""
+
+    def __init__(self, path: Path, settings=None, generator=None) -> None:
+        self.path = Path(path)
+        self.settings = settings
+        self._gen = generator  # None: the configured one, made at the first miss
+        self._dirty = 0
+        data = json.loads(self.path.read_text(encoding="utf-8")) if self.path.exists() else {}
+        self.model = data.get("model")
+        self.scores: dict[str, list[float] | None] = data.get("scores", {})
+
+    def _generator(self):
+        if self._gen is None:
+            from rag.config import load_settings
+            from rag.generators import make_generator
+
+            self._gen = make_generator(self.settings or load_settings(None))
+        model = getattr(self._gen, "model_id", None)
+        if self.model and model and model != self.model:
+            raise SystemExit(f"{self.path} holds scores of {self.model}, not of {model}: use another cache")
+        self.model = model
+        return self._gen
+
+    def continuation_logprobs(self, messages: Sequence[dict], text: str) -> list[float] | None:
+        key = hashlib.sha1(json.dumps([list(map(dict, messages)), text], ensure_ascii=False,
+                                      sort_keys=True).encode("utf-8")).hexdigest()
+        if key not in self.scores:
+            self.scores[key] = self._generator().continuation_logprobs(messages, text)
+            self._dirty += 1
+            if self._dirty % 50 == 0:
+                self.save()
+        return self.scores[key]
+
+    def save(self) -> None:
+        if self._dirty:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.write_text(json.dumps({"model": self.model, "scores": self.scores}), encoding="utf-8")
+
+
+class ScoredFake(FakeGenerator):
+    """A ``FakeGenerator`` (nothing is generated when re-judging) whose text scores come from a cache."""
+
+    def __init__(self, cache: ScoreCache) -> None:
+        super().__init__()
+        self.cache = cache
+
+    def continuation_logprobs(self, messages: Sequence[dict], text: str) -> list[float] | None:
+        return self.cache.continuation_logprobs(messages, text)
