@@ -1,18 +1,15 @@
-"""How well the supporting passage predicts the question: the model's query likelihood as a signal.
+"""How well the supporting passage predicts the question: the generator's question fit, alone.
 
-A correct answer's supporting sentence is about what the question asks, so a language model that
-reads the sentence should find the question likely; a faithful quote of a passage about something
-else (another country's figure, the men's event for the women's) leaves the question's distinctive
-words unexplained. This measures, with the real generator, the mean log-probability per token of the
-question as a reply to "根据这段资料提出一个问题" after the sentence (``cond``), and of the same question
-with no passage (``null``); ``pmi = cond - null`` discounts how predictable the question is anyway
-(query likelihood, as in unsupervised passage re-ranking, normalised by the question's prior).
+``rag.confidence.question_fit`` with the real generator on each shown answer of archived runs, labelled
+by the runs' own scores (correct, wrong, or a near-miss / off-topic / unanswerable answer): per-kind
+means, and the ROC AUC of correct answers against each kind of bad one. The r29 pilot that chose the
+signal (99 answers of 11 runs, 30 per kind) read it this way; the gate's fit (``bench/confidence_fit.py``)
+then measured what it adds to the other six signals.
 
     python bench/question_fit.py RUN_DIR... [--per-kind N] [--out F]
 
-RUN_DIR is an archived run (``eval/runs/NAME``); each shown answer with a held citation is one
-example, labelled by the run's own scores (correct, wrong, or a near-miss / off-topic / unanswerable
-answer). Prints per-kind means and each score's ROC AUC of correct against the rest.
+RUN_DIR is an archived run (``eval/runs/NAME``); each shown answer with a held citation is one example,
+read at the chunk spans its held citations point to.
 """
 
 from __future__ import annotations
@@ -63,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     from rag.confidence import question_fit
     from rag.config import load_settings
     from rag.generators import make_generator
+    from rag.prompting import load_prompts
+    from sklearn.metrics import roc_auc_score
 
     rows = [e for run in args.runs for e in shown(run)]
     if args.per_kind:
@@ -71,19 +70,19 @@ def main(argv: list[str] | None = None) -> int:
             group = [r for r in rows if r["kind"] == kind]
             kept += rng.sample(group, min(len(group), args.per_kind))
         rows = kept
-    gen = make_generator(load_settings(None))
-    for i, r in enumerate(rows):
-        r.update(question_fit(gen, r["question"], r["spans"]) or {})
-        print(i, r["kind"], r["question"][:30], {k: round(r.get(k, 0), 3) for k in ("cond", "null", "pmi")}, file=sys.stderr)
-    from sklearn.metrics import roc_auc_score
-
-    y = [r["kind"] == "correct" for r in rows]
-    result = {"examples": len(rows), "by_kind": {}, "auc": {}}
-    for k in ("cond", "null", "pmi"):
-        result["auc"][k] = round(float(roc_auc_score(y, [r.get(k, 0.0) for r in rows])), 3)
+    settings = load_settings(None)
+    gen, system = make_generator(settings), load_prompts(settings.paths.prompts_dir).system("zh")
+    for r in rows:
+        r["fit"] = question_fit(gen, r["question"], r["spans"], system)
+    rows = [r for r in rows if r["fit"] is not None]
+    result = {"examples": len(rows), "by_kind": {}, "auc_correct_against": {}}
     for kind in sorted({r["kind"] for r in rows}):
-        g = [r for r in rows if r["kind"] == kind]
-        result["by_kind"][kind] = {"n": len(g), **{k: round(sum(r.get(k, 0.0) for r in g) / len(g), 3) for k in ("cond", "null", "pmi")}}
+        group = [r["fit"] for r in rows if r["kind"] == kind]
+        result["by_kind"][kind] = {"n": len(group), "mean_fit": round(sum(group) / len(group), 3)}
+        if kind != "correct":
+            pair = [r for r in rows if r["kind"] in ("correct", kind)]
+            result["auc_correct_against"][kind] = round(float(roc_auc_score(
+                [r["kind"] == "correct" for r in pair], [r["fit"] for r in pair])), 3)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({**result, "rows": rows}, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(json.dumps(result, ensure_ascii=False, indent=1))

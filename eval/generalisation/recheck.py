@@ -100,6 +100,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rescore", action="store_true", help="judge correctness with the current answer matcher")
     ap.add_argument("--config", help="TOML settings (e.g. another answer.support_threshold)")
     ap.add_argument("--out", type=Path, help="write the re-judged run here (results.jsonl per part)")
+    ap.add_argument("--model-scores", type=Path, help="JSON cache of the real generator's text scores, for the "
+                    "confidence gate's question fit (bench/scorecache.py: a miss runs the model); without it the "
+                    "gate counts the fit's typical value")
     args = ap.parse_args(argv)
     from rag.config import load_settings
     from rag.generators import FakeGenerator
@@ -108,6 +111,11 @@ def main(argv: list[str] | None = None) -> int:
 
     indexes = dict(x.split("=", 1) for x in args.index)
     settings = load_settings(args.config)
+    cache = None
+    if args.model_scores:
+        from bench.scorecache import ScoreCache
+
+        cache = ScoreCache(args.model_scores, settings)
     summary = {}
     for part in ("answerable", "nearmiss", "offtopic"):
         path = args.run / part / "results.jsonl"
@@ -117,8 +125,16 @@ def main(argv: list[str] | None = None) -> int:
             continue
         with (gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else path.open(encoding="utf-8")) as f:
             rows = [json.loads(line) for line in f if line.strip()]
-        pipeline = Pipeline(open_index(indexes[part], settings=settings), FakeGenerator(), settings)
+        if cache is not None:
+            from bench.scorecache import ScoredFake
+
+            generator = ScoredFake(cache)
+        else:
+            generator = FakeGenerator()
+        pipeline = Pipeline(open_index(indexes[part], settings=settings), generator, settings)
         res = recheck(rows, pipeline, args.rescore)
+        if cache is not None:
+            cache.save()
         if args.out:
             (args.out / part).mkdir(parents=True, exist_ok=True)
             with (args.out / part / "results.jsonl").open("w", encoding="utf-8") as f:
