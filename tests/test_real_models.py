@@ -84,20 +84,25 @@ def test_real_model_refusal_prob_tracks_what_the_sources_hold(real_pipeline):
 
 def test_real_question_fit_is_higher_for_the_passage_the_question_is_about(real_pipeline):
     """The generator's query likelihood: a passage about what is asked explains the question better
-    than a neighbour about another event of the same kind; and scoring leaves the answering prompt's
-    prefix usable (the same prompt still answers the same)."""
+    than a neighbour about another figure of the same kind; and after scoring, the model still answers
+    from its sources. (The same prompt is not always answered the same after another prompt: llama.cpp's
+    numbers depend on how the uncached part is batched, so a near tie between answering and refusing can
+    flip after any other question, scored or asked; README "The confidence gate".)"""
     from rag.confidence import question_fit
 
     gen = real_pipeline.generator
     system = real_pipeline.prompts.system("zh")
-    asked = "2023年西宁市地区生产总值是多少？"
+    refusal = real_pipeline.prompts.refusal("zh")
+    asked = "2023年西宁市常住人口是多少？"
     held = [{"role": "system", "content": system},
-            {"role": "user", "content": f"资料[1]：2023年，西宁市地区生产总值1800亿元，同比增长5%。\n问题：{asked}"}]
+            {"role": "user", "content": f"资料[1]：2023年，西宁市常住人口248万人。\n问题：{asked}"}]
     first = "".join(gen.stream(held, max_tokens=48))
-    about = question_fit(gen, asked, ["2023年，西宁市地区生产总值1800亿元，同比增长5%。"], system)
+    p_first = gen.refusal_prob(held, refusal)
+    about = question_fit(gen, asked, ["2023年，西宁市常住人口248万人。"], system)
     beside = question_fit(gen, asked, ["2023年，海东市粮食播种面积达到180万亩，同比增长2%。"], system)
     assert about is not None and beside is not None and about > beside, (about, beside)
-    assert "".join(gen.stream(held, max_tokens=48)) == first
+    assert "248" in first and "248" in "".join(gen.stream(held, max_tokens=48))
+    assert abs(gen.refusal_prob(held, refusal) - p_first) < 0.05
 
 
 def test_the_confidence_gate_is_on_for_the_default_embedder_and_reads_what_a_quote_is_about(real_pipeline):
