@@ -1,10 +1,11 @@
 """The real generator's ``continuation_logprobs``, kept on disk: re-judging saved runs without the model.
 
 The confidence gate's question fit (``rag.confidence.question_fit``) asks the generator to score text,
-so a saved run re-judged with a ``FakeGenerator`` would see no fit. ``ScoredFake`` is that fake with a
-``continuation_logprobs`` served from a JSON cache keyed by the messages and the text; a miss loads the
-real default generator (once) and scores it, so the first re-judge of an archive costs model time (about
-2 s per shown answer on 2 cores) and every later one costs none. Scores are deterministic for one GGUF,
+so a saved run re-judged with a plain ``FakeGenerator`` would see no fit. ``ScoreCache`` serves
+``continuation_logprobs`` from a JSON cache keyed by the messages and the text (give it to the fake as
+``FakeGenerator(likelihood=cache.continuation_logprobs)``); a miss loads the real default generator (once)
+and scores it, so the first re-judge of an archive costs model time (about 3.6 s per shown answer on 2
+cores) and every later one costs none. Scores are deterministic for one GGUF,
 so the cache names the model file it was filled with and refuses to mix two.
 """
 
@@ -14,8 +15,6 @@ import hashlib
 import json
 from pathlib import Path
 from typing import Sequence
-
-from rag.generators import FakeGenerator
 
 
 class ScoreCache:
@@ -57,13 +56,3 @@ class ScoreCache:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.path.write_text(json.dumps({"model": self.model, "scores": self.scores}), encoding="utf-8")
 
-
-class ScoredFake(FakeGenerator):
-    """A ``FakeGenerator`` (nothing is generated when re-judging) whose text scores come from a cache."""
-
-    def __init__(self, cache: ScoreCache) -> None:
-        super().__init__()
-        self.cache = cache
-
-    def continuation_logprobs(self, messages: Sequence[dict], text: str) -> list[float] | None:
-        return self.cache.continuation_logprobs(messages, text)

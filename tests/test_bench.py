@@ -194,7 +194,7 @@ def test_translate_english_counts_and_question_list(tmp_path):
 
 def test_the_score_cache_runs_the_model_once_per_text_and_keeps_its_scores(tmp_path):
     """bench/scorecache.py: re-judging an archive scores each (messages, text) once, ever."""
-    from bench.scorecache import ScoreCache, ScoredFake
+    from bench.scorecache import ScoreCache
     from rag.generators import FakeGenerator
 
     seen = []
@@ -205,7 +205,7 @@ def test_the_score_cache_runs_the_model_once_per_text_and_keeps_its_scores(tmp_p
     assert cache.continuation_logprobs(msgs, "谁？") == [-1.0, -1.0]
     assert cache.continuation_logprobs(msgs, "谁？") == [-1.0, -1.0] and seen == ["谁？"]
     cache.save()
-    again = ScoredFake(ScoreCache(path, generator=model))
+    again = FakeGenerator(likelihood=ScoreCache(path, generator=model).continuation_logprobs)  # as recheck.py
     assert again.continuation_logprobs(msgs, "谁？") == [-1.0, -1.0] and seen == ["谁？"]  # from disk
     assert again.continuation_logprobs(msgs, "哪？") == [-1.0, -1.0] and seen == ["谁？", "哪？"]
     other = FakeGenerator(likelihood=(-2.0,))

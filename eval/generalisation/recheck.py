@@ -125,12 +125,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         with (gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else path.open(encoding="utf-8")) as f:
             rows = [json.loads(line) for line in f if line.strip()]
-        if cache is not None:
-            from bench.scorecache import ScoredFake
-
-            generator = ScoredFake(cache)
-        else:
-            generator = FakeGenerator()
+        generator = FakeGenerator(likelihood=cache.continuation_logprobs if cache is not None else None)
         pipeline = Pipeline(open_index(indexes[part], settings=settings), generator, settings)
         res = recheck(rows, pipeline, args.rescore)
         if cache is not None:
