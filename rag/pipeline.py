@@ -520,7 +520,7 @@ class Pipeline:
     def low_confidence(self, draft: Draft, dense_top: float, refusal_prob: float | None,
                        timings: dict[str, float] | None = None) -> str | None:
         """Why an answer that passed every check is still refused by the confidence gate, or None.
-        The question fit costs the generator about 2 s on 2 cores (``timings['question_fit_ms']``)."""
+        The question fit costs the generator about 3.6 s on 2 cores (``timings["question_fit_ms"]``)."""
         from .confidence import question_fit, signals
 
         model = self.confidence_model()
