@@ -64,20 +64,23 @@ def test_real_model_follow_up(real_pipeline):
 
 def test_real_model_refusal_prob_tracks_what_the_sources_hold(real_pipeline):
     """The refusal sentence's probability is high where the sources lack the answer, low where
-    they hold it, and scoring it leaves the KV cache so that the same prompt answers the same."""
+    they hold it, and scoring it leaves the KV cache so that the same prompt answers the same.
+    The held prompt is far from a tie between answering and refusing (about 0.08): a near tie
+    (r29 measured 0.16-0.18 for a GDP prompt) can flip with whatever the previous prompt left in the
+    cache, since llama.cpp's numbers depend on how the uncached part is batched."""
     gen = real_pipeline.generator
     refusal = real_pipeline.prompts.refusal("zh")
     system = real_pipeline.prompts.system("zh")
 
     def messages(question: str) -> list[dict]:
         return [{"role": "system", "content": system},
-                {"role": "user", "content": f"资料[1]：2023年，西宁市地区生产总值1800亿元，同比增长5%。\n问题：{question}"}]
+                {"role": "user", "content": f"资料[1]：2023年，西宁市常住人口248万人。\n问题：{question}"}]
 
-    held = messages("2023年西宁市地区生产总值是多少？")
+    held = messages("2023年西宁市常住人口是多少？")
     first = "".join(gen.stream(held, max_tokens=48))
     p_held = gen.refusal_prob(held, refusal)
-    assert "1800" in first and "".join(gen.stream(held, max_tokens=48)) == first
-    lacking = messages("2023年西宁市常住人口是多少？")
+    assert "248" in first and "".join(gen.stream(held, max_tokens=48)) == first
+    lacking = messages("2023年西宁市地区生产总值是多少？")
     p_lacking = gen.refusal_prob(lacking, refusal)  # not the cached prompt: evaluated first
     assert 0.0 <= p_held < 0.2 < p_lacking <= 1.0, (p_held, p_lacking)
 
