@@ -206,6 +206,20 @@ def saved_runs_main(argv, description: str, default_name: str, measure, table, p
     return 0
 
 
+def run_rows(part_dir: str | Path) -> list[dict] | None:
+    """The rows of one part of a run (``<part>/results.jsonl`` as ``rag eval`` wrote it, or the gzipped
+    copy an archived run keeps in ``eval/runs/``); None when the part has neither."""
+    import gzip
+
+    path = Path(part_dir) / "results.jsonl"
+    if not path.exists():
+        path = path.with_suffix(".jsonl.gz")
+    if not path.exists():
+        return None
+    with (gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else path.open(encoding="utf-8")) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
 def write_details(path, records) -> None:
     """One JSON line per record (a script's per-question figures, for reading them one by one)."""
     if path:

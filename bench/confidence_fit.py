@@ -25,7 +25,6 @@ random sample of the correct ones (``--correct-sample``); ``--model-scores`` kee
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import sys
 from dataclasses import astuple
@@ -33,6 +32,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.benchlib import run_rows  # noqa: E402
 
 G = "data/gen"
 
@@ -71,11 +72,9 @@ def examples(run: str, part: str, index_dir: str, settings) -> list[dict]:
     from rag.scoring import score_result
     from rag.types import chunk_from_dict
 
-    path = ROOT / "eval" / "runs" / run / part / "results.jsonl.gz"
-    if not path.exists():
+    rows = run_rows(ROOT / "eval" / "runs" / run / part)
+    if rows is None:
         return []
-    with gzip.open(path, "rt", encoding="utf-8") as f:
-        rows = [json.loads(line) for line in f if line.strip()]
     pipeline = Pipeline(open_index(ROOT / index_dir, settings=settings), FakeGenerator(), settings)
     refusal = pipeline.prompts.refusal("zh")
     embedder = pipeline.current_index().embedder

@@ -15,7 +15,6 @@ read at the chunk spans its held citations point to.
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import random
 import sys
@@ -24,30 +23,27 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.benchlib import run_rows  # noqa: E402
+
 
 def shown(run: Path) -> list[dict]:
     """Each shown answer of an archived run: question, supporting sentences, kind."""
     out = []
     for part in sorted(p for p in run.iterdir() if p.is_dir()):
-        path = part / "results.jsonl.gz"
-        if not path.exists():
-            continue
-        with gzip.open(path, "rt", encoding="utf-8") as f:
-            for line in f:
-                r = json.loads(line)
-                if r["abstained"] or not r["answer"]:
-                    continue
-                # The chunk's own words at each held citation's span (the row's "sentence" is the answer's).
-                spans = [c["text"][c["span"][0]:c["span"][1]] for c in r.get("citations") or []
-                         if c.get("holds", True) and c.get("text") and c.get("span")]
-                if not spans:
-                    continue
-                if part.name == "answerable" and r.get("answerable", True):
-                    kind = "correct" if r["scores"].get("correct") else "wrong"
-                else:
-                    kind = part.name if part.name != "answerable" else "unanswerable"
-                out.append({"run": run.name, "id": r["id"], "question": r.get("translation") or r["question"],
-                            "spans": list(dict.fromkeys(spans)), "kind": kind})
+        for r in run_rows(part) or []:
+            if r["abstained"] or not r["answer"]:
+                continue
+            # The chunk's own words at each held citation's span (the row's "sentence" is the answer's).
+            spans = [c["text"][c["span"][0]:c["span"][1]] for c in r.get("citations") or []
+                     if c.get("holds", True) and c.get("text") and c.get("span")]
+            if not spans:
+                continue
+            if part.name == "answerable" and r.get("answerable", True):
+                kind = "correct" if r["scores"].get("correct") else "wrong"
+            else:
+                kind = part.name if part.name != "answerable" else "unanswerable"
+            out.append({"run": run.name, "id": r["id"], "question": r.get("translation") or r["question"],
+                        "spans": list(dict.fromkeys(spans)), "kind": kind})
     return out
 
 

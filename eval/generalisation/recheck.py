@@ -25,13 +25,14 @@ there, gzipped, for later rounds to re-judge (their indexes are rebuilt by each 
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+
+from bench.benchlib import run_rows  # noqa: E402
 
 
 def recheck(rows: list[dict], pipeline, rescore: bool = False) -> list[dict]:
@@ -118,13 +119,9 @@ def main(argv: list[str] | None = None) -> int:
         cache = ScoreCache(args.model_scores, settings)
     summary = {}
     for part in ("answerable", "nearmiss", "offtopic"):
-        path = args.run / part / "results.jsonl"
-        if not path.exists():  # an archived run (eval/runs/): the same rows, gzipped
-            path = args.run / part / "results.jsonl.gz"
-        if not path.exists() or part not in indexes:
+        rows = run_rows(args.run / part)  # an archived run (eval/runs/) keeps the same rows gzipped
+        if rows is None or part not in indexes:
             continue
-        with (gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else path.open(encoding="utf-8")) as f:
-            rows = [json.loads(line) for line in f if line.strip()]
         generator = FakeGenerator(likelihood=cache.continuation_logprobs if cache is not None else None)
         pipeline = Pipeline(open_index(indexes[part], settings=settings), generator, settings)
         res = recheck(rows, pipeline, args.rescore)
