@@ -24,7 +24,9 @@ first draw stopped looking, so no question of the first draw is in it; ``ANSWERA
 for its final code). ``--draw 4`` continues where the third stopped (``eval/cmrc_official4/``, round
 r28's fresh answerable and near-miss set); ``--draw 5`` continues where the fourth stopped
 (``eval/cmrc_official5/``, r28's confirmation set for its final code); ``--draw 6`` continues where
-the fifth stopped (``eval/cmrc_official6/``, round r29's fresh set, drawn before any r29 change).
+the fifth stopped (``eval/cmrc_official6/``, round r29's fresh set, drawn before any r29 change);
+``--draw 7`` continues where the sixth stopped (``eval/cmrc_official7/``, round r30's fresh set, drawn
+before any r30 change to what is shown).
 """
 
 from __future__ import annotations
@@ -68,9 +70,9 @@ def draw(rows: list[dict], pool: dict[str, str], n_answerable: int, n_near: int)
 
 
 def main(argv: list[str]) -> int:
-    number = int(argv[2]) if len(argv) == 3 and argv[1] == "--draw" and argv[2] in ("2", "3", "4", "5", "6") else 1
+    number = int(argv[2]) if len(argv) == 3 and argv[1] == "--draw" and argv[2] in ("2", "3", "4", "5", "6", "7") else 1
     if argv[1:] and number == 1:
-        print("usage: make_set.py [--draw 2|3|4|5|6]", file=sys.stderr)
+        print("usage: make_set.py [--draw 2|3|4|5|6|7]", file=sys.stderr)
         return 2
     rows = read_jsonl(QUESTIONS)
     pool = {d["doc_id"]: compact(d.get("title", "") + d["text"]) for d in read_jsonl(POOL)}
