@@ -520,28 +520,33 @@ class Pipeline:
     def low_confidence(self, draft: Draft, dense_top: float, refusal_prob: float | None,
                        timings: dict[str, float] | None = None) -> str | None:
         """Why an answer that passed every check is still refused by the confidence gate, or None.
-        The question fit costs the generator about 3.6 s on 2 cores (``timings["question_fit_ms"]``)."""
+        The question fit costs the generator about 3.6 s on 2 cores (``timings["question_fit_ms"]``),
+        so it is measured only where the other six signals leave the verdict open
+        (``ConfidenceModel.decided_without_fit``): the verdict is the same, without the wait."""
         from .confidence import question_fit, signals
 
         model = self.confidence_model()
         if model is None:
             return None
-        t, fit = time.perf_counter(), None
-        if self.settings.answer.question_fit:
-            fit = question_fit(self.generator, draft.question, draft.spans(), self.prompts.system("zh"))
-        if timings is not None and fit is not None:
-            timings["question_fit_ms"] = (time.perf_counter() - t) * 1e3
         s = signals(draft, dense_top, refusal_prob, self.current_index().embedder,
-                    typical_refusal_prob=model.typical_refusal_prob, fit=fit,
-                    typical_question_fit=model.typical_question_fit)
+                    typical_refusal_prob=model.typical_refusal_prob, typical_question_fit=model.typical_question_fit)
         if s is None:
             return None
+        measured = False
+        if self.settings.answer.question_fit and not model.decided_without_fit(s):
+            t = time.perf_counter()
+            fit = question_fit(self.generator, draft.question, draft.spans(), self.prompts.system("zh"))
+            if fit is not None:
+                s, measured = dataclasses.replace(s, question_fit=fit), True
+                if timings is not None:
+                    timings["question_fit_ms"] = (time.perf_counter() - t) * 1e3
         score = model.score(s)
         if score >= model.threshold:
             return None
+        fit_text = f"question fit {s.question_fit:.2f}" if measured else "question fit not measured"
         return (f"low confidence in the answer ({score:.3f}, bar {model.threshold:g}: similarity to the question "
                 f"{s.span_similarity:.3f}, topic coverage {s.topic_coverage:.2f}, support {s.min_support:.2f}, "
-                f"question fit {s.question_fit:.2f})")
+                f"{fit_text})")
 
     def presented(self, text: str, sentences: Sequence[Sentence], *,
                   in_index: bool = True) -> tuple[str, tuple[Sentence, ...]]:

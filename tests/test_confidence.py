@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from rag.confidence import CALIBRATED, SIGNALS, SPAN_LIMIT, ConfidenceModel, Signals, model_for, question_fit, signals
+from rag.confidence import CALIBRATED, FIT_CLIP, SIGNALS, SPAN_LIMIT, ConfidenceModel, Signals, model_for, question_fit, signals
 from rag.generators import FakeGenerator
 
 
@@ -146,13 +146,82 @@ def test_the_hand_set_bar_keeps_the_fitted_weights():
     assert dataclasses.replace(m, threshold=0.3).weights == m.weights
 
 
-def test_the_question_fit_is_measured_only_when_the_setting_allows(make_pipeline, settings, monkeypatch):
-    """``answer.question_fit`` off: the gate does not run the generator for it (the typical value counts)."""
+def _fit_only_model(fit_weight: float, threshold: float = 0.5) -> ConfidenceModel:
+    """A model whose only weight is on the question fit (``fit_weight``; 0: a model the fit cannot move)."""
+    weights = tuple(fit_weight if s == "question_fit" else 0.0 for s in SIGNALS)
+    return dataclasses.replace(_model(threshold), weights=weights, bias=0.0 if fit_weight else 1.0)
+
+
+def test_the_question_fit_counts_within_its_clip():
+    m = _fit_only_model(1.0)
+    lo, hi = m.question_fit_range()
+    assert (lo, hi) == (2.0 - FIT_CLIP, 2.0 + FIT_CLIP)  # mean 2, scale 1
+    assert m.score(_signals(question_fit=100.0)) == m.score(_signals(question_fit=hi))
+    assert m.score(_signals(question_fit=-100.0)) == m.score(_signals(question_fit=lo))
+    assert m.score(_signals(question_fit=lo)) < m.score(_signals(question_fit=2.5)) < m.score(_signals(question_fit=hi))
+
+
+@pytest.mark.parametrize("similarity,decided", [
+    (0.95, True),    # far above the bar at either end of the fit's range
+    (0.70, True),    # far below it
+    (0.85, False),   # at the bar: the fit decides
+    (0.86, False),
+])
+def test_the_other_six_signals_decide_where_the_fit_cannot_cross_the_bar(similarity, decided):
+    # Similarity weighs 1 per 0.02; the fit 0.5 per unit over a range of ±3: ±1.5 logits.
+    m = dataclasses.replace(_model(), weights=tuple(
+        1.0 if s == "span_similarity" else 0.5 if s == "question_fit" else 0.0 for s in SIGNALS))
+    assert m.decided_without_fit(_signals(span_similarity=similarity)) is decided
+
+
+def test_a_decided_verdict_is_the_verdict_with_the_fit():
+    """Skipping the fit never changes the verdict: for answers the six signals decide, every fit in
+    (and beyond) the range gives the same side of the bar."""
+    m = CALIBRATED["multilingual-e5-small"]
+    for sim in (0.80, 0.84, 0.88, 0.90, 0.93, 0.96):
+        for cover in (0.1, 0.5, 1.0):
+            s = _signals(span_similarity=sim, topic_coverage=cover)
+            if not m.decided_without_fit(s):
+                continue
+            sides = {m.score(dataclasses.replace(s, question_fit=f)) >= m.threshold for f in (-20, -2, 0, 2, 4, 8, 30)}
+            assert len(sides) == 1
+
+
+@pytest.mark.parametrize("fit_weight,measured", [(1.0, True), (0.0, False)])
+def test_the_pipeline_measures_the_fit_only_where_it_can_change_the_verdict(
+        make_pipeline, monkeypatch, fit_weight, measured):
     import rag.confidence as confidence
+    from rag.pipeline import Pipeline
 
     calls = []
     monkeypatch.setattr(confidence, "question_fit", lambda *a, **k: calls.append(a) or 2.5)
-    settings.answer.min_confidence = 1e-9  # a bar set by hand turns the gate on for the fake embedder
+    monkeypatch.setattr(Pipeline, "confidence_model", lambda self: _fit_only_model(fit_weight))
+    a = make_pipeline().ask("西宁地区生产总值增长多少？")
+    assert not a.abstained  # fit 2.5 > mean 2 (the fit-only model); bias 1 (the other)
+    assert (len(calls) == 1) is measured and ("question_fit_ms" in a.timings) is measured
+
+
+def test_a_refusal_says_whether_the_fit_was_measured(make_pipeline, monkeypatch):
+    import rag.confidence as confidence
+    from rag.pipeline import Pipeline
+
+    monkeypatch.setattr(confidence, "question_fit", lambda *a, **k: -0.5)
+    monkeypatch.setattr(Pipeline, "confidence_model", lambda self: _fit_only_model(1.0))
+    a = make_pipeline().ask("西宁地区生产总值增长多少？")
+    assert a.abstained and "question fit -0.50" in a.reason
+    monkeypatch.setattr(Pipeline, "confidence_model", lambda self: dataclasses.replace(_fit_only_model(0.0), bias=-1.0))
+    b = make_pipeline().ask("西宁地区生产总值增长多少？")
+    assert b.abstained and "question fit not measured" in b.reason
+
+
+def test_the_question_fit_is_measured_only_when_the_setting_allows(make_pipeline, settings, monkeypatch):
+    """``answer.question_fit`` off: the gate does not run the generator for it (the typical value counts)."""
+    import rag.confidence as confidence
+    from rag.pipeline import Pipeline
+
+    calls = []
+    monkeypatch.setattr(confidence, "question_fit", lambda *a, **k: calls.append(a) or 2.5)
+    monkeypatch.setattr(Pipeline, "confidence_model", lambda self: _fit_only_model(1.0, threshold=0.4))
     a = make_pipeline().ask("西宁地区生产总值增长多少？")
     assert not a.abstained and len(calls) == 1 and a.timings["question_fit_ms"] >= 0
     settings.answer.question_fit = False
