@@ -241,6 +241,8 @@ def compute_metrics(results: Sequence[dict[str, Any]], *, k: int, generate: bool
     ttft = timing("ttft_ms", gen_rows)
     tps = [x for x in timing("tokens_per_s", gen_rows) if x > 0]
     prompt = timing("prompt_tokens", gen_rows)
+    # The confidence gate's question fit runs only where the other signals leave its verdict open.
+    fit = timing("question_fit_ms", ran)
     latency = {
         "retrieve_ms_p50": _r(percentile(retrieve, 50)), "retrieve_ms_p95": _r(percentile(retrieve, 95)),
         "ttft_ms_p50": _r(percentile(ttft, 50)), "ttft_ms_p95": _r(percentile(ttft, 95)),
@@ -248,6 +250,7 @@ def compute_metrics(results: Sequence[dict[str, Any]], *, k: int, generate: bool
         "tokens_per_s_mean": _r(_mean(tps), 2),
         "prompt_tokens_p50": _r(percentile(prompt, 50)), "prompt_tokens_mean": _r(_mean(prompt)),
         "generated": len(gen_rows),
+        "question_fit_measured": len(fit), "question_fit_ms_p50": _r(percentile(fit, 50)),
     }
     return {"counts": counts, "retrieval": retrieval, "answers": answers, "citations": citations,
             "latency": latency}

@@ -241,7 +241,7 @@ HAND = [
      "citations": [{"n": 1, "text": "西宁体育馆开幕，共有16支球队。", "span": [0, 8], "inferred": False}],
      "unsupported": ["比赛很精彩。"],
      "timings": {"retrieve_ms": 20, "ttft_ms": 300, "total_ms": 400, "tokens_per_s": 10, "prompt_tokens": 500,
-                 "answer_tokens": 9}},
+                 "answer_tokens": 9, "question_fit_ms": 3600}},
     {"id": "r3", "answerable": True, "answers": ["三次"], "sources": ["a"], "contexts_given": False,
      "hits": [_hit("b", "无关内容。", 1)], "answer": "资料中没有找到这个问题的答案。", "abstained": True,
      "prompt_hits": 0, "citations": [], "unsupported": [],
@@ -305,6 +305,7 @@ def test_every_metric_on_a_hand_computed_example():
     assert (t["ttft_ms_p50"], t["ttft_ms_p95"]) == (200, 460)  # r3 never reached the model
     assert t["tokens_per_s_mean"] == 30 and t["generated"] == 5
     assert (t["prompt_tokens_p50"], t["prompt_tokens_mean"]) == (300, 360)
+    assert (t["question_fit_measured"], t["question_fit_ms_p50"]) == (1, 3600)  # r2 only: the gate's open case
 
 
 def test_answer_metrics_are_null_without_generation():
