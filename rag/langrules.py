@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-07.156.3"
+RULES_VERSION = "2026-12-07.158.0"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -830,8 +830,36 @@ def unsupported_names(claim: str, source: str, given: str = "") -> list[str]:
             continue
         if name[-1] in _AFTER_NAME and len(name) >= 3 and name[:-1] in have:
             continue
+        if _guess_across_words(name, claim, compact(source), given):
+            continue
         out.append(name)
     return out
+
+
+# Rule 157: an answer repeats the question's frame and puts the asked name in it, and jieba's HMM can guess a
+# name across the seam: "孙权封王称帝后立孙登为太子" (asked "…称帝后立谁为太子？") gives the name 后立孙, 后立
+# from the question and 孙 of 孙登, and its passage, which writes "称帝，立孙登为太子", was held to lack a name.
+# Such a guess is two parts: one the question writes, next to the seam, and the rest, which with the
+# character beyond it (the name the guess cut) the source writes (孙 + 登: 孙登). Both must hold: a name
+# that merely shares a neighbour with the source ("向王伟颁发" against "向李伟颁发": 伟颁) has no part in
+# the question, and a made-up name the source lacks leaves nothing the source writes.
+def _guess_across_words(name: str, claim: str, source: str, given: str) -> bool:
+    """Whether ``name``, a guess of jieba's HMM in ``claim``, is the question's words (``given``) glued
+    to a name the ``source`` (compact) writes (rule 157)."""
+    if not given or dictionary_tag(name) is not None:
+        return False
+    text, asked = normalize(claim), compact(given)
+    at = text.find(name)
+    if at < 0:
+        return False
+    after, before = text[at + len(name):at + len(name) + 1], text[at - 1:at] if at else ""
+    for k in range(1, len(name)):
+        head, tail = name[:k], name[k:]
+        if head in asked and after and _CJK_WORD.match(after) and compact(tail + after) in source:
+            return True
+        if tail in asked and before and _CJK_WORD.match(before) and compact(before + head) in source:
+            return True
+    return False
 
 
 # --- what a question is about ---------------------------------------------------------------------

@@ -389,3 +389,26 @@ def test_a_claim_worded_with_another_classifier_holds():
     checked = check_answer("海关一共查出4条蛇[1]。", [Chunk(chunk_id="c", doc_id="d", title="", text=chunk, start=0,
                                                           end=len(chunk))], 0.45, question=question)
     assert checked.supported_sentences == 1
+
+
+# Rule 158: a name the claim adds to the question anchors it, as a figure does (rule 106), when the chunk
+# writes the name in a sentence holding the question's words. Not a name the chunk writes elsewhere, nor
+# one it does not write, nor a title's fragment jieba tags as a name.
+@pytest.mark.parametrize("question, answer, text, verdict", [
+    ("林越峰本来的名字叫什么？", "林越峰的本名是林海成。[1]",
+     "林越峰（1909年－？），本名林海成，林越峰是其笔名。林越峰本籍台湾台中。", "supported"),
+    ("三亚那个辞职以后三次溜回原来酒店后厨偷食材的前员工 警察抓他了没有", "是的，三亚警方抓了吉某。[1]",
+     "三亚警方供图经查，嫌疑人吉某系该酒店餐饮部离职员工，离职后囊中羞涩，遂心生盗窃食材的念头。", "supported"),
+    ("长沙那个20岁小伙查出白肺 是新冠之类的感染引起的吗", "李林在使用防晒喷雾时误吸，被诊断为白肺。[1]",
+     "日前，20岁小伙李林（化名）外出前使用了防晒喷雾，在对着面部喷洒时一不小心误吸，随即出现胸闷、咳嗽的症状。",
+     "supported"),
+    ("林越峰本来的名字叫什么？", "林越峰的本名是林海成。[1]",          # the name in a sentence about another thing
+     "林越峰（1909年－？），台湾日治时期知名作家。他的好友林海成曾为台湾文化协会成员。", "unsupported"),
+    ("林越峰本来的名字叫什么？", "林越峰的本名是林海生。[1]",          # a name the chunk does not write
+     "林越峰（1909年－？），本名林海成，林越峰是其笔名。", "unsupported"),
+    ("现在通行的四十回本，冯梦龙做了什么工作？", "冯梦龙做了《喻世明言》的作者。[1]",  # 喻世明: a title's fragment
+     "明朝小说家冯梦龙作品《喻世明言》中人物。", "unsupported"),
+])
+def test_a_claim_holds_by_the_name_it_adds(question, answer, text, verdict):
+    checked = check_answer(answer, [_chunk(1, text)], 0.45, question=question)
+    assert [s.verdict for s in checked.verified] == [verdict]

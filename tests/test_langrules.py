@@ -2206,6 +2206,24 @@ def test_a_name_is_read_without_the_particle_glued_to_it(claim, source, unsuppor
     assert unsupported_names(claim, source) == unsupported
 
 
+# Rule 157: a name jieba's HMM guessed across the seam of the question's words and the answer's name is
+# the question's words and a name the source writes; not a name that only shares a neighbour with the
+# source, nor a guess the source's names do not complete, nor without the question.
+@pytest.mark.parametrize("claim, source, question, unsupported", [
+    ("孙权封王称帝后立孙登为太子。", "过了十余年后，孙权封王称帝，立孙登为太子。", "孙权封王称帝后立谁为太子？", []),
+    ("孙权称帝后立孙虑为太子。", "孙权称帝，立孙虑为太子。", "孙权称帝后立谁为太子？", []),
+    ("康熙即位后封胤礽为太子。", "康熙即位，立胤礽为皇太子。", "康熙即位后封谁为太子？", []),
+    ("会上向王伟颁发了奖状。", "会上向李伟颁发了奖状。", "会上向谁颁发了奖状？", ["王伟"]),
+    ("孙权封王称帝后立孙和为太子。", "过了十余年后，孙权封王称帝，立孙登为太子。", "孙权封王称帝后立谁为太子？",
+     ["后立孙"]),
+    ("孙权封王称帝后立孙登为太子。", "过了十余年后，孙权封王称帝，立孙登为太子。", "", ["后立孙"]),
+])
+def test_a_name_guessed_across_the_questions_words_is_the_name_after_them(claim, source, question, unsupported):
+    from rag.langrules import unsupported_names
+
+    assert unsupported_names(claim, source, question) == unsupported
+
+
 # Rule 89: 时年/享年/终年 and a numeral with no 岁 state an age in 岁; a year or a month after the numeral
 # is something else, and a bare numeral in words elsewhere is no figure.
 @pytest.mark.parametrize("text, ages", [
