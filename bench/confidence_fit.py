@@ -53,9 +53,10 @@ ARCHIVE: dict[str, dict[str, str]] = {
     "seeds_base": {"answerable": "data/index"},
     "seeds_heldout_base": {"answerable": "data/index"},
     "cmrcoff_first": {"answerable": f"{G}/index_full", "nearmiss": f"{G}/index_cmrcoff_near"},
-    **{f"cmrcoff{n}_first": {"answerable": f"{G}/index_full", "nearmiss": f"{G}/index_cmrcoff{n}_near"} for n in (2, 3, 4, 5)},
+    # r29's sets (cmrcoff6, off29) joined after r29 reported them held out; r30's (cmrcoff7, off30) join after r30.
+    **{f"cmrcoff{n}_first": {"answerable": f"{G}/index_full", "nearmiss": f"{G}/index_cmrcoff{n}_near"} for n in (2, 3, 4, 5, 6)},
     "days27_first": {"answerable": f"{G}/index_days27"},
-    **{f"{name}_first": {"offtopic": f"{G}/index_full"} for name in ("off26", "off28", "off28b")},
+    **{f"{name}_first": {"offtopic": f"{G}/index_full"} for name in ("off26", "off28", "off28b", "off29")},
 }
 
 LOSSES = (0.005, 0.01, 0.015, 0.02, 0.03, 0.05)

@@ -21,7 +21,7 @@ from .chunking import split_sentences
 from .langrules import (BOOK_TITLE, SOURCE_WORD_NUMBER, canonical_numbers, fold_cannot, in_source_classifiers, is_bare_reply,
                         names, quantities, question_words_share, restates_question, reversed_words, same_quantity,
                         speculation, unmatched_quantities, unsupported_names, without_alternatives)
-from .textnorm import CJK, bigrams, compact, normalize
+from .textnorm import CJK, QUOTE_MARKS, bigrams, compact, normalize
 from .types import Chunk, Citation, Sentence
 
 _NUM = r"[0-9０-９]+"
@@ -43,10 +43,6 @@ MARKER = re.compile(
 )
 _URL = re.compile(r"(?:https?://|www\.)[^\s，。；、）)\]】]+")
 _QUOTED = re.compile(r"《([^》]{1,30})》|“([^”]{1,20})”")
-# Quotation marks are not the quoted words: a quote inside a quote is written with single marks
-# (“尚没有船只通过这条‘人道主义走廊’”) where the source, quoting once, wrote double ones
-# (尚没有船只通过这条“人道主义走廊”), and 「」『』 are the same marks in other typesetting.
-_QUOTE_MARKS = re.compile(r"[“”‘’「」『』\"']")
 # What is left of "资料编号为1的资料中提到，" or "根据资料[1]，" once the marker is gone: a pointer
 # to the source, not a claim, so it is neither verified nor counted against the sentence's support.
 _SOURCE = r"(?:根据|据|参见)?\s*的?\s*(?:资料|报告|文章|材料|来源|编号)\s*(?:编号)?\s*(?:为|是)?\s*(?:的\s*(?:资料|报告|文章|材料))?\s*(?:中|里)?"
@@ -224,9 +220,9 @@ def problems(sentence: str, chunk_text: str, given: str = "") -> list[str]:
     # things ("十五届十二次全会", "哪两所学校") and quoted titles. A percentage or bare figure in the
     # question still needs a chunk: a question can assert "99%".
     given_qs = [q for q in quantities(given) if (q.unit and not q.percent) or (not q.unit and 1000 <= q.value <= 2999)]
-    bare_chunk = _QUOTE_MARKS.sub("", norm_chunk)
+    bare_chunk = QUOTE_MARKS.sub("", norm_chunk)
     out = [t for t in key_terms(sentence)
-           if _QUOTE_MARKS.sub("", re.sub(r"\s+", "", t)) not in bare_chunk and compact(t) not in norm_given]
+           if QUOTE_MARKS.sub("", re.sub(r"\s+", "", t)) not in bare_chunk and compact(t) not in norm_given]
     # Rule 80: a bare figure of the question is part of a name there (九巴86线, ISO 5725, Enviro 500),
     # and the answer repeating it bare names the same thing; the chunk may write the name only in its
     # title or glued to letters ("ISO5725", which no figure is read from). It excuses only a bare

@@ -170,7 +170,7 @@ class AnswerSettings:
     min_confidence: float | None = field(default=None, metadata={"doc": "refuse an answer that passed every check when its confidence (rag.confidence: seven signals combined, 0-1) is below this (default: calibrated per embedder; none for an embedder without a fitted model); 0: off"})
     # The one signal of the gate that costs model time (two scoring calls, ~3.6 s on 2 cores after the
     # answer streamed); off, the gate counts its typical value and rests on the other six (r29).
-    question_fit: bool = field(default=True, metadata={"doc": "let the confidence gate measure how well the supporting passage explains the question with the generator (about 3.6 s on 2 cores per shown answer); false: the gate counts the fit's typical value"})
+    question_fit: bool = field(default=True, metadata={"doc": "let the confidence gate measure how well the supporting passage explains the question with the generator (about 3.6 s on 2 cores, only for an answer whose verdict the other six signals leave open); false: the gate counts the fit's typical value"})
     # Off: measured with the default 1.5B model on the first two fresh sets (51 answerable questions),
     # the three answered examples gave 36 correct answers against 38 without them, and two examples
     # that refused made it refuse 5 of the first 6 questions (README "Example turns").

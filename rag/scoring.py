@@ -16,7 +16,7 @@ import re
 from typing import Any, Iterable, Sequence
 
 from .langrules import canonical_numbers
-from .textnorm import compact
+from .textnorm import QUOTE_MARKS, compact
 
 # Retrieval metrics always report hit@10, so a retrieval-only run fetches at least this many hits.
 HIT_KS = (1, 3, 5, 10)
@@ -24,9 +24,11 @@ HIT_KS = (1, 3, 5, 10)
 
 
 def normalize_answer(text: str) -> str:
-    """Form used for answer matching: NFKC (folds full/half width), no whitespace, lower case, and
-    figures written one way (十六支 -> 16支, 百分之五 -> 5%, 二〇二三年 -> 2023年)."""
-    return compact(canonical_numbers(text))
+    """Form used for answer matching: NFKC (folds full/half width), no whitespace, lower case, no
+    quotation marks, and figures written one way (十六支 -> 16支, 百分之五 -> 5%, 二〇二三年 -> 2023年)."""
+    # Quotation marks say how a name is written, not what it is (``textnorm.QUOTE_MARKS``): a gold answer
+    # quoted 「洁颜油之父」 (CMRC keeps corner brackets) is held by “洁颜油之父” or by the bare words.
+    return QUOTE_MARKS.sub("", compact(canonical_numbers(text)))
 
 
 def _holds(key: str, text: str) -> bool:

@@ -29,6 +29,10 @@ import unicodedata
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _WS = re.compile(r"\s+")
 _NON_WORD = re.compile(r"[\s\W_]+")
+# Quotation marks are not the quoted words: a quote inside a quote is written with single marks
+# (“尚没有船只通过这条‘人道主义走廊’”) where the source, quoting once, wrote double ones
+# (尚没有船只通过这条“人道主义走廊”), and 「」『』 are the same marks in other typesetting.
+QUOTE_MARKS = re.compile(r"[“”‘’「」『』\"']")
 
 
 def normalize(text: str) -> str:

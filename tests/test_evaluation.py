@@ -193,6 +193,17 @@ def test_both_answer_shapes_and_chinese_aware_matching():
 
 
 @pytest.mark.parametrize("text, gold, ok", [
+    ("植村秀有“洁颜油之父”的美誉[1]。", ["「洁颜油之父」"], True),   # corner brackets against curly quotes
+    ("他被称为洁颜油之父。", ["「洁颜油之父」"], True),               # or none at all
+    ("这条‘人道主义走廊’已开通。", ["“人道主义走廊”"], True),
+    ("称为“油之父”。", ["「洁颜油之父」"], False),                   # the words still have to be there
+    ("他被称为洁颜之父。", ["洁颜油之父"], False),
+])
+def test_quotation_marks_do_not_decide_a_match(text, gold, ok):
+    assert match_answer(text, gold) is ok
+
+
+@pytest.mark.parametrize("text, gold, ok", [
     ("共有十六支球队参赛。", ["16支"], True),  # one normaliser for figures, whatever the script
     ("大桥于二〇二三年建成。", ["2023年"], True),
     ("同比增长百分之五点五。", ["5.5%"], True),
