@@ -61,6 +61,7 @@ from .langrules import asks_place as _asks_place
 from .langrules import rarest_topic_word as _rarest_topic_word
 from .langrules import mentions_word as _mentions_word
 from .langrules import narrower_domain as _narrower_domain
+from .langrules import other_dimension as _other_dimension
 from .langrules import common_topic_words_only as _common_topic_words_only
 from .langrules import RELATION_WORDS as _RELATION_WORDS
 from .langrules import repeats_asking as _repeats_asking
@@ -729,6 +730,9 @@ def check_superlative(d: Draft) -> str | None:
     region = _narrower_domain(d.question, superlative, spans)
     if region:
         return f"the question asks which is {superlative}, and the supporting sentences rank only within {region}"
+    other = _other_dimension(d.question, superlative, spans)
+    if other:
+        return f"the question asks which is {superlative}, and the supporting sentences rank by {other} (rule 160)"
     return None
 
 

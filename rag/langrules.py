@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-07.158.0"
+RULES_VERSION = "2026-12-07.160.0"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -2017,6 +2017,39 @@ _FIGURE_BEFORE = r"(?:\d|[零〇一二两三四五六七八九十百千万亿])[
 _MEASURED = {name: re.compile(_FIGURE_BEFORE + f"(?:{units})", re.IGNORECASE) for name, (_, units) in _MEASURES.items()}
 
 
+# Rule 160: a superlative ranks by a dimension the noun before it names: "海拔最高" (altitude) and "纬度最高"
+# (latitude) are two rankings, and "漠河机场是中国位置最北、纬度最高的民用机场" does not say it is the airport
+# "海拔最高" (asked in r29's off-topic set). When the question names a dimension right before its superlative,
+# and every place the supporting sentences state that superlative names another dimension right before it,
+# they rank by something else. The dimensions are the measure nouns (``_MEASURES``, one measure counting as
+# one dimension: 高度 and 海拔 are both heights) and the other quantities things are ranked by; a superlative
+# with no dimension before it ("中国最高的机场", "世界最高峰") ranks by what the question says and passes.
+_RANK_DIMENSIONS: dict[str, str] = {
+    **{noun: name for name, (nouns, _) in _MEASURES.items() for noun in nouns},
+    **{noun: noun for noun in ("纬度", "经度", "人口", "人数", "温度", "气温", "速度", "密度", "产量", "销量", "年龄",
+                               "位置", "降水量", "降雨量", "票房", "市值", "营收", "收入", "价格", "排名", "得分")},
+}
+_DIMENSION_BEFORE = "|".join(sorted(_RANK_DIMENSIONS, key=len, reverse=True))
+
+
+def other_dimension(question: str, superlative: str, texts: Iterable[str]) -> str | None:
+    """The dimension the ``texts`` rank by where the question asks ``superlative`` of another one
+    (rule 160), or None (same dimension, none named, or one stated plainly)."""
+    q = to_simplified(normalize(question))
+    asked = re.search(rf"({_DIMENSION_BEFORE}){re.escape(superlative)}", q)
+    if not asked:
+        return None
+    have = _haystack(texts)
+    stated = [m.start() for m in re.finditer(re.escape(superlative), have)]
+    others = []
+    for at in stated:
+        before = re.search(rf"({_DIMENSION_BEFORE})$", have[:at])
+        if not before or _RANK_DIMENSIONS[before.group(1)] == _RANK_DIMENSIONS[asked.group(1)]:
+            return None
+        others.append(before.group(1))
+    return others[0] if others else None
+
+
 def _asked_measure(question: str) -> str | None:
     """The measure ("area", "length", …) a question asks for by a dimension noun (rule 126), or None."""
     m = _ASKED_DIMENSION.search(question)
@@ -2040,6 +2073,9 @@ def _asks_each(question: str) -> bool:
 def _each_answered(qs: Sequence[Quantity], claims: str) -> bool:
     units = [x.unit for x in qs if not x.year and x.unit not in ("月", "日", "号", "时")]
     return bool(_SAME_FOR_EACH.search(claims)) or any(units.count(u) >= 2 for u in set(units))
+
+
+_DAY_OF_MONTH = re.compile(r"月\s*$")
 
 
 def missing_kind(question: str, claims: str) -> str | None:
@@ -2110,6 +2146,10 @@ def missing_kind(question: str, claims: str) -> str | None:
 
         def counts_it(x: Quantity) -> bool:
             if not (x.unit in want or (m.group(1) == "个" and _counts(x)) or (general and x.unit == "个")):
+                return False
+            # Rule 159: a 日 or 号 right after a month is a day of that month, a date, not a count of days:
+            # "最后通牒是8月7日" does not say how many days an ultimatum gave ("是几天？"), "为期7日" does.
+            if x.unit in ("日", "号") and _DAY_OF_MONTH.search(c[:x.start]):
                 return False
             return (x.unit == m.group(1) or "个" not in (x.unit, m.group(1))
                     or _same_thing(asked, c[x.end:], q if x.unit in want else ""))

@@ -340,6 +340,10 @@ def test_counted_countries_are_no_place(question, terms):
     ("世界上面积最大的湖泊是哪个？", "微山湖[1]", "微山湖是华北地区最大的淡水湖。", "世界"),
     ("世界上面积最大的湖泊是哪个？", "里海[1]", "里海是全球面积最大的湖泊。", None),
     ("人体最大的器官是什么？", "皮肤[1]", "皮肤是人体最大的器官。", None),
+    # rule 160: ranked by another dimension
+    ("中国海拔最高的民用机场是哪一个？", "漠河机场是中国海拔最高的民用机场[1]。",
+     "漠河机场是中国位置最北、纬度最高的民用机场。", "rank by 纬度"),
+    ("中国海拔最高的民用机场是哪一个？", "稻城亚丁机场[1]", "稻城亚丁机场是世界海拔最高的民用机场。", None),
 ])
 def test_superlative_check(question, answer, text, reason, verified_draft):
     from rag.grounding import check_superlative

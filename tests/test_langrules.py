@@ -1913,6 +1913,44 @@ def test_narrower_domain(question, superlative, text, region):
     assert narrower_domain(question, superlative, [text]) == region
 
 
+# Rule 160: a superlative ranks by the dimension the noun before it names; a source ranking by another one
+# does not answer, one naming the same dimension (or one of the same measure), or none, does.
+@pytest.mark.parametrize("question, superlative, text, other", [
+    ("中国海拔最高的民用机场是哪一个？", "最高", "漠河机场是中国位置最北、纬度最高的民用机场。", "纬度"),
+    ("中国面积最大的湖是哪个？", "最大", "鄱阳湖是中国水深最大的湖。", "水深"),
+    ("世界上人口最多的城市是哪个？", "最多", "该市是全省面积最多的城市。", "面积"),
+    ("票房最高的国产动画电影是哪部？", "最高", "这部影片是今年暑期口碑得分最高的国产动画电影。", "得分"),
+    ("销量最高的车型是哪一款？", "最高", "这款车是同级价格最高的车型。", "价格"),
+    # must not fire: the same dimension, one of the same measure, no dimension, or any plain statement
+    ("中国海拔最高的民用机场是哪一个？", "最高", "稻城亚丁机场是世界海拔最高的民用机场。", None),
+    ("中国海拔最高的山峰是哪座？", "最高", "珠穆朗玛峰是世界高度最高的山峰。", None),
+    ("中国面积最大的湖是哪个？", "最大", "青海湖是中国最大的湖泊。", None),
+    ("中国最高的山峰是哪座？", "最高", "这座山是纬度最高的山峰。", None),   # the question names no dimension
+    ("中国海拔最高的民用机场是哪一个？", "最高", "该机场纬度最高，也是中国最高的民用机场。", None),
+])
+def test_other_dimension(question, superlative, text, other):
+    from rag.langrules import other_dimension
+
+    assert other_dimension(question, superlative, [text]) == other
+
+
+# Rule 159: 日 or 号 right after a month is a day of that month, a date, which no count of days is.
+@pytest.mark.parametrize("question, answer, missing", [
+    ("尼日尔政变以后，西共体给政变军人下的最后通牒是几天？", "西共体给政变军人下的最后通牒是8月7日。", "a count of 天"),
+    ("停工多少天？", "自8月7日起停工。", "a count of 天"),
+    ("停工多少天？", "自8月7号起停工。", "a count of 天"),
+    ("孩子要隔离多少天？", "7月24日，孩子被送回家中隔离。", "a count of 天"),
+    ("活动持续几天？", "活动持续7日。", None),                      # 7日 with no month: days counted
+    ("给了多少天期限？", "给出7日期限。", None),
+    ("会议开了几天？", "会议于8月7日开幕，为期3天。", None),        # the count is there beside the date
+    ("几号开学？", "9月1日开学。", None),                           # a date asked: the day answers it
+])
+def test_a_day_of_the_month_counts_no_days(question, answer, missing):
+    from rag.langrules import missing_kind
+
+    assert missing_kind(question, answer) == missing
+
+
 # Rule 45: the word rule 45 looks for is the most specific dictionary topic word.
 @pytest.mark.parametrize("question, word", [
     ("孩子想学街舞，家长要不要支持？", "街舞"),
