@@ -429,6 +429,20 @@ def _people(question: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _period_months(text: str, question: str) -> set[str]:
+    """The months ``text`` names as a period (``_MONTH``: "7月", "7月末", "今年7月"; not a day, "8月11日"),
+    leaving out one dated to a year the question does not name ("2016年6月的英国脱欧公投" is an event's
+    month in a sentence about a 2023 survey) (rule 161)."""
+    t = _day_form(canonical_numbers(to_simplified(text)))
+    asked_years = set(_YEAR.findall(canonical_numbers(to_simplified(question))))
+    out = set()
+    for m in _MONTH.finditer(t):
+        year = re.search(r"(\d{4})年$", t[:m.start()])
+        if year is None or year.group(1) in asked_years:
+            out.add(m.group(0))
+    return out
+
+
 def _rivals(term: str, text: str) -> bool:
     """Whether ``text`` names another year, date or place of the same kind as ``term``."""
     return any(not _same_place(term, x) for x in _same_kind(term, text))
@@ -501,6 +515,16 @@ def scope_problem(question: str, supporting: Sequence[Chunk], opening: Callable[
         # ("高兰拿铜牌" gives 高兰拿, a person): as for subjects, all but its last character count.
         if not year_or_date and _level(term) is None and len(term) >= 3 and not _known_place(term):
             names += (term[:-1],)
+        # Rule 161: a sentence carrying the answer that names another month as its period, and not the
+        # asked one, is about that month, though its chunk names the asked one elsewhere: a news chunk opens
+        # with its dateline ("人民网北京8月11日电") and reports July's figure ("2023年7月末社会融资规模存量为
+        # 365.77万亿元"), which does not answer "截至2023年8月末…存量是多少". Before r30 the chunk's mention
+        # came first. Months only (``_period_months``): years and dates in a sentence are as often a
+        # description's ("2002年的《芝加哥》", "从2012年起") as the period's.
+        if _MONTH.fullmatch(term) and any(_period_months(sp, question) - {term} and term not in _period_months(sp, question)
+                                          for sp in spans):
+            out.append(term)
+            continue
         if any(n in t for t in texts for n in names):
             continue
         # Rule 137: jieba's HMM guesses an organisation's abbreviation it does not know as a place (中物联):

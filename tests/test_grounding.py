@@ -706,3 +706,27 @@ def test_a_national_question_is_scoped_to_china(question, span, missing):
 
     chunk = Chunk(chunk_id="c1", doc_id="d1", text=span, start=0, end=len(span), title="t")
     assert scope_problem(question, [chunk], lambda c: "", spans=[span]) == missing
+
+
+# Rule 161: the sentence carrying the answer that names another month as its period, and not the asked one,
+# is about that month, though its chunk names the asked one elsewhere (a dateline, another sentence). Not a
+# day of the month, nor a month dated to a year the question does not name.
+@pytest.mark.parametrize("question, answer, text, missing", [
+    ("截至2023年8月末，社会融资规模存量是多少？", "社会融资规模存量为365.77万亿元[1]。",
+     "人民网北京8月11日电。2023年7月末社会融资规模存量为365.77万亿元，同比增长8.9%。", "8月"),
+    ("2023年8月的全球月平均气温是多少摄氏度？", "全球月平均气温为16.95℃[1]。",
+     "2023年8月8日报道。今年7月的全球月平均气温为16.95℃，高于此前的记录。", "8月"),
+    ("今年7月份零售业景气指数是多少", "零售业景气指数为50.3%[1]。",
+     "7月份，该指数为50.1%。8月份，中国零售业景气指数为50.3%，较上月微升0.2个百分点。", "7月"),
+    # must not fire
+    ("今年8月CPI同比涨了多少？", "8月份CPI同比上涨0.1%[1]。",
+     "国家统计局9月9日发布数据。8月份CPI同比上涨0.1%，7月为下降0.3%。", None),
+    ("舆观今年7月的调查里，觉得英国脱欧是个错误的英国人占多少", "57%的英国人表示脱欧决定是错误的[1]。",
+     "舆观7月的调查显示。由于2016年6月的英国脱欧公投几乎没有带来经济利益，57%的英国人表示脱欧决定是错误的。", None),
+    ("8月有哪些新规实施？", "8月1日起，新规正式施行[1]。", "8月1日起，新规正式施行。", None),
+])
+def test_the_answers_own_month_is_its_period(question, answer, text, missing, held_draft):
+    from rag.grounding import check_scope
+
+    found = check_scope(held_draft(question, answer, text, title=""))
+    assert found is None if missing is None else f"names {missing}" in found
