@@ -1,0 +1,111 @@
+"""What one rule changes: every archived draft judged with the rule and without it, no model, no index.
+
+    python bench/rule_effect.py --rule 161 [RUN_DIR ...] [--out bench/results/rule_effect_161.json]
+
+Without RUN_DIR, every run under ``eval/runs/``. For each draft the model wrote (shown or refused), the
+step the rule belongs to is run twice on the chunks the model was given: citation verification
+(``citations.check_answer``) for rules 157-158, the check the rule lives in (``grounding.check_kind``,
+``check_superlative``, ``check_scope``) for rules 159-161. Prints JSON: drafts read and each draft
+whose verdict differs, with its kind (correct, wrong, nearmiss, offtopic, by the current scorer).
+
+The checks read no article context here (no index: openings and preceding text are empty), so a
+check that would have been satisfied by an article's opening may differ from a full re-judge; the
+rule's own decision does not read that context. A rule is switched off by replacing the one function
+or pattern that carries it (``SWITCHES``), so what is measured is exactly that rule.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.benchlib import machine_info, run_rows  # noqa: E402
+
+REFUSAL = "资料中没有找到这个问题的答案。"
+
+
+def _switches():
+    import rag.citations as C
+    import rag.grounding as G
+    import rag.langrules as L
+
+    never = re.compile(r"(?!x)x")
+    # rule -> (module, attribute, value that switches it off, the step it changes)
+    return {
+        "157": (L, "_guess_across_words", lambda *a, **k: False, "citations"),
+        "158": (C, "names", lambda *a, **k: [], "citations"),
+        "159": (L, "_DAY_OF_MONTH", never, G.check_kind),
+        "160": (G, "_other_dimension", lambda *a, **k: None, G.check_superlative),
+        "161": (G, "_period_months", lambda *a, **k: set(), G.check_scope),
+    }
+
+
+@contextmanager
+def switched_off(module, name, value):
+    old = getattr(module, name)
+    setattr(module, name, value)
+    try:
+        yield
+    finally:
+        setattr(module, name, old)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("runs", nargs="*", type=Path)
+    ap.add_argument("--rule", required=True, choices=("157", "158", "159", "160", "161"))
+    ap.add_argument("--out", type=Path)
+    args = ap.parse_args(argv)
+
+    from rag.citations import check_answer
+    from rag.config import load_settings
+    from rag.grounding import Draft
+    from rag.scoring import score_result
+    from rag.types import chunk_from_dict
+
+    module, name, off, step = _switches()[args.rule]
+    threshold = load_settings(None).answer.support_threshold
+    runs = args.runs or sorted(p for p in (ROOT / "eval" / "runs").iterdir() if p.is_dir())
+
+    def verdict(r: dict, text: str):
+        question = r.get("translation") or r["question"]
+        chunks = [chunk_from_dict(h) for h in r["hits"][: r.get("prompt_hits") or len(r["hits"])]]
+        checked = check_answer(text, chunks, threshold, ignore=[REFUSAL], question=question)
+        if step == "citations":
+            return [s.verdict for s in checked.verified]
+        return step(Draft(question, checked.verified, translated=bool(r.get("translation"))))
+
+    drafts, changed = 0, []
+    for run in runs:
+        for part in ("answerable", "nearmiss", "offtopic"):
+            for r in run_rows(run / part) or []:
+                text = r.get("draft") or ("" if r["abstained"] else r["answer"])
+                if not text or not r.get("hits"):
+                    continue
+                drafts += 1
+                with switched_off(module, name, off):
+                    before = verdict(r, text)
+                after = verdict(r, text)
+                if before != after:
+                    answerable = part == "answerable" and r.get("answerable", True)
+                    right = answerable and score_result({**r, "answer": text, "abstained": False}).get("correct")
+                    kind = ("correct" if right else "wrong") if answerable else part
+                    changed.append({"run": run.name, "id": r["id"], "kind": kind, "question": r["question"],
+                                    "draft": text[:120], "without": before, "with": after})
+    result = {"name": f"rule_effect_{args.rule}", "machine": machine_info(), "rule": args.rule,
+              "runs": len(runs), "drafts": drafts, "changed": changed}
+    out = args.out or ROOT / "bench" / "results" / f"rule_effect_{args.rule}.json"
+    out.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(json.dumps(result, ensure_ascii=False, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
