@@ -18,9 +18,9 @@ from dataclasses import dataclass, replace
 from typing import Sequence
 
 from .chunking import split_sentences
-from .langrules import (BOOK_TITLE, SOURCE_WORD_NUMBER, canonical_numbers, fold_cannot, in_source_classifiers, is_bare_reply,
-                        names, quantities, question_words_share, restates_question, reversed_words, same_quantity,
-                        speculation, unmatched_quantities, unsupported_names, without_alternatives)
+from .langrules import (BOOK_TITLE, SOURCE_WORD_NUMBER, canonical_numbers, fold_cannot, in_source_classifiers,
+                        is_bare_reply, names, quantities, question_words_share, restates_question, reversed_words,
+                        same_quantity, speculation, unmatched_quantities, unsupported_names, without_alternatives)
 from .textnorm import CJK, QUOTE_MARKS, bigrams, compact, normalize
 from .types import Chunk, Citation, Sentence
 

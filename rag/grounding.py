@@ -521,8 +521,7 @@ def scope_problem(question: str, supporting: Sequence[Chunk], opening: Callable[
         # 365.77万亿元"), which does not answer "截至2023年8月末…存量是多少". Before r30 the chunk's mention
         # came first. Months only (``_period_months``): years and dates in a sentence are as often a
         # description's ("2002年的《芝加哥》", "从2012年起") as the period's.
-        if _MONTH.fullmatch(term) and any(_period_months(sp, question) - {term} and term not in _period_months(sp, question)
-                                          for sp in spans):
+        if _MONTH.fullmatch(term) and any((months := _period_months(sp, question)) and term not in months for sp in spans):
             out.append(term)
             continue
         if any(n in t for t in texts for n in names):
