@@ -228,6 +228,14 @@ def write_details(path, records) -> None:
                 f.write(json.dumps(r, ensure_ascii=False) + "\n")
 
 
+def given_chunks(row: dict) -> list:
+    """The chunks a saved run's model was given for ``row``: its first ``prompt_hits`` hits (all when
+    the row does not say), as ``Chunk`` objects, so a re-judge checks the answer against them."""
+    from rag.types import chunk_from_dict
+
+    return [chunk_from_dict(h) for h in row["hits"][: row.get("prompt_hits") or len(row["hits"])]]
+
+
 def shown_answers(rows: list[dict], pipeline, part: str, all_answerable: bool = False):
     """Yield ``(row, question, checked, label)`` for each saved answer that today's checks still show
     (``Pipeline.judge`` on the chunks the model was given). ``label``: correct or wrong for an
@@ -235,14 +243,13 @@ def shown_answers(rows: list[dict], pipeline, part: str, all_answerable: bool = 
     row of that part by the scorer, without reading its own ``answerable`` flag."""
     from rag.citations import tidy_answer
     from rag.scoring import score_result
-    from rag.types import chunk_from_dict
 
     refusal = pipeline.prompts.refusal("zh")
     for r in rows:
         if r["abstained"] or not r["answer"]:
             continue
         question = r.get("translation") or r["question"]
-        chunks = [chunk_from_dict(h) for h in r["hits"][: r.get("prompt_hits") or len(r["hits"])]]
+        chunks = given_chunks(r)
         checked, reason = pipeline.judge(question, r["answer"], chunks, refusal,
                                          refusal_prob=r.get("refusal_prob"), translated=bool(r.get("translation")))
         if reason:

@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.benchlib import run_rows  # noqa: E402
+from bench.benchlib import given_chunks, run_rows  # noqa: E402
 
 G = "data/gen"
 
@@ -71,7 +71,6 @@ def examples(run: str, part: str, index_dir: str, settings) -> list[dict]:
     from rag.indexing import open_index
     from rag.pipeline import Pipeline
     from rag.scoring import score_result
-    from rag.types import chunk_from_dict
 
     rows = run_rows(ROOT / "eval" / "runs" / run / part)
     if rows is None:
@@ -88,7 +87,7 @@ def examples(run: str, part: str, index_dir: str, settings) -> list[dict]:
         if best < pipeline.min_relevance():
             continue
         question = r.get("translation") or r["question"]
-        chunks = [chunk_from_dict(h) for h in r["hits"][: r.get("prompt_hits") or len(r["hits"])]]
+        chunks = given_chunks(r)
         checked, reason = pipeline.judge(question, text, chunks, refusal, refusal_prob=r.get("refusal_prob"),
                                          translated=bool(r.get("translation")))
         if reason:

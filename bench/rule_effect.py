@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.benchlib import machine_info, run_rows  # noqa: E402
+from bench.benchlib import given_chunks, machine_info, run_rows  # noqa: E402
 
 REFUSAL = "资料中没有找到这个问题的答案。"
 
@@ -68,7 +68,6 @@ def main(argv: list[str] | None = None) -> int:
     from rag.config import load_settings
     from rag.grounding import Draft
     from rag.scoring import score_result
-    from rag.types import chunk_from_dict
 
     module, name, off, step = _switches()[args.rule]
     threshold = load_settings(None).answer.support_threshold
@@ -76,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def verdict(r: dict, text: str):
         question = r.get("translation") or r["question"]
-        chunks = [chunk_from_dict(h) for h in r["hits"][: r.get("prompt_hits") or len(r["hits"])]]
+        chunks = given_chunks(r)
         checked = check_answer(text, chunks, threshold, ignore=[REFUSAL], question=question)
         if step == "citations":
             return [s.verdict for s in checked.verified]

@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from bench.benchlib import run_rows  # noqa: E402
+from bench.benchlib import given_chunks, run_rows  # noqa: E402
 
 
 def recheck(rows: list[dict], pipeline, rescore: bool = False) -> list[dict]:
@@ -40,7 +40,6 @@ def recheck(rows: list[dict], pipeline, rescore: bool = False) -> list[dict]:
     run's own scores, or by the current answer matcher with ``rescore``)."""
     from bench.relevance_gate import retrieve_again
     from rag.scoring import score_result
-    from rag.types import chunk_from_dict
 
     refusal = pipeline.prompts.refusal("zh")
     out = []
@@ -62,7 +61,7 @@ def recheck(rows: list[dict], pipeline, rescore: bool = False) -> list[dict]:
             out.append({**rec, "shown_now": False, "reason_now": r.get("reason") or "the model refused",
                         "correct_now": False})
             continue
-        chunks = [chunk_from_dict(h) for h in r["hits"][: r.get("prompt_hits") or len(r["hits"])]]
+        chunks = given_chunks(r)
         # A question asked in English was answered and checked as its Chinese translation.
         checked, reason = pipeline.judge(r.get("translation") or r["question"], text, chunks, refusal,
                                          refusal_prob=r.get("refusal_prob"), translated=bool(r.get("translation")),
