@@ -11,7 +11,8 @@ whose verdict differs, with its kind (correct, wrong, nearmiss, offtopic, by the
 The checks read no article context here (no index: openings and preceding text are empty), so a
 check that would have been satisfied by an article's opening may differ from a full re-judge; the
 rule's own decision does not read that context. A rule is switched off by replacing the one function
-or pattern that carries it (``SWITCHES``), so what is measured is exactly that rule.
+or pattern that carries it (``switches``, which ``recheck.py --rules-off`` uses too), so what is
+measured is exactly that rule.
 """
 
 from __future__ import annotations
@@ -31,13 +32,13 @@ from bench.benchlib import given_chunks, machine_info, run_rows  # noqa: E402
 REFUSAL = "资料中没有找到这个问题的答案。"
 
 
-def _switches():
+def switches():
+    """rule -> (module, attribute, the value that switches the rule off, the step it changes)."""
     import rag.citations as C
     import rag.grounding as G
     import rag.langrules as L
 
     never = re.compile(r"(?!x)x")
-    # rule -> (module, attribute, value that switches it off, the step it changes)
     return {
         "157": (L, "_guess_across_words", lambda *a, **k: False, "citations"),
         "158": (C, "names", lambda *a, **k: [], "citations"),
@@ -69,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     from rag.grounding import Draft
     from rag.scoring import score_result
 
-    module, name, off, step = _switches()[args.rule]
+    module, name, off, step = switches()[args.rule]
     threshold = load_settings(None).answer.support_threshold
     runs = args.runs or sorted(p for p in (ROOT / "eval" / "runs").iterdir() if p.is_dir())
 

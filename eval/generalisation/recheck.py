@@ -100,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rescore", action="store_true", help="judge correctness with the current answer matcher")
     ap.add_argument("--config", help="TOML settings (e.g. another answer.support_threshold)")
     ap.add_argument("--out", type=Path, help="write the re-judged run here (results.jsonl per part)")
+    ap.add_argument("--rules-off", default="", help="rules to switch off, comma-separated (157-161: the switches of "
+                    "bench/rule_effect.py), to re-judge as the checks stood before them")
     ap.add_argument("--model-scores", type=Path, help="JSON cache of the real generator's text scores, for the "
                     "confidence gate's question fit (bench/scorecache.py: a miss runs the model); without it the "
                     "gate counts the fit's typical value")
@@ -109,6 +111,13 @@ def main(argv: list[str] | None = None) -> int:
     from rag.indexing import open_index
     from rag.pipeline import Pipeline
 
+    if args.rules_off:
+        from bench.rule_effect import switches
+
+        table = switches()
+        for rule in args.rules_off.split(","):
+            module, name, off, _ = table[rule.strip()]
+            setattr(module, name, off)  # for the whole run
     indexes = dict(x.split("=", 1) for x in args.index)
     settings = load_settings(args.config)
     cache = None
