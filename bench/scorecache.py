@@ -11,21 +11,32 @@ so the cache names the model file it was filled with and refuses to mix two.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 from pathlib import Path
 from typing import Sequence
 
+# The scores of r30's re-judging, kept in git (gzipped, about 140 kB): ``runs/`` is not kept, and without
+# them every new machine paid the model again for the same texts (r30: 248 answers, about 15 minutes).
+ARCHIVED = Path(__file__).resolve().parents[1] / "eval" / "runs" / "model_scores.json.gz"
+
 
 class ScoreCache:
     """``continuation_logprobs`` of the configured generator, memoised in ``path`` (JSON)."""
 
-    def __init__(self, path: Path, settings=None, generator=None) -> None:
+    def __init__(self, path: Path, settings=None, generator=None, archived: Path | None = ARCHIVED) -> None:
         self.path = Path(path)
         self.settings = settings
         self._gen = generator  # None: the configured one, made at the first miss
         self._dirty = 0
-        data = json.loads(self.path.read_text(encoding="utf-8")) if self.path.exists() else {}
+        # A new machine has no ``runs/``: a missing cache starts from the scores kept in git (``archived``).
+        if self.path.exists():
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        elif archived is not None and Path(archived).exists():
+            data = json.loads(gzip.decompress(Path(archived).read_bytes()).decode("utf-8"))
+        else:
+            data = {}
         self.model = data.get("model")
         self.scores: dict[str, list[float] | None] = data.get("scores", {})
 

@@ -200,7 +200,7 @@ def test_the_score_cache_runs_the_model_once_per_text_and_keeps_its_scores(tmp_p
     seen = []
     model = FakeGenerator(likelihood=lambda m, t: seen.append(t) or [-1.0] * len(t))
     path = tmp_path / "scores.json"
-    cache = ScoreCache(path, generator=model)
+    cache = ScoreCache(path, generator=model, archived=None)
     msgs = [{"role": "user", "content": "资料"}]
     assert cache.continuation_logprobs(msgs, "谁？") == [-1.0, -1.0]
     assert cache.continuation_logprobs(msgs, "谁？") == [-1.0, -1.0] and seen == ["谁？"]
@@ -212,3 +212,25 @@ def test_the_score_cache_runs_the_model_once_per_text_and_keeps_its_scores(tmp_p
     other.model_id = "another-model"
     with pytest.raises(SystemExit, match="holds scores of fake-generator"):
         ScoreCache(path, generator=other).continuation_logprobs(msgs, "新？")
+
+
+def test_a_missing_score_cache_starts_from_the_archived_scores(tmp_path):
+    """A new machine has no runs/: the cache starts from the gzipped scores kept in eval/runs/."""
+    import gzip
+    import json
+
+    from bench.scorecache import ScoreCache
+    from rag.generators import FakeGenerator
+
+    seen = []
+    model = FakeGenerator(likelihood=lambda m, t: seen.append(t) or [-3.0] * len(t))
+    msgs = [{"role": "user", "content": "资料"}]
+    first = ScoreCache(tmp_path / "old.json", generator=model, archived=None)
+    first.continuation_logprobs(msgs, "谁？")
+    first.save()
+    archived = tmp_path / "scores.json.gz"
+    archived.write_bytes(gzip.compress((tmp_path / "old.json").read_bytes()))
+    fresh = ScoreCache(tmp_path / "new.json", generator=model, archived=archived)
+    assert fresh.continuation_logprobs(msgs, "谁？") == [-3.0, -3.0] and seen == ["谁？"]  # not scored again
+    assert ScoreCache(tmp_path / "none.json", generator=model, archived=tmp_path / "absent.gz").scores == {}
+    assert json.loads((tmp_path / "old.json").read_text())["scores"]
