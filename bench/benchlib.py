@@ -15,6 +15,7 @@ import os
 import platform
 import sys
 import time
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 
@@ -226,6 +227,18 @@ def write_details(path, records) -> None:
         with Path(path).open("w", encoding="utf-8") as f:
             for r in records:
                 f.write(json.dumps(r, ensure_ascii=False) + "\n")
+
+
+@contextmanager
+def switched_off(owner, name: str, value):
+    """``owner.name`` replaced by ``value`` inside the block (a rule, a check or a method switched off
+    for a measurement), restored after it."""
+    old = getattr(owner, name)
+    setattr(owner, name, value)
+    try:
+        yield
+    finally:
+        setattr(owner, name, old)
 
 
 def given_chunks(row: dict) -> list:

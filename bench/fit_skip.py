@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "eval" / "generalisation"))
 
-from bench.benchlib import machine_info, run_rows  # noqa: E402
+from bench.benchlib import machine_info, run_rows, switched_off  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -59,8 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     confidence.question_fit = counted_fit
     model = confidence.model_for("multilingual-e5-small")
     lo, hi = model.question_fit_range()
-    totals = {"questions": 0, "gate_judged": 0, "fits_with_skip": 0, "fits_always": 0, "verdicts_differ": 0,
-              "fits_outside_range": 0}
+    totals = {"questions": 0, "fits_with_skip": 0, "fits_always": 0, "verdicts_differ": 0}
     differ, outside = [], []
     for spec in args.runs:
         run, _, own = spec.partition("@")
@@ -75,24 +74,19 @@ def main(argv: list[str] | None = None) -> int:
             skip = recheck(rows, pipeline, rescore=True)
             totals["fits_with_skip"] += len(fits)
             fits.clear()
-            original = confidence.ConfidenceModel.decided_without_fit
-            confidence.ConfidenceModel.decided_without_fit = lambda self, s: False
-            try:
+            with switched_off(confidence.ConfidenceModel, "decided_without_fit", lambda self, s: False):
                 always = recheck(rows, pipeline, rescore=True)
-            finally:
-                confidence.ConfidenceModel.decided_without_fit = original
             cache.save()
             totals["questions"] += len(rows)
-            totals["fits_always"] += len(fits)
-            totals["gate_judged"] += len(fits)
+            totals["fits_always"] += len(fits)  # measured always: one fit for each answer the gate judged
             outside += [round(f, 3) for f in fits if not lo <= f <= hi]
-            totals["fits_outside_range"] = len(outside)
             for a, b in zip(skip, always):
                 if a["shown_now"] != b["shown_now"]:
                     totals["verdicts_differ"] += 1
                     differ.append({"run": run.name, "id": a["id"], "with_skip": a["reason_now"], "always": b["reason_now"]})
     result = {"name": "fit_skip", "machine": machine_info(), "runs": [str(r) for r in args.runs],
-              "question_fit_range": [round(lo, 3), round(hi, 3)], **totals, "outside": outside, "differ": differ}
+              "question_fit_range": [round(lo, 3), round(hi, 3)], **totals, "gate_judged": totals["fits_always"],
+              "fits_outside_range": len(outside), "outside": outside, "differ": differ}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(json.dumps(result, ensure_ascii=False, indent=1))

@@ -21,13 +21,12 @@ import argparse
 import json
 import re
 import sys
-from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.benchlib import given_chunks, machine_info, run_rows  # noqa: E402
+from bench.benchlib import given_chunks, machine_info, run_rows, switched_off  # noqa: E402
 
 REFUSAL = "资料中没有找到这个问题的答案。"
 
@@ -46,16 +45,6 @@ def switches():
         "160": (G, "_other_dimension", lambda *a, **k: None, G.check_superlative),
         "161": (G, "_period_months", lambda *a, **k: set(), G.check_scope),
     }
-
-
-@contextmanager
-def switched_off(module, name, value):
-    old = getattr(module, name)
-    setattr(module, name, value)
-    try:
-        yield
-    finally:
-        setattr(module, name, old)
 
 
 def main(argv: list[str] | None = None) -> int:
