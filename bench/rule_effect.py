@@ -5,7 +5,7 @@
 Without RUN_DIR, every run under ``eval/runs/``. For each draft the model wrote (shown or refused), the
 step the rule belongs to is run twice on the chunks the model was given: citation verification
 (``citations.check_answer``) for rules 157-158, the check the rule lives in (``grounding.check_kind``,
-``check_superlative``, ``check_scope``) for rules 159-161. Prints JSON: drafts read and each draft
+``check_superlative``, ``check_scope``, ``check_flow_or_stock``, ``check_written_names``) for rules 159-165. Prints JSON: drafts read and each draft
 whose verdict differs, with its kind (correct, wrong, nearmiss, offtopic, by the current scorer).
 
 The checks read no article context here (no index: openings and preceding text are empty), so a
@@ -44,13 +44,17 @@ def switches():
         "159": (L, "_DAY_OF_MONTH", never, G.check_kind),
         "160": (G, "_other_dimension", lambda *a, **k: None, G.check_superlative),
         "161": (G, "_period_months", lambda *a, **k: set(), G.check_scope),
+        "162": (G, "_unwritten_members", lambda *a, **k: [], G.check_written_names),
+        "163": (G, "_CUMULATIVE_MONTHS", never, G.check_scope),
+        "164": (G, "_other_flow_or_stock", lambda *a, **k: None, G.check_flow_or_stock),
+        "165": (G, "_unwritten_names", lambda *a, **k: [], G.check_written_names),
     }
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("runs", nargs="*", type=Path)
-    ap.add_argument("--rule", required=True, choices=("157", "158", "159", "160", "161"))
+    ap.add_argument("--rule", required=True, choices=("157", "158", "159", "160", "161", "162", "163", "164", "165"))
     ap.add_argument("--out", type=Path)
     args = ap.parse_args(argv)
 

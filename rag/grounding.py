@@ -42,6 +42,9 @@ from .langrules import names_domain as _names_domain
 from .langrules import follows_from as _follows_from
 from .langrules import missing_name_characters as _missing_name_characters
 from .langrules import missing_subjects as _missing_subjects
+from .langrules import unwritten_members as _unwritten_members
+from .langrules import unwritten_names as _unwritten_names
+from .langrules import other_flow_or_stock as _other_flow_or_stock
 from .langrules import split_joined_names as _split_joined_names
 from .langrules import quantities as _quantities
 from .langrules import question_words_share as _question_words_share
@@ -429,6 +432,10 @@ def _people(question: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+_CUMULATIVE_MONTHS = re.compile(r"前(1[0-2]|[1-9])个?月|(?<![\d.])1\s*[-－—–~～至到]\s*(1[0-2]|[2-9])月|(上半年)")
+_HALF_YEAR_MONTHS = {"上半年": "6"}
+
+
 def _period_months(text: str, question: str) -> set[str]:
     """The months ``text`` names as a period (``_MONTH``: "7月", "7月末", "今年7月"; not a day, "8月11日"),
     leaving out one dated to a year the question does not name ("2016年6月的英国脱欧公投" is an event's
@@ -436,6 +443,12 @@ def _period_months(text: str, question: str) -> set[str]:
     t = _day_form(canonical_numbers(to_simplified(text)))
     asked_years = set(_YEAR.findall(canonical_numbers(to_simplified(question))))
     out = set()
+    # Rule 163: a running total's period (前7个月, 1-7月, 上半年) is one period, months 1 to N, and no single
+    # month of it: "今年前7个月…接单量共计150艘" does not answer "今年8月的接单量", nor "7月的".
+    for m in _CUMULATIVE_MONTHS.finditer(t):
+        last = next(g for g in m.groups() if g)
+        out.add(f"1-{_HALF_YEAR_MONTHS.get(last, last)}月")
+    t = _CUMULATIVE_MONTHS.sub(" ", t)
     for m in _MONTH.finditer(t):
         year = re.search(r"(\d{4})年$", t[:m.start()])
         if year is None or year.group(1) in asked_years:
@@ -521,7 +534,8 @@ def scope_problem(question: str, supporting: Sequence[Chunk], opening: Callable[
         # 365.77万亿元"), which does not answer "截至2023年8月末…存量是多少". Before r30 the chunk's mention
         # came first. Months only (``_period_months``): years and dates in a sentence are as often a
         # description's ("2002年的《芝加哥》", "从2012年起") as the period's.
-        if _MONTH.fullmatch(term) and any((months := _period_months(sp, question)) and term not in months for sp in spans):
+        if (_MONTH.fullmatch(term) and not _CUMULATIVE_MONTHS.search(canonical_numbers(to_simplified(question)))
+                and any((months := _period_months(sp, question)) and term not in months for sp in spans)):
             out.append(term)
             continue
         if any(n in t for t in texts for n in names):
@@ -720,6 +734,17 @@ def check_kind(d: Draft) -> str | None:
     return kind_reason(kind, d.claims) if kind else None
 
 
+def check_flow_or_stock(d: Draft) -> str | None:
+    """Rule 164: an answer to a question about what was added in a period (新增) whose supporting sentences
+    give only what stands at its end (余额, 存量), or the other way round (``langrules.other_flow_or_stock``)."""
+    asked = _other_flow_or_stock(d.question, d.spans()) if d.supporting() else None
+    if asked == "flow":
+        return "the question asks what was added in a period (新增), and the supporting sentences give only a standing total (余额, 存量)"
+    if asked == "stock":
+        return "the question asks for a standing total (余额, 存量), and the supporting sentences give only what was added (新增)"
+    return None
+
+
 def check_restated(d: Draft) -> str | None:
     """An answer that repeats the question's asking word (``langrules.repeats_asking``), or adds
     nothing to the question's words (``langrules.adds_nothing``, rule 82): the question copied
@@ -843,6 +868,25 @@ def check_subject(d: Draft) -> str | None:
     # correct answers and lost no near-miss or off-topic catch, against refusing on any one).
     if missing and len(missing) == len(_subjects(d.question)):
         return f"the question is about {', '.join(missing)}, which the supporting passages never name"
+    return None
+
+
+def check_written_names(d: Draft) -> str | None:
+    """An answer whose supporting passages, read as ``check_subject`` reads them, never write a series
+    member the question names (rule 162, ``langrules.series_members``: Firefox 117, 41R线, 第十二批: a
+    passage about a neighbouring version, route or batch answers for that one), or a word of it jieba
+    could not cut (rule 165, ``langrules.unsegmented_names``: 钩盲蛇)."""
+    supporting = d.supporting()
+    if not supporting:
+        return None
+    texts = _read_with_context(d, supporting)
+    missing = _unwritten_members(d.question, texts)
+    if missing:
+        return f"the question asks about {', '.join(missing)}, which the supporting passages never write (rule 162)"
+    # A translated question's unknown words are the translator's (as for ``check_subject``).
+    missing = [] if d.translated else _unwritten_names(d.question, texts)
+    if missing:
+        return f"the question names {', '.join(missing)}, which the supporting passages never write (rule 165)"
     return None
 
 
@@ -1029,9 +1073,9 @@ def check_figure_context(d: Draft) -> str | None:
     return None
 
 
-CHECKS: tuple[Callable[[Draft], str | None], ...] = (check_citations, check_conclusion, check_restated, check_kind,
+CHECKS: tuple[Callable[[Draft], str | None], ...] = (check_citations, check_conclusion, check_restated, check_kind, check_flow_or_stock,
                                                      check_superlative, check_relation, check_scope, check_enclosing_figure,
-                                                     check_subject,
+                                                     check_subject, check_written_names,
                                                      check_topic, check_general_sentence, check_advice, check_cause, check_figure_context,
                                                      check_name_characters)
 

@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-07.161.0"
+RULES_VERSION = "2026-12-07.165.0"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -2396,3 +2396,125 @@ def states_relation(relation: str, texts: Iterable[str]) -> bool:
     """Whether any of ``texts`` writes a word of ``relation``."""
     have = _haystack(texts)
     return any(w in have for w in _RELATIONS[relation])
+
+
+# Rule 162: a number that picks one member out of a series names that member, not the series. Firefox 117
+# is not Firefox 116, 九龙巴士41R线 is not 32M线, the 第十二批 cases are not the 第十一批's. A passage about
+# a neighbouring member reads like an answer (the same product, route or event, the same kind of fact),
+# so the question's member number must be written in the passages that support the answer. Three
+# shapes say "member of a series" in Chinese news and encyclopedias:
+#   - a Latin name and its version or model number: Firefox 117, Fold5, C919, Claude Instant 1.2;
+#   - a route number before 号线, 线 or 路: 16号线, 五号线, 41R线, 1路;
+#   - an ordinal of an edition or batch: 第十二批, 第80届, 第三期.
+# Not a year after a name (Square Enix 2023 is a fiscal year), a quarter or half-year (Q2, H1), nor a
+# quantity with its unit (RTX 4090 24GB's 24, 4x100米).
+_SERIES_LATIN = re.compile(r"(?<![A-Za-z0-9.])([A-Za-z][A-Za-z+]*)\s?(\d+(?:\.\d+)*)(?![\d.])"
+                           r"(?!\s?(?:%|(?i:gb|tb|mb|kb|mm|cm|km|kg|mg|ml|kw|w|hz|mhz|ghz|mah|fps|nm|k|p|g|m|t|x)(?![A-Za-z])))")
+_SERIES_ROUTE = re.compile(r"(?<![\dA-Za-z.])(\d+[A-Za-z]?)(?:号线|线(?!城市)|路(?![口段人边]))")
+_SERIES_ORDINAL = re.compile(r"第(\d+)(届|批|期)")
+_TIME_CODES = frozenset(("q", "h", "fy"))
+_YEAR_NUMBER = re.compile(r"(?:19|20)\d\d")
+
+
+@dataclass(frozen=True)
+class Member:
+    """One series member a question names: its text as asked, and the pattern a passage writing it matches."""
+
+    text: str
+    written: re.Pattern
+
+
+def series_members(question: str) -> list[Member]:
+    """The series members ``question`` names (rule 162), in order, without repeats."""
+    q = to_simplified(normalize(question))
+    out: dict[str, Member] = {}
+    for m in _SERIES_LATIN.finditer(q):
+        name, number = m.group(1), m.group(2)
+        if name.lower() in _TIME_CODES or _YEAR_NUMBER.fullmatch(number):
+            continue
+        out.setdefault(m.group(0), Member(m.group(0), re.compile(rf"(?<![\d.]){re.escape(number)}(?!\d)")))
+    # Routes in Arabic digits only: 一线城市 and 一路 are no routes. 五号线 is read through the numerals.
+    routes = [(m.group(0), m.group(1)) for m in _SERIES_ROUTE.finditer(q)]
+    for m in re.finditer(r"[一二三四五六七八九十]+号线", q):
+        digits = re.match(r"(\d+)号线", canonical_numbers(m.group(0)))
+        if digits:
+            routes.append((m.group(0), digits.group(1)))
+    for text, number in routes:
+        # A route of digits alone is looked for with its 号, 线 or 路 (a bare 7 is anywhere); one with a
+        # letter (41R) is a code wherever it stands.
+        after = "" if not number.isdigit() else "(?=号|线|路)"
+        out.setdefault(text, Member(text, re.compile(rf"(?<![\dA-Za-z.]){re.escape(number.upper())}(?![\dA-Za-z]){after}", re.I)))
+    for m in _SERIES_ORDINAL.finditer(canonical_numbers(q)):
+        number, unit = m.groups()
+        first = f"|首{unit}" if number == "1" else ""
+        out.setdefault(m.group(0), Member(m.group(0), re.compile(rf"(?<!\d){number}{unit}{first}")))
+    return list(out.values())
+
+
+def unwritten_members(question: str, texts: Iterable[str]) -> list[str]:
+    """The series members ``question`` names (``series_members``) that none of ``texts`` writes."""
+    members = series_members(question)
+    if not members:
+        return []
+    have = canonical_numbers(to_simplified(normalize("\n".join(texts))))
+    return [m.text for m in members if not m.written.search(have)]
+
+
+# Rule 164: a flow is not a stock. Statistics report both for one quantity, in one sentence or the next: what
+# was added in a period (新增, 新发放, 净增) and what stands at its end (余额, 存量, 保有量, 累计). "7月新增人民币
+# 贷款多少" is not answered by "人民币贷款余额为228.9万亿元", nor "贷款余额是多少" by "新增贷款3459亿元". The
+# sentence carrying the answer must write the kind the question asks, when it writes only the other.
+_FLOW_WORDS = ("新增", "新发放", "净增", "净减", "净流入", "净流出", "增量", "新签")
+_STOCK_WORDS = ("余额", "存量", "保有量", "累计", "总存量")
+
+
+def _flow_or_stock(text: str) -> set[str]:
+    t = to_simplified(text)
+    return ({"flow"} if any(w in t for w in _FLOW_WORDS) else set()) | ({"stock"} if any(w in t for w in _STOCK_WORDS) else set())
+
+
+def other_flow_or_stock(question: str, spans: Iterable[str]) -> str | None:
+    """"flow" or "stock": the kind the question asks for (rule 164) when the sentences carrying the answer
+    write only the other kind; else None. A question asking both, or neither, is not read."""
+    asked = _flow_or_stock(question)
+    if len(asked) != 1:
+        return None
+    written = set().union(*(_flow_or_stock(s) for s in spans)) if spans else set()
+    return next(iter(asked)) if written and not (asked & written) else None
+
+
+# Rule 165: a word jieba's dictionary lacks and its HMM did not guess comes out as single characters (钩盲蛇
+# gives 钩/盲/蛇, 龙坳村 gives 龙/坳/村). Three or more such content characters in a row are one unknown word,
+# nearly always a name (a species, a village, a muscle) that no rule reads otherwise: a passage that never
+# writes it is about something else ("钩盲蛇以什么为食" answered from a passage on 扁尾海蛇).
+_UNSEGMENTED_TAGS = ("n", "ng", "nr", "ns", "nz", "nrt", "nrfg", "a", "ag", "an", "b", "j", "s", "g", "vn")
+UNSEGMENTED_MIN = 3
+
+
+def unsegmented_names(question: str) -> list[str]:
+    """Runs of ``UNSEGMENTED_MIN`` or more single content characters in jieba's cut of ``question`` (rule 165)."""
+    from .sparse import load_jieba
+
+    load_jieba()
+    import jieba.posseg as pseg
+
+    out, run = [], []
+    for w, flag in [*pseg.cut(to_simplified(normalize(question))), ("。", "x")]:
+        if len(w) == 1 and re.fullmatch(f"[{CJK}]", w) and flag in _UNSEGMENTED_TAGS:
+            run.append(w)
+            continue
+        if len(run) >= UNSEGMENTED_MIN:
+            out.append("".join(run))
+        run = []
+    return list(dict.fromkeys(out))
+
+
+def unwritten_names(question: str, texts: Iterable[str]) -> list[str]:
+    """The unsegmented names of ``question`` (``unsegmented_names``) that none of ``texts`` writes."""
+    names = unsegmented_names(question)
+    if not names:
+        return []
+    # Punctuation between its parts does not split a name (“猫粮”“狗粮” writes 猫粮狗粮), and, as for
+    # subjects, the run may end in the next word's first character (黄鳍雀鲷幼鱼 gives 雀鲷幼).
+    have = re.sub(r"[^\w]", "", _haystack(texts))
+    return [n for n in names if n not in have and n[:-1] not in have]

@@ -730,3 +730,42 @@ def test_the_answers_own_month_is_its_period(question, answer, text, missing, he
 
     found = check_scope(held_draft(question, answer, text, title=""))
     assert found is None if missing is None else f"names {missing}" in found
+
+
+def test_check_written_names_reads_the_title_and_refuses_a_neighbour(held_draft):
+    """Rule 162: the passage's title may write the member (城巴7号线); a passage about route 32M does not
+    answer for 41R, nor one about Firefox 116 for 117."""
+    from rag.grounding import check_written_names
+
+    q = "九龙巴士41R线往返于哪两个地方？"
+    assert check_written_names(held_draft(q, "往返于石围角邨及象山邨[1]。", "本线往返石围角邨及象山邨。", title="九龙巴士32M线")) is not None
+    assert check_written_names(held_draft(q, "往返于石围角邨及象山邨[1]。", "本线往返石围角邨及象山邨。", title="九龙巴士41R线")) is None
+    q = "火狐浏览器Firefox 117是哪天正式发布的"
+    assert check_written_names(held_draft(q, "8月1日[1]。", "Mozilla 8月1日发布 Firefox 116。")) is not None
+    assert check_written_names(held_draft(q, "8月29日[1]。", "Mozilla 8月29日发布 Firefox 117。")) is None
+
+
+# Rule 163: a running total's period (前7个月, 1-7月, 上半年) is months 1 to N, no single month of it.
+@pytest.mark.parametrize("question, span, refused", [
+    ("日本船企今年8月的新船接单量是多少万总吨？", "今年前7个月，日本船企接单量共计150艘587.468万GT。", True),
+    ("日本船企7月的新船接单量是多少？", "今年前7个月，日本船企接单量共计150艘587.468万GT。", True),
+    ("7月全国新能源车销量是多少", "1-7月，新能源汽车销量452.6万辆。", True),
+    ("6月出口增长了多少", "上半年出口增长3.7%。", True),
+    ("今年前7个月日本船企接单多少", "今年前7个月，日本船企接单量共计150艘。", False),        # the period asked
+    ("1-7月新能源车销量是多少", "1-7月，新能源汽车销量452.6万辆。", False),
+    ("7月新能源车销量是多少", "7月，新能源汽车销量80.5万辆；1-7月，销量452.6万辆。", False),  # the month too
+])
+def test_a_running_total_is_no_months_figure(question, span, refused):
+    from rag.grounding import scope_problem
+    from rag.types import Chunk
+
+    chunk = Chunk(chunk_id="c", doc_id="d", text=f"8月10日消息，{span}", start=0, end=0, title="")
+    assert bool(scope_problem(question, [chunk], lambda c: "", spans=[span])) is refused
+
+
+def test_check_flow_or_stock(held_draft):
+    from rag.grounding import check_flow_or_stock
+
+    q = "2023年7月新增人民币贷款多少"
+    assert check_flow_or_stock(held_draft(q, "228.9万亿元[1]。", "7月末人民币贷款余额为228.9万亿元。")) is not None
+    assert check_flow_or_stock(held_draft(q, "3459亿元[1]。", "7月人民币贷款新增3459亿元。")) is None

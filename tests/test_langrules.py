@@ -2940,3 +2940,95 @@ def test_which_guesses_cross_into_the_predicate(word, crosses):
     from rag.langrules import _crosses_into_predicate
 
     assert _crosses_into_predicate(word) is crosses
+
+
+# Rule 162: a number that picks one member out of a series (a version, a route, an edition or batch) names
+# that member; a passage about its neighbour does not write it.
+@pytest.mark.parametrize("question, members", [
+    ("火狐浏览器Firefox 117是哪天正式发布的", ["firefox 117"]),
+    ("三星Galaxy Z Fold5国行版的起售价是多少？", ["fold5"]),
+    ("Anthropic的Claude Instant 1.2最多能处理多少tokens", ["instant 1.2"]),
+    ("九龙巴士41R线往返于哪两个地方？", ["41r线"]),
+    ("广州地铁五号线的大沙东站是哪一年开工的", ["五号线"]),
+    ("上海地铁1号线马戏城站2号口哪天重新开放", ["1号线"]),
+    ("教育部曝光的第十二批典型案例一共有几起？", ["第12批"]),
+    ("第80届威尼斯国际电影节哪天开幕", ["第80届"]),
+    ("Square Enix 2023财年第一季度卖出了多少份", []),          # a year after a name is a year
+    ("苹果Q2营收是多少", []),                                  # a quarter
+    ("RTX 4090 24GB显卡多少钱", ["rtx 4090"]),                  # 24GB is a quantity
+    ("女子4x100米自由泳接力谁拿了冠军", []),
+    ("一线城市的房价涨了多少", []),                              # a tier of cities, no route
+    ("他一路走到了哪里", []),
+    ("第二季度营收是多少", []),                                  # a quarter is a time, not an edition
+])
+def test_series_members(question, members):
+    from rag.langrules import series_members
+
+    assert [m.text for m in series_members(question)] == members
+
+
+@pytest.mark.parametrize("question, passage, unwritten", [
+    ("火狐浏览器Firefox 117是哪天正式发布的", "Mozilla 于今天正式发布火狐浏览器 Firefox 116 版本更新", ["firefox 117"]),
+    ("Firefox 116在树莓派上用什么解码", "Firefox 116 在 Raspberry Pi 上启用硬件解码", []),
+    ("谷歌Chrome 116稳定版的版本号是多少", "谷歌Chrome浏览器iOS版发布了首个116稳定版更新", []),  # the number, apart
+    ("Win11八月的累积更新是几号发布的", "微软为 Windows 11 推送了八月累积更新", []),
+    ("九龙巴士41R线往返于哪两个地方？", "九龙巴士32M线途经石围角邨及象山邨", ["41r线"]),
+    ("九龙巴士7号线来往于哪两个地方？", "城巴7号线来往中区及香港仔", []),      # the operator is another rule's
+    ("上海轨道交通16号线在2010年改名为什么", "本线2010年后改为上海轨道交通20号线，于7月开工", ["16号线"]),
+    ("教育部曝光的第十二批典型案例一共有几起？", "教育部公开曝光第十一批违反教师职业行为十项准则典型案例", ["第12批"]),
+    ("西安第一届社区运动会在哪天闭幕", "西安市首届社区运动会8月8日闭幕", []),   # 首届 is 第一届
+    ("第十四届东北亚博览会有多少个展位", "第14届中国—东北亚博览会设展位415个", []),
+    ("市十七届人大五次会议在哪开幕", "西宁市第十七届人民代表大会第五次会议", []),
+])
+def test_unwritten_members(question, passage, unwritten):
+    from rag.langrules import unwritten_members
+
+    assert unwritten_members(question, [passage]) == unwritten
+
+
+# Rule 164: what was added in a period (新增) is not what stands at its end (余额, 存量), nor the reverse.
+@pytest.mark.parametrize("question, spans, other", [
+    ("2023年7月新增人民币贷款多少", ["其中，对实体经济发放的人民币贷款余额为228.9万亿元，同比增长11%。"], "flow"),
+    ("7月末M2余额是多少", ["7月新增人民币贷款345.9亿元。"], "stock"),
+    ("上半年全国新增就业多少人", ["上半年城镇新增就业678万人。"], None),                 # the kind asked
+    ("截至6月末住房公积金缴存余额是多少", ["6月末缴存余额8.2万亿元，当月新增缴存1200亿元。"], None),  # both written
+    ("全国新能源汽车保有量达到多少辆", ["全国新能源汽车保有量达1620万辆。"], None),
+    ("7月新增专项债多少", ["7月发行专项债3200亿元。"], None),                             # neither kind written
+    ("贷款是多少", ["人民币贷款余额228.9万亿元。"], None),                                   # the question names neither
+    ("今年累计新增装机多少", ["上半年新增装机1.4亿千瓦。"], None),                           # the question asks both
+])
+def test_other_flow_or_stock(question, spans, other):
+    from rag.langrules import other_flow_or_stock
+
+    assert other_flow_or_stock(question, spans) == other
+
+
+# Rule 165: three or more single content characters in a row in jieba's cut are one word it does not know,
+# nearly always a name; a passage that never writes it is about something else.
+@pytest.mark.parametrize("question, names", [
+    ("钩盲蛇以什么为食？", ["钩盲蛇"]),
+    ("红腹锉尾蛇分布于哪些地带？", ["红腹锉尾蛇"]),
+    ("颈阔肌具有什么样的形状？", ["颈阔肌"]),
+    ("龙坳村去了多少名党员", ["龙坳村"]),
+    ("中国最大的咸水湖是哪一个？", []),                      # dictionary words
+    ("他在北京工作了几年", []),
+    ("这家店的猫和狗卖多少钱", []),                          # single characters apart, not in a row
+])
+def test_unsegmented_names(question, names):
+    from rag.langrules import unsegmented_names
+
+    assert unsegmented_names(question) == names
+
+
+@pytest.mark.parametrize("question, passage, unwritten", [
+    ("钩盲蛇以什么为食？", "扁尾海蛇以海洋生物为食，尤以海鳗及康吉鳗为主。", ["钩盲蛇"]),
+    ("钩盲蛇以什么为食？", "钩盲蛇以蚂蚁和白蚁的幼虫为食。", []),
+    ("红腹锉尾蛇分布于哪些地带？", "锉尾蛇属的蛇分布于墨西哥西北部。", ["红腹锉尾蛇"]),
+    ("到今年8月 国内跟猫粮狗粮有关的投诉大概有多少条", "我国涉及“猫粮”“狗粮”问题的投诉已超过1万条", []),  # quotes between
+    ("黄鳍雀鲷幼鱼体色是什么颜色？", "黄鳍雀鲷的幼鱼体色为蓝黑近紫色。", []),      # the run took 幼鱼's 幼
+    ("龙坳村去了多少名党员", "龙宝村江青组的文化广场因年久失修无法使用。", ["龙坳村"]),
+])
+def test_unwritten_names(question, passage, unwritten):
+    from rag.langrules import unwritten_names
+
+    assert unwritten_names(question, [passage]) == unwritten
