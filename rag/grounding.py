@@ -45,6 +45,7 @@ from .langrules import missing_subjects as _missing_subjects
 from .langrules import unwritten_members as _unwritten_members
 from .langrules import unwritten_names as _unwritten_names
 from .langrules import other_flow_or_stock as _other_flow_or_stock
+from .langrules import ASKS_DAY, ASKS_TIME
 from .langrules import split_joined_names as _split_joined_names
 from .langrules import quantities as _quantities
 from .langrules import question_words_share as _question_words_share
@@ -745,6 +746,46 @@ def check_flow_or_stock(d: Draft) -> str | None:
     return None
 
 
+# Rule 166: when a report was published is not when what it reports happened. A news chunk opens with its
+# timestamp ("2023-08-15 07:18，正文：") or a dateline ("中新网北京8月9日电"); a date the answer gives that its
+# passages write only there, and never in the text (nor as a relative day, 今天, resolved against it), is the
+# report's date: "龙卷风是哪天" answered with "2023年8月15日07:18" when the tornado struck on 8月13日.
+_PUBLISHED_HEADER = re.compile(r"^\s*(?:19|20)\d\d-\d{1,2}-\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?\s*[，,]?\s*(?:正文\s*[：:])?")
+_DATELINE = re.compile(r"\d{1,2}月\d{1,2}日电")
+_MONTH_DAY = re.compile(r"(?<!\d)(1[0-2]|0?[1-9])月(3[01]|[12]\d|0?[1-9])[日号]")
+_NUMERIC_DAY = re.compile(r"(?<!\d)(?:19|20)\d\d[-/.](1[0-2]|0?[1-9])[-/.](3[01]|[12]\d|0?[1-9])(?!\d)")
+
+
+def _days(text: str) -> set[tuple[int, int]]:
+    """The (month, day) pairs ``text`` writes, as 8月15日, 8月15号 or 2023-08-15."""
+    t = canonical_numbers(to_simplified(text or ""))
+    return {(int(m), int(d)) for pattern in (_MONTH_DAY, _NUMERIC_DAY) for m, d in pattern.findall(t)}
+
+
+def check_publication_date(d: Draft) -> str | None:
+    """Rule 166: an answer to a when-question whose dates its supporting passages write only as their
+    publication timestamp or dateline, never in their text."""
+    supporting = d.supporting()
+    if not supporting or not (ASKS_DAY.search(d.question) or ASKS_TIME.search(d.question)):
+        return None
+    claimed = _days(d.claims) - _days(d.question)
+    if not claimed:
+        return None
+    published, written = set(), set()
+    for c in supporting:
+        header = _PUBLISHED_HEADER.match(c.text)
+        published |= _days(header.group(0) if header else "") | _days(d.published(c) or "")
+        published |= {day for line in _DATELINE.findall(c.text) for day in _days(line[:-1])}
+        for text in (c.title, c.text[header.end() if header else 0:], d.preceding(c)):
+            written |= _days(_DATELINE.sub(" ", _PUBLISHED_HEADER.sub(" ", text or "")))
+        written |= {tuple(int(x) for x in re.findall(r"\d+", day)) for day in _event_days(c.text, d.published(c))}
+    if claimed & written or not claimed & published:
+        return None
+    day = sorted(claimed & published)[0]
+    return (f"the answer's date {day[0]}月{day[1]}日 is when its passage was published, which the passage never "
+            f"gives as the date of what was asked (rule 166)")
+
+
 def check_restated(d: Draft) -> str | None:
     """An answer that repeats the question's asking word (``langrules.repeats_asking``), or adds
     nothing to the question's words (``langrules.adds_nothing``, rule 82): the question copied
@@ -1073,7 +1114,7 @@ def check_figure_context(d: Draft) -> str | None:
     return None
 
 
-CHECKS: tuple[Callable[[Draft], str | None], ...] = (check_citations, check_conclusion, check_restated, check_kind, check_flow_or_stock,
+CHECKS: tuple[Callable[[Draft], str | None], ...] = (check_citations, check_conclusion, check_restated, check_kind, check_flow_or_stock, check_publication_date,
                                                      check_superlative, check_relation, check_scope, check_enclosing_figure,
                                                      check_subject, check_written_names,
                                                      check_topic, check_general_sentence, check_advice, check_cause, check_figure_context,

@@ -769,3 +769,25 @@ def test_check_flow_or_stock(held_draft):
     q = "2023年7月新增人民币贷款多少"
     assert check_flow_or_stock(held_draft(q, "228.9万亿元[1]。", "7月末人民币贷款余额为228.9万亿元。")) is not None
     assert check_flow_or_stock(held_draft(q, "3459亿元[1]。", "7月人民币贷款新增3459亿元。")) is None
+
+
+# Rule 166: a date the passage writes only as its publication timestamp or dateline is when the report was
+# published, not when what it reports happened.
+@pytest.mark.parametrize("question, answer, text, refused", [
+    ("盐城大丰区那几个镇遭遇龙卷风是哪天", "2023年8月15日[1]。",
+     "2023-08-15 07:18，正文：受强对流天气影响，大丰区万盈、小海、南阳镇出现龙卷风。", True),
+    ("《小马鞭》哪天在全国公映", "8月9日[1]。", "中新网北京8月9日电 儿童电影《小马鞭》宣布定档，将在全国公映。", True),
+    ("座谈会是哪天开的", "2023年7月28日[1]。", "2023-07-28 12:55，正文：7月26日，静安区拥军优属协会召开座谈会。", True),
+    ("书香巴士是哪天首发的", "7月17日[1]。", "2023-07-17 10:00，正文：7月17日，一辆“书香巴士”在浦东首发。", False),  # in the text too
+    ("座谈会是哪天开的", "7月28日[1]。", "2023-07-28 12:55，正文：今天，静安区拥军优属协会召开座谈会。", False),  # 今天 is that day
+    ("座谈会是哪天开的", "7月26日[1]。", "2023-07-28 12:55，正文：7月26日，静安区拥军优属协会召开座谈会。", False),
+    ("座谈会有多少人参加", "2023年7月28日有50人参加[1]。", "2023-07-28 12:55，正文：50人参加座谈会。", False),  # no date asked
+])
+def test_check_publication_date(question, answer, text, refused):
+    from rag.grounding import Draft, check_publication_date
+    from rag.types import Chunk, Citation, Sentence
+
+    chunk = Chunk(chunk_id="c1", doc_id="d1", text=text, start=0, end=len(text), title="", date=text[:10] if text[:2] == "20" else None)
+    held = Citation(n=1, chunk=chunk, span=(0, len(text)), support=0.8, holds=True)
+    sentence = Sentence(text=answer, cited=(1,), support=0.8, verdict="supported", citations=(held,))
+    assert (check_publication_date(Draft(question, (sentence,))) is not None) is refused
