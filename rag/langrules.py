@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-07.166.0"
+RULES_VERSION = "2026-12-07.166.1"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -2405,13 +2405,14 @@ def states_relation(relation: str, texts: Iterable[str]) -> bool:
 # shapes say "member of a series" in Chinese news and encyclopedias:
 #   - a Latin name and its version or model number: Firefox 117, Fold5, C919, Claude Instant 1.2;
 #   - a route number before 号线, 线 or 路: 16号线, 五号线, 41R线, 1路;
-#   - an ordinal of an edition or batch: 第十二批, 第80届, 第三期.
+#   - an ordinal of an edition, batch, model or generation: 第十二批, 第80届, 第三期, 第一款, 第二代, 第二架.
 # Not a year after a name (Square Enix 2023 is a fiscal year), a quarter or half-year (Q2, H1), nor a
 # quantity with its unit (RTX 4090 24GB's 24, 4x100米).
 _SERIES_LATIN = re.compile(r"(?<![A-Za-z0-9.])([A-Za-z][A-Za-z+]*)\s?(\d+(?:\.\d+)*)(?![\d.])"
                            r"(?!\s?(?:%|(?i:gb|tb|mb|kb|mm|cm|km|kg|mg|ml|kw|w|hz|mhz|ghz|mah|fps|nm|k|p|g|m|t|x)(?![A-Za-z])))")
 _SERIES_ROUTE = re.compile(r"(?<![\dA-Za-z.])(\d+[A-Za-z]?)(?:号线|线(?!城市)|路(?![口段人边]))")
-_SERIES_ORDINAL = re.compile(r"第(\d+)(届|批|期)")
+_SERIES_ORDINAL = re.compile(r"第(\d+)(届|批|期|款|代|架)")
+_FIRST_CLASSIFIERS = "届批期款代架枚个台部辆艘颗"
 _TIME_CODES = frozenset(("q", "h", "fy"))
 _YEAR_NUMBER = re.compile(r"(?:19|20)\d\d")
 
@@ -2446,7 +2447,8 @@ def series_members(question: str) -> list[Member]:
         out.setdefault(text, Member(text, re.compile(rf"(?<![\dA-Za-z.]){re.escape(number.upper())}(?![\dA-Za-z]){after}", re.I)))
     for m in _SERIES_ORDINAL.finditer(canonical_numbers(q)):
         number, unit = m.groups()
-        first = f"|首{unit}" if number == "1" else ""
+        # The first is also 首 or 初 (首届, 初代), and by any classifier: 首枚 is the 第一款 rocket.
+        first = f"|(?:首|初|第1)[{_FIRST_CLASSIFIERS}]" if number == "1" else ""
         out.setdefault(m.group(0), Member(m.group(0), re.compile(rf"(?<!\d){number}{unit}{first}")))
     return list(out.values())
 
