@@ -49,13 +49,14 @@ def switches():
         "164": (G, "_other_flow_or_stock", lambda *a, **k: None, G.check_flow_or_stock),
         "165": (G, "_unwritten_names", lambda *a, **k: [], G.check_written_names),
         "166": (G, "_days", lambda *a, **k: set(), G.check_publication_date),
+        "167": (L, "_HOW_CLAUSE", never, G.run_checks),
     }
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("runs", nargs="*", type=Path)
-    ap.add_argument("--rule", required=True, choices=("157", "158", "159", "160", "161", "162", "163", "164", "165", "166"))
+    ap.add_argument("--rule", required=True, choices=("157", "158", "159", "160", "161", "162", "163", "164", "165", "166", "167"))
     ap.add_argument("--out", type=Path)
     args = ap.parse_args(argv)
 

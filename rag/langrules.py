@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-07.166.1"
+RULES_VERSION = "2026-12-07.167.0"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -2323,14 +2323,27 @@ _ASKS_HOW = re.compile(r"(?:如何|怎么|怎样)(?![的样办])|\bhow (?:do|doe
 
 
 def asks_how(question: str) -> bool:
-    """Whether ``question`` asks how something happens or is done (rule 130)."""
-    return bool(_ASKS_HOW.search(to_simplified(normalize(question))))
+    """Whether ``question`` asks how something happens or is done (rule 130); not a 怎么 inside a
+    relative clause (rule 167)."""
+    return bool(_ASKS_HOW.search(_without_how_clauses(question)))
+
+
+# Rule 167: 怎么, 如何 or 怎样 inside a relative clause describes what someone did ("讲超常儿童怎么测的那位研究员 叫什么
+# 名字"): the clause ends in 的 before the noun it describes, and the question asks the question word after it (谁,
+# 什么, 哪, 多少, 几), not how to do something. Seen on the twenty-fifth news set's first run (r31), which is training
+# for this rule from then on; no archived question has the shape, and the advice questions that write 的 after
+# 怎么 ("怎么做出透明的冰块", "怎么查询自己的社保缴费记录") ask nothing after it.
+_HOW_CLAUSE = re.compile(r"(?:怎么|如何|怎样)[\u4e00-\u9fff]{1,12}?的(?=[\u4e00-\u9fff])(?=[^，,。？?]*(?:谁|什么|哪|多少|几))")
+
+
+def _without_how_clauses(question: str) -> str:
+    return _HOW_CLAUSE.sub("", to_simplified(normalize(question)))
 
 
 def asks_advice(question: str) -> bool:
     """Whether ``question`` asks what to do: whether to, which option is better, or how to deal with
-    something (see above)."""
-    return bool(_ADVICE.search(to_simplified(normalize(question))))
+    something (see above); not a 怎么 inside a relative clause (rule 167)."""
+    return bool(_ADVICE.search(_without_how_clauses(question)))
 
 
 # Rule 122: "算不算" weighs whether something counts as something. About the asker's own case ("年会上喝多了

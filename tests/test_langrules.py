@@ -3036,3 +3036,20 @@ def test_unwritten_names(question, passage, unwritten):
     from rag.langrules import unwritten_names
 
     assert unwritten_names(question, [passage]) == unwritten
+
+
+# Rule 167: 怎么 inside a relative clause (…怎么测的那位研究员) describes what someone did; the question asks the
+# question word after it.
+@pytest.mark.parametrize("question, advice", [
+    ("格致论道上讲超常儿童怎么测的那位中科院心理所副研究员 叫什么名字", False),
+    ("教大家怎么做蛋糕的那个博主是谁", False),
+    ("直播里演示如何逃生的那家消防站在哪个区", False),
+    ("冰箱冻出来的冰块中间总是发白，怎么做出透明的冰块？", True),     # 的 inside what to do, nothing asked after
+    ("个人怎么查询自己的社保缴费记录？", True),
+    ("钥匙断在锁孔里了，怎么把断掉的那截取出来？", True),
+    ("怎么设置家里的路由器，让孩子的平板晚上十点以后自动断网？", True),
+])
+def test_a_how_clause_describing_someone_asks_no_advice(question, advice):
+    from rag.langrules import asks_advice
+
+    assert asks_advice(question) is advice
