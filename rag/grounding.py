@@ -778,7 +778,7 @@ def check_publication_date(d: Draft) -> str | None:
         published |= {day for line in _DATELINE.findall(c.text) for day in _days(line[:-1])}
         for text in (c.title, c.text[header.end() if header else 0:], d.preceding(c)):
             written |= _days(_DATELINE.sub(" ", _PUBLISHED_HEADER.sub(" ", text or "")))
-        written |= {tuple(int(x) for x in re.findall(r"\d+", day)) for day in _event_days(c.text, d.published(c))}
+        written |= _days(" ".join(_event_days(c.text, d.published(c))))
     if claimed & written or not claimed & published:
         return None
     day = sorted(claimed & published)[0]
@@ -1114,8 +1114,8 @@ def check_figure_context(d: Draft) -> str | None:
     return None
 
 
-CHECKS: tuple[Callable[[Draft], str | None], ...] = (check_citations, check_conclusion, check_restated, check_kind, check_flow_or_stock, check_publication_date,
-                                                     check_superlative, check_relation, check_scope, check_enclosing_figure,
+CHECKS: tuple[Callable[[Draft], str | None], ...] = (check_citations, check_conclusion, check_restated, check_kind,
+                                                     check_flow_or_stock, check_publication_date, check_superlative, check_relation, check_scope, check_enclosing_figure,
                                                      check_subject, check_written_names,
                                                      check_topic, check_general_sentence, check_advice, check_cause, check_figure_context,
                                                      check_name_characters)
