@@ -45,6 +45,8 @@ from .langrules import missing_subjects as _missing_subjects
 from .langrules import unwritten_members as _unwritten_members
 from .langrules import unwritten_names as _unwritten_names
 from .langrules import other_flow_or_stock as _other_flow_or_stock
+from .langrules import other_category as _other_category
+from .langrules import other_direction as _other_direction
 from .langrules import ASKS_DAY, ASKS_TIME
 from .langrules import split_joined_names as _split_joined_names
 from .langrules import quantities as _quantities
@@ -746,6 +748,23 @@ def check_flow_or_stock(d: Draft) -> str | None:
     return None
 
 
+def check_category(d: Draft) -> str | None:
+    """Rule 169: an answer about a men's event for a women's one, or the other way round
+    (``langrules.other_category``): its supporting sentences write only the other category."""
+    found = _other_category(d.question, d.spans()) if d.supporting() else None
+    if found:
+        return f"the question asks about {found[0]}, and the supporting sentences are about {found[1]} (rule 169)"
+    return None
+
+
+def check_direction(d: Draft) -> str | None:
+    """Rule 170: an answer giving a rise for a fall asked, or a fall for a rise (``langrules.other_direction``)."""
+    found = _other_direction(d.question, d.spans()) if d.supporting() else None
+    if found:
+        return f"the question asks for a {found[0]}, and the supporting sentences give only a {found[1]} (rule 170)"
+    return None
+
+
 # Rule 166: when a report was published is not when what it reports happened. A news chunk opens with its
 # timestamp ("2023-08-15 07:18，正文：") or a dateline ("中新网北京8月9日电"); a date the answer gives that its
 # passages write only there, and never in the text (nor as a relative day, 今天, resolved against it), is the
@@ -1115,7 +1134,7 @@ def check_figure_context(d: Draft) -> str | None:
 
 
 CHECKS: tuple[Callable[[Draft], str | None], ...] = (check_citations, check_conclusion, check_restated, check_kind,
-                                                     check_flow_or_stock, check_publication_date, check_superlative, check_relation, check_scope, check_enclosing_figure,
+                                                     check_flow_or_stock, check_category, check_direction, check_publication_date, check_superlative, check_relation, check_scope, check_enclosing_figure,
                                                      check_subject, check_written_names,
                                                      check_topic, check_general_sentence, check_advice, check_cause, check_figure_context,
                                                      check_name_characters)

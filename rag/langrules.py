@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-07.167.0"
+RULES_VERSION = "2026-12-07.170.0"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -2426,6 +2426,16 @@ _SERIES_LATIN = re.compile(r"(?<![A-Za-z0-9.])([A-Za-z][A-Za-z+]*)\s?(\d+(?:\.\d
 _SERIES_ROUTE = re.compile(r"(?<![\dA-Za-z.])(\d+[A-Za-z]?)(?:号线|线(?!城市)|路(?![口段人边]))")
 _SERIES_ORDINAL = re.compile(r"第(\d+)(届|批|期|款|代|架)")
 _FIRST_CLASSIFIERS = "届批期款代架枚个台部辆艘颗"
+# Rule 168: a Chinese name and its model or mission number are a member the same way (塞斯纳172型 is not
+# 塞斯纳170, 歼-20 is not 歼-10, 长征五号 is not 长征二号, 神舟十六号 is not 神舟十五号). The number follows the
+# name directly or after a hyphen, with 型 or 号 or, without them, with two digits or more; what follows
+# must not make it a quantity (172万辆, 20%, 30岁, 737人), a cohort (95后) or a date (7月16号). The word
+# before it is no verb, measure or time word (增长12, 检查时120), and not a street or building
+# (中关村大街27号 is an address).
+_SERIES_CJK = re.compile(r"([\u4e00-\u9fff]{1,8})([-－]?)(\d+)(型|号(?![线院楼门口路室]))?(?![\d.%％])")
+_NOT_SERIES_NAME = re.compile(r"(?:[路街道巷弄村组楼栋室第年月日周期届批次号线站时]|今天|明天|昨天)$")
+_NUMBER_AFTER = re.compile(r"^\s*(?:[多余万亿千百十几来后%％‰.·:：/～~至到-]|分之)")
+_NOT_NAME_FLAGS = ("v", "m", "q", "t", "p", "d", "u", "c", "r", "f", "a")
 _TIME_CODES = frozenset(("q", "h", "fy"))
 _YEAR_NUMBER = re.compile(r"(?:19|20)\d\d")
 
@@ -2458,12 +2468,44 @@ def series_members(question: str) -> list[Member]:
         # letter (41R) is a code wherever it stands.
         after = "" if not number.isdigit() else "(?=号|线|路)"
         out.setdefault(text, Member(text, re.compile(rf"(?<![\dA-Za-z.]){re.escape(number.upper())}(?![\dA-Za-z]){after}", re.I)))
+    for text, number in _cjk_members(q):
+        out.setdefault(text, Member(text, re.compile(rf"(?<![\d.]){number}(?!\d)")))
     for m in _SERIES_ORDINAL.finditer(canonical_numbers(q)):
         number, unit = m.groups()
         # The first is also 首 or 初 (首届, 初代), and by any classifier: 首枚 is the 第一款 rocket.
         first = f"|(?:首|初|第1)[{_FIRST_CLASSIFIERS}]" if number == "1" else ""
         out.setdefault(m.group(0), Member(m.group(0), re.compile(rf"(?<!\d){number}{unit}{first}")))
     return list(out.values())
+
+
+def _cjk_members(question: str) -> list[tuple[str, str]]:
+    """(text, number) of each Chinese-named series member of ``question`` (rule 168, above)."""
+    from .sparse import load_jieba
+
+    load_jieba()
+    import jieba.posseg as pseg
+
+    q = canonical_numbers(question)
+    out = []
+    for m in _SERIES_CJK.finditer(q):
+        run, hyphen, number, suffix = m.groups()
+        if not suffix and not hyphen and len(number) < 2:
+            continue
+        rest = q[m.end():].lower()
+        if _NUMBER_AFTER.match(rest) or re.match(r"[a-z]?(?:号线|线|路)", rest) or not suffix and (_YEAR_NUMBER.fullmatch(number) or rest.startswith(UNITS)):
+            continue
+        words = [(w, f) for w, f in pseg.cut(run) if w.strip()]
+        if not words or _NOT_SERIES_NAME.search(run):
+            continue
+        name, flag = words[-1]
+        # A verb, measure or time word before the number makes it a quantity (增长12, 卖出172), unless
+        # a hyphen or 型/号 binds it to the name (歼-20: jieba tags 歼 a verb).
+        if not (hyphen or suffix) and flag.startswith(_NOT_NAME_FLAGS):
+            continue
+        if len(name) < 2 and len(words) > 1:  # jieba cut the name (塞斯/纳): show its last two words
+            name = words[-2][0] + name
+        out.append((f"{name}{hyphen}{number}{suffix or ''}", number))
+    return out
 
 
 def unwritten_members(question: str, texts: Iterable[str]) -> list[str]:
@@ -2496,6 +2538,53 @@ def other_flow_or_stock(question: str, spans: Iterable[str]) -> str | None:
         return None
     written = set().union(*(_flow_or_stock(s) for s in spans)) if spans else set()
     return next(iter(asked)) if written and not (asked & written) else None
+
+
+# Rule 169: a sport's men's and women's events are two events. "福冈世锦赛跳水女子10米台的冠军" is not answered by
+# the sentence that names the men's champion, though every other word matches. The sentences carrying the
+# answer must write the category the question asks when they write only the other one. Only the sentences
+# (not the article): a story names both draws; and the person words (一名女子 as a news subject) count
+# the same way, since a sentence about "一名中年男子" answers nothing about "一名女子".
+_SEX_CATEGORIES = (("男子", "女子"), ("男单", "女单"), ("男双", "女双"), ("男篮", "女篮"), ("男足", "女足"),
+                   ("男排", "女排"), ("男团", "女团"))
+_OTHER_CATEGORY = {a: b for pair in _SEX_CATEGORIES for a, b in (pair, pair[::-1])}
+
+
+def other_category(question: str, spans: Iterable[str]) -> tuple[str, str] | None:
+    """(asked, written): a men's or women's category the question names (rule 169) and the other one, which
+    the sentences carrying the answer write instead of it; else None."""
+    q = to_simplified(question)
+    text = to_simplified("\n".join(spans))
+    for asked, other in _OTHER_CATEGORY.items():
+        if asked in q and other not in q and other in text and asked not in text:
+            return asked, other
+    return None
+
+
+# Rule 170: a rise is not a fall. "股价跌了百分之多少" is not answered by the sentence giving the first day's
+# 涨幅 of 254.64%, nor "主力合约涨了多少" by another contract's 跌幅0.49%: the same figure-shaped answer, the
+# other direction. The direction is read in the clause that asks (the one with 多少/几): a fall or rise in a
+# background clause ("卢布兑美元跌破100以后 … 利率加到了多少") is not what is asked. The sentences carrying the
+# answer must write the asked direction when they write only the other.
+_RISE = re.compile(r"涨|增长|上升|增加|提高|提升|攀升|增幅|上调|走高|回升|多出|高出|增多")
+_FALL = re.compile(r"跌|下降|减少|降低|下滑|回落|缩水|降幅|下调|走低|缩减|萎缩|少了")
+_ASKING_CLAUSE = re.compile(r"多少|几|百分之几")
+
+
+def other_direction(question: str, spans: Iterable[str]) -> tuple[str, str] | None:
+    """("rise", "fall") or ("fall", "rise"): the direction of change the question's asking clause names
+    (rule 170) and the other one, which the sentences carrying the answer write instead; else None."""
+    clauses = [c for c in re.split(r"[，,。；;？?！!\s]", to_simplified(question)) if _ASKING_CLAUSE.search(c)]
+    if len(clauses) != 1:
+        return None
+    rise, fall = bool(_RISE.search(clauses[0])), bool(_FALL.search(clauses[0]))
+    if rise == fall:
+        return None
+    text = to_simplified("\n".join(spans))
+    asked, other = (_RISE, _FALL) if rise else (_FALL, _RISE)
+    if other.search(text) and not asked.search(text):
+        return ("rise", "fall") if rise else ("fall", "rise")
+    return None
 
 
 # Rule 165: a word jieba's dictionary lacks and its HMM did not guess comes out as single characters (钩盲蛇

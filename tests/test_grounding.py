@@ -763,6 +763,22 @@ def test_a_running_total_is_no_months_figure(question, span, refused):
     assert bool(scope_problem(question, [chunk], lambda c: "", spans=[span])) is refused
 
 
+def test_check_category(held_draft):
+    from rag.grounding import check_category
+
+    q = "福冈世锦赛跳水女子10米台的冠军是谁"
+    assert check_category(held_draft(q, "王宗源[1]。", "男子10米台决赛，王宗源夺得冠军。")) is not None
+    assert check_category(held_draft(q, "全红婵[1]。", "女子10米台决赛，全红婵夺得冠军。")) is None
+
+
+def test_check_direction(held_draft):
+    from rag.grounding import check_direction
+
+    q = "VinFast上市后第二个交易日股价跌了百分之多少"
+    assert check_direction(held_draft(q, "254.64%[1]。", "首日股价飙升，涨幅达到了254.64%。")) is not None
+    assert check_direction(held_draft(q, "18%[1]。", "次日股价下跌18%。")) is None
+
+
 def test_check_flow_or_stock(held_draft):
     from rag.grounding import check_flow_or_stock
 

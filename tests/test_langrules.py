@@ -2990,6 +2990,78 @@ def test_unwritten_members(question, passage, unwritten):
     assert unwritten_members(question, [passage]) == unwritten
 
 
+# Rule 168: a Chinese name and its model or mission number are a series member as a Latin one is.
+@pytest.mark.parametrize("question, members", [
+    ("塞斯纳172型一共生产了多少架？", ["塞斯纳172型"]),
+    ("歼-20的最大平飞速度是多少", ["歼-20"]),
+    ("长征五号运载火箭首飞是哪一年", ["长征5号"]),
+    ("神舟十六号乘组有哪三名航天员", ["神舟16号"]),
+    ("东风41导弹的射程是多少", ["东风41"]),
+    ("波音737的座位数是多少", ["波音737"]),
+    ("今年卖了172万辆车的是哪家", []),                # a quantity: 万 after it
+    ("东部战区那个95后飞行员叫什么", []),             # a cohort
+    ("中关村大街27号是什么单位", []),                 # an address
+    ("展会是7月16号开幕的吗", []),                    # a date
+    ("他30岁那年去了哪里", []),                       # an age
+    ("弹药库检查时120迫击炮弹为什么爆炸", []),        # a time word before it
+    ("营收同比增长12%的是哪家公司", []),
+])
+def test_chinese_named_members(question, members):
+    from rag.langrules import series_members
+
+    assert [m.text for m in series_members(question)] == members
+
+
+@pytest.mark.parametrize("question, passage, unwritten", [
+    ("塞斯纳172型一共生产了多少架？", "塞斯纳170是由塞斯纳公司研制的轻型飞机，共生产了5174架", ["塞斯纳172型"]),
+    ("神舟十七号载人飞船的发射时间", "神舟十六号载人飞船于5月30日发射", ["神舟17号"]),
+    ("长征五号首飞是哪一年", "长征五号运载火箭于2016年11月3日首飞", []),   # written in Chinese numerals
+    ("遥感三十六号卫星是用什么火箭发射的", "长征二号丁火箭成功将遥感36号卫星送入预定轨道", []),
+    ("歼-20的首飞是哪一年", "歼-20于2011年1月11日首飞", []),
+])
+def test_unwritten_chinese_named_members(question, passage, unwritten):
+    from rag.langrules import unwritten_members
+
+    assert unwritten_members(question, [passage]) == unwritten
+
+
+# Rule 169: a men's event is not the women's one; the sentences carrying the answer must write the asked one
+# when they write the other.
+@pytest.mark.parametrize("question, spans, other", [
+    ("福冈世锦赛跳水女子10米台的冠军是谁", ["在男子10米台决赛中，王宗源夺得冠军。"], ("女子", "男子")),
+    ("羽毛球世锦赛女单冠军是谁", ["男单决赛中，石宇奇夺冠。"], ("女单", "男单")),
+    ("中国女篮在亚洲杯拿了第几名", ["中国男篮以69:68逆转新西兰，获得季军。"], ("女篮", "男篮")),
+    ("霍山那名女子是哪天扔的衣架", ["8月17日，一名中年男子手提菜刀当街砍伤多人。"], ("女子", "男子")),
+    ("男子100米冠军是谁", ["男子100米决赛，莱尔斯以9秒83夺冠。"], None),            # the asked category
+    ("女子4x100米接力谁拿了金牌", ["女子和男子4x100米接力的金牌都归美国队。"], None),  # both written
+    ("男子组和女子组的冠军分别是谁", ["男子组冠军是张伟。"], None),                      # the question names both
+    ("女排世界联赛的冠军是谁", ["决赛中，土耳其队3:1战胜中国队夺冠。"], None),          # neither written
+    ("一名女子被困电梯多久才获救", ["被困女子在40分钟后获救。"], None),
+])
+def test_other_category(question, spans, other):
+    from rag.langrules import other_category
+
+    assert other_category(question, spans) == other
+
+
+# Rule 170: a rise is not a fall; the direction is read in the clause that asks.
+@pytest.mark.parametrize("question, spans, other", [
+    ("VinFast上市后第二个交易日股价跌了百分之多少", ["首日股价飙升，收盘涨幅达到了254.64%。"], ("fall", "rise")),
+    ("航运指数期货上市首日主力合约涨了多少", ["白糖期货主力合约收于每吨5097元，跌幅0.49%。"], ("rise", "fall")),
+    ("7月CPI同比下降了多少", ["7月CPI环比上涨0.2%。"], ("fall", "rise")),
+    ("今年上半年进出口总额增长了多少", ["上半年出口下降3.2%。"], ("rise", "fall")),
+    ("股价跌了多少", ["股价下跌5%，此前一度上涨2%。"], None),                         # both written
+    ("股价跌了多少", ["收盘报12.3元，跌幅5%。"], None),                                # the asked one
+    ("卢布兑美元跌破100以后 利率加到了多少", ["俄罗斯央行将利率上调350个基点。"], None),  # a background clause
+    ("风电减速器的市场份额是多少", ["市场份额上升到12%。"], None),                      # no direction asked (减速器)
+    ("销量是多少", ["销量下降5%。"], None),
+])
+def test_other_direction(question, spans, other):
+    from rag.langrules import other_direction
+
+    assert other_direction(question, spans) == other
+
+
 # Rule 164: what was added in a period (新增) is not what stands at its end (余额, 存量), nor the reverse.
 @pytest.mark.parametrize("question, spans, other", [
     ("2023年7月新增人民币贷款多少", ["其中，对实体经济发放的人民币贷款余额为228.9万亿元，同比增长11%。"], "flow"),
