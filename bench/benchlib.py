@@ -235,10 +235,23 @@ def switched_off(owner, name: str, value):
     for a measurement), restored after it."""
     old = getattr(owner, name)
     setattr(owner, name, value)
+    _clear_rule_caches()  # a cached reading (``langrules._quantities``) must not outlive the switch
     try:
         yield
     finally:
         setattr(owner, name, old)
+        _clear_rule_caches()
+
+
+def _clear_rule_caches() -> None:
+    """Empty every functools cache of the rule modules."""
+    import rag.grounding
+    import rag.langrules
+
+    for module in (rag.langrules, rag.grounding):
+        for obj in vars(module).values():
+            if callable(getattr(obj, "cache_clear", None)):
+                obj.cache_clear()
 
 
 def given_chunks(row: dict) -> list:

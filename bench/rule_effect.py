@@ -54,19 +54,21 @@ def switches():
         "168": (L, "_cjk_members", lambda *a, **k: [], G.check_written_names),
         "169": (G, "_other_category", lambda *a, **k: None, G.check_category),
         "170": (G, "_other_direction", lambda *a, **k: None, G.check_direction),
+        "171": (L, "_SPOKEN_MONEY", never, "checks"),
+        "172": (L, "_SERIES_TERM", never, G.check_written_names),
     }
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("runs", nargs="*", type=Path)
-    ap.add_argument("--rule", required=True, choices=("157", "158", "159", "160", "161", "162", "163", "164", "165", "166", "167", "168", "169", "170"))
+    ap.add_argument("--rule", required=True, choices=("157", "158", "159", "160", "161", "162", "163", "164", "165", "166", "167", "168", "169", "170", "171", "172"))
     ap.add_argument("--out", type=Path)
     args = ap.parse_args(argv)
 
     from rag.citations import check_answer
     from rag.config import load_settings
-    from rag.grounding import Draft
+    from rag.grounding import Draft, run_checks
     from rag.scoring import score_result
 
     module, name, off, step = switches()[args.rule]
@@ -79,6 +81,9 @@ def main(argv: list[str] | None = None) -> int:
         checked = check_answer(text, chunks, threshold, ignore=[REFUSAL], question=question)
         if step == "citations":
             return [s.verdict for s in checked.verified]
+        if step == "checks":  # a reading both steps use (rule 171's figures): citations, then every check
+            return [s.verdict for s in checked.verified], run_checks(Draft(question, checked.verified,
+                                                                             translated=bool(r.get("translation"))))
         return step(Draft(question, checked.verified, translated=bool(r.get("translation"))))
 
     drafts, changed = 0, []

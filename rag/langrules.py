@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-07.170.0"
+RULES_VERSION = "2026-12-07.172.0"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -254,6 +254,11 @@ def _quantities(t: str) -> tuple[Quantity, ...]:
         if v is not None and not any(q.start <= m.start() < q.end for q in out):
             out.append(Quantity(value=v, unit="元" if m.group("unit") == "圆" else m.group("unit"), approx=False,
                                 text=m.group(0), start=m.start(), end=m.end()))
+    for m in _SPOKEN_MONEY.finditer(t):
+        value = _spoken_money(m)
+        if value is not None:
+            out = [q for q in out if q.end <= m.start() or q.start >= m.end()]
+            out.append(Quantity(value=value, unit="元", approx=False, text=m.group(0), start=m.start(), end=m.end()))
     for m in _AGE.finditer(t):
         v = _cn_value(m.group("num"))
         if v is not None and not any(q.start <= m.start("num") < q.end for q in out):
@@ -264,6 +269,32 @@ def _quantities(t: str) -> tuple[Quantity, ...]:
             out.append(Quantity(value=10.0 * _cn_value(m.group("num")), unit="%", approx=bool(m.group("pre")),
                                 text=m.group(0), start=m.start(), end=m.end()))
     return tuple(sorted(out, key=lambda x: x.start))
+
+
+# Rule 171: prices are spoken in 块, 毛 and 分 as well as written in 元, 角 and 分: 两毛九 is 0.29元, 三块五 is
+# 3.5元, 一块二毛 is 1.2元, 5毛钱 is 0.5元. Read as a classifier, 块 lost the 毛 after it (三块五 was 3 块) and 毛
+# was no unit at all, so "茄子一斤卖多少钱" answered "两毛九" gave no amount of money (read off the twenty-seventh
+# news set's first run). A 块 is money only with 钱 or a 毛 digit after it (一块地, 三块石头 are counts); a 分 only
+# after 毛 or with 钱 (5分 is a score or minutes); a 角 after a Chinese numeral only with 钱 or 分 after it, since
+# 三角 and 五角 are words (长三角, 三角洲, 五角大楼, 八角).
+_DIGIT = r"[0-9一二两三四五六七八九]"
+_SPOKEN_MONEY = re.compile(
+    rf"(?P<yuan>(?:\d+|[一二两三四五六七八九十百千]+))块(?:(?P<j1>{_DIGIT})(?:(?:毛|角)(?:(?P<f1>{_DIGIT})分?)?)?(?:钱)?|钱)"
+    rf"|(?<![\d一二两三四五六七八九十])(?P<jiao>{_DIGIT}毛|\d角|{_DIGIT}角(?=钱|{_DIGIT}分))(?:(?P<f2>{_DIGIT})(?:分)?)?(?:钱)?"
+    rf"|(?<![\d一二两三四五六七八九十毛角])(?P<fen>{_DIGIT})分钱")
+
+
+def _spoken_money(m: re.Match) -> float | None:
+    """The value in 元 of a ``_SPOKEN_MONEY`` match, or None."""
+    def digit(x: str | None) -> int:
+        return 0 if not x else int(x) if x.isdigit() else int(_cn_value(x) or 0)
+
+    if m.group("yuan"):
+        yuan = float(m.group("yuan")) if m.group("yuan").isdigit() else _cn_value(m.group("yuan"))
+        return None if yuan is None else round(yuan + digit(m.group("j1")) / 10 + digit(m.group("f1")) / 100, 2)
+    if m.group("jiao"):
+        return round(digit(m.group("jiao")[:-1]) / 10 + digit(m.group("f2")) / 100, 2)
+    return round(digit(m.group("fen")) / 100, 2)
 
 
 # Sums of money are also written in the financial numerals (大写数字: "奖励人民币壹万元", "叁仟伍佰元整"),
@@ -2425,7 +2456,10 @@ _SERIES_LATIN = re.compile(r"(?<![A-Za-z0-9.])([A-Za-z][A-Za-z+]*)\s?(\d+(?:\.\d
                            r"(?!\s?(?:%|(?i:gb|tb|mb|kb|mm|cm|km|kg|mg|ml|kw|w|hz|mhz|ghz|mah|fps|nm|k|p|g|m|t|x)(?![A-Za-z])))")
 _SERIES_ROUTE = re.compile(r"(?<![\dA-Za-z.])(\d+[A-Za-z]?)(?:号线|线(?!城市)|路(?![口段人边]))")
 _SERIES_ORDINAL = re.compile(r"第(\d+)(届|批|期|款|代|架)")
-_FIRST_CLASSIFIERS = "届批期款代架枚个台部辆艘颗"
+_FIRST_CLASSIFIERS = "届批期款代架枚个台部辆艘颗任"
+# Rule 172: an officeholder's term is a member too: "博茨瓦纳的第二任总统" is not answered by the passage on its
+# 首任总统 (read off r32's off-topic set, two questions: training for it).
+_SERIES_TERM = re.compile(r"第(\d+)(任)")
 # Rule 168: a Chinese name and its model or mission number are a member the same way (塞斯纳172型 is not
 # 塞斯纳170, 歼-20 is not 歼-10, 长征五号 is not 长征二号, 神舟十六号 is not 神舟十五号). The number follows the
 # name directly or after a hyphen, with 型 or 号 or, without them, with two digits or more; what follows
@@ -2470,9 +2504,10 @@ def series_members(question: str) -> list[Member]:
         out.setdefault(text, Member(text, re.compile(rf"(?<![\dA-Za-z.]){re.escape(number.upper())}(?![\dA-Za-z]){after}", re.I)))
     for text, number in _cjk_members(q):
         out.setdefault(text, Member(text, re.compile(rf"(?<![\d.]){number}(?!\d)")))
-    for m in _SERIES_ORDINAL.finditer(canonical_numbers(q)):
+    ordinals = (_SERIES_ORDINAL, _SERIES_TERM)
+    for m in [m for pattern in ordinals for m in pattern.finditer(canonical_numbers(q))]:
         number, unit = m.groups()
-        # The first is also 首 or 初 (首届, 初代), and by any classifier: 首枚 is the 第一款 rocket.
+        # The first is also 首 or 初 (首届, 初代, 首任), and by any classifier: 首枚 is the 第一款 rocket.
         first = f"|(?:首|初|第1)[{_FIRST_CLASSIFIERS}]" if number == "1" else ""
         out.setdefault(m.group(0), Member(m.group(0), re.compile(rf"(?<!\d){number}{unit}{first}")))
     return list(out.values())

@@ -1892,6 +1892,44 @@ def test_financial_numeral_characters_in_words_are_no_figures(text):
     assert quantities(text) == []
 
 
+# Rule 171: prices spoken in 块, 毛 and 分 are sums in 元.
+@pytest.mark.parametrize("text, value", [
+    ("超市长茄子每斤两毛九", 0.29),
+    ("白菜三块五一斤", 3.5),
+    ("冰棍一块二毛钱", 1.2),
+    ("公交票价2角", 0.2),
+    ("每度电便宜5毛钱", 0.5),
+    ("两块五毛五一瓶", 2.55),
+    ("卖8块钱", 8.0),
+    ("找零5分钱", 0.05),
+])
+def test_spoken_prices_are_sums_in_yuan(text, value):
+    from rag.langrules import quantities
+
+    assert [(q.value, q.unit) for q in quantities(text)] == [(value, "元")]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("村里分到一块地", [(1.0, "块")]),         # 块 without 钱 or 毛 counts pieces
+    ("桌上有三块石头", [(3.0, "块")]),
+    ("比赛得了5分", [(5.0, "")]),              # a score, not 5分钱
+    ("他们一块去了北京", []),
+    ("长三角越冬水鸟同步调查", []),            # 三角 and 五角 are words
+    ("五角大楼发言人说", []),
+])
+def test_spoken_price_words_that_are_no_price(text, expected):
+    from rag.langrules import quantities
+
+    assert [(q.value, q.unit) for q in quantities(text)] == expected
+
+
+def test_a_spoken_price_answers_how_much_money():
+    from rag.langrules import missing_kind
+
+    assert missing_kind("那茄子一斤卖多少钱", "每斤长茄子两毛九。") is None
+    assert missing_kind("那茄子一斤卖多少钱", "长茄子三秒钟就被抢光。") == "an amount of money"
+
+
 # Rule 46: a source ranking within a region ("我国北方面积最大的") does not rank in the question's domain,
 # unless the question names that region or the region is the question's own place ("青海省内").
 @pytest.mark.parametrize("question, superlative, text, region", [
@@ -3020,6 +3058,21 @@ def test_chinese_named_members(question, members):
     ("歼-20的首飞是哪一年", "歼-20于2011年1月11日首飞", []),
 ])
 def test_unwritten_chinese_named_members(question, passage, unwritten):
+    from rag.langrules import unwritten_members
+
+    assert unwritten_members(question, [passage]) == unwritten
+
+
+# Rule 172: an officeholder's term (第二任) is a series member; the first is also 首任.
+@pytest.mark.parametrize("question, passage, unwritten", [
+    ("博茨瓦纳的第二任总统是谁", "塞雷茨·卡马是博茨瓦纳首任总统", ["第2任"]),
+    ("不丹第五任国王叫什么名字", "第四任国王吉格梅·辛格·旺楚克于2006年退位", ["第5任"]),
+    ("博茨瓦纳第一任总统是谁", "首任总统塞雷茨·卡马", []),                      # 首任 is 第一任
+    ("美国第45任总统是谁", "特朗普是美国第45任总统", []),
+    ("国立台湾历史博物馆第三任馆长是谁", "吴锦发出任第三任馆长", []),            # written in Chinese numerals
+    ("他担任过哪些职务", "他曾任第二任馆长", []),                                  # the question names no term
+])
+def test_unwritten_terms(question, passage, unwritten):
     from rag.langrules import unwritten_members
 
     assert unwritten_members(question, [passage]) == unwritten
