@@ -68,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from rag.citations import check_answer
     from rag.config import load_settings
+    from rag.dates import undated_day_words
     from rag.grounding import Draft, run_checks
     from rag.scoring import score_result
 
@@ -90,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     for run in runs:
         for part in ("answerable", "nearmiss", "offtopic"):
             for r in run_rows(run / part) or []:
-                text = r.get("draft") or ("" if r["abstained"] else r["answer"])
+                text = r.get("draft") or ("" if r["abstained"] else undated_day_words(r["answer"]))
                 if not text or not r.get("hits"):
                     continue
                 drafts += 1

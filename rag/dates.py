@@ -660,3 +660,20 @@ def date_day_words(text: str, days: dict[str, str]) -> str:
         return f"{m.group(0)}（{d.year}年{d.month}月{d.day}日）"
 
     return _DAY_WORDS.sub(dated, text)
+
+
+_ADDED_DATE = re.compile(r"（\d{4}年\d{1,2}月\d{1,2}日）")
+
+
+def undated_day_words(text: str) -> str:
+    """``text`` without the dates ``date_day_words`` added after its day words: the words the model wrote.
+    A saved run keeps the shown answer, so re-judging it must read it as it was judged: "当日（2023年7月27日）"
+    checked against a passage that writes only "7月27日" has a year no passage gives."""
+    out, last = [], 0
+    for m in _DAY_WORDS.finditer(text):
+        added = _ADDED_DATE.match(text, m.end())
+        if added:
+            out.append(text[last:m.end()])
+            last = added.end()
+    out.append(text[last:])
+    return "".join(out)

@@ -265,3 +265,20 @@ def test_same_day_dates_reads_the_cited_span_first():
 
     text = "8月5日开幕，当天签约10个项目。8月6日闭幕，当天又签约5个。"
     assert same_day_dates(text, "2023-08-07", (text.index("8月6日"), len(text))) == {"2023-08-06"}
+
+
+@pytest.mark.parametrize("said, days", [
+    ("明天首次执飞，14日举行", {"明天": "2023-08-04", "14日": "2023-08-14"}),
+    ("当日，成都天府国际机场口岸迎来入境最高峰", {"当日": "2023-07-27"}),
+    ("8月3日，记者获悉", {}),
+])
+def test_undated_day_words_gives_back_what_was_said(said, days):
+    from rag.dates import date_day_words, undated_day_words
+
+    assert undated_day_words(date_day_words(said, days)) == said
+
+
+def test_undated_day_words_keeps_a_date_the_text_wrote_itself():
+    from rag.dates import undated_day_words
+
+    assert undated_day_words("会议于2023年8月3日（周四）举行") == "会议于2023年8月3日（周四）举行"

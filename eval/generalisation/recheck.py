@@ -39,6 +39,7 @@ def recheck(rows: list[dict], pipeline, rescore: bool = False) -> list[dict]:
     """Per row: id, shown then, shown now, the reason now (None when shown), correct then (by the
     run's own scores, or by the current answer matcher with ``rescore``)."""
     from bench.relevance_gate import retrieve_again
+    from rag.dates import undated_day_words
     from rag.scoring import score_result
 
     refusal = pipeline.prompts.refusal("zh")
@@ -46,7 +47,8 @@ def recheck(rows: list[dict], pipeline, rescore: bool = False) -> list[dict]:
     for r in rows:
         if rescore:
             r = {**r, "scores": score_result(r)}
-        text = r["draft"] or ("" if r["abstained"] else r["answer"])
+        # A shown answer is saved as shown, its day words dated; the model's words are what was judged.
+        text = r["draft"] or ("" if r["abstained"] else undated_day_words(r["answer"]))
         shown_then = not r["abstained"]
         rec = {"id": r["id"], "question": r["question"], "shown_then": shown_then,
                "correct_then": bool(shown_then and (r.get("scores") or {}).get("correct")), "text": text}
