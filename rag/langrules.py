@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-07.172.0"
+RULES_VERSION = "2026-12-07.172.1"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -2503,7 +2503,10 @@ def series_members(question: str) -> list[Member]:
         after = "" if not number.isdigit() else "(?=号|线|路)"
         out.setdefault(text, Member(text, re.compile(rf"(?<![\dA-Za-z.]){re.escape(number.upper())}(?![\dA-Za-z]){after}", re.I)))
     for text, number in _cjk_members(q):
-        out.setdefault(text, Member(text, re.compile(rf"(?<![\d.]){number}(?!\d)")))
+        # With 号 the number is looked for with it ("月船2号" is not written by "8月2日"); with 型 or bare (two
+        # digits or more), alone: "塞斯纳172" writes 塞斯纳172型, "737客机" 波音737.
+        suffix = "号" if text.endswith("号") else ""
+        out.setdefault(text, Member(text, re.compile(rf"(?<![\d.]){number}(?!\d){suffix}")))
     ordinals = (_SERIES_ORDINAL, _SERIES_TERM)
     for m in [m for pattern in ordinals for m in pattern.finditer(canonical_numbers(q))]:
         number, unit = m.groups()

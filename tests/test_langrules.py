@@ -3056,6 +3056,8 @@ def test_chinese_named_members(question, members):
     ("长征五号首飞是哪一年", "长征五号运载火箭于2016年11月3日首飞", []),   # written in Chinese numerals
     ("遥感三十六号卫星是用什么火箭发射的", "长征二号丁火箭成功将遥感36号卫星送入预定轨道", []),
     ("歼-20的首飞是哪一年", "歼-20于2011年1月11日首飞", []),
+    ("月船2号是哪一天发射的", "8月2日，月船1号发射升空", ["月船2号"]),   # with 号, the number is read with it
+    ("塞斯纳172型的翼展是多少", "塞斯纳172于1955年首飞", []),             # 型 left out is the same model
 ])
 def test_unwritten_chinese_named_members(question, passage, unwritten):
     from rag.langrules import unwritten_members
