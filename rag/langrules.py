@@ -2571,11 +2571,13 @@ def _flow_or_stock(text: str) -> set[str]:
 def other_flow_or_stock(question: str, spans: Iterable[str]) -> str | None:
     """"flow" or "stock": the kind the question asks for (rule 164) when the sentences carrying the answer
     write only the other kind; else None. A question asking both, or neither, is not read."""
-    asked = _flow_or_stock(question)
-    if len(asked) != 1:
-        return None
-    written = set().union(*(_flow_or_stock(s) for s in spans)) if spans else set()
-    return next(iter(asked)) if written and not (asked & written) else None
+    return _only_the_other(_flow_or_stock(question), _flow_or_stock("\n".join(spans)))
+
+
+def _only_the_other(asked: set[str], written: set[str]) -> str | None:
+    """The one kind ``asked`` of a pair (rules 164, 170) when the text carrying the answer writes kinds of
+    the pair and not that one; None when the question asks both or neither."""
+    return next(iter(asked)) if len(asked) == 1 and written and not asked & written else None
 
 
 # Rule 169: a sport's men's and women's events are two events. "福冈世锦赛跳水女子10米台的冠军" is not answered by
@@ -2615,14 +2617,13 @@ def other_direction(question: str, spans: Iterable[str]) -> tuple[str, str] | No
     clauses = [c for c in re.split(r"[，,。；;？?！!\s]", to_simplified(question)) if _ASKING_CLAUSE.search(c)]
     if len(clauses) != 1:
         return None
-    rise, fall = bool(_RISE.search(clauses[0])), bool(_FALL.search(clauses[0]))
-    if rise == fall:
-        return None
-    text = to_simplified("\n".join(spans))
-    asked, other = (_RISE, _FALL) if rise else (_FALL, _RISE)
-    if other.search(text) and not asked.search(text):
-        return ("rise", "fall") if rise else ("fall", "rise")
-    return None
+    asked = _only_the_other(_directions(clauses[0]), _directions("\n".join(spans)))
+    return (asked, "fall" if asked == "rise" else "rise") if asked else None
+
+
+def _directions(text: str) -> set[str]:
+    t = to_simplified(text)
+    return ({"rise"} if _RISE.search(t) else set()) | ({"fall"} if _FALL.search(t) else set())
 
 
 # Rule 165: a word jieba's dictionary lacks and its HMM did not guess comes out as single characters (钩盲蛇
