@@ -6,7 +6,8 @@ Without RUN_DIR, every run under ``eval/runs/``. For each draft the model wrote 
 step the rule belongs to is run twice on the chunks the model was given: citation verification
 (``citations.check_answer``) for rules 157-158, the check the rule lives in (``grounding.check_kind``,
 ``check_superlative``, ``check_scope``, ``check_flow_or_stock``, ``check_written_names``,
-``check_category``, ``check_direction``) for rules 159-170. Prints JSON: drafts read and each draft
+``check_category``, ``check_direction``) for rules 159-170 and 172, and both steps for rule 171's reading of
+figures. Prints JSON: drafts read and each draft
 whose verdict differs, with its kind (correct, wrong, nearmiss, offtopic, by the current scorer).
 
 The checks read no article context here (no index: openings and preceding text are empty), so a
@@ -62,7 +63,7 @@ def switches():
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("runs", nargs="*", type=Path)
-    ap.add_argument("--rule", required=True, choices=("157", "158", "159", "160", "161", "162", "163", "164", "165", "166", "167", "168", "169", "170", "171", "172"))
+    ap.add_argument("--rule", required=True, choices=sorted(switches()))
     ap.add_argument("--out", type=Path)
     args = ap.parse_args(argv)
 

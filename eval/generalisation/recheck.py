@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rescore", action="store_true", help="judge correctness with the current answer matcher")
     ap.add_argument("--config", help="TOML settings (e.g. another answer.support_threshold)")
     ap.add_argument("--out", type=Path, help="write the re-judged run here (results.jsonl per part)")
-    ap.add_argument("--rules-off", default="", help="rules to switch off, comma-separated (157-165: the switches of "
+    ap.add_argument("--rules-off", default="", help="rules to switch off, comma-separated (the switches of "
                     "bench/rule_effect.py), to re-judge as the checks stood before them")
     ap.add_argument("--model-scores", type=Path, help="JSON cache of the real generator's text scores, for the "
                     "confidence gate's question fit (bench/scorecache.py: a miss runs the model); without it the "
