@@ -57,6 +57,15 @@ def switches():
         "170": (G, "_other_direction", lambda *a, **k: None, G.check_direction),
         "171": (L, "_SPOKEN_MONEY", never, "checks"),
         "172": (L, "_SERIES_TERM", never, G.check_written_names),
+        "173": (L, "_QTY", L._quantity_pattern(L._unit_alternation(u for u in L.UNITS if u not in L.DOSE_UNITS)), "checks"),
+        "174": (G, "_other_extreme", lambda *a, **k: None, G.check_extreme),
+        "175": (G, "_other_payment", lambda *a, **k: None, G.check_payment),
+        "177": (G, "_plan_for_outcome", lambda *a, **k: False, G.check_plan),
+        "178": (L, "_profit_or_loss", lambda *a, **k: set(), G.check_direction),
+        "179": (G, "_period_years", lambda *a, **k: set(), G.check_scope),
+        "180": (G, "_counts_another_thing", lambda *a, **k: None, G.check_counted_thing),
+        # Before rule 176 a figure right after a month always made it a day, a year too ("8月2023年").
+        "176": (G, "_MONTH", re.compile(r"(?<![\d.])(?:1[0-2]|[1-9])月(?!\d|份?[初中底末]?\d)"), G.check_scope),
     }
 
 

@@ -47,6 +47,10 @@ from .langrules import unwritten_names as _unwritten_names
 from .langrules import other_flow_or_stock as _other_flow_or_stock
 from .langrules import other_category as _other_category
 from .langrules import other_direction as _other_direction
+from .langrules import other_extreme as _other_extreme
+from .langrules import other_payment as _other_payment
+from .langrules import plan_for_outcome as _plan_for_outcome
+from .langrules import counts_another_thing as _counts_another_thing
 from .langrules import ASKS_DAY, ASKS_TIME
 from .langrules import split_joined_names as _split_joined_names
 from .langrules import quantities as _quantities
@@ -93,8 +97,10 @@ _DAY_HAO = re.compile(r"(\d{1,2}月\d{1,2})号")
 def _day_form(text: str) -> str:
     """Days written with 号 read as with 日 ("8月11号" is 8月11日): speech says 号, news prints 日."""
     return _DAY_HAO.sub(r"\1日", text)
-# A month the question names without a day ("2022年8月的出口量") is a time it is pinned to as well.
-_MONTH = re.compile(r"(?<![\d.])(?:1[0-2]|[1-9])月(?!\d|份?[初中底末]?\d)")
+# A month the question names without a day ("2022年8月的出口量") is a time it is pinned to as well. Rule 176:
+# so is one written before its year, in the order an English date has and a machine translation keeps
+# ("英国8月2023年CPI" for "the UK's CPI for August 2023"); a figure right after a month is otherwise its day.
+_MONTH = re.compile(r"(?<![\d.])(?:1[0-2]|[1-9])月(?!份?[初中底末]?(?!(?:19|20)\d\d年)\d)")
 # Words that end like a place but name a kind of place, not one place ("城镇调查失业率").
 _GENERIC_PLACES = {"城镇", "农村", "城市", "城乡", "全国", "全省", "全市", "全区", "全县", "本市", "我市", "我省", "我区",
                    "国内", "国外", "国际", "地方", "地区", "省市", "市县", "县区", "区县", "乡镇", "乡村", "社区", "中心城区",
@@ -459,6 +465,16 @@ def _period_months(text: str, question: str) -> set[str]:
     return out
 
 
+# A year with the part of it a figure measures (rule 179), not after a comparison's 比/较/于.
+_PERIOD_YEAR = re.compile(r"(?<![比较于\d])((?:19|20)\d\d)年(?:上半年|下半年|全年|前三季度|第?[一二三四1-4]季度|[一二三四1-4]季度"
+                          r"|前(?:1[0-2]|[1-9])个?月|1\s*[-－—–~～至到]\s*(?:1[0-2]|[2-9])月)")
+
+
+def _period_years(text: str) -> set[str]:
+    """The years ``text`` gives as a figure's period, each with the part of it measured (rule 179)."""
+    return set(_PERIOD_YEAR.findall(canonical_numbers(to_simplified(text))))
+
+
 def _rivals(term: str, text: str) -> bool:
     """Whether ``text`` names another year, date or place of the same kind as ``term``."""
     return any(not _same_place(term, x) for x in _same_kind(term, text))
@@ -539,6 +555,15 @@ def scope_problem(question: str, supporting: Sequence[Chunk], opening: Callable[
         # description's ("2002年的《芝加哥》", "从2012年起") as the period's.
         if (_MONTH.fullmatch(term) and not _CUMULATIVE_MONTHS.search(canonical_numbers(to_simplified(question)))
                 and any((months := _period_months(sp, question)) and term not in months for sp in spans)):
+            out.append(term)
+            continue
+        # Rule 179: the same for a year the sentence gives as its figure's period, a year with the part of it
+        # measured ("2022年上半年，碧桂园净利润约为19.1亿元" does not answer "2023年上半年的…"), when the sentence
+        # does not write the asked year at all. Only that form: a year alone in a sentence is as often a
+        # description's; nor the base of a comparison ("比2022年上半年").
+        if (_YEAR.fullmatch(term)
+                and any(_period_years(sp) and term not in _YEAR.findall(canonical_numbers(to_simplified(sp)))
+                        for sp in spans)):
             out.append(term)
             continue
         if any(n in t for t in texts for n in names):
@@ -737,6 +762,16 @@ def check_kind(d: Draft) -> str | None:
     return kind_reason(kind, d.claims) if kind else None
 
 
+def check_counted_thing(d: Draft) -> str | None:
+    """Rule 180: an answer whose count of the thing asked counts another thing in its passages
+    (``langrules.counts_another_thing``): "18个议席" from "18个参选政党"."""
+    supporting = d.supporting()
+    other = _counts_another_thing(d.question, d.claims, [c.text for c in supporting]) if supporting else None
+    if other:
+        return f"the answer's count counts {other} in its passages, not what the question asks (rule 180)"
+    return None
+
+
 def check_flow_or_stock(d: Draft) -> str | None:
     """Rule 164: an answer to a question about what was added in a period (新增) whose supporting sentences
     give only what stands at its end (余额, 存量), or the other way round (``langrules.other_flow_or_stock``)."""
@@ -762,6 +797,30 @@ def check_direction(d: Draft) -> str | None:
     found = _other_direction(d.question, d.spans()) if d.supporting() else None
     if found:
         return f"the question asks for a {found[0]}, and the supporting sentences give only a {found[1]} (rule 170)"
+    return None
+
+
+def check_extreme(d: Draft) -> str | None:
+    """Rule 174: an answer giving one end of a scale (最小) for the other asked (最大) (``langrules.other_extreme``)."""
+    found = _other_extreme(d.question, d.spans()) if d.supporting() else None
+    if found:
+        return f"the question asks for the {found[0]}, and the supporting sentences give only the {found[1]} (rule 174)"
+    return None
+
+
+def check_payment(d: Draft) -> str | None:
+    """Rule 175: an answer giving one kind of payment's sum (a fee) for another asked (a fine)
+    (``langrules.other_payment``)."""
+    found = _other_payment(d.question, d.spans()) if d.supporting() else None
+    if found:
+        return f"the question asks for the sum of a {found[0]}, and the supporting sentences give only a {found[1]} (rule 175)"
+    return None
+
+
+def check_plan(d: Draft) -> str | None:
+    """Rule 177: an answer giving a plan or forecast (计划于, 预计) for what actually happened (``langrules.plan_for_outcome``)."""
+    if d.supporting() and _plan_for_outcome(d.question, d.spans()):
+        return "the question asks what actually happened, and the supporting sentences give only a plan or forecast (rule 177)"
     return None
 
 
@@ -1134,7 +1193,8 @@ def check_figure_context(d: Draft) -> str | None:
 
 
 CHECKS: tuple[Callable[[Draft], str | None], ...] = (check_citations, check_conclusion, check_restated, check_kind,
-                                                     check_flow_or_stock, check_category, check_direction, check_publication_date, check_superlative, check_relation, check_scope, check_enclosing_figure,
+                                                     check_counted_thing, check_flow_or_stock, check_category, check_direction, check_extreme, check_payment, check_plan,
+                                                     check_publication_date, check_superlative, check_relation, check_scope, check_enclosing_figure,
                                                      check_subject, check_written_names,
                                                      check_topic, check_general_sentence, check_advice, check_cause, check_figure_context,
                                                      check_name_characters)

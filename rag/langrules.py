@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-07.172.1"
+RULES_VERSION = "2026-12-07.180.1"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -51,6 +51,7 @@ _TAIWAN_METRIC = ("平方公尺", "公尺", "公分", "公厘", "公克", "公�
 # Why this list: a classifier or unit after a numeral is what makes it a quantity in Chinese
 # ("十六支球队", "两周", "3处桥梁"); a bare Chinese numeral is usually part of a word (一些,
 # 一带一路, 十分, 四地). Longer units first so "平方公里" is not read as "平方" + stray characters.
+DOSE_UNITS = ("针", "剂")
 UNITS = (
     "平方公里", "平方米", "公顷", "公里", "千米", "公斤", "千克", "个月", "小时", "分钟", "星期", "周年", "百分点",
     *_TAIWAN_METRIC,
@@ -78,13 +79,24 @@ UNITS = (
     # with classifiers of their own; without them "多少集" asked for no count, and "单行本全12册" was
     # shown for "How many episodes" (read off the thirty-fifth set).
     "集", "话", "卷", "尾",
+    # Rule 173: doses are counted with 针 and 剂 ("需要接种3针", "两剂疫苗"). Read bare, "3针" was a bare figure,
+    # which answers any count: "招募了多少名受试者" was answered with the doses a volunteer gets (read off r32's
+    # confirmation news set).
+    *DOSE_UNITS,
 )
 # 日元 after a day is the day and a festival ("1月1日元旦", "15日元宵节"), not yen. Rule 78's classifiers
 # begin common words too ("三集团", "3尾款"): there they count nothing.
 _WORD_AFTER = {"日元": "旦宵", "集": "团中体合市资成装聚训", "话": "题语剧筒费", "卷": "入烟发尺帘心轴",
-               "尾": "声部巴气款号数随灯翼"}
-_UNIT_RE = "|".join(u + f"(?![{_WORD_AFTER[u]}])" if u in _WORD_AFTER else u + "(?![a-z])" if u.isascii() and u.isalpha()
-                    else u for u in sorted(set(UNITS), key=len, reverse=True))
+               "尾": "声部巴气款号数随灯翼", "针": "对见灸织线头眼孔", "剂": "量型"}
+
+
+def _unit_alternation(units: Iterable[str]) -> str:
+    """The regex alternation of ``units``, longest first, each kept from beginning a longer word."""
+    return "|".join(u + f"(?![{_WORD_AFTER[u]}])" if u in _WORD_AFTER else u + "(?![a-z])" if u.isascii() and u.isalpha()
+                    else u for u in sorted(set(units), key=len, reverse=True))
+
+
+_UNIT_RE = _unit_alternation(UNITS)
 
 # Classifiers a "how many X" question may be answered with, and which counts compare as the same
 # kind: "几座桥" is answered by "3处桥梁", "多少名选手" by "120人", "多少支球队" by "16个队";
@@ -107,6 +119,7 @@ CLASSIFIER_CLASSES: dict[str, str] = {
     # Medals and coins are counted with 枚 or 块 ("几枚金牌" -> "4块金牌"), and medals with 面 too
     # ("最终产生出12面金牌", rule 54).
     "medals": "枚块面",
+    "doses": "针剂",  # rule 173
 }
 
 
@@ -135,13 +148,20 @@ _FAHRENHEIT = frozenset(("°f", "华氏度"))
 _NUM = rf"(?:\d+(?:,\d{{3}})*(?:\.\d+)?|[{CN_DIGITS}]+(?:点[{CN_DIGITS}]+)?)"
 # Prefixes that make a figure approximate: "约5.5%", "近3000人", "超过100家".
 _APPROX_BEFORE = "约|近|大约|将近|接近|超过|逾|不到|上"
-_QTY = re.compile(
-    # 余/多 may stand before the magnitude as well as after it: "140余万条" is over 1.4 million.
-    # Some news sites space figures from the words around them ("销售收入为 342 亿欧元"): a space may
-    # stand before the magnitude too, as before the unit.
-    rf"(?P<pre>{_APPROX_BEFORE})?(?P<pct>百分之)?(?P<num>{_NUM})(?P<approx0>余|多)?(?:[ \u00a0\u3000]*(?P<mag>[万亿千]+))?(?P<approx>余|多)?"
-    rf"\s*(?P<unit>%|‰|{_UNIT_RE})?"
-)
+
+
+def _quantity_pattern(unit_re: str) -> "re.Pattern[str]":
+    """A figure with its approximation words, magnitude and one unit of ``unit_re``."""
+    return re.compile(
+        # 余/多 may stand before the magnitude as well as after it: "140余万条" is over 1.4 million.
+        # Some news sites space figures from the words around them ("销售收入为 342 亿欧元"): a space may
+        # stand before the magnitude too, as before the unit.
+        rf"(?P<pre>{_APPROX_BEFORE})?(?P<pct>百分之)?(?P<num>{_NUM})(?P<approx0>余|多)?(?:[ \u00a0\u3000]*(?P<mag>[万亿千]+))?(?P<approx>余|多)?"
+        rf"\s*(?P<unit>%|‰|{unit_re})?"
+    )
+
+
+_QTY = _quantity_pattern(_UNIT_RE)
 _TIME_UNITS = ("年", "月", "日", "号", "天", "周", "时", "小时", "分钟", "个月", "星期", "周年", "岁")
 # A Chinese numeral with a magnitude is a number without a unit after it too ("率兵三万", "人口约二十五万",
 # "投资一千二百亿"): digits before 百/千/万/亿 make no word, while a numeral character alone or a run
@@ -2613,17 +2633,133 @@ _ASKING_CLAUSE = re.compile(r"多少|几|百分之几")
 
 def other_direction(question: str, spans: Iterable[str]) -> tuple[str, str] | None:
     """("rise", "fall") or ("fall", "rise"): the direction of change the question's asking clause names
-    (rule 170) and the other one, which the sentences carrying the answer write instead; else None."""
+    (rule 170) and the other one, which the sentences carrying the answer write instead; else None. The same
+    for a profit and a loss (rule 178)."""
     clauses = [c for c in re.split(r"[，,。；;？?！!\s]", to_simplified(question)) if _ASKING_CLAUSE.search(c)]
     if len(clauses) != 1:
         return None
-    asked = _only_the_other(_directions(clauses[0]), _directions("\n".join(spans)))
-    return (asked, "fall" if asked == "rise" else "rise") if asked else None
+    for reader, pair in ((_directions, ("rise", "fall")), (_profit_or_loss, ("profit", "loss"))):
+        asked = _only_the_other(reader(clauses[0]), reader("\n".join(spans)))
+        if asked:
+            return asked, pair[1] if asked == pair[0] else pair[0]
+    return None
 
 
 def _directions(text: str) -> set[str]:
     t = to_simplified(text)
     return ({"rise"} if _RISE.search(t) else set()) | ({"fall"} if _FALL.search(t) else set())
+
+
+# Rule 178: a profit is not a loss, in the same reading as rule 170's rise and fall: "上半年的净亏损是多少" is not
+# answered by a sentence giving 净利润 only. A negative figure is a loss written as a profit ("净利润-5.2亿元").
+_PROFIT = re.compile(r"盈利|利润|净利|赚|盈余")
+_LOSS = re.compile(r"亏|[-－—–]\s*\d")
+
+
+def _profit_or_loss(text: str) -> set[str]:
+    t = to_simplified(text)
+    return ({"profit"} if _PROFIT.search(t) else set()) | ({"loss"} if _LOSS.search(t) else set())
+
+
+# Rule 174: the two ends of a scale are two answers. "年龄最大的几岁" is not answered by "其中最小的一个女孩只有5岁",
+# nor "最多能赔多少" by a sentence giving 最少: the same figure-shaped answer, the other end. As with rule 170,
+# the end is read in the clause that asks, and the sentences carrying the answer must write the asked end when
+# they write only the other. 最近 ("lately") and names and set phrases that hold 最高/最大 (最高人民法院,
+# 最大限度) are not ends of a scale.
+_EXTREMES = (("最大", "最小"), ("最高", "最低"), ("最多", "最少"), ("最早", "最晚|最迟"), ("最长", "最短"),
+             ("最快", "最慢"), ("最重", "最轻"), ("最贵", "最便宜"), ("最年长|最老", "最年轻|最年幼"))
+_NOT_AN_END = re.compile(r"最高(?:人民|法|检|院|级别|领导|指挥|统帅|荣誉|奖)|最大(?:限度|程度|化)|最小化|最低(?:限度|程度)")
+_ASKING_ANY = re.compile(r"多少|几|哪|什么|谁|how|which|what", re.I)
+
+
+def other_extreme(question: str, spans: Iterable[str]) -> tuple[str, str] | None:
+    """(asked, written): the end of a scale the question's asking clause names (最大, rule 174) and the other
+    end (最小), which the sentences carrying the answer write instead; else None."""
+    clauses = [c for c in re.split(r"[，,。；;？?！!\s]", _NOT_AN_END.sub(" ", to_simplified(question)))
+               if _ASKING_ANY.search(c)]
+    if len(clauses) != 1:
+        return None
+    text = _NOT_AN_END.sub(" ", to_simplified("\n".join(spans)))
+    for pair in _EXTREMES:
+        ends = {end: re.compile(end) for end in pair}
+        asked = _only_the_other({e for e, r in ends.items() if r.search(clauses[0])},
+                                {e for e, r in ends.items() if r.search(text)})
+        if asked:
+            other = pair[1] if asked == pair[0] else pair[0]
+            return asked.split("|")[0], other.split("|")[0]
+    return None
+
+
+# Rule 175: a sum of money is named by what it pays for. "被教育部门罚了多少钱" is not answered by the camp's fee
+# ("每名孩子缴费2980"), nor "赔了多少" by a price: the same 元, another payment. The payment is read in the clause
+# that asks; the sentences carrying the answer must write it when they write another kind of payment only.
+_PAYMENTS = {"fine": re.compile(r"罚"), "compensation": re.compile(r"赔|补偿"), "donation": re.compile(r"捐"),
+             "prize": re.compile(r"奖金|奖励|悬赏"), "pay": re.compile(r"工资|薪|酬"),
+             "fee or price": re.compile(r"费|价|售|卖|买")}
+
+
+def other_payment(question: str, spans: Iterable[str]) -> tuple[str, str] | None:
+    """(asked, written): the kind of payment whose sum the question's asking clause asks for (a fine, rule 175)
+    and the kind the sentences carrying the answer write instead of it; else None."""
+    clauses = [c for c in re.split(r"[，,。；;？?！!\s]", to_simplified(question)) if _ASKING_CLAUSE.search(c)]
+    if len(clauses) != 1 or not (ASKS_MONEY.search(clauses[0]) or re.search(r"金额|多少(?:万|亿)?(?:元|块)", clauses[0])):
+        return None
+    text = to_simplified("\n".join(spans))
+    asked_kinds = {k for k, r in _PAYMENTS.items() if r.search(clauses[0])}
+    written = {k for k, r in _PAYMENTS.items() if r.search(text)}
+    asked = _only_the_other(asked_kinds, written)
+    return (asked, ", ".join(sorted(written))) if asked else None
+
+
+# Rule 177: a plan is not what happened. "鑫诺四号后来实际是在哪一天发射升空的" is not answered by "计划于2008年底发射
+#升空": a question that asks for the outcome (实际, 最终, 后来) wants what was done, and a sentence that gives the
+# date or figure only as a plan or forecast (计划, 预计, 将于, 有望) says what was meant to be. The sentences
+# carrying the answer must write the outcome when they write only the plan.
+_OUTCOME_ASKED = re.compile(r"实际|最终|真正|后来|到头来")
+_PLAN = re.compile(r"计划|预计|预期|拟|将于|将在|有望|预定|定于|打算|即将")
+_OUTCOME = re.compile(r"实际|最终|已经|已于|终于|成功|如期|完成")
+
+
+def plan_for_outcome(question: str, spans: Iterable[str]) -> bool:
+    """Whether the question asks what actually happened (rule 177) and the sentences carrying the answer
+    write only a plan or forecast."""
+    q, text = to_simplified(question), to_simplified("\n".join(spans))
+    asked = {"outcome"} if _OUTCOME_ASKED.search(q) and not _PLAN.search(q) else set()
+    written = ({"plan"} if _PLAN.search(text) else set()) | ({"outcome"} if _OUTCOME.search(text) else set())
+    return _only_the_other(asked, written) is not None
+
+
+# Rule 180: rule 124 read in the passage. The kind check reads the answer's own words, and an answer may name
+# the thing asked after a figure that counts something else in its source: "人民党一共赢得了18个议席" from
+# "18个参选政党". The figure the answer gives for "多少个X" must count X (``_same_thing``) at least once where
+# the passages carrying the answer write it; when they write it only counting another thing, that is what it
+# counts. A figure the passages never write is the figure check's question, not this one.
+def counts_another_thing(question: str, claims: str, texts: Iterable[str]) -> str | None:
+    """What the passages ``texts`` count with the figure ``claims`` gives for the question's "多少X" (rule 180),
+    when they never count X with it; else None."""
+    q = normalize(question)
+    m = _asked_count(q)
+    if m is None or m.group(1) in _NOT_COUNTS or _starts_word(q, m.start(1), m.group(1)):
+        return None
+    asked = _asked_noun(q, m)
+    if len(asked) < 2:
+        return None
+    want = equivalent_units(m.group(1)) | {"个"}
+    given = {x.value for x in quantities(claims) if x.unit in want}
+    if len(given) != 1:
+        return None
+    value = next(iter(given))
+    others = []
+    for text in texts:
+        t = normalize(text)
+        for x in quantities(t):
+            if x.value != value or x.unit not in want:
+                continue
+            words = _counted_words(t[x.end:])
+            if not words or _same_thing(asked, t[x.end:], q):
+                return None
+            others.append(words)
+    return others[0] if others else None
 
 
 # Rule 165: a word jieba's dictionary lacks and its HMM did not guess comes out as single characters (钩盲蛇

@@ -807,3 +807,40 @@ def test_check_publication_date(question, answer, text, refused):
     held = Citation(n=1, chunk=chunk, span=(0, len(text)), support=0.8, holds=True)
     sentence = Sentence(text=answer, cited=(1,), support=0.8, verdict="supported", citations=(held,))
     assert (check_publication_date(Draft(question, (sentence,))) is not None) is refused
+
+
+def test_rule_checks_of_r33(held_draft):
+    """Rules 174, 175, 177 and 180 as checks: each refuses the other kind and keeps the asked one."""
+    from rag.grounding import check_counted_thing, check_extreme, check_payment, check_plan
+
+    q = "南京那家医院接诊的练下腰瘫痪的女孩里，年龄最大的几岁？"
+    assert check_extreme(held_draft(q, "5岁[1]。", "其中最小的一个女孩只有5岁。")) is not None
+    assert check_extreme(held_draft(q, "12岁[1]。", "其中年龄最大的女孩12岁。")) is None
+    q = "昆明“华商教育”夏令营后来被教育部门罚了多少钱？"
+    assert check_payment(held_draft(q, "2980元[1]。", "每名孩子缴费2980元。")) is not None
+    assert check_payment(held_draft(q, "5万元[1]。", "教育部门对其罚款5万元。")) is None
+    q = "鑫诺四号直播卫星后来实际是在哪一天发射升空的？"
+    assert check_plan(held_draft(q, "2008年底[1]。", "鑫诺四号计划于2008年底发射升空。")) is not None
+    assert check_plan(held_draft(q, "2011年6月20日[1]。", "鑫诺四号于2011年6月20日成功发射。")) is None
+    q = "运城格致中学当场发现参加补课的学生有多少个"
+    assert check_counted_thing(held_draft(q, "4名学生[1]。", "邢某等4名教师明知违规仍组织培训。")) is not None
+    assert check_counted_thing(held_draft(q, "30名学生[1]。", "当场发现30名学生在补课。")) is None
+
+
+# Rule 176: a month written before its year (the order a translation keeps) is the question's month.
+# Rule 179: a year with the part of it measured (2022年上半年) is the figure's period, as rule 161's months.
+@pytest.mark.parametrize("question, span, refused", [
+    ("英国8月2023年CPI通货膨胀率是多少？", "英国7月消费者价格指数（CPI）同比上涨6.8%。", True),
+    ("英国8月2023年CPI通货膨胀率是多少？", "英国8月CPI同比上涨6.7%。", False),
+    ("碧桂园2023年上半年净利润是多少", "2022年上半年，碧桂园净利润约为人民币19.1亿元。", True),
+    ("公司2023年第二季度营收多少", "公司2022年二季度营收120亿元。", True),
+    ("公司2023年上半年营收多少", "2023年上半年营收120亿元，比2022年上半年增长5%。", False),  # 比: a comparison's base
+    ("公司2023年营收多少", "公司2023年营收120亿元，2022年上半年为50亿元。", False),       # the year asked written
+    ("2023年上半年营收多少", "上半年营收120亿元。", False),                                # no year written
+])
+def test_periods_of_months_before_years_and_of_years(question, span, refused):
+    from rag.grounding import scope_problem
+    from rag.types import Chunk
+
+    chunk = Chunk(chunk_id="c", doc_id="d", text=f"2023年8月10日消息，{span}", start=0, end=0, title="")
+    assert bool(scope_problem(question, [chunk], lambda c: "", spans=[span])) is refused

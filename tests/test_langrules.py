@@ -3180,3 +3180,100 @@ def test_a_how_clause_describing_someone_asks_no_advice(question, advice):
     from rag.langrules import asks_advice
 
     assert asks_advice(question) is advice
+
+
+# Rule 173: doses are counted with 针 and 剂; read bare, "3针" answered any count.
+@pytest.mark.parametrize("question, claims, kind", [
+    ("普洱九价HPV疫苗临床试验一共招募了多少名男性受试者？", "受试者不限户籍，需要接种3针", "a count of 名"),
+    ("新冠疫苗加强针一共打了多少人？", "已接种两剂", "a count of 人"),
+    ("全程要打几针", "需要接种3针", None),
+    ("这种疫苗需要接种几剂？", "共需接种三针", None),            # 针 and 剂 count the same thing
+    ("狂犬疫苗要打多少针", "按0、3、7、14、28天程序接种5剂", None),
+    ("他一针见血地指出了什么问题？", "指出了3个问题", None),        # 一针见血 is an idiom, no count asked
+])
+def test_doses_are_counted_with_their_classifiers(question, claims, kind):
+    from rag.langrules import missing_kind
+
+    assert missing_kind(question, claims) == kind
+
+
+# Rule 174: the two ends of a scale are two answers; the end is read in the clause that asks.
+@pytest.mark.parametrize("question, spans, other", [
+    ("南京那家医院接诊的练下腰瘫痪的女孩里，年龄最大的几岁？", ["其中最小的一个女孩只有5岁。"], ("最大", "最小")),
+    ("存款保险最多能赔多少钱", ["存款保险最少赔付5万元。"], ("最多", "最少")),
+    ("今天最低气温多少度", ["白天最高气温37℃。"], ("最低", "最高")),
+    ("哪天的客流最晚到达高峰", ["8月12日是最早的高峰日。"], ("最晚", "最早")),
+    ("最高气温是多少", ["最高气温39℃，最低气温28℃。"], None),                   # both written
+    ("年龄最大的几岁", ["年龄最大的已经89岁。"], None),                           # the asked end
+    ("最低工资标准是多少", ["最高人民法院发布的案例中，工资标准为2200元。"], None),  # 最高人民法院 is a name
+    ("最快多久能到", ["最大限度缩短了通行时间，约需40分钟。"], None),             # 最大限度 is a set phrase
+    ("参赛选手有多少人", ["最小的选手只有5岁。"], None),                          # no end asked
+])
+def test_other_extreme(question, spans, other):
+    from rag.langrules import other_extreme
+
+    assert other_extreme(question, spans) == other
+
+
+# Rule 175: a sum of money is named by what it pays for.
+@pytest.mark.parametrize("question, spans, other", [
+    ("昆明“华商教育”夏令营后来被教育部门罚了多少钱？", ["每名孩子缴费2980，找大学生兼职当“教官”。"], ("fine", "fee or price")),
+    ("银行倒闭的话，存款保险最多能赔多少钱？", ["FDIC为保护储户总共花费了158亿美元，这些银行将承担56%的成本。"], ("compensation", "fee or price")),
+    ("那位老人一共捐了多少钱", ["老人每月工资3000元。"], ("donation", "pay")),
+    ("被罚了多少钱", ["被处以罚款5万元，并退还学费。"], None),                        # the asked payment written
+    ("赔了多少钱", ["法院判令被告支付2207.96元。"], None),                             # no payment kind written
+    ("这款手机卖多少钱", ["售价为3999元。"], None),
+    ("投资规模有多少钱", ["项目总投资12亿元，门票价格60元。"], None),                   # no payment kind asked
+    ("罚款多少钱，谁来赔", ["罚款2万元。"], None),                                     # one asking clause only
+])
+def test_other_payment(question, spans, other):
+    from rag.langrules import other_payment
+
+    assert other_payment(question, spans) == other
+
+
+# Rule 177: a plan is not what happened.
+@pytest.mark.parametrize("question, spans, refused", [
+    ("鑫诺四号直播卫星后来实际是在哪一天发射升空的？", ["鑫诺四号为鑫诺二号的替代卫星，计划于2008年底发射升空。"], True),
+    ("要约收购结束后，JIP最终拿到了东芝百分之多少的股份？", ["该要约收购将于9月20日结束，届时若收购方购买超过2/3的股份…"], True),
+    ("这座大桥最终花了多少钱", ["大桥预计总投资30亿元。"], True),
+    ("卫星实际是哪天发射的", ["卫星原计划7月发射，最终于8月3日发射升空。"], False),  # the outcome written too
+    ("卫星计划哪天发射", ["卫星计划于8月3日发射。"], False),                          # the plan is asked
+    ("卫星是哪天发射的", ["卫星计划于8月3日发射。"], False),                          # no outcome asked
+    ("最终比分是多少", ["最终比分为3比1。"], False),
+])
+def test_plan_for_outcome(question, spans, refused):
+    from rag.langrules import plan_for_outcome
+
+    assert plan_for_outcome(question, spans) is refused
+
+
+# Rule 178: a profit is not a loss (rule 170's reading).
+@pytest.mark.parametrize("question, spans, other", [
+    ("碧桂园控股2023年上半年的净亏损是多少亿元？", ["2022年上半年，碧桂园净利润约为人民币19.1亿元。"], ("loss", "profit")),
+    ("这家公司上半年赚了多少钱", ["公司上半年亏损3.2亿元。"], ("profit", "loss")),
+    ("二季度净利润是多少", ["二季度归母净利润为-5.3亿元。"], None),                     # a negative profit is one
+    ("上半年亏损多少", ["净利润-5.2亿元。"], None),                                   # the loss written so
+    ("上半年净利润多少", ["净利润5.2亿元，同比扭亏。"], None),                         # both written
+    ("上半年营收多少", ["营收120亿元，净利润5亿元。"], None),                          # neither asked
+])
+def test_profit_or_loss(question, spans, other):
+    from rag.langrules import other_direction
+
+    assert other_direction(question, spans) == other
+
+
+# Rule 180: the figure given for "多少个X" must count X where the passages write it.
+@pytest.mark.parametrize("question, claims, texts, other", [
+    ("运城格致中学当场发现参加补课的学生有多少个", "4名学生", ["邢某、畅某、鱼某、李某4名教师明知违规仍组织培训。"], "教师"),
+    ("山东齐河县现在百岁以上的老人有多少位", "2位老人", ["开发区规划面积318.04公顷，共两个区块。"], "区块"),
+    ("纽西兰海军有多少艘舰艇", "3艘舰艇", ["报道显示，3艘货轮驶离港口。"], "货轮"),
+    ("人民党赢得了多少个议席", "120个议席", ["人民党赢得120个议席。"], None),          # counts the thing asked
+    ("有多少名选手参赛", "120人", ["本次比赛共有120人参加。"], None),                   # no noun after it
+    ("有几个村受灾", "12个村", ["全镇12个村均已恢复供电。"], None),
+    ("有多少家企业参展", "300家", ["展会面积3万平方米。"], None),                      # the passages never write it
+])
+def test_counts_another_thing(question, claims, texts, other):
+    from rag.langrules import counts_another_thing
+
+    assert counts_another_thing(question, claims, texts) == other

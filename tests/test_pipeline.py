@@ -182,8 +182,9 @@ def test_checks_are_one_signature_functions():
 
     lone = Sentence(text="比赛在体育馆举行", cited=(), citations=(), support=0.0, verdict="unsupported")
     assert run_checks(Draft("多少支球队参赛？", (lone,))) == "no sentence of the answer is supported by its sources"
-    assert [c.__name__ for c in CHECKS] == ["check_citations", "check_conclusion", "check_restated", "check_kind",
-                                           "check_flow_or_stock", "check_category", "check_direction", "check_publication_date", "check_superlative",
+    assert [c.__name__ for c in CHECKS] == ["check_citations", "check_conclusion", "check_restated", "check_kind", "check_counted_thing",
+                                           "check_flow_or_stock", "check_category", "check_direction", "check_extreme", "check_payment", "check_plan",
+                                           "check_publication_date", "check_superlative",
                                            "check_relation", "check_scope", "check_enclosing_figure",
                                            "check_subject", "check_written_names", "check_topic", "check_general_sentence",
                                            "check_advice", "check_cause", "check_figure_context",
