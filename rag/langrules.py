@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-07.180.1"
+RULES_VERSION = "2026-12-07.181.1"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -772,13 +772,16 @@ def restates_question(question: str, sentence: str) -> bool:
 # did not, so it answers nothing, however well its passage "supports" it. Not for a question that
 # offers its own choices (A还是B, "A和B哪个更…", "A与B谁…"), whose right answer is one of its words.
 _OFFERS_CHOICES = re.compile(r"还是|(?:和|与|及|跟|、).*(?:哪|谁)|(?:哪|谁).*(?:和|与|及|跟|、)")
+# Rule 181: "跟X一起", "和X一同", "与X共同" name a companion, not a choice: "跟毛不易一起合唱的是哪个歌手" asks
+# for the other singer, and "毛不易" answers nothing (read off r33's first news set: training for it).
+_COMPANION = re.compile(r"(?:和|与|跟|同)[^，,。？?！!、和与跟]{1,12}?(?:一起|一同|共同|一道)")
 
 
 def adds_nothing(question: str, claims: str) -> bool:
     """Whether ``claims`` (the answer's held claims, markers removed) add no character bigram to a
     question that is neither yes/no nor a choice among its own words (rule 82)."""
     q = compact(to_simplified(question))
-    if asks_yes_no(question) or _OFFERS_CHOICES.search(q):
+    if asks_yes_no(question) or _OFFERS_CHOICES.search(_COMPANION.sub("", q)):
         return False
     grams = set(bigrams(compact(to_simplified(claims))))
     return bool(grams) and grams <= set(bigrams(q))

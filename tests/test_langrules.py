@@ -3277,3 +3277,18 @@ def test_counts_another_thing(question, claims, texts, other):
     from rag.langrules import counts_another_thing
 
     assert counts_another_thing(question, claims, texts) == other
+
+
+# Rule 181: "跟X一起" names a companion, not a choice; an answer naming only X adds nothing.
+@pytest.mark.parametrize("question, claims, nothing", [
+    ("上期跟毛不易一起合唱我要你的是哪个歌手", "毛不易", True),
+    ("和梅西一同入选最佳阵容的门将是谁", "梅西", True),
+    ("与华为共同发布这款芯片的是哪家公司", "华为", True),
+    ("上期跟毛不易一起合唱我要你的是哪个歌手", "单依纯", False),   # the other singer
+    ("毛不易和单依纯谁年纪大", "毛不易", False),                      # a choice the question offers
+    ("梅西与C罗哪个进球多", "C罗", False),
+])
+def test_a_companion_is_no_choice(question, claims, nothing):
+    from rag.langrules import adds_nothing
+
+    assert adds_nothing(question, claims) is nothing
