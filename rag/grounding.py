@@ -475,6 +475,45 @@ def _period_years(text: str) -> set[str]:
     return set(_PERIOD_YEAR.findall(canonical_numbers(to_simplified(text))))
 
 
+# Rule 182: the part of a year a figure measures: a quarter (第二季度, 二季度, Q2), a half (上半年) or a running total
+# (前三季度, 1-7月, 前7个月), each read as the months it covers. A question naming one is not answered by sentences
+# that all give another ("金华银行2023年第一季度实现净利润多少" by "2023年1-6月…净利润3.05亿元", "第三季度" by
+# "二季度"). Rules 161 and 163 read single months; this reads the parts (read off r33's first off-topic set:
+# training for it).
+_QUARTER_MONTHS = {"1": "1-3月", "2": "4-6月", "3": "7-9月", "4": "10-12月"}
+_YEAR_PART = re.compile(r"(?:第?([1-4])季度|(?<![A-Za-z])[Qq]([1-4])(?![\d])|(上半年)|(下半年)|前(3)季度"
+                        r"|前(1[0-2]|[2-9])个?月|(?<![\d.])1\s*[-－—–~～至到]\s*(1[0-2]|[2-9])月)")
+
+
+def _year_parts(text: str) -> dict[str, str]:
+    """The parts of a year ``text`` names, as the months each covers ("4-6月") mapped to its words (rule 182)."""
+    out = {}
+    for m in _YEAR_PART.finditer(canonical_numbers(to_simplified(text))):
+        quarter, q_latin, first_half, second_half, three_quarters, first_n, to_n = m.groups()
+        if quarter or q_latin:
+            months = _QUARTER_MONTHS[quarter or q_latin]
+        elif first_half:
+            months = "1-6月"
+        elif second_half:
+            months = "7-12月"
+        elif three_quarters:
+            months = "1-9月"
+        else:
+            months = f"1-{first_n or to_n}月"
+        out.setdefault(months, m.group(0))
+    return out
+
+
+def _other_year_part(question: str, spans: Sequence[str]) -> str | None:
+    """The question's words for the part of a year it asks about (rule 182) when every sentence carrying the
+    answer that names a part of a year names another one; else None."""
+    asked = _year_parts(question)
+    written = [parts for sp in spans if (parts := _year_parts(sp))]
+    if asked and written and all(not parts.keys() & asked.keys() for parts in written):
+        return next(iter(asked.values()))
+    return None
+
+
 def _rivals(term: str, text: str) -> bool:
     """Whether ``text`` names another year, date or place of the same kind as ``term``."""
     return any(not _same_place(term, x) for x in _same_kind(term, text))
@@ -523,6 +562,9 @@ def scope_problem(question: str, supporting: Sequence[Chunk], opening: Callable[
     if (national and not countries and not asks_place
             and any(_names_rival_country(("中国",), sp, question) for sp in spans)):
         out.append(national.group(0))
+    part = _other_year_part(question, spans)
+    if part:
+        out.append(part)
     for term in terms:
         year_or_date = bool(_YEAR.fullmatch(term) or _DATE.fullmatch(term) or _MONTH.fullmatch(term))
         # The sentence carrying the answer names another place of the term's level and not the term
@@ -793,10 +835,12 @@ def check_category(d: Draft) -> str | None:
 
 
 def check_direction(d: Draft) -> str | None:
-    """Rule 170: an answer giving a rise for a fall asked, or a fall for a rise (``langrules.other_direction``)."""
+    """Rule 170: an answer giving a rise for a fall asked, or a fall for a rise (``langrules.other_direction``);
+    rule 178: a profit for a loss, or a loss for a profit."""
     found = _other_direction(d.question, d.spans()) if d.supporting() else None
     if found:
-        return f"the question asks for a {found[0]}, and the supporting sentences give only a {found[1]} (rule 170)"
+        rule = 178 if found[0] in ("profit", "loss") else 170
+        return f"the question asks for a {found[0]}, and the supporting sentences give only a {found[1]} (rule {rule})"
     return None
 
 

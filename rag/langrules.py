@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-07.181.1"
+RULES_VERSION = "2026-12-07.183.1"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -2483,6 +2483,10 @@ _FIRST_CLASSIFIERS = "届批期款代架枚个台部辆艘颗任"
 # Rule 172: an officeholder's term is a member too: "博茨瓦纳的第二任总统" is not answered by the passage on its
 # 首任总统 (read off r32's off-topic set, two questions: training for it).
 _SERIES_TERM = re.compile(r"第(\d+)(任)")
+# Rule 183: a project's phase is a member the same way: "18号线一期工程" is not answered by the passage on its 二期工程
+# (read off r33's first off-topic set: training for it). Only before 工程/项目: "三期临床试验" is a trial's phase,
+# which a passage may write as III期.
+_SERIES_PHASE = re.compile(r"(?<![\d第])(\d+)(期)(?=工程|项目)")
 # Rule 168: a Chinese name and its model or mission number are a member the same way (塞斯纳172型 is not
 # 塞斯纳170, 歼-20 is not 歼-10, 长征五号 is not 长征二号, 神舟十六号 is not 神舟十五号). The number follows the
 # name directly or after a hyphen, with 型 or 号 or, without them, with two digits or more; what follows
@@ -2530,7 +2534,7 @@ def series_members(question: str) -> list[Member]:
         # digits or more), alone: "塞斯纳172" writes 塞斯纳172型, "737客机" 波音737.
         suffix = "号" if text.endswith("号") else ""
         out.setdefault(text, Member(text, re.compile(rf"(?<![\d.]){number}(?!\d){suffix}")))
-    ordinals = (_SERIES_ORDINAL, _SERIES_TERM)
+    ordinals = (_SERIES_ORDINAL, _SERIES_TERM, _SERIES_PHASE)
     for m in [m for pattern in ordinals for m in pattern.finditer(canonical_numbers(q))]:
         number, unit = m.groups()
         # The first is also 首 or 初 (首届, 初代, 首任), and by any classifier: 首枚 is the 第一款 rocket.

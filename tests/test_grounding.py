@@ -844,3 +844,34 @@ def test_periods_of_months_before_years_and_of_years(question, span, refused):
 
     chunk = Chunk(chunk_id="c", doc_id="d", text=f"2023年8月10日消息，{span}", start=0, end=0, title="")
     assert bool(scope_problem(question, [chunk], lambda c: "", spans=[span])) is refused
+
+
+# Rule 182: the part of a year a figure measures (a quarter, a half, a running total), read as its months.
+@pytest.mark.parametrize("question, spans, part", [
+    ("金华银行2023年第一季度实现净利润多少？", ["2023年1-6月，金华银行合并口径下实现净利润3.05亿元。"], "第1季度"),
+    ("麦当劳2023年第三季度全球可比门店销售额增长多少", ["麦当劳公布了第二季度财务业绩。", "二季度全球同店销售额增长11.7%。"], "第3季度"),
+    ("据上海海关统计，2023年1至7月上海口岸进出口总值是多少？", ["今年1至6月，上海口岸进出口总值达5.16万亿元。"], "1至7月"),
+    ("苹果Q3的营收是多少", ["苹果上半年营收1800亿美元。"], "q3"),              # read lower-cased
+    ("上半年营收多少", ["上半年营收120亿元，二季度营收60亿元。"], None),      # the asked part written
+    ("前三季度GDP增长多少", ["1-9月，GDP同比增长5.2%。"], None),                  # the same months in other words
+    ("二季度营收多少", ["营收120亿元。"], None),                                   # no part written
+    ("7月出口多少", ["上半年出口增长3.7%。"], None),                              # a single month: rules 161 and 163
+])
+def test_other_year_part(question, spans, part):
+    from rag.grounding import _other_year_part
+
+    assert _other_year_part(question, spans) == part
+
+
+# Rule 183: a project's phase before 工程/项目 is a series member.
+@pytest.mark.parametrize("question, texts, unwritten", [
+    ("上海轨道交通18号线一期工程实际是哪一天开通初期运营的？", ["18号线二期工程开始进行勘察及设计招标。"], ["1期"]),
+    ("扬州市中医院新院区二期项目的建筑面积有多大", ["新院区一期项目建筑面积约16.82万平方米。"], ["2期"]),
+    ("扬州市中医院新院区一期工程的建筑面积有多大", ["新院区一期工程建筑面积约16.82万平方米。"], []),
+    ("九价HPV疫苗三期临床试验要打几针", ["III期临床试验疫苗需要接种3针。"], []),     # a trial's phase, not a project's
+    ("第一期工程什么时候完工", ["首期工程于2020年完工。"], []),                          # 第一期: the ordinal reading, 首期 written
+])
+def test_a_projects_phase_is_a_member(question, texts, unwritten):
+    from rag.langrules import unwritten_members
+
+    assert unwritten_members(question, texts) == unwritten
