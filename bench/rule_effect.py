@@ -65,6 +65,7 @@ def switches():
         "179": (G, "_period_years", lambda *a, **k: set(), G.check_scope),
         "180": (G, "_counts_another_thing", lambda *a, **k: None, G.check_counted_thing),
         "181": (L, "_COMPANION", never, G.check_restated),
+        "184": (L, "LIVES", ("\uffff",), "checks"),
         "182": (G, "_other_year_part", lambda *a, **k: None, G.check_scope),
         "183": (L, "_SERIES_PHASE", never, G.check_written_names),
         # Before rule 176 a figure right after a month always made it a day, a year too ("8月2023年").

@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-07.183.1"
+RULES_VERSION = "2026-12-07.184.1"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -236,6 +236,11 @@ def quantities(text: str) -> list[Quantity]:
     return list(_quantities(normalize(text)))
 
 
+# Rule 184: lives are people: "4条生命", "两条人命" count people. The kind check and the scorer (through
+# ``canonical_numbers``, which writes "4人生命") missed "4条生命" for 4人 (r32's twenty-seventh news set).
+LIVES = ("生命", "人命", "性命")
+
+
 # Each chunk is read once per sentence it is checked against; a small cache keeps that cheap.
 @functools.lru_cache(maxsize=2048)
 def _quantities(t: str) -> tuple[Quantity, ...]:
@@ -249,6 +254,8 @@ def _quantities(t: str) -> tuple[Quantity, ...]:
             continue
         if unit == "块" and not arabic and t[m.end():m.end() + 1] in ("儿", "去", "来", "走"):
             continue  # "一块儿", "一块去": together, not a count
+        if unit == "条" and t.startswith(LIVES, m.end()):
+            unit = "人"  # rule 184
         if arabic:
             # A digit glued to Latin letters or an ASCII identifier is a code, not a figure ("GPT4").
             if m.start("num") > 0 and t[m.start("num") - 1].isascii() and t[m.start("num") - 1].isalpha():

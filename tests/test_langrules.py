@@ -3292,3 +3292,20 @@ def test_a_companion_is_no_choice(question, claims, nothing):
     from rag.langrules import adds_nothing
 
     assert adds_nothing(question, claims) is nothing
+
+
+# Rule 184: lives counted are people, for the kind check and the scorer alike.
+@pytest.mark.parametrize("text, gold, held", [
+    ("罗布泊车队事故造成4条生命逝去", ["4人", "四人"], True),
+    ("这场火灾夺走了两条人命", ["2人"], True),
+    ("救回了三条性命", ["3人"], True),
+    ("钓上来3条鱼", ["3人"], False),                 # fish are not people
+    ("造成4人死亡", ["4条生命"], False),              # a gold answer's words after the count stay required
+])
+def test_lives_are_people(text, gold, held):
+    from rag.langrules import missing_kind
+    from rag.scoring import match_answer
+
+    assert match_answer(text, gold) is held
+    if held:
+        assert missing_kind("一共有多少人遇难", text) is None
