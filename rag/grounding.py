@@ -465,23 +465,15 @@ def _period_months(text: str, question: str) -> set[str]:
     return out
 
 
-# A year with the part of it a figure measures (rule 179), not after a comparison's 比/较/于.
-_PERIOD_YEAR = re.compile(r"(?<![比较于\d])((?:19|20)\d\d)年(?:上半年|下半年|全年|前三季度|第?[一二三四1-4]季度|[一二三四1-4]季度"
-                          r"|前(?:1[0-2]|[1-9])个?月|1\s*[-－—–~～至到]\s*(?:1[0-2]|[2-9])月)")
-
-
-def _period_years(text: str) -> set[str]:
-    """The years ``text`` gives as a figure's period, each with the part of it measured (rule 179)."""
-    return set(_PERIOD_YEAR.findall(canonical_numbers(to_simplified(text))))
-
-
 # Rule 182: the part of a year a figure measures: a quarter (第二季度, 二季度, Q2), a half (上半年) or a running total
 # (前三季度, 1-7月, 前7个月), each read as the months it covers. A question naming one is not answered by sentences
 # that all give another ("金华银行2023年第一季度实现净利润多少" by "2023年1-6月…净利润3.05亿元", "第三季度" by
 # "二季度"). Rules 161 and 163 read single months; this reads the parts (read off r33's first off-topic set:
 # training for it).
-_QUARTER_MONTHS = {"1": "1-3月", "2": "4-6月", "3": "7-9月", "4": "10-12月"}
-_YEAR_PART = re.compile(r"(?:第?([1-4])季度|(?<![A-Za-z])[Qq]([1-4])(?![\d])|(上半年)|(下半年)|前(3)季度"
+# canonical_numbers leaves a bare numeral before 季度 as written (二季度), so both scripts are read.
+_QUARTER_MONTHS = {"1": "1-3月", "2": "4-6月", "3": "7-9月", "4": "10-12月", "一": "1-3月", "二": "4-6月", "三": "7-9月",
+                   "四": "10-12月"}
+_YEAR_PART = re.compile(r"(?:第?([1-4一二三四])季度|(?<![A-Za-z])[Qq]([1-4])(?![\d])|(上半年)|(下半年)|前([3三])季度"
                         r"|前(1[0-2]|[2-9])个?月|(?<![\d.])1\s*[-－—–~～至到]\s*(1[0-2]|[2-9])月)")
 
 
@@ -502,6 +494,15 @@ def _year_parts(text: str) -> dict[str, str]:
             months = f"1-{first_n or to_n}月"
         out.setdefault(months, m.group(0))
     return out
+
+
+# A year with the part of it a figure measures (rule 179, below), or 全年; not after a comparison's 比/较/于.
+_PERIOD_YEAR = re.compile(rf"(?<![比较于\d])((?:19|20)\d\d)年(?=全年|{_YEAR_PART.pattern})")
+
+
+def _period_years(text: str) -> set[str]:
+    """The years ``text`` gives as a figure's period, each with the part of it measured (rule 179)."""
+    return {m.group(1) for m in _PERIOD_YEAR.finditer(canonical_numbers(to_simplified(text)))}
 
 
 def _other_year_part(question: str, spans: Sequence[str]) -> str | None:
