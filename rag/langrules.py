@@ -2645,11 +2645,17 @@ _FALL = re.compile(r"跌|下降|减少|降低|下滑|回落|缩水|降幅|下调
 _ASKING_CLAUSE = re.compile(r"多少|几|百分之几")
 
 
+def _asking_clauses(question: str, asking: "re.Pattern[str]") -> list[str]:
+    """The clauses of ``question`` (split at punctuation and spaces) that hold an ``asking`` word: where rules
+    170, 174, 175 and 178 read what is asked, leaving background clauses out."""
+    return [c for c in re.split(r"[，,。；;？?！!\s]", question) if asking.search(c)]
+
+
 def other_direction(question: str, spans: Iterable[str]) -> tuple[str, str] | None:
     """("rise", "fall") or ("fall", "rise"): the direction of change the question's asking clause names
     (rule 170) and the other one, which the sentences carrying the answer write instead; else None. The same
     for a profit and a loss (rule 178)."""
-    clauses = [c for c in re.split(r"[，,。；;？?！!\s]", to_simplified(question)) if _ASKING_CLAUSE.search(c)]
+    clauses = _asking_clauses(to_simplified(question), _ASKING_CLAUSE)
     if len(clauses) != 1:
         return None
     for reader, pair in ((_directions, ("rise", "fall")), (_profit_or_loss, ("profit", "loss"))):
@@ -2689,8 +2695,7 @@ _ASKING_ANY = re.compile(r"多少|几|哪|什么|谁|how|which|what", re.I)
 def other_extreme(question: str, spans: Iterable[str]) -> tuple[str, str] | None:
     """(asked, written): the end of a scale the question's asking clause names (最大, rule 174) and the other
     end (最小), which the sentences carrying the answer write instead; else None."""
-    clauses = [c for c in re.split(r"[，,。；;？?！!\s]", _NOT_AN_END.sub(" ", to_simplified(question)))
-               if _ASKING_ANY.search(c)]
+    clauses = _asking_clauses(_NOT_AN_END.sub(" ", to_simplified(question)), _ASKING_ANY)
     if len(clauses) != 1:
         return None
     text = _NOT_AN_END.sub(" ", to_simplified("\n".join(spans)))
@@ -2715,7 +2720,7 @@ _PAYMENTS = {"fine": re.compile(r"罚"), "compensation": re.compile(r"赔|补偿
 def other_payment(question: str, spans: Iterable[str]) -> tuple[str, str] | None:
     """(asked, written): the kind of payment whose sum the question's asking clause asks for (a fine, rule 175)
     and the kind the sentences carrying the answer write instead of it; else None."""
-    clauses = [c for c in re.split(r"[，,。；;？?！!\s]", to_simplified(question)) if _ASKING_CLAUSE.search(c)]
+    clauses = _asking_clauses(to_simplified(question), _ASKING_CLAUSE)
     if len(clauses) != 1 or not (ASKS_MONEY.search(clauses[0]) or re.search(r"金额|多少(?:万|亿)?(?:元|块)", clauses[0])):
         return None
     text = to_simplified("\n".join(spans))
