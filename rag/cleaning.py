@@ -74,6 +74,15 @@ _CREDIT_LINE = re.compile(
 _LIST_START = re.compile(
     r"^(?:[-•●▪■◆*](?!\d)|\d{1,2}[.、．](?!\d)|[（(]\d{1,2}[）)]|[一二三四五六七八九十]{1,3}、)"
 )
+# A numbered section heading of a manual or report ("2.1.3 持续升级的生活", "3.8 udev 系统") stands on
+# its own line: it neither continues the line before it nor is continued by the next. Read on the
+# squeezed line: a section number of two to four levels, then a short title without sentence
+# punctuation. A decimal at the start of a wrapped line ("3.5亿元项目") is told apart by what follows
+# the number: a decimal is followed by its unit or a percent sign, a section number by a title.
+_SECTION_HEADING = re.compile(r"^\d{1,2}(?:\.\d{1,2}){1,3}\.?(?![\d.%％‰])(?![亿万千百十元角倍米吨克秒分时天年月日个只人次台辆件岁度升斤里])\S")
+# A table-of-contents line ends with a dot leader and a page number ("软件包配置 . . . . 35"); the
+# next entry starts a line of its own.
+_TOC_LINE = re.compile(r"(?:\.{4,}|…{2,}|·{4,})\d{1,4}$")
 _FIRST_CLAUSE = re.compile(r"^([^，、；：,;:。！？!?“”\"'（）()《》]{1,3})[，、；,;]")
 # Words that often open a new paragraph with a short clause; after a headline they are not
 # evidence that a broken sentence goes on.
@@ -120,9 +129,17 @@ def _squeeze(s: str) -> str:
     return _WS.sub("", s)
 
 
+def _section_heading(sq: str) -> bool:
+    """True when a (squeezed) line is a numbered section heading (see ``_SECTION_HEADING``)."""
+    return len(sq) <= 40 and not _has_sent_punct(sq) and bool(_SECTION_HEADING.match(sq))
+
+
 def _ends_paragraph(sq: str) -> bool:
-    """True when a (squeezed) line ends a paragraph: final punctuation or a credit."""
+    """True when a (squeezed) line ends a paragraph: final punctuation, a credit, a numbered section
+    heading or a table-of-contents entry."""
     if _CREDIT_END.search(sq) or _CREDIT_LINE.fullmatch(sq):
+        return True
+    if _section_heading(sq) or _TOC_LINE.search(sq):
         return True
     s = sq.rstrip(_CLOSERS)
     if not s:
@@ -141,6 +158,7 @@ def _starts_new(sq: str) -> bool:
         or sq.startswith("—")
         or _CREDIT_ONLY.match(sq)
         or _CREDIT_LINE.fullmatch(sq)
+        or _section_heading(sq)
     )
 
 
@@ -192,9 +210,15 @@ def _repeats_tail(last_sq: str, next_sq: str) -> bool:
 
 
 def _join(a: str, b: str) -> str:
-    # English words wrapped across lines get their space back; CJK and numbers join directly.
+    # English words wrapped across lines get their space back; CJK joins directly, and so does a
+    # number with the CJK beside it. Two digits either side of a line end are two numbers: line
+    # breaking never splits a number (Unicode's line-breaking rules, UAX #14, forbid a break between
+    # two numeric characters), so joining them directly would make a new one ("… 35" + "2.1.1 软件包配置"
+    # gave "352.1.1").
     latin_end = a[-1].isascii() and (a[-1].isalpha() or a[-1] in ",;:!?)")
     if latin_end and b[0].isascii() and b[0].isalnum():
+        return a + " " + b
+    if _is_digit(a[-1]) and _is_digit(b[0]):
         return a + " " + b
     return a + b
 

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from .errors import DuplicateDocumentError, InputError, SourceError
+from .pages import drop_running_lines
 from .types import Document
 
 SUPPORTED = (".txt", ".md", ".pdf", ".docx", ".html", ".htm", ".jsonl")
@@ -263,7 +264,7 @@ def _read_pdf(path: Path) -> tuple[str, str]:
         raise
     except Exception as exc:  # noqa: BLE001 - pypdf raises many kinds on damaged files
         raise _Skip(f"damaged PDF ({type(exc).__name__}: {_one_line(exc)})") from None
-    text = "\n\n".join(pages)
+    text = "\n\n".join(drop_running_lines(pages))
     if not text or text.isspace():
         raise _Skip("no text layer (scanned PDF?): OCR is needed")
     title = meta_title.strip() if isinstance(meta_title, str) else ""

@@ -70,6 +70,36 @@ def test_joins_dates_and_numbers_broken_across_lines():
     assert "保持在92%以上" in page
 
 
+def test_numbered_section_heading_stands_on_its_own_line():
+    # A manual's PDF (Debian Reference, zh-CN): the heading was glued to both neighbours.
+    text = "没有句号的一行\n2.1.3 持续升级的生活\n对于你的生产服务器，建议使用 stable 套件。"
+    assert clean_text(text).split("\n") == [
+        "没有句号的一行", "2.1.3持续升级的生活", "对于你的生产服务器，建议使用 stable 套件。"]
+    assert clean_text("从头开始\n3.8 udev 系统\n从 Linux 内核 2.6 版开始，").split("\n")[1] == "3.8 udev 系统"
+
+
+def test_a_decimal_that_opens_a_wrapped_line_is_not_a_heading():
+    # What follows the number tells them apart: a unit or percent sign after a decimal.
+    assert clean_text("会议指出，今年全市完成投资\n3.5亿元，同比增长。") == "会议指出，今年全市完成投资3.5亿元，同比增长。"
+    assert clean_text("会议指出，全年增速达到\n12.5%，高于全省。") == "会议指出，全年增速达到12.5%，高于全省。"
+    assert clean_text("会议指出，新建道路\n2.3公里。") == "会议指出，新建道路2.3公里。"
+    # A heading needs a short title without sentence punctuation.
+    assert clean_text("会议指出，版本号升级到\n1.2.3 之后，问题解决了。") == "会议指出，版本号升级到1.2.3之后，问题解决了。"
+
+
+def test_table_of_contents_entries_keep_their_lines():
+    toc = "2.1.1 软件包配置 . . . . . . . 35\n2.1.2 基本的注意事项 . . . . . . 36\n2.1.3 持续升级的生活 . . . . 37"
+    assert len(clean_text(toc).split("\n")) == 3
+
+
+def test_two_numbers_either_side_of_a_line_end_stay_two_numbers():
+    # Line breaking never splits a number (UAX #14), so "35" + "2号" is two numbers, not 352.
+    assert clean_text("会议指出，页码 35\n2 号文件在此") == "会议指出，页码35 2号文件在此"
+    assert clean_text("会议指出，编号 2023\n0101 的文件") == "会议指出，编号2023 0101的文件"
+    # A number broken from its unit still joins (seed 001's "2 月 1" + "日下午").
+    assert clean_text("2 月 1\n日下午，会议召开。") == "2月1日下午，会议召开。"
+
+
 def test_keeps_latin_spaces():
     assert clean_text("Hello world") == "Hello world"
     assert clean_text("Intro.\nHello\nworld, again.") == "Intro.\nHello world, again."

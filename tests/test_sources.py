@@ -208,6 +208,19 @@ def test_pdf_chinese_text(tmp_path: Path) -> None:
     assert "\x00" not in doc.text
 
 
+@pytest.mark.skipif(not CJK_FONT.exists(), reason=f"no CJK font at {CJK_FONT} (fonts-noto-cjk)")
+def test_pdf_running_header_and_page_numbers_are_dropped(tmp_path: Path) -> None:
+    # Real manuals print "书名 37/ 223" on every page; layout repair glued it to the page's first
+    # sentence ("…参考手册37/ 2232.1.3…") before rag.pages dropped it.
+    path = tmp_path / "manual.pdf"
+    pages = [f"运维手册 {k}/ 4\n第{k}节讲的是第{k}个步骤。\n- {k} -" for k in range(1, 5)]
+    path.write_bytes(pdf_bytes(pages, font=CJK_FONT))
+    doc = read_one(path)
+    assert "运维手册" not in doc.text
+    assert "- 3 -" not in doc.text
+    assert all(f"第{k}节讲的是第{k}个步骤。" in doc.text for k in range(1, 5))
+
+
 def test_pdf_without_text_layer_says_ocr_is_needed(tmp_path: Path) -> None:
     path = tmp_path / "scan.pdf"
     path.write_bytes(blank_pdf_bytes())
