@@ -40,7 +40,7 @@ _HTML_DROP = ("script", "style", "nav", "noscript", "template", "head")
 _HTML_BLOCKS = (
     "address", "article", "aside", "blockquote", "dd", "details", "div", "dl", "dt",
     "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header",
-    "hr", "li", "main", "ol", "p", "pre", "section", "summary", "table", "tr", "ul",
+    "hr", "li", "main", "ol", "p", "pre", "section", "summary", "table", "td", "th", "tr", "ul",
 )  # fmt: skip
 _WINDOWS_RESERVED = frozenset(
     ["CON", "PRN", "AUX", "NUL"] + [f"{p}{i}" for p in ("COM", "LPT") for i in range(1, 10)]
@@ -347,18 +347,6 @@ def _read_html(path: Path) -> tuple[str, str]:
             node.replace_with(re.sub(r"\s+", " ", str(node)))
     for br in soup.find_all("br"):
         br.replace_with("\n")
-    # A table row is one line, its cells separated by a tab, as DOCX tables are read
-    # (``_table_lines``): a cell per line scattered a row over several lines, so a chunk could hold
-    # a package's size without its name (Debian Reference's tables, round r34). Innermost rows first,
-    # so that a nested table's rows end up inside their outer cell.
-    for row in reversed(soup.find_all("tr")):
-        for block in row.find_all(_HTML_BLOCKS):  # a paragraph inside a cell is not glued to the next
-            block.insert_before(" ")
-            block.insert_after(" ")
-        cells = [" ".join(cell.get_text().split()) for cell in row.find_all(("td", "th"), recursive=False)]
-        row.clear()
-        if any(cells):
-            row.append("\t".join(cells))
     for tag in soup.find_all(_HTML_BLOCKS):
         tag.insert_before("\n")
         tag.insert_after("\n")

@@ -311,27 +311,6 @@ def test_htm_kind_is_html_and_h1_is_the_fallback_title(tmp_path: Path) -> None:
     assert (doc.kind, doc.title, doc.text) == ("html", "标题一", "标题一\n正文。")
 
 
-def test_html_table_row_is_one_line_with_tab_separated_cells(tmp_path: Path) -> None:
-    # Debian Reference's package tables: a cell per line put a package's size on a line (and maybe a
-    # chunk) of its own, away from its name.
-    page = ("<html><body><p>表 3.3. 启动工具</p><table><thead><tr><th>软件包</th><th>大小</th><th>说明</th></tr></thead>"
-            "<tbody><tr><td>systemd</td><td>9572</td><td>基于事件的 <a href='#'>init(8)</a> 守护进程</td></tr>"
-            "<tr><td>kexec-tools</td><td>286</td><td><p>第一段</p><p>第二段</p></td></tr>"
-            "<tr><td></td><td></td></tr>"
-            "<tr><td>外层<table><tr><td>内一</td><td>内二</td></tr></table></td><td>末格</td></tr>"
-            "</tbody></table><p>表后正文。</p></body></html>")
-    path = tmp_path / "table.html"
-    path.write_text(page, encoding="utf-8")
-    assert read_one(path).text.split("\n") == [
-        "表 3.3. 启动工具",
-        "软件包\t大小\t说明",
-        "systemd\t9572\t基于事件的 init(8) 守护进程",
-        "kexec-tools\t286\t第一段 第二段",
-        "外层 内一 内二\t末格",  # a nested table is read inside its outer cell
-        "表后正文。",
-    ]
-
-
 def test_html_declared_gbk_charset(tmp_path: Path) -> None:
     page = '<html><head><meta charset="gbk"><title>通知</title></head><body><p>正文内容。</p></body></html>'
     path = tmp_path / "gbk.html"
