@@ -82,6 +82,9 @@ _LIST_START = re.compile(
 _SECTION_HEADING = re.compile(r"^\d{1,2}(?:\.\d{1,2}){1,3}\.?(?![\d.%％‰])(?![亿万千百十元角倍米吨克秒分时天年月日个只人次台辆件岁度升斤里])\S")
 # A table-of-contents line ends with a dot leader and a page number ("软件包配置 . . . . 35"); the
 # next entry starts a line of its own.
+# A row of a plain-text or Markdown table ("|类别|网络地址|", "+----+----+", "|---|---|") is a line of its own:
+# joined, a table's rows ran together into one line ("…|类别|…||A   |10.x.x.x…").
+_TABLE_ROW = re.compile(r"^[|+].*[|+]$")
 _TOC_LINE = re.compile(r"(?:\.{4,}|…{2,}|·{4,})\d{1,4}$")
 _FIRST_CLAUSE = re.compile(r"^([^，、；：,;:。！？!?“”\"'（）()《》]{1,3})[，、；,;]")
 # Words that often open a new paragraph with a short clause; after a headline they are not
@@ -131,15 +134,15 @@ def _squeeze(s: str) -> str:
 
 def _section_heading(sq: str) -> bool:
     """True when a (squeezed) line is a numbered section heading (see ``_SECTION_HEADING``)."""
-    return len(sq) <= 40 and not _has_sent_punct(sq) and bool(_SECTION_HEADING.match(sq))
+    return len(sq) <= 40 and not _has_sent_punct(sq) and bool(_SECTION_HEADING.match(sq)) and not _TOC_LINE.search(sq)
 
 
 def _ends_paragraph(sq: str) -> bool:
     """True when a (squeezed) line ends a paragraph: final punctuation, a credit, a numbered section
-    heading or a table-of-contents entry."""
+    heading, a table-of-contents entry or a table row."""
     if _CREDIT_END.search(sq) or _CREDIT_LINE.fullmatch(sq):
         return True
-    if _section_heading(sq) or _TOC_LINE.search(sq):
+    if _section_heading(sq) or _TOC_LINE.search(sq) or (len(sq) > 1 and _TABLE_ROW.match(sq)):
         return True
     s = sq.rstrip(_CLOSERS)
     if not s:
@@ -159,6 +162,7 @@ def _starts_new(sq: str) -> bool:
         or _CREDIT_ONLY.match(sq)
         or _CREDIT_LINE.fullmatch(sq)
         or _section_heading(sq)
+        or (len(sq) > 1 and bool(_TABLE_ROW.match(sq)))
     )
 
 
@@ -559,3 +563,31 @@ def find_articles(text: str, default_title: str) -> list[Article]:
         title = _title(titles[i]) if i in titles else default_title
         articles.append(Article(title, start, end, _find_date(text[start:end], year)))
     return articles
+
+
+# --- sections of a manual or report ---------------------------------------------------------------
+
+# A manual or a report numbers its sections ("2.1.3 持续升级的生活", "3.8 udev 系统"). Uploaded as one PDF it
+# is one document, and ``find_articles``, which reads newspaper stories (leads, credits, bylines), leaves
+# it one article: every chunk carried the book's title, and nothing told a chunk of 2.1.3 from one of
+# 9.6.7. Measured in round r34 on the Chinese Debian Reference (251 pages) with 32 questions written
+# before the change: the gold section was the first chunk for 65.6% of them from the PDF, against 96.9%
+# from the same text cut into titled sections. So a layout document with at least ``MIN_SECTIONS``
+# numbered heading lines (``_section_heading``, which a table-of-contents entry with its dot leader is
+# not) is cut at them, and each section is titled with the document's title and its heading.
+MIN_SECTIONS = 3
+_LINE = re.compile(r"[^\n]+")
+
+
+def find_sections(text: str, default_title: str, date: str | None = None) -> list[Article]:
+    """The numbered sections of a cleaned text, covering ``[0, len(text))`` in order; [] when it
+    has fewer than ``MIN_SECTIONS`` numbered headings. The text before the first heading keeps
+    ``default_title``."""
+    heads = [(m.start(), m.group(0).strip()) for m in _LINE.finditer(text) if _section_heading(_squeeze(m.group(0)))]
+    if len(heads) < MIN_SECTIONS:
+        return []
+    out = [Article(default_title, 0, heads[0][0], date)] if heads[0][0] > 0 else []
+    ends = [start for start, _ in heads[1:]] + [len(text)]
+    for (start, heading), end in zip(heads, ends):
+        out.append(Article(f"{default_title} {heading}".strip(), start, end, date))
+    return out

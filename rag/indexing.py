@@ -23,7 +23,7 @@ import numpy as np
 
 from . import store
 from .chunking import split_document
-from .cleaning import clean_text, find_articles
+from .cleaning import clean_text, find_articles, find_sections
 from .errors import IndexCorruptError, IndexMismatchError, IndexMissingError, InputError, RagError
 from .fusion import fuse_retrievers
 from .sparse import Bm25Index, tokenize
@@ -112,6 +112,8 @@ def prepare_document(doc: Document, size: int, overlap: int) -> list[Chunk]:
     if doc.kind in LAYOUT_KINDS:
         text = clean_text(doc.text)
         articles = find_articles(text, doc.title) or [Article(doc.title, 0, len(text), doc.date)]
+        if len(articles) == 1:  # no news stories: a manual's or report's numbered sections, if it has them
+            articles = find_sections(text, doc.title, doc.date) or articles
         if doc.kind == "md":  # a Markdown heading's "#" marks are layout, not title
             articles = [Article(a.title.lstrip("#").strip() or doc.title, a.start, a.end, a.date) for a in articles]
     else:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rag.cleaning import clean_text, find_articles
+from rag.cleaning import clean_text, find_articles, find_sections
 from rag.textnorm import normalize
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -90,6 +90,15 @@ def test_a_decimal_that_opens_a_wrapped_line_is_not_a_heading():
 def test_table_of_contents_entries_keep_their_lines():
     toc = "2.1.1 软件包配置 . . . . . . . 35\n2.1.2 基本的注意事项 . . . . . . 36\n2.1.3 持续升级的生活 . . . . 37"
     assert len(clean_text(toc).split("\n")) == 3
+
+
+def test_table_rows_keep_their_lines():
+    markdown = "会议指出，各区数据如下\n| 区 | 人口 |\n|---|---|\n| 城东区 | 40万 |\n| 城西区 | 35万 |"
+    assert clean_text(markdown).split("\n")[1:] == ["| 区 | 人口 |", "|---|---|", "| 城东区 | 40万 |", "| 城西区 | 35万 |"]
+    ascii_table = "+----+----------+\n|类别|网络地址  |\n+----+----------+\n|A   |10.x.x.x  |\n+----+----------+"
+    assert len(clean_text(ascii_table).split("\n")) == 5
+    # A line that only opens with a bar is no row: "|" as a separator inside a wrapped sentence.
+    assert clean_text("会议指出，甲方|乙方\n共同签署了协议。") == "会议指出，甲方|乙方共同签署了协议。"
 
 
 def test_two_numbers_either_side_of_a_line_end_stay_two_numbers():
@@ -321,3 +330,35 @@ def test_articles_always_cover_the_text(text):
     arts = find_articles(text, "t")
     assert arts and arts[0].start == 0 and arts[-1].end == len(text)
     assert all(a.end == b.start for a, b in zip(arts, arts[1:]))
+
+
+MANUAL = (
+    "Debian 参考手册\n\n前言的正文。\n\n1.1 控制台基础\n控制台的正文。\n\n1.1.1 shell 提示符\n提示符的正文，"
+    "数字 3.5亿元不是标题。\n\n1.1.2 GUI 下的 shell 提示符\n最后一节的正文。"
+)
+
+
+def test_find_sections_of_a_manual():
+    text = clean_text(MANUAL)
+    secs = find_sections(text, "手册")
+    assert [a.title for a in secs] == ["手册", "手册 1.1控制台基础", "手册 1.1.1 shell 提示符", "手册 1.1.2 GUI 下的 shell 提示符"]
+    assert secs[0].start == 0 and secs[-1].end == len(text)
+    assert all(a.end == b.start for a, b in zip(secs, secs[1:]))
+    assert text[secs[2].start:secs[2].end].startswith("1.1.1 shell 提示符")
+
+
+def test_find_sections_needs_three_headings_and_skips_contents_lines():
+    assert find_sections(clean_text("1.1 概述\n正文。\n\n1.2 安装\n正文。"), "t") == []
+    toc = "1.1 概述 . . . . . . . 3\n1.2 安装 . . . . . . . 5\n1.3 配置 . . . . . . . 9\n\n正文开始。"
+    assert find_sections(clean_text(toc), "t") == []
+    # A news page has no numbered headings: its stories are find_articles'.
+    assert find_sections(cleaned("001"), "t") == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(PAGES)
+def test_sections_always_cover_the_text(text):
+    text = clean_text(text)
+    secs = find_sections(text, "t")
+    assert not secs or (secs[0].start == 0 and secs[-1].end == len(text)
+                        and all(a.end == b.start for a, b in zip(secs, secs[1:])))

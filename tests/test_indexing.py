@@ -288,3 +288,19 @@ def test_an_untitled_record_shows_no_id_to_the_retrievers(tmp_path, settings):
     assert chunk.title == "" and "news-00000" not in tokens and tokens[0] != "news"
     assert seen and not any("news" in t for t in seen)
     assert index.documents()[0]["doc_id"] == "news-00000"
+
+
+def test_a_manual_is_cut_into_titled_sections():
+    # Round r34: one PDF of a manual was one article, every chunk titled with the book's title.
+    from rag.indexing import indexed_text, prepare_document
+    from rag.types import Document
+
+    text = "\n\n".join(f"{n} 第{n}节标题\n第{n}节的正文讲一件事。" for n in ("2.1", "2.1.1", "2.1.2", "2.2"))
+    doc = Document(doc_id="manual", title="运维手册", text=text, kind="pdf", source="manual.pdf")
+    chunks = prepare_document(doc, 300, 1)
+    assert [c.title for c in chunks] == ["运维手册 2.1第2.1节标题", "运维手册 2.1.1第2.1.1节标题",
+                                         "运维手册 2.1.2第2.1.2节标题", "运维手册 2.2第2.2节标题"]
+    assert indexed_text(chunks[1]).startswith("运维手册 2.1.1第2.1.1节标题\n")
+    # JSONL records keep their own title and text.
+    record = Document(doc_id="r", title="记录", text=text, kind="jsonl", source="r.jsonl")
+    assert {c.title for c in prepare_document(record, 300, 1)} == {"记录"}

@@ -30,6 +30,12 @@ How it splits:
     chapters', so its documents are "debref-preface" / "debref-preface-3.1" with titles
     "序言" / "序言 3.1 指导原则". The script checks that doc_ids are unique.
 
+--as-upload (round r34, after the set's first run): each section's text is read the way ``rag index``
+reads an uploaded .txt file, through the layout repair ``rag.cleaning.clean_text`` (hard-wrapped
+lines joined, layout spaces dropped). JSONL records are indexed as given, so without it every
+wrapped line of the plain-text rendering ends a sentence for the citation checks ("你可以在" /
+"命令行输入“reset”。"). The first run used the records without it; see the README.
+
 Output: one JSON line {"doc_id", "title", "text"} per section, written to
 data/gen/manual_debian.jsonl (relative to the current directory, or --out); prints the number
 of documents and the total number of characters of their texts.
@@ -177,6 +183,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("src", nargs="?", default=DEFAULT_SRC)
     ap.add_argument("--out", default=DEFAULT_OUT)
+    ap.add_argument("--as-upload", action="store_true",
+                    help="repair each section's layout as `rag index` does for a .txt file")
     args = ap.parse_args()
 
     with gzip.open(args.src, "rt", encoding="utf-8") as f:
@@ -184,6 +192,13 @@ def main():
     headings, toc_end = read_toc(lines)
     sections = split_body(lines, headings, toc_end)
     docs = build_documents(sections)
+    if args.as_upload:
+        from pathlib import Path
+
+        sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+        from rag.cleaning import clean_text
+
+        docs = [{**d, "text": clean_text(d["text"])} for d in docs]
 
     ids = [d["doc_id"] for d in docs]
     if len(ids) != len(set(ids)):
