@@ -68,6 +68,11 @@ def switches():
         "184": (L, "LIVES", ("\uffff",), "checks"),
         "182": (G, "_other_year_part", lambda *a, **k: None, G.check_scope),
         "183": (L, "_SERIES_PHASE", never, G.check_written_names),
+        "185": (L, "_COVERBS", frozenset(), G.check_written_names),
+        "186": (L, "_COMMAND_LINE", never, G.check_advice),
+        "187": (L, "_FINDING_OUT", never, G.run_checks),
+        "188": (L, "_ASKS_RATE", never, G.check_kind),
+        "189": (G, "_rival_place", lambda *a, **k: None, G.check_enclosing_figure),
         # Before rule 176 a figure right after a month always made it a day, a year too ("8月2023年").
         "176": (G, "_MONTH", re.compile(r"(?<![\d.])(?:1[0-2]|[1-9])月(?!\d|份?[初中底末]?\d)"), G.check_scope),
     }

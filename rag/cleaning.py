@@ -576,6 +576,7 @@ def find_articles(text: str, default_title: str) -> list[Article]:
 # numbered heading lines (``_section_heading``, which a table-of-contents entry with its dot leader is
 # not) is cut at them, and each section is titled with the document's title and its heading.
 MIN_SECTIONS = 3
+MIN_SECTION_BODY = 20  # characters without spaces
 _LINE = re.compile(r"[^\n]+")
 
 
@@ -588,6 +589,15 @@ def find_sections(text: str, default_title: str, date: str | None = None) -> lis
         return []
     out = [Article(default_title, 0, heads[0][0], date)] if heads[0][0] > 0 else []
     ends = [start for start, _ in heads[1:]] + [len(text)]
+    fold_from = None  # start of the heading-only sections folded into the next one
     for (start, heading), end in zip(heads, ends):
-        out.append(Article(f"{default_title} {heading}".strip(), start, end, date))
-    return out
+        # A heading with (almost) no body of its own (a chapter heading right before its first section, or
+        # a contents list without page numbers) is folded into the section after it, so that no chunk is a
+        # bare heading that matches a question by its title alone.
+        body = _squeeze(text[start + len(heading):end])
+        if len(body) < MIN_SECTION_BODY and end < len(text):
+            fold_from = start if fold_from is None else fold_from
+            continue
+        out.append(Article(f"{default_title} {heading}".strip(), start if fold_from is None else fold_from, end, date))
+        fold_from = None
+    return out if len(out) > 1 else []

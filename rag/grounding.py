@@ -1012,7 +1012,27 @@ def check_enclosing_figure(d: Draft) -> str | None:
                     continue
                 if whole:
                     return f"the answer's figure is {whole}'s, which contains the {term} the question asks about (rule 121)"
+                rival = _rival_place(term, places, named)
+                if rival:
+                    return f"the answer's figure is {rival}'s, not {term}'s: its clause names {rival} and not {term} (rule 189)"
     return None
+
+
+def _rival_place(term: str, asked: list[str], named: list[str]) -> str | None:
+    """Rule 189: a division a figure's clause names beside none of the asked places, of the same standing as
+    the asked ``term`` (neither inside nor around it, nor around any asked place): the figure is that place's.
+    "成都至桂林的单程最低票价为870元" is not the fare to 柳州. Read off r34's off-topic set (training), whose
+    case it does not reach: 义乌 there is a county-level city, which the scope reading does not take for a
+    place (``_places``; county short forms are often ordinary words). Only divisions of the gazetteer on
+    both sides, so that a street, a port or a foreign city is no rival."""
+    from .gazetteer import inside, is_division
+
+    if not is_division(term):
+        return None
+    rivals = {p for p in named if is_division(p) and not any(_same_place(a, p) or inside(p, a) or inside(a, p) for a in asked)}
+    # Several such places listed together are where people or things came from (as rule 135 reads a
+    # whole listed beside its own kind: "来自广州、深圳等地的500名选手"), not whose figure it is.
+    return rivals.pop() if len(rivals) == 1 else None
 
 
 def check_subject(d: Draft) -> str | None:

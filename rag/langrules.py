@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-07.184.2"
+RULES_VERSION = "2026-12-07.188"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -583,6 +583,28 @@ _YES_NO = re.compile(
     re.IGNORECASE)
 
 
+# Rule 187: an asking form that is the object of a verb of checking or finding out ("用哪个命令来检查一个文本
+# 文件是不是 UTF-8 编码的", "怎么判断西瓜熟没熟", "如何确认账户是否被冻结") is an embedded question: the question
+# itself asks with its wh-word (哪个命令, 怎么, 如何), so it is no yes/no question, and an answer may carry the
+# embedded form back ("用 iconv 检查文本文件是不是 UTF-8 编码"). Both the verb (in the same clause, before the
+# form) and a wh-word elsewhere in the question are needed: "检查结果是不是阳性" and "你能确认他是不是去了"
+# still ask yes or no. Read off the first run of the manual set (round r34): training for it.
+_FINDING_OUT = re.compile(r"检查|检测|判断|确认|确定|查看|看看|验证|核实|测试|辨别|分辨|区分|弄清|搞清|查明")
+_WH_WORD = re.compile(r"哪|什么|谁|几|多少|怎么|怎样|如何|何时|为何")
+_CLAUSE_END = re.compile(r"[，,。；;？?！!：:]")
+
+
+def _embedded_asking(q: str, start: int, end: int) -> bool:
+    """Whether the asking form at ``q[start:end]`` is embedded after a verb of finding out (rule 187)."""
+    clause = _CLAUSE_END.split(q[:start])[-1]
+    return bool(_FINDING_OUT.search(clause)) and bool(_WH_WORD.search(q[:start] + "\n" + q[end:]))
+
+
+def _asks_with(m: re.Match) -> bool:
+    """Whether a match of ``_YES_NO`` or ``_ASKING`` is the question's own asking form (not embedded)."""
+    return not (re.fullmatch(_ASKING_FORMS, m.group(0)) and _embedded_asking(m.string, m.start(), m.end()))
+
+
 def _tests_in_ma_frame(q: str) -> bool:
     """A question ending in 吗 that is not a request to be told something (see above)."""
     return bool(_ENDS_IN_MA.search(q)) and not _ASKS_TO_TELL.search(q)
@@ -593,7 +615,7 @@ def asks_yes_no(question: str) -> bool:
     q = to_simplified(normalize(question)).strip()
     if _ENDS_IN_MA.search(q):
         return _tests_in_ma_frame(q)
-    return bool(_YES_NO.search(q))
+    return any(_asks_with(m) for m in _YES_NO.finditer(q))
 
 
 def untested_part(question: str) -> str:
@@ -619,7 +641,7 @@ def repeats_asking(question: str, answer: str) -> str | None:
     """The question's asking form that ``answer`` repeats, or None."""
     have = compact(answer)
     for m in _ASKING.finditer(to_simplified(normalize(question))):
-        if m.group(0) in have:
+        if m.group(0) in have and _asks_with(m):
             return m.group(0)
     return None
 
@@ -2230,7 +2252,19 @@ def missing_kind(question: str, claims: str) -> str | None:
     # handled above; "多少年" is a count of years, which "3年" answers and "1992年" does not.
     if (m or ASKS_NUMBER.search(q)) and all(x.year for x in qs):
         return "a number"
+    if not m and _ASKS_RATE.search(q) and not _SHARE.search(normalize(claims)):
+        return "a rate (a share: a percentage, a fraction or 成)"
     return None
+
+
+# Rule 188: a rate or share asked with 多少 or 几 ("年利率是多少", "投票率是多少", "覆盖率提高到了多少", "命中率
+# 几成") is answered by a share: a percentage, 个百分点, a fraction (二十万分之一), 成 or a number of basis points;
+# a sum or a count is another quantity ("提取额度提高至每人2700元/月" for "公积金贷款的年利率是多少", read off r34's
+# off-topic set: training for it). Not the rates that are measures of their own (汇率 7.1, 频率 in 赫兹, 功率 in
+# 马力, 速率, 码率, 帧率, 分辨率, 折射率, 曲率, 斜率, 倍率, 比率 as 3:1). Over the eval questions asking a rate
+# with 多少, every gold answer is such a share.
+_ASKS_RATE = re.compile(r"(?<![汇频功速码帧辨射曲斜倍比])率[^，,。？?]{0,8}?(?:多少|几)")
+_SHARE = re.compile(r"%|％|‰|百分|千分|万分|分之|[一二两三四五六七八九十\d]成|基点|\bbp\b|percent", re.IGNORECASE)
 
 
 # Rule 139: a question asking what something sells or costs for ("Model S现车调完以后卖多少钱", "售价是多少")
@@ -2333,6 +2367,11 @@ ADVICE_WORDS = frozenset((
     "违法", "合法", "有权", "权利", "义务", "责任", "办法", "方法", "措施", "步骤", "流程", "技巧", "途径",
     "渠道", "办理", "申请", "预约", "登记", "报名", "拨打", "报警", "举报", "投诉", "咨询", "登录", "点击",
     "按照", "依照", "更好", "适合", "合适", "适宜"))
+# Rule 186: a command after a shell prompt ("# deluser --remove-home fish", "$ sudo lsof -p 1") tells the reader
+# what to type: manuals give what to do that way, without a word of advice around it. A prompt is "$" or "#"
+# then a lower-case command name (a Markdown heading "# 简介" or a price "$5" is none). Read off the manual
+# set's first run (r34): training for it.
+_COMMAND_LINE = re.compile(r"(?m)^\s*[#$]\s*(?:sudo\s+)?[a-z][\w.+-]*(?=\s|$)")
 _ADVICE_EN = re.compile(r"\b(?:should|must|need|needs|may|can|cannot|avoid|recommend\w*|advise\w*)\b", re.IGNORECASE)
 
 
@@ -2345,7 +2384,7 @@ def states_advice(texts: Iterable[str]) -> bool:
 
     for text in texts:
         t = to_simplified(normalize(text))
-        if _ADVICE_EN.search(t) or any(_advice_word(w) for w in jieba.cut(t)):
+        if _ADVICE_EN.search(t) or _COMMAND_LINE.search(t) or any(_advice_word(w) for w in jieba.cut(t)):
             return True
     return False
 
@@ -2506,6 +2545,7 @@ _NUMBER_AFTER = re.compile(r"^\s*(?:[多余万亿千百十几来后%％‰.·:�
 _NOT_NAME_FLAGS = ("v", "m", "q", "t", "p", "d", "u", "c", "r", "f", "a")
 _TIME_CODES = frozenset(("q", "h", "fy"))
 _YEAR_NUMBER = re.compile(r"(?:19|20)\d\d")
+_COVERBS = frozenset("到在往去进入向从至于")
 
 
 @dataclass(frozen=True)
@@ -2570,6 +2610,12 @@ def _cjk_members(question: str) -> list[tuple[str, str]]:
         if not words or _NOT_SERIES_NAME.search(run):
             continue
         name, flag = words[-1]
+        # Rule 185: after a coverb of direction or place (到, 在, 往, 进…, or a verb ending in one: 进入, 前往)
+        # "N号" numbers the noun that follows:
+        # "切换到3号虚拟控制台" is console 3, which a manual writes "控制台 3"; "住在5号楼", "前往2号航站楼". The
+        # member's name is that noun, not the coverb. Read off the manual set's first run (r34): training.
+        if suffix == "号" and (name in _COVERBS or flag.startswith("v") and name[-1] in _COVERBS):
+            continue
         # A verb, measure or time word before the number makes it a quantity (增长12, 卖出172), unless
         # a hyphen or 型/号 binds it to the name (歼-20: jieba tags 歼 a verb).
         if not (hyphen or suffix) and flag.startswith(_NOT_NAME_FLAGS):

@@ -332,9 +332,10 @@ def test_articles_always_cover_the_text(text):
     assert all(a.end == b.start for a, b in zip(arts, arts[1:]))
 
 
+BODY = "这一节的正文讲清楚了一件事，也给出了足够长的说明。"
 MANUAL = (
-    "Debian 参考手册\n\n前言的正文。\n\n1.1 控制台基础\n控制台的正文。\n\n1.1.1 shell 提示符\n提示符的正文，"
-    "数字 3.5亿元不是标题。\n\n1.1.2 GUI 下的 shell 提示符\n最后一节的正文。"
+    f"Debian 参考手册\n\n前言的正文。\n\n1 控制台\n\n1.1 控制台基础\n{BODY}\n\n1.1.1 shell 提示符\n提示符的正文，"
+    f"数字 3.5亿元不是标题。{BODY}\n\n1.1.2 GUI 下的 shell 提示符\n{BODY}"
 )
 
 
@@ -343,12 +344,16 @@ def test_find_sections_of_a_manual():
     secs = find_sections(text, "手册")
     assert [a.title for a in secs] == ["手册", "手册 1.1控制台基础", "手册 1.1.1 shell 提示符", "手册 1.1.2 GUI 下的 shell 提示符"]
     assert secs[0].start == 0 and secs[-1].end == len(text)
+    # A heading without a body of its own is folded into the next section: no chunk is a bare heading.
+    short = clean_text("2.1 概述\n\n2.1.1 安装\n" + BODY + "\n\n2.1.2 配置\n" + BODY + "\n\n2.2 附录\n" + BODY)
+    assert [(a.title, short[a.start:a.start + 6]) for a in find_sections(short, "t")] == [
+        ("t 2.1.1安装", "2.1概述\n"), ("t 2.1.2配置", "2.1.2配"), ("t 2.2附录", "2.2附录\n")]
     assert all(a.end == b.start for a, b in zip(secs, secs[1:]))
     assert text[secs[2].start:secs[2].end].startswith("1.1.1 shell 提示符")
 
 
 def test_find_sections_needs_three_headings_and_skips_contents_lines():
-    assert find_sections(clean_text("1.1 概述\n正文。\n\n1.2 安装\n正文。"), "t") == []
+    assert find_sections(clean_text(f"1.1 概述\n{BODY}\n\n1.2 安装\n{BODY}"), "t") == []
     toc = "1.1 概述 . . . . . . . 3\n1.2 安装 . . . . . . . 5\n1.3 配置 . . . . . . . 9\n\n正文开始。"
     assert find_sections(clean_text(toc), "t") == []
     # A news page has no numbered headings: its stories are find_articles'.

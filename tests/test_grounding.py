@@ -565,7 +565,13 @@ def test_a_city_the_passage_never_names_is_missing():
     ("宁波有多少艘渔船获批出海", "宁波获批渔船1754艘。", "浙江省宁波市获批渔船1754艘。", False),
     ("黄山推介会上说安徽在港经营的企业有几家在香港上市", "有17家上市。", "安徽在港经营的企业有400多家，其中17家在香港上市。", False),
     ("宁波的开渔节是哪一年开始办的", "宁波开渔节始于1998年。", "浙江省于1998年开始举办开渔节，宁波是主会场。", False),
-    ("宁波获批出海的渔船有多少艘", "宁波获批渔船9000艘。", "舟山市获批渔船9000艘。", False),
+    # Rule 189: a clause naming another place of the same standing, and not the asked one, holds that
+    # place's figure; a clause naming both, or listing several others (origins), does not.
+    ("宁波获批出海的渔船有多少艘", "宁波获批渔船9000艘。", "舟山市获批渔船9000艘。", True),
+    ("从成都坐新开的航班去柳州最低票价是多少", "最低票价为870元。", "成都至桂林的单程最低票价为870元。", True),
+    ("宁波获批出海的渔船有多少艘", "宁波比舟山多300艘。", "宁波获批渔船比舟山多300艘。", False),
+    ("佛山这次比赛来了多少名选手", "500名选手参赛。", "来自广州、深圳等地的500名选手参赛。", False),
+    ("柳州的新航线最低票价是多少", "最低票价为870元。", "开航初期，最低票价为870元。", False),
     # Rule 135: a whole listed beside places of its own kind is where they came from.
     ("在台州三门开幕的跆拳道嘉年华 来了多少运动员", "600多名运动员参赛。",
      "来自浙江、上海、江苏、安徽等长三角地区的600多名运动员参赛。", False),

@@ -295,7 +295,7 @@ def test_a_manual_is_cut_into_titled_sections():
     from rag.indexing import indexed_text, prepare_document
     from rag.types import Document
 
-    text = "\n\n".join(f"{n} 第{n}节标题\n第{n}节的正文讲一件事。" for n in ("2.1", "2.1.1", "2.1.2", "2.2"))
+    text = "\n\n".join(f"{n} 第{n}节标题\n第{n}节的正文讲一件事，说明写得足够长。" for n in ("2.1", "2.1.1", "2.1.2", "2.2"))
     doc = Document(doc_id="manual", title="运维手册", text=text, kind="pdf", source="manual.pdf")
     chunks = prepare_document(doc, 300, 1)
     assert [c.title for c in chunks] == ["运维手册 2.1第2.1节标题", "运维手册 2.1.1第2.1.1节标题",

@@ -3309,3 +3309,68 @@ def test_lives_are_people(text, gold, held):
     assert match_answer(text, gold) is held
     if held:
         assert missing_kind("一共有多少人遇难", text) is None
+
+
+# Rule 185: after a coverb of direction or place, "N号" numbers the noun that follows; no series member.
+@pytest.mark.parametrize("question, members", [
+    ("命令行下切换到3号虚拟控制台 用什么命令", []),
+    ("怎么进入2号会议室", []),
+    ("从3号口出站后往哪走", []),
+    ("长征五号火箭什么时候发射", ["长征5号"]),          # a name before the number: still a member
+    ("神舟十六号的航天员是谁", ["神舟16号"]),
+    ("乘坐神舟十六号返回的航天员有几名", ["神舟16号"]),  # the coverb-like verb is not the word before
+])
+def test_coverb_before_a_numbered_noun(question, members):
+    from rag.langrules import series_members
+
+    assert [m.text for m in series_members(question)] == members
+
+
+# Rule 186: a command after a shell prompt says what to do.
+@pytest.mark.parametrize("texts, advice", [
+    (["# deluser --remove-home fish"], True),
+    (["$ sudo lsof -p 1"], True),
+    (["先看一下：\n$ watch w"], True),
+    (["# 简介"], False),                               # a Markdown heading
+    (["票价为 $5，儿童免费。"], False),                  # a price
+    (["全市共有3000名志愿者参加。"], False),
+])
+def test_a_prompt_line_says_what_to_do(texts, advice):
+    from rag.langrules import states_advice
+
+    assert states_advice(texts) is advice
+
+
+# Rule 187: an asking form after a verb of finding out, in a wh-question, is embedded.
+@pytest.mark.parametrize("question, yes_no", [
+    ("手册用哪个命令来检查一个文本文件是不是 UTF-8 编码的？", False),
+    ("如何确认账户是否被冻结", False),
+    ("用什么方法可以判断鸡蛋是不是新鲜", False),
+    ("检查结果是不是阳性？", True),                      # 检查 is a noun here, and no wh-word
+    ("你能确认他是不是去了", True),                      # a finding-out verb but no wh-word
+    ("哪个品牌是不是更便宜", True),                      # a wh-word but no finding-out verb
+])
+def test_an_embedded_asking_form(question, yes_no):
+    from rag.langrules import asks_yes_no, repeats_asking
+
+    assert asks_yes_no(question) is yes_no
+    answer = "用 iconv 检查文本文件是不是 UTF-8 编码的，确认是否被冻结，判断是不是新鲜，结果是不是阳性，他是不是去了，是不是更便宜"
+    assert (repeats_asking(question, answer) is not None) is yes_no
+
+
+# Rule 188: a rate asked with 多少 or 几 is answered by a share.
+@pytest.mark.parametrize("question, claims, kind", [
+    ("现在公积金贷款的年利率是多少？", "中心城区缴存人提取额度提高至每人2700元/月", "a rate"),
+    ("这次大选的投票率是多少", "共有820万选民参加投票", "a rate"),
+    ("年化利率是多少", "年化利率为3.68%", None),
+    ("恶性高热发病率多少", "发病率约为二十万分之一", None),
+    ("三分球命中率几成", "命中率接近八成", None),
+    ("森林覆盖率比十年前高了多少", "提高了4个百分点", None),
+    ("人民币对美元汇率是多少", "中间价报7.1", None),            # 汇率 is a price, not a share
+    ("最大功率多少马力", "最大功率518马力", None),              # 功率 is a measure of its own
+])
+def test_a_rate_wants_a_share(question, claims, kind):
+    from rag.langrules import missing_kind
+
+    got = missing_kind(question, claims)
+    assert (got or "").startswith(kind) if kind else got is None
