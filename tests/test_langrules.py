@@ -3374,3 +3374,18 @@ def test_a_rate_wants_a_share(question, claims, kind):
 
     got = missing_kind(question, claims)
     assert (got or "").startswith(kind) if kind else got is None
+
+
+# Rule 190: "RFC 1918" is the code the source writes glued, rfc1918; only when the source writes it so.
+@pytest.mark.parametrize("claim, source, unmatched", [
+    ("局域网私有 IPv4 地址段是 RFC 1918 规定的。", "让我们重新提醒下在 rfc1918里规定的局域网", []),
+    ("通过了 ISO 9001 认证", "公司通过ISO9001质量体系认证", []),
+    ("iPhone 15的售价", "iPhone15售价5999元", []),
+    ("RFC 1918", "在 RFC 1919 里规定", ["1918"]),            # another code
+    ("about 300", "编号rfc300", ["300"]),                     # about300 is not written
+    ("共有 300 台", "共有rfc300台设备", ["300 台"]),          # a figure with a unit stays a figure
+])
+def test_a_spaced_code_is_the_glued_one(claim, source, unmatched):
+    from rag.langrules import unmatched_quantities
+
+    assert [q.text for q in unmatched_quantities(claim, source)] == unmatched
