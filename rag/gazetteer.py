@@ -142,6 +142,20 @@ def _office_pattern(outer: str) -> re.Pattern[str] | None:
     return re.compile(f"(?:{'|'.join(map(re.escape, names))}){_OFFICES}") if names else None
 
 
+@functools.lru_cache(maxsize=64)
+def _inside_pattern(outer: str) -> re.Pattern[str] | None:
+    key = short_form(outer)
+    names = sorted({n for n, outers in _containing().items() if key in outers and len(n) >= 2}, key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, names))) if names else None
+
+
+def writes_a_place_inside(outer: str, text: str) -> bool:
+    """Whether ``text`` writes the name or short form of any division inside ``outer`` (汝城 for 郴州), as a
+    string: lenient where a short form is also a common word, so only for letting an answer stand."""
+    pattern = _inside_pattern(outer)
+    return bool(pattern and pattern.search(text))
+
+
 def by_office(outer: str, text: str) -> bool:
     """Whether ``text`` names a division inside ``outer`` by its name before an office (离石法院 for
     吕梁: rule 133)."""

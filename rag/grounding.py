@@ -1012,24 +1012,28 @@ def check_enclosing_figure(d: Draft) -> str | None:
                     continue
                 if whole:
                     return f"the answer's figure is {whole}'s, which contains the {term} the question asks about (rule 121)"
-                rival = _rival_place(term, places, named)
+                rival = _rival_place(term, places, named, d.question)
                 if rival:
                     return f"the answer's figure is {rival}'s, not {term}'s: its clause names {rival} and not {term} (rule 189)"
     return None
 
 
-def _rival_place(term: str, asked: list[str], named: list[str]) -> str | None:
+def _rival_place(term: str, asked: list[str], named: list[str], question: str = "") -> str | None:
     """Rule 189: a division a figure's clause names beside none of the asked places, of the same standing as
     the asked ``term`` (neither inside nor around it, nor around any asked place): the figure is that place's.
     "成都至桂林的单程最低票价为870元" is not the fare to 柳州. Read off r34's off-topic set (training), whose
     case it does not reach: 义乌 there is a county-level city, which the scope reading does not take for a
-    place (``_places``; county short forms are often ordinary words). Only divisions of the gazetteer on
-    both sides, so that a street, a port or a foreign city is no rival."""
-    from .gazetteer import inside, is_division
+    place (``_places``; county short forms are often ordinary words). Only provinces and prefecture-level
+    cities on both sides (``gazetteer.is_city``): read with every division, the rule took 盐湖 (运城's 盐湖区)
+    in "盐湖领域科技项目" for a rival of 西宁 and refused two right seed answers (bench/rule_effect.py)."""
+    from .gazetteer import inside, is_city, writes_a_place_inside
 
-    if not is_division(term):
+    if not is_city(term):
         return None
-    rivals = {p for p in named if is_division(p) and not any(_same_place(a, p) or inside(p, a) or inside(a, p) for a in asked)}
+    # Nor a city around a county the question writes, which the scope reading does not take for a place:
+    # "邵阳市…支部去汝城…组织了多少党员" is answered in a clause naming 郴州市, 汝城's city.
+    rivals = {p for p in named if is_city(p) and not any(_same_place(a, p) or inside(p, a) or inside(a, p) for a in asked)
+              and not writes_a_place_inside(p, question)}
     # Several such places listed together are where people or things came from (as rule 135 reads a
     # whole listed beside its own kind: "来自广州、深圳等地的500名选手"), not whose figure it is.
     return rivals.pop() if len(rivals) == 1 else None
