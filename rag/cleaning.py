@@ -82,10 +82,10 @@ _LIST_START = re.compile(
 _SECTION_HEADING = re.compile(r"^\d{1,2}(?:\.\d{1,2}){1,3}\.?(?![\d.%％‰])(?![亿万千百十元角倍米吨克秒分时天年月日个只人次台辆件岁度升斤里])\S")
 # A table-of-contents line ends with a dot leader and a page number ("软件包配置 . . . . 35"); the
 # next entry starts a line of its own.
+_TOC_LINE = re.compile(r"(?:\.{4,}|…{2,}|·{4,})\d{1,4}$")
 # A row of a plain-text or Markdown table ("|类别|网络地址|", "+----+----+", "|---|---|") is a line of its own:
 # joined, a table's rows ran together into one line ("…|类别|…||A   |10.x.x.x…").
 _TABLE_ROW = re.compile(r"^[|+].*[|+]$")
-_TOC_LINE = re.compile(r"(?:\.{4,}|…{2,}|·{4,})\d{1,4}$")
 _FIRST_CLAUSE = re.compile(r"^([^，、；：,;:。！？!?“”\"'（）()《》]{1,3})[，、；,;]")
 # Words that often open a new paragraph with a short clause; after a headline they are not
 # evidence that a broken sentence goes on.
@@ -137,12 +137,17 @@ def _section_heading(sq: str) -> bool:
     return len(sq) <= 40 and not _has_sent_punct(sq) and bool(_SECTION_HEADING.match(sq)) and not _TOC_LINE.search(sq)
 
 
+def _table_row(sq: str) -> bool:
+    """True when a (squeezed) line is a row of a plain-text or Markdown table (``_TABLE_ROW``)."""
+    return len(sq) > 1 and bool(_TABLE_ROW.match(sq))
+
+
 def _ends_paragraph(sq: str) -> bool:
     """True when a (squeezed) line ends a paragraph: final punctuation, a credit, a numbered section
     heading, a table-of-contents entry or a table row."""
     if _CREDIT_END.search(sq) or _CREDIT_LINE.fullmatch(sq):
         return True
-    if _section_heading(sq) or _TOC_LINE.search(sq) or (len(sq) > 1 and _TABLE_ROW.match(sq)):
+    if _section_heading(sq) or _TOC_LINE.search(sq) or _table_row(sq):
         return True
     s = sq.rstrip(_CLOSERS)
     if not s:
@@ -162,7 +167,7 @@ def _starts_new(sq: str) -> bool:
         or _CREDIT_ONLY.match(sq)
         or _CREDIT_LINE.fullmatch(sq)
         or _section_heading(sq)
-        or (len(sq) > 1 and bool(_TABLE_ROW.match(sq)))
+        or _table_row(sq)
     )
 
 

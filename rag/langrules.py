@@ -604,12 +604,9 @@ _YES_NO = re.compile(
 # still ask yes or no. Read off the first run of the manual set (round r34): training for it.
 _FINDING_OUT = re.compile(r"检查|检测|判断|确认|确定|查看|看看|验证|核实|测试|辨别|分辨|区分|弄清|搞清|查明")
 _WH_WORD = re.compile(r"哪|什么|谁|几|多少|怎么|怎样|如何|何时|为何")
-_CLAUSE_END = re.compile(r"[，,。；;？?！!：:]")
-
-
 def _embedded_asking(q: str, start: int, end: int) -> bool:
     """Whether the asking form at ``q[start:end]`` is embedded after a verb of finding out (rule 187)."""
-    clause = _CLAUSE_END.split(q[:start])[-1]
+    clause = _CLAUSE.split(q[:start])[-1]
     return bool(_FINDING_OUT.search(clause)) and bool(_WH_WORD.search(q[:start] + "\n" + q[end:]))
 
 
@@ -2623,10 +2620,10 @@ def _cjk_members(question: str) -> list[tuple[str, str]]:
         if not words or _NOT_SERIES_NAME.search(run):
             continue
         name, flag = words[-1]
-        # Rule 185: after a coverb of direction or place (到, 在, 往, 进…, or a verb ending in one: 进入, 前往)
-        # "N号" numbers the noun that follows:
-        # "切换到3号虚拟控制台" is console 3, which a manual writes "控制台 3"; "住在5号楼", "前往2号航站楼". The
-        # member's name is that noun, not the coverb. Read off the manual set's first run (r34): training.
+        # Rule 185: after a coverb of direction or place (到, 在, 往, 进…, or a verb ending in one: 进入, 前往),
+        # "N号" numbers the noun that follows: "切换到3号虚拟控制台" is console 3, which a manual writes "控制台 3";
+        # "住在5号楼", "前往2号航站楼". The member's name is that noun, not the coverb. Read off the manual set's
+        # first run (r34): training for it.
         if suffix == "号" and (name in _COVERBS or flag.startswith("v") and name[-1] in _COVERBS):
             continue
         # A verb, measure or time word before the number makes it a quantity (增长12, 卖出172), unless
