@@ -1,6 +1,11 @@
 """Gold-section rank for a run over another rendering of the manual (its PDF or HTML chapters).
 
     python eval/manual_debian/gold_section_rank.py RUN_DIR [RUN_DIR ...] [--docs data/gen/manual_debian.jsonl]
+    python eval/manual_debian/gold_section_rank.py RUN_DIR [RUN_DIR ...] --txt GUIDE.txt[.gz] [--prefix ""]
+
+With ``--txt``, the sections are read from a manual's plain text instead (``rag.cleaning.find_sections`` over its
+cleaned text), keyed by ``--prefix`` and the heading's number ("2.3"): how the confirmation set
+(``eval/manual_maintguide/``, whose sources are section numbers) is scored.
 
 An index built from the PDF or the HTML chapters has its own document ids, so the set's ``sources``
 (``debref-<section>``) cannot be looked up. A retrieved chunk counts as its gold section's when at least
@@ -35,13 +40,33 @@ def gold_rank(row: dict, sections: dict[str, set[str]], depth: int = 5) -> int |
     return None
 
 
+def _txt_sections(path: Path, prefix: str) -> dict[str, set[str]]:
+    import gzip
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from rag.cleaning import clean_text, find_sections
+
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as fh:
+        text = clean_text(fh.read())
+    out: dict[str, set[str]] = {}
+    for art in find_sections(text, ""):
+        m = re.match(r"\s*(\d+(?:\.\d+)*)", art.title)
+        if m:
+            out.setdefault(prefix + m.group(1), set()).update(_grams(text[art.start:art.end]))
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("runs", nargs="+", type=Path)
     ap.add_argument("--docs", type=Path, default=Path("data/gen/manual_debian.jsonl"))
+    ap.add_argument("--txt", type=Path, help="a manual's plain text (.txt or .txt.gz) to read the sections from")
+    ap.add_argument("--prefix", default="", help="with --txt: what goes before a section number in the sources")
     args = ap.parse_args(argv)
-    sections = {}
-    for line in args.docs.open(encoding="utf-8"):
+    sections = _txt_sections(args.txt, args.prefix) if args.txt else {}
+    for line in ([] if args.txt else args.docs.open(encoding="utf-8")):
         doc = json.loads(line)
         sections[doc["doc_id"]] = _grams(doc["text"])
     for run in args.runs:
