@@ -53,16 +53,15 @@ def drop_running_lines(pages: list[str]) -> list[str]:
     if len(pages) < MIN_PAGES:
         return pages
     split = [page.split("\n") for page in pages]
-    seen: Counter[str] = Counter()
-    for lines in split:
-        seen.update({_shape(lines[i]) for i in _edges(lines)})
+    edges = [{i: _shape(lines[i]) for i in _edges(lines)} for lines in split]  # position -> shape, per page
+    seen = Counter(shape for page in edges for shape in set(page.values()))
     need = max(MIN_PAGES, MIN_SHARE * len(pages))
     # A bare page number ("#") is furniture like any other running line.
     running = {shape for shape, n in seen.items() if n >= need and shape}
     if not running:
         return pages
     out = []
-    for lines in split:
-        drop = {i for i in _edges(lines) if _shape(lines[i]) in running}
+    for lines, page in zip(split, edges):
+        drop = {i for i, shape in page.items() if shape in running}
         out.append("\n".join(line for i, line in enumerate(lines) if i not in drop))
     return out
