@@ -36,7 +36,8 @@ five pages in ``seeds/``:
   that separate the phrases of a headline (``坚定信心 迎难而上``).
 
 Every decision looks only at whitespace-free text, at how a line ends and how the next one
-starts, so cleaning a cleaned text changes nothing (the tests check this with Hypothesis).
+starts, and the pass repeats until the text stops changing, so cleaning a cleaned text changes
+nothing (the tests check this with Hypothesis).
 
 ``find_articles`` then reads the cleaned page as a sequence of headline runs and body runs; see
 its docstring.
@@ -318,11 +319,33 @@ def _fix_spaces(line: str) -> str:
     return "".join(out)
 
 
+# A pass that changed the text is run again; real pages settle after one pass, a lone list marker
+# before a number after two. The cap only guards against a pair of passes that undo each other.
+_MAX_PASSES = 6
+
+
 def clean_text(text: str) -> str:
     """Repair the layout of page-extracted text: join wrapped lines, drop layout spaces.
 
     Keeps every non-whitespace character in order; idempotent. See the module docstring.
+
+    One pass is not always a fixed point: a decision on a line that a join lengthens can read
+    differently on the joined line. A lone ``-`` is a list marker while no digit follows it on its
+    line; joined with the next line ``0`` it becomes ``-0``, a negative number that continues the
+    line before it. So the pass repeats until the text stops changing, which makes the result
+    idempotent by construction instead of by each rule's care.
     """
+    text = _clean_pass(text)
+    for _ in range(_MAX_PASSES):
+        again = _clean_pass(text)
+        if again == text:
+            break
+        text = again
+    return text
+
+
+def _clean_pass(text: str) -> str:
+    """One pass of ``clean_text``."""
     text = text.replace("\ufeff", "").replace("\r\n", "\n").replace("\r", "\n")
     raw_blocks: list[list[str]] = []
     cur: list[str] = []

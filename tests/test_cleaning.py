@@ -323,6 +323,25 @@ def test_clean_text_is_idempotent_and_keeps_characters(text):
     assert squeeze(once) == squeeze(text)
 
 
+@pytest.mark.parametrize(
+    "text, cleaned_once",
+    [
+        # A lone "-" is a list marker until the join puts a digit after it ("-0" reads as a
+        # negative number that continues the line before it): Hypothesis found this one.
+        ("；\r-\r0", "；-0"),
+        ("；\n-\n0", "；-0"),
+        ("；\n1.\n5", "；1.5"),
+        # Must not fire: a marker before a word stays a list item; a line that ends a sentence
+        # keeps the next line apart.
+        ("第一段\n-\n甲", "第一段\n-\n甲"),
+        ("a\n-\n0", "a\n-\n0"),
+    ],
+)
+def test_clean_text_reaches_its_fixed_point_in_one_call(text, cleaned_once):
+    assert clean_text(text) == cleaned_once
+    assert clean_text(cleaned_once) == cleaned_once
+
+
 @settings(max_examples=300, deadline=None)
 @given(PAGES)
 def test_articles_always_cover_the_text(text):
