@@ -43,6 +43,7 @@ from .langrules import follows_from as _follows_from
 from .langrules import missing_name_characters as _missing_name_characters
 from .langrules import missing_subjects as _missing_subjects
 from .langrules import unwritten_members as _unwritten_members
+from .langrules import unwritten_latin_names as _unwritten_latin_names
 from .langrules import unwritten_names as _unwritten_names
 from .langrules import other_flow_or_stock as _other_flow_or_stock
 from .langrules import other_category as _other_category
@@ -1075,6 +1076,9 @@ def check_written_names(d: Draft) -> str | None:
     missing = [] if d.translated else _unwritten_names(d.question, texts)
     if missing:
         return f"the question names {', '.join(missing)}, which the supporting passages never write (rule 165)"
+    missing = [] if d.translated else _unwritten_latin_names(d.question, texts)
+    if missing:
+        return f"the question names {', '.join(missing)}, which the supporting passages never write (rule 191)"
     return None
 
 

@@ -685,6 +685,12 @@ _LATIN_LETTER = re.compile(r"[A-Za-z]")
 _CJK_CHAR = re.compile(f"[{CJK}]")
 
 
+def mostly_latin(question: str) -> bool:
+    """Whether ``question`` has more than twice as many Latin letters as CJK characters: asked mostly in
+    English, so its Latin words are its language, not names ("What was 西宁's GDP growth?")."""
+    return len(_LATIN_LETTER.findall(question)) > 2 * len(_CJK_CHAR.findall(question))
+
+
 def written_in_english(question: str) -> bool:
     """Whether ``question`` is written in English: outside its brackets and quotes it has Latin
     letters and no CJK character (rule 70)."""
@@ -1063,7 +1069,7 @@ def _subjects(question: str) -> tuple[str, ...]:
     q = to_simplified(unicodedata.normalize("NFKC", question))  # case kept: GDP is an acronym
     # In a question asked mostly in English the Latin words are its language, not names the
     # Chinese passages would spell the same way.
-    english = len(_LATIN_LETTER.findall(q)) > 2 * len(_CJK_CHAR.findall(q))
+    english = mostly_latin(q)
     # A title in book-title marks (《战争与和平》, 《本草纲目》) is a proper name whatever words it is
     # made of: a passage that never writes it is not about it (a passage on 罗素 that never names
     # 《战争与和平》 answered "《战争与和平》的作者是谁？" with 罗素).
@@ -1548,7 +1554,7 @@ _LEFTOVER = re.compile(r"(?<![A-Za-z0-9])[a-z]{3,}(?![A-Za-z0-9])")
 def without_renderings(translation: str) -> str:
     """A translated question without the lower-case English words its translator left (see
     above); unchanged when it is still mostly English."""
-    if len(_LATIN_LETTER.findall(translation)) > 2 * len(_CJK_CHAR.findall(translation)):
+    if mostly_latin(translation):
         return translation
     return _LEFTOVER.sub("", translation)
 
@@ -1626,7 +1632,7 @@ def _topic_entries(question: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
     q = to_simplified(unicodedata.normalize("NFKC", question))
     # In a question asked mostly in English ("What was 西宁's GDP growth?") the Latin words are its
     # language, not words the Chinese passages would share (as for subjects).
-    english = len(_LATIN_LETTER.findall(q)) > 2 * len(_CJK_CHAR.findall(q))
+    english = mostly_latin(q)
     out = [(m.group(1), ()) for m in BOOK_TITLE.finditer(q)]
     text, pos = unglue_figures(q), 0
     for w, flag in pseg.cut(text):
@@ -2861,6 +2867,45 @@ def unsegmented_names(question: str) -> list[str]:
             out.append("".join(run))
         run = []
     return list(dict.fromkeys(out))
+
+
+# Rule 191: a Latin-script word in a Chinese question names a thing -- a program, command, package, file, brand
+# or product (pacman, deluser, aptitude, dnf, TikTok) -- and a Chinese passage that never writes it is about
+# something else: "arch linux pacman 清理软件包缓存" was answered with aptitude's purge, "deluser 用哪个选项先备份
+# 家目录" with --remove-home (r34's manual sets). The subject check cannot see it: it counts only capitalised
+# Latin words, and only when none of the question's subjects is named (the manual names Linux). A Chinese
+# writer keeps such a word in Latin because it has no Chinese form, so the passage that answers writes it in
+# Latin too, in any case ("SOHO" for "soho"). Not read: a question written in English (its words are its
+# language; rule 70), a word of fewer than three letters (su, w, Q2), an all-capital acronym that articles write
+# out in Chinese as often as not (GDP, CPI, APP: as for subjects), and a series member's version number
+# (rule 162 reads it). A word is written when the passages hold it between non-letters, so "arch" is not
+# written by "architecture".
+_LATIN_WORD = re.compile(r"(?<![A-Za-z0-9_])[A-Za-z][A-Za-z0-9_+.-]*[A-Za-z0-9+]")
+LATIN_NAME_MIN_LETTERS = 3
+
+
+def latin_names(question: str) -> list[str]:
+    """The Latin-script names of a Chinese ``question`` (rule 191), in order, without repeats."""
+    q = unicodedata.normalize("NFKC", question)
+    if mostly_latin(q) or not _CJK_CHAR.search(q):
+        return []
+    out = []
+    for m in _LATIN_WORD.finditer(q):
+        w = m.group(0).rstrip(".-")
+        if len(_LATIN_LETTER.findall(w)) < LATIN_NAME_MIN_LETTERS or _ACRONYM.match(w):
+            continue
+        out.append(w)
+    return list(dict.fromkeys(out))
+
+
+def unwritten_latin_names(question: str, texts: Iterable[str]) -> list[str]:
+    """The Latin names of ``question`` (``latin_names``, rule 191) that none of ``texts`` writes."""
+    names = latin_names(question)
+    if not names:
+        return []
+    have = normalize("\n".join(texts))
+    return [n for n in names
+            if not re.search(rf"(?<![a-z]){re.escape(n.lower())}(?![a-z])", have)]
 
 
 def unwritten_names(question: str, texts: Iterable[str]) -> list[str]:

@@ -3389,3 +3389,37 @@ def test_a_spaced_code_is_the_glued_one(claim, source, unmatched):
     from rag.langrules import unmatched_quantities
 
     assert [q.text for q in unmatched_quantities(claim, source)] == unmatched
+
+
+# Rule 191: a Latin-script word in a Chinese question names a program, package, brand or product the answering
+# passage writes in Latin too; not in an English question, not under three letters, not an all-capital acronym.
+@pytest.mark.parametrize("question, names", [
+    ("arch linux pacman 清理软件包缓存 命令", ["arch", "linux", "pacman"]),
+    ("deluser 删除用户时 用哪个选项可以先把家目录备份起来", ["deluser"]),
+    ("想限制非 wheel 组用户 su 成 root 在 /etc/pam.d/su 里要启用哪个模块", ["wheel", "root", "etc", "pam.d"]),
+    ("TikTok上womeninsports女性运动这个标签 浏览量有多少", ["TikTok", "womeninsports"]),
+    ("Firefox 117 什么时候发布？", ["Firefox"]),                  # the version is rule 162's
+    ("2023年上半年GDP增长多少？", []),                             # an acronym articles write out
+    ("三星S20的屏幕多大", []),                                     # one letter: a model code
+    ("How many people live in 西宁?", []),                          # an English question
+    ("su 和 sudo 有什么区别", ["sudo"]),                           # su is under three letters
+    ("这部手机支持5G吗", []),
+])
+def test_latin_names(question, names):
+    from rag.langrules import latin_names
+
+    assert latin_names(question) == names
+
+
+@pytest.mark.parametrize("question, passage, unwritten", [
+    ("arch linux pacman 清理软件包缓存 命令", "在 Linux 上用 aptitude clean 清理软件包缓存，见 architecture 一节。", ["arch", "pacman"]),
+    ("deluser 用哪个选项先备份家目录", "# deluser --remove-home fish", []),
+    ("泛海soho广场的活动有多少人次参与", "活动在泛海SOHO广场举行，共2000人次参与。", []),    # any case
+    ("在 Fedora 上用 dnf 怎么查询文件属于哪个包", "用 dpkg -S 查询文件属于哪个软件包。", ["Fedora", "dnf"]),
+    ("怎么把 Debian 的 deb 包解开", "dpkg-deb -x foo.deb 目录 可以解开软件包。", ["Debian"]),  # .deb writes deb
+    ("2023年上半年GDP增长多少？", "国内生产总值同比增长5.5%。", []),
+])
+def test_unwritten_latin_names(question, passage, unwritten):
+    from rag.langrules import unwritten_latin_names
+
+    assert unwritten_latin_names(question, [passage]) == unwritten
