@@ -133,9 +133,24 @@ def _squeeze(s: str) -> str:
     return _WS.sub("", s)
 
 
+# A FAQ numbers its questions, and each question is its entry's heading: "1.1. 本 FAQ 文档是什么？", "1.5. Debian
+# GNU/Linux 与其他 Linux 发行版的区别是什么？为什么我应该选择 Debian，而不是其他发行版？". Such a line has sentence
+# punctuation, which otherwise tells a sentence from a heading, but a line that opens with a section number and
+# ends in a question mark (or in an exclamation after one: "…我以为这张 CD 只有“stable”！") is a question set as a
+# title: running text does not ask under a section number. Up to 80 characters (the Debian FAQ's longest is 62);
+# a full stop may come before the question ("…不工作。我该怎么办？").
+_QUESTION_END = re.compile(r"[？?](?:[^。？?]*[！!])?$")
+QUESTION_HEADING_MAX = 80
+
+
 def _section_heading(sq: str) -> bool:
-    """True when a (squeezed) line is a numbered section heading (see ``_SECTION_HEADING``)."""
-    return len(sq) <= 40 and not _has_sent_punct(sq) and bool(_SECTION_HEADING.match(sq)) and not _TOC_LINE.search(sq)
+    """True when a (squeezed) line is a numbered section heading (see ``_SECTION_HEADING``): a short title
+    without sentence punctuation, or a question (``_QUESTION_END``)."""
+    if not _SECTION_HEADING.match(sq) or _TOC_LINE.search(sq):
+        return False
+    if len(sq) <= 40 and not _has_sent_punct(sq):
+        return True
+    return len(sq) <= QUESTION_HEADING_MAX and bool(_QUESTION_END.search(sq))
 
 
 def _table_row(sq: str) -> bool:
@@ -606,6 +621,7 @@ def find_articles(text: str, default_title: str) -> list[Article]:
 MIN_SECTIONS = 3
 MIN_SECTION_BODY = 20  # characters without spaces
 _LINE = re.compile(r"[^\n]+")
+_SECTION_NUMBER = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){1,3}\.?)")
 
 
 def find_sections(text: str, default_title: str, date: str | None = None) -> list[Article]:
@@ -613,6 +629,13 @@ def find_sections(text: str, default_title: str, date: str | None = None) -> lis
     has fewer than ``MIN_SECTIONS`` numbered headings. The text before the first heading keeps
     ``default_title``."""
     heads = [(m.start(), m.group(0).strip()) for m in _LINE.finditer(text) if _section_heading(_squeeze(m.group(0)))]
+    # A section number is used once in a document, so a number that recurs is first an entry of the contents
+    # list, whose lines would otherwise become sections titled by their last entry (a FAQ's contents list took
+    # the questions' words into a chunk titled "16.4. 文档格式"). Only the last heading with a number opens a
+    # section; the contents stay with the text before the first section.
+    numbers = [_SECTION_NUMBER.match(_squeeze(h)).group(1).rstrip(".") for _, h in heads]
+    last = {n: i for i, n in enumerate(numbers)}
+    heads = [h for i, h in enumerate(heads) if last[numbers[i]] == i]
     if len(heads) < MIN_SECTIONS:
         return []
     out = [Article(default_title, 0, heads[0][0], date)] if heads[0][0] > 0 else []

@@ -1559,6 +1559,29 @@ def without_renderings(translation: str) -> str:
     return _LEFTOVER.sub("", translation)
 
 
+# Rule 193: a question may name the document it asks of: "按照手册的建议，一个好密码应该由几个字符组成", "这本参考手册
+#覆盖了哪两个版本", "文章里提到的那家公司", "手册对新维护者挑选的程序有要求". The document is where the answer is, not
+# what the question is about, and the passage that answers does not write 手册 (r34's manual sets: "按照手册的建议"
+# was refused as advice about 手册). A document noun is read as the source when a preposition of basis (按照,
+# 根据, 依照, 参照, 据, 照) or a demonstrative (这本, 这篇, 这份, 该, 本) comes before it, when a locative and a verb
+# of saying follow it (里提到, 中说), or when it opens the question as the one who says (手册对…, 手册把…, 手册用…);
+# with it goes what the document says of it ("的建议", "的说法").
+# "员工手册一共发放了多少本" is about a handbook and keeps it.
+_SOURCE_NOUN = "(?:参考手册|使用手册|用户手册|手册|文章|报道|文档|原文|本文|指南|说明书|教程)"
+# What the document says, after it: "按照手册的建议" asks what the manual advises; 建议 is the source's word too.
+_ITS_WORD = "(?:的(?:建议|说法|介绍|描述|规定|要求|解释))"
+_SOURCE_REFERENCE = re.compile(
+    rf"(?:按照|根据|依照|依据|参照|据|照)(?:这本|这篇|这份|这|该|本)?{_SOURCE_NOUN}{_ITS_WORD}?"
+    rf"|(?:这本|这篇|这份|该|本)(?<!日本){_SOURCE_NOUN}{_ITS_WORD}?"
+    rf"|{_SOURCE_NOUN}(?=[里中上]?(?:提到|提及|说|写|讲|介绍|建议|给出|认为))"
+    rf"|^{_SOURCE_NOUN}(?=[对用把给将])")
+
+
+def _source_spans(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` names the document it asks of (rule 193)."""
+    return [m.span() for m in _SOURCE_REFERENCE.finditer(text)]
+
+
 def topic_words(question: str) -> list[str]:
     """The question's topic words (see above), in order, without repeats."""
     return list(_topic_words(question))
@@ -1635,8 +1658,11 @@ def _topic_entries(question: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
     english = mostly_latin(q)
     out = [(m.group(1), ()) for m in BOOK_TITLE.finditer(q)]
     text, pos = unglue_figures(q), 0
+    sources = _source_spans(text)
     for w, flag in pseg.cut(text):
         preceding, pos = text[max(0, pos - 4):pos], pos + len(w)
+        if any(a <= pos - len(w) and pos <= b for a, b in sources):
+            continue
         w = w.strip()
         if len(w) < 2 or w in _FRAME_NOUNS or (w.isascii() and (english or len(w) < 3)) or _A_NOT_A.match(w):
             continue
@@ -2541,7 +2567,7 @@ _SERIES_LATIN = re.compile(r"(?<![A-Za-z0-9.])([A-Za-z][A-Za-z+]*)\s?(\d+(?:\.\d
                            r"(?!\s?(?:%|(?i:gb|tb|mb|kb|mm|cm|km|kg|mg|ml|kw|w|hz|mhz|ghz|mah|fps|nm|k|p|g|m|t|x)(?![A-Za-z])))")
 _SERIES_ROUTE = re.compile(r"(?<![\dA-Za-z.])(\d+[A-Za-z]?)(?:号线|线(?!城市)|路(?![口段人边]))")
 _SERIES_ORDINAL = re.compile(r"第(\d+)(届|批|期|款|代|架)")
-_FIRST_CLASSIFIERS = "届批期款代架枚个台部辆艘颗任"
+_FIRST_CLASSIFIERS = "届批期款代架枚个台部辆艘颗任集季场轮"
 # Rule 172: an officeholder's term is a member too: "博茨瓦纳的第二任总统" is not answered by the passage on its
 # 首任总统 (read off r32's off-topic set, two questions: training for it).
 _SERIES_TERM = re.compile(r"第(\d+)(任)")
@@ -2549,6 +2575,10 @@ _SERIES_TERM = re.compile(r"第(\d+)(任)")
 # (read off r33's first off-topic set: training for it). Only before 工程/项目: "三期临床试验" is a trial's phase,
 # which a passage may write as III期.
 _SERIES_PHASE = re.compile(r"(?<![\d第])(\d+)(期)(?=工程|项目)")
+# Rule 192: the works and rounds of a series are members the same way: a film, book or part (第8部剧场版 is not the
+# 第7部), an episode (第12集), a season (第二季), a match (第3场) or a round (第二轮). Not the words these classifiers
+# begin: 部分, 部门, 部长, 部队, 部委, 部位, 集团, 集中, 集体, 集合, 季度, 场所, 场馆, 场地, 轮胎.
+_SERIES_WORK = re.compile(r"第(\d+)(部(?![分门长队委位])|集(?![团中体合])|季(?!度)|场(?![所馆地])|轮(?!胎))")
 # Rule 168: a Chinese name and its model or mission number are a member the same way (塞斯纳172型 is not
 # 塞斯纳170, 歼-20 is not 歼-10, 长征五号 is not 长征二号, 神舟十六号 is not 神舟十五号). The number follows the
 # name directly or after a hyphen, with 型 or 号 or, without them, with two digits or more; what follows
@@ -2597,7 +2627,7 @@ def series_members(question: str) -> list[Member]:
         # digits or more), alone: "塞斯纳172" writes 塞斯纳172型, "737客机" 波音737.
         suffix = "号" if text.endswith("号") else ""
         out.setdefault(text, Member(text, re.compile(rf"(?<![\d.]){number}(?!\d){suffix}")))
-    ordinals = (_SERIES_ORDINAL, _SERIES_TERM, _SERIES_PHASE)
+    ordinals = (_SERIES_ORDINAL, _SERIES_TERM, _SERIES_PHASE, _SERIES_WORK)
     for m in [m for pattern in ordinals for m in pattern.finditer(canonical_numbers(q))]:
         number, unit = m.groups()
         # The first is also 首 or 初 (首届, 初代, 首任), and by any classifier: 首枚 is the 第一款 rocket.

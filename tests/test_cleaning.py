@@ -379,6 +379,42 @@ def test_find_sections_needs_three_headings_and_skips_contents_lines():
     assert find_sections(cleaned("001"), "t") == []
 
 
+FAQ = (
+    "Debian 常见问题\n\n目录\n\n1. 定义和概览\n    1.1. 本 FAQ 文档是什么？\n    1.2. 什么是 Debian？\n"
+    "2. 获取和安装\n    2.1. Debian 的最新版本是哪个？\n    2.2. 为什么 CD 含有指向“frozen”的符号连接？我以为这张 CD 只有“stable”！\n\n"
+    f"1.1. 本 FAQ 文档是什么？\n\n{BODY}\n\n1.2. 什么是 Debian？\n\n{BODY}\n\n"
+    f"2.1. Debian 的最新版本是哪个？\n\n{BODY}\n\n"
+    f"2.2. 为什么 CD 含有指向“frozen”的符号连接？我以为这张 CD 只有“stable”！\n\n{BODY}"
+)
+
+
+def test_find_sections_of_a_faq():
+    # A FAQ's headings are its questions; the contents list repeats them, and only the last heading with a
+    # number opens a section, so the contents stay with the document's opening.
+    text = clean_text(FAQ)
+    secs = find_sections(text, "FAQ")
+    assert [a.title for a in secs] == ["FAQ", "FAQ 1.1. 本 FAQ 文档是什么？", "FAQ 1.2. 什么是 Debian？",
+                                       "FAQ 2.1. Debian 的最新版本是哪个？",
+                                       "FAQ 2.2. 为什么 CD 含有指向“frozen”的符号连接？我以为这张 CD 只有“stable”！"]
+    assert "目录" in text[secs[0].start:secs[0].end] and BODY not in text[secs[0].start:secs[0].end]
+
+
+@pytest.mark.parametrize("line, heading", [
+    ("1.1. 本 FAQ 文档是什么？", True),
+    ("3.1.1. 你让我安装 stable，但是硬件不工作。我该怎么办？", True),     # a full stop before the question
+    ("2.5. 为什么有符号连接？我以为这张 CD 只有“stable”！", True),
+    ("2.1 概述", True),
+    ("3.5亿元的项目为什么停工？", False),                                 # a decimal, not a section number
+    ("1.1. 本节说明安装步骤，请先阅读。", False),                          # a sentence under a number
+    ("2.3. 你是否已经阅读了上一节所有关于软件包依赖关系、版本号和发布版本的长篇说明，并且确认你的系统满足每一项要求，"
+     "包括内核版本、磁盘空间、内存大小、网络连接以及所有第三方软件源的签名密钥都已经正确配置好了？", False),  # too long
+])
+def test_a_numbered_question_is_a_heading(line, heading):
+    from rag.cleaning import _section_heading, _squeeze
+
+    assert _section_heading(_squeeze(line)) is heading
+
+
 @settings(max_examples=200, deadline=None)
 @given(PAGES)
 def test_sections_always_cover_the_text(text):

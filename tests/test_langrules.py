@@ -3423,3 +3423,54 @@ def test_unwritten_latin_names(question, passage, unwritten):
     from rag.langrules import unwritten_latin_names
 
     assert unwritten_latin_names(question, [passage]) == unwritten
+
+
+# Rule 192: a film, book, episode, season, match or round with its ordinal is a series member (rule 162's reading).
+@pytest.mark.parametrize("question, members", [
+    ("名侦探柯南第8部剧场版在日本的票房是多少亿日元？", ["第8部"]),
+    ("《狂飙》第二季什么时候播", ["第2季"]),
+    ("第3场比赛谁赢了", ["第3场"]),
+    ("第二轮谈判在哪举行", ["第2轮"]),
+    ("这部剧第十二集讲了什么", ["第12集"]),
+    ("报告的第一部分讲了什么", []),                            # 部分 is a part, not a work
+    ("第二季度营收多少", []),                                  # 季度 is a quarter
+    ("第1集团军驻地在哪", []),                                 # 集团 is a group
+    ("第三部门的负责人是谁", []),
+    ("换第二轮胎要多少钱", []),
+])
+def test_series_works(question, members):
+    from rag.langrules import series_members
+
+    assert [m.text for m in series_members(question)] == members
+
+
+@pytest.mark.parametrize("question, passage, unwritten", [
+    ("名侦探柯南第8部剧场版的票房是多少", "《名侦探柯南》第7部剧场版在日本票房32亿日元", ["第8部"]),
+    ("名侦探柯南第七部剧场版的票房是多少", "《名侦探柯南》第7部剧场版在日本票房32亿日元", []),
+    ("海贼王第一部电影什么时候上映", "首部剧场版于2000年上映", []),          # 首部 is 第一部
+    ("《狂飙》第二季什么时候播", "《狂飙》第一季于2023年1月播出", ["第2季"]),
+    ("第二轮谈判在哪举行", "第二轮谈判在日内瓦举行", []),
+])
+def test_unwritten_series_works(question, passage, unwritten):
+    from rag.langrules import unwritten_members
+
+    assert unwritten_members(question, [passage]) == unwritten
+
+
+# Rule 193: the document a question asks of (按照手册的建议, 这篇报道, 文章里提到) is its source, not its topic.
+@pytest.mark.parametrize("question, kept, dropped", [
+    ("按照手册的建议，一个好密码应该由几个字符组成？", ["密码", "字符"], ["手册", "建议"]),
+    ("这本参考手册的 2.100 版主要覆盖了哪两个 Debian 版本？", ["版本"], ["参考手册"]),
+    ("根据文章的说法，他为什么辞职", ["辞职"], ["文章", "说法"]),
+    ("指南里建议每天喝几杯水", [], ["指南"]),
+    ("手册对新维护者挑选的程序有要求：程序可以 setuid 到 root 吗？", ["维护者", "程序"], ["手册"]),
+    ("员工手册一共发放了多少本", ["员工", "手册"], []),            # about a handbook: must not fire
+    ("日本手册的销量是多少", ["手册", "销量"], []),                  # 本 of 日本 is no demonstrative
+    ("新版指南什么时候发布", ["指南"], []),
+    ("这篇报道的记者是谁", ["记者"], ["报道"]),
+])
+def test_the_document_asked_of_is_no_topic(question, kept, dropped):
+    from rag.langrules import topic_words
+
+    words = topic_words(question)
+    assert all(w in words for w in kept) and not any(w in words for w in dropped)
