@@ -77,6 +77,7 @@ def switches():
         "191": (L, "latin_names", lambda *a, **k: [], G.check_written_names),
         "192": (L, "_SERIES_WORK", never, G.check_written_names),
         "193": (L, "_SOURCE_REFERENCE", never, G.run_checks),
+        "194": (L, "_ADVERBIAL_PARTICLE", None, G.run_checks),
         # Before rule 176 a figure right after a month always made it a day, a year too ("8月2023年").
         "176": (G, "_MONTH", re.compile(r"(?<![\d.])(?:1[0-2]|[1-9])月(?!\d|份?[初中底末]?\d)"), G.check_scope),
     }

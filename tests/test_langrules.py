@@ -3428,7 +3428,7 @@ def test_unwritten_latin_names(question, passage, unwritten):
 # Rule 192: a film, book, episode, season, match or round with its ordinal is a series member (rule 162's reading).
 @pytest.mark.parametrize("question, members", [
     ("名侦探柯南第8部剧场版在日本的票房是多少亿日元？", ["第8部"]),
-    ("《狂飙》第二季什么时候播", ["第2季"]),
+    ("台湾今年第二季半导体产值是多少", []),                    # 第二季 is as often a quarter
     ("第3场比赛谁赢了", ["第3场"]),
     ("第二轮谈判在哪举行", ["第2轮"]),
     ("这部剧第十二集讲了什么", ["第12集"]),
@@ -3448,7 +3448,7 @@ def test_series_works(question, members):
     ("名侦探柯南第8部剧场版的票房是多少", "《名侦探柯南》第7部剧场版在日本票房32亿日元", ["第8部"]),
     ("名侦探柯南第七部剧场版的票房是多少", "《名侦探柯南》第7部剧场版在日本票房32亿日元", []),
     ("海贼王第一部电影什么时候上映", "首部剧场版于2000年上映", []),          # 首部 is 第一部
-    ("《狂飙》第二季什么时候播", "《狂飙》第一季于2023年1月播出", ["第2季"]),
+    ("第3场比赛谁赢了", "第2场比赛主队3比1获胜", ["第3场"]),
     ("第二轮谈判在哪举行", "第二轮谈判在日内瓦举行", []),
 ])
 def test_unwritten_series_works(question, passage, unwritten):
@@ -3470,6 +3470,23 @@ def test_unwritten_series_works(question, passage, unwritten):
     ("这篇报道的记者是谁", ["记者"], ["报道"]),
 ])
 def test_the_document_asked_of_is_no_topic(question, kept, dropped):
+    from rag.langrules import topic_words
+
+    words = topic_words(question)
+    assert all(w in words for w in kept) and not any(w in words for w in dropped)
+
+
+# Rule 194: a word before the particle 地 is an adverbial (how the verb is done), not a topic word; 地 inside a
+# word (土地, 当地, 基地) is no particle.
+@pytest.mark.parametrize("question, kept, dropped", [
+    ("要交互地更改系统默认的窗口管理器，应当加哪个选项？", ["更改", "管理器"], ["交互"]),
+    ("如何安全地删除旧内核", ["删除", "内核"], ["安全"]),
+    ("怎样快速地清理磁盘", ["磁盘"], ["快速"]),
+    ("这片土地有多大", ["土地"], []),
+    ("当地的房价是多少", ["房价"], []),
+    ("他们在基地训练了几天", ["基地"], []),
+])
+def test_an_adverbial_with_di_is_no_topic(question, kept, dropped):
     from rag.langrules import topic_words
 
     words = topic_words(question)
