@@ -2917,23 +2917,34 @@ def unsegmented_names(question: str) -> list[str]:
 # Latin words, and only when none of the question's subjects is named (the manual names Linux). A Chinese
 # writer keeps such a word in Latin because it has no Chinese form, so the passage that answers writes it in
 # Latin too, in any case ("SOHO" for "soho"). Not read: a question written in English (its words are its
-# language; rule 70), a word of fewer than three letters (su, w, Q2), an all-capital acronym that articles write
-# out in Chinese as often as not (GDP, CPI, APP: as for subjects), and a series member's version number
-# (rule 162 reads it). A word is written when the passages hold it between non-letters, so "arch" is not
+# language; rule 70: mostly Latin letters, and English function words among them), a word of fewer than three letters (su, w, Q2), an all-capital acronym that articles write
+# out in Chinese as often as not (GDP, CPI, APP: as for subjects), a series member's version number (rule 162
+# reads it), and a file format before its noun (deb 包). A word is written when the passages hold it between non-letters, so "arch" is not
 # written by "architecture".
 _LATIN_WORD = re.compile(r"(?<![A-Za-z0-9_])[A-Za-z][A-Za-z0-9_+.-]*[A-Za-z0-9+]")
 LATIN_NAME_MIN_LETTERS = 3
+# A name's dotted version ("gentoo-0.9.12.tar.gz") or a model number glued to it ("iPhone15") is rule 162's to read;
+# the name is the part before. A number after a hyphen alone is part of a designation (HAT-P-2 is not HAT-P-2b).
+_VERSION_TAIL = re.compile(r"[-_.]\d+(?:\.\d+)+.*$|(?<=[A-Za-z])\d+$")
+# An English question has English function words; a Chinese one heavy with command names has none ("arch linux
+# PKGBUILD pkgrel 什么时候要加一" is Chinese however many Latin letters it holds).
+_ENGLISH_FUNCTION_WORD = re.compile(
+    r"(?<![A-Za-z])(?:the|a|an|of|in|on|to|is|are|was|were|do|does|did|what|which|who|when|where|why|how|many|much)"
+    r"(?![A-Za-z])", re.I)
+# A Latin word right before a noun of file or format names a kind of file, not a thing ("deb 包", "pdf 文件",
+# "json 格式"): the passage about such a file need not write the abbreviation.
+_FORMAT_NOUN = re.compile(r"\s?(?:包|文件|格式|文档|档案|动图|图片|视频|音频|镜像)")
 
 
 def latin_names(question: str) -> list[str]:
     """The Latin-script names of a Chinese ``question`` (rule 191), in order, without repeats."""
     q = unicodedata.normalize("NFKC", question)
-    if mostly_latin(q) or not _CJK_CHAR.search(q):
+    if not _CJK_CHAR.search(q) or mostly_latin(q) and _ENGLISH_FUNCTION_WORD.search(q):
         return []
     out = []
     for m in _LATIN_WORD.finditer(q):
-        w = m.group(0).rstrip(".-")
-        if len(_LATIN_LETTER.findall(w)) < LATIN_NAME_MIN_LETTERS or _ACRONYM.match(w):
+        w = _VERSION_TAIL.sub("", m.group(0)).rstrip(".-_")
+        if len(_LATIN_LETTER.findall(w)) < LATIN_NAME_MIN_LETTERS or _ACRONYM.match(w) or _FORMAT_NOUN.match(q, m.end()):
             continue
         out.append(w)
     return list(dict.fromkeys(out))

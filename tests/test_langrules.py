@@ -3404,6 +3404,13 @@ def test_a_spaced_code_is_the_glued_one(claim, source, unmatched):
     ("How many people live in 西宁?", []),                          # an English question
     ("su 和 sudo 有什么区别", ["sudo"]),                           # su is under three letters
     ("这部手机支持5G吗", []),
+    ("对 gentoo-0.9.12.tar.gz 运行 dh_make 之后副本叫什么", ["gentoo", "dh_make"]),   # the version is rule 162's
+    ("iPhone15多少钱", ["iPhone"]),
+    ("不签名 完整构建 deb 包 dpkg-buildpackage 参数", ["dpkg-buildpackage"]),       # deb 包 is a kind of file
+    ("pdf 文件怎么转成 Word", ["Word"]),
+    ("arch linux PKGBUILD pkgrel 什么时候要加一", ["arch", "linux", "PKGBUILD", "pkgrel"]),  # no English words: Chinese
+    ("系外行星HAT-P-2的质量是太阳的多少倍？", ["HAT-P-2"]),                 # a designation keeps its number
+    ("What was 西宁's GDP growth in 2023?", []),
 ])
 def test_latin_names(question, names):
     from rag.langrules import latin_names
@@ -3418,6 +3425,7 @@ def test_latin_names(question, names):
     ("在 Fedora 上用 dnf 怎么查询文件属于哪个包", "用 dpkg -S 查询文件属于哪个软件包。", ["Fedora", "dnf"]),
     ("怎么把 Debian 的 deb 包解开", "dpkg-deb -x foo.deb 目录 可以解开软件包。", ["Debian"]),  # .deb writes deb
     ("2023年上半年GDP增长多少？", "国内生产总值同比增长5.5%。", []),
+    ("系外行星HAT-P-2的质量是太阳的多少倍？", "HAT-P-2b的质量是木星的8.65倍。", ["HAT-P-2"]),
 ])
 def test_unwritten_latin_names(question, passage, unwritten):
     from rag.langrules import unwritten_latin_names
