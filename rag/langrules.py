@@ -2917,7 +2917,9 @@ def unsegmented_names(question: str) -> list[str]:
 # Latin words, and only when none of the question's subjects is named (the manual names Linux). A Chinese
 # writer keeps such a word in Latin because it has no Chinese form, so the passage that answers writes it in
 # Latin too, in any case ("SOHO" for "soho"). Not read: a question written in English (its words are its
-# language; rule 70: mostly Latin letters, and English function words among them), a word of fewer than three letters (su, w, Q2), an all-capital acronym that articles write
+# language; rule 70: mostly Latin letters, and English function words among them), a plain lower-case word, which
+# may be English describing the asked thing ("green coverage"; only a capital, digit, joining mark or path slash
+# makes a word a name for sure, so pacman and aptitude are not read), a word of fewer than three letters (su, w, Q2), an all-capital acronym that articles write
 # out in Chinese as often as not (GDP, CPI, APP: as for subjects), a series member's version number (rule 162
 # reads it), and a file format before its noun (deb 包). A word is written when the passages hold it between non-letters, so "arch" is not
 # written by "architecture".
@@ -2945,6 +2947,11 @@ def latin_names(question: str) -> list[str]:
     for m in _LATIN_WORD.finditer(q):
         w = _VERSION_TAIL.sub("", m.group(0)).rstrip(".-_")
         if len(_LATIN_LETTER.findall(w)) < LATIN_NAME_MIN_LETTERS or _ACRONYM.match(w) or _FORMAT_NOUN.match(q, m.end()):
+            continue
+        # A plain lower-case word may be English that describes ("西宁 green coverage: 空气质量…", as for subjects)
+        # as well as a command (pacman): only a capital, a digit, a joining mark (dh_make, pam.d, dpkg-buildpackage)
+        # or a path's slash before it makes it a name for sure.
+        if w.isalpha() and w.islower() and not (m.start() > 0 and q[m.start() - 1] == "/") and m.group(0) == w:
             continue
         out.append(w)
     return list(dict.fromkeys(out))
