@@ -2910,19 +2910,20 @@ def unsegmented_names(question: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-# Rule 191: a Latin-script word in a Chinese question names a thing -- a program, command, package, file, brand
-# or product (pacman, deluser, aptitude, dnf, TikTok) -- and a Chinese passage that never writes it is about
-# something else: "arch linux pacman 清理软件包缓存" was answered with aptitude's purge, "deluser 用哪个选项先备份
-# 家目录" with --remove-home (r34's manual sets). The subject check cannot see it: it counts only capitalised
-# Latin words, and only when none of the question's subjects is named (the manual names Linux). A Chinese
-# writer keeps such a word in Latin because it has no Chinese form, so the passage that answers writes it in
-# Latin too, in any case ("SOHO" for "soho"). Not read: a question written in English (its words are its
-# language; rule 70: mostly Latin letters, and English function words among them), a plain lower-case word, which
-# may be English describing the asked thing ("green coverage"; only a capital, digit, joining mark or path slash
-# makes a word a name for sure, so pacman and aptitude are not read), a word of fewer than three letters (su, w, Q2), an all-capital acronym that articles write
-# out in Chinese as often as not (GDP, CPI, APP: as for subjects), a series member's version number (rule 162
-# reads it), and a file format before its noun (deb 包). A word is written when the passages hold it between non-letters, so "arch" is not
-# written by "architecture".
+# Rule 191: a Latin-script name in a Chinese question -- a program, package, file, brand, product or release
+# (TikTok, Fedora, dpkg-buildpackage, dh_make, Trixie) -- must be written by the passages the answer rests on: a
+# Chinese passage that never writes it is about something else ("系外行星HAT-P-2b的母星HAT-P-2质量是太阳的多少倍" was
+# answered from the passage on the planet HAT-P-2b, r34's off-topic set). The subject check cannot see it: it
+# counts only capitalised Latin words, and only
+# when none of the question's subjects is named (a Debian manual names Linux everywhere). A Chinese writer keeps
+# such a name in Latin because it has no Chinese form, so the passage that answers writes it in Latin too, in any
+# case (Bilibili, bilibili). Not read: a question written in English (rule 70: mostly Latin letters, and English
+# function words among them); a plain lower-case word, which may be English describing the asked thing ("西宁 green
+# coverage: …", as for subjects; only a capital, a digit, a joining mark or a path's slash makes a word a name for
+# sure, so pacman and aptitude are not read: measured, r35); a word of fewer than three letters (su, w, Q2); an
+# all-capital acronym, which articles write out in Chinese as often as not (GDP, CPI, APP: as for subjects); a
+# series member's version number (rule 162 reads it); and a file format before its noun (deb 包). A name is written
+# when the passages hold it between non-letters, so "Arch" is not written by "architecture".
 _LATIN_WORD = re.compile(r"(?<![A-Za-z0-9_])[A-Za-z][A-Za-z0-9_+.-]*[A-Za-z0-9+]")
 LATIN_NAME_MIN_LETTERS = 3
 # A name's dotted version ("gentoo-0.9.12.tar.gz") or a model number glued to it ("iPhone15") is rule 162's to read;
