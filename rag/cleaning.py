@@ -80,7 +80,8 @@ _LIST_START = re.compile(
 # squeezed line: a section number of two to four levels, then a short title without sentence
 # punctuation. A decimal at the start of a wrapped line ("3.5亿元项目") is told apart by what follows
 # the number: a decimal is followed by its unit or a percent sign, a section number by a title.
-_SECTION_HEADING = re.compile(r"^\d{1,2}(?:\.\d{1,2}){1,3}\.?(?![\d.%％‰])(?![亿万千百十元角倍米吨克秒分时天年月日个只人次台辆件岁度升斤里])\S")
+_SECTION_NUMBER = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){1,3}\.?)")
+_SECTION_HEADING = re.compile(_SECTION_NUMBER.pattern + r"(?![\d.%％‰])(?![亿万千百十元角倍米吨克秒分时天年月日个只人次台辆件岁度升斤里])\S")
 # A table-of-contents line ends with a dot leader and a page number ("软件包配置 . . . . 35"); the
 # next entry starts a line of its own.
 _TOC_LINE = re.compile(r"(?:\.{4,}|…{2,}|·{4,})\d{1,4}$")
@@ -621,7 +622,6 @@ def find_articles(text: str, default_title: str) -> list[Article]:
 MIN_SECTIONS = 3
 MIN_SECTION_BODY = 20  # characters without spaces
 _LINE = re.compile(r"[^\n]+")
-_SECTION_NUMBER = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){1,3}\.?)")
 
 
 def find_sections(text: str, default_title: str, date: str | None = None) -> list[Article]:
