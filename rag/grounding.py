@@ -45,6 +45,7 @@ from .langrules import missing_subjects as _missing_subjects
 from .langrules import unwritten_members as _unwritten_members
 from .langrules import unwritten_latin_names as _unwritten_latin_names
 from .langrules import unwritten_names as _unwritten_names
+from .langrules import headed_names as _headed_names
 from .langrules import other_flow_or_stock as _other_flow_or_stock
 from .langrules import other_category as _other_category
 from .langrules import other_direction as _other_direction
@@ -1082,6 +1083,45 @@ def check_written_names(d: Draft) -> str | None:
     return None
 
 
+def _title_rival(asked: Sequence, title: str, known: str) -> tuple | None:
+    """Rule 195: (the passage's thing, the asked thing) when ``title`` names a thing of the same kind as an asked
+    headed name and not that name, and ``known`` (the text the claim could have read its subject from) never
+    writes the asked name's core."""
+    if not asked:
+        return None
+    named = _headed_names(title)
+    for x in asked:
+        rivals = [y for y in named if y.head == x.head and not x.same_thing(y)]
+        if rivals and x.core not in known and not any(x.same_thing(y) for y in named):
+            return rivals[0], x
+    return None
+
+
+def check_title_rival(d: Draft) -> str | None:
+    """Rule 195 (``langrules.headed_names``): an answer sentence that names a thing the question asks about (鱼珠站)
+    and rests on a passage whose title names another thing of the same kind (大沙东站), while neither the passage
+    up to the claim's span nor the span itself writes the asked name: the span states the title's thing's fact."""
+    asked = _headed_names(d.question)
+    if not asked:
+        return None
+    for s in d.sentences:
+        if s.verdict not in ("supported", "inferred"):
+            continue
+        text = to_simplified(s.text)
+        mine = [x for x in asked if x.name in text]
+        for c in s.citations:
+            if not c.holds or not mine:
+                continue
+            known = to_simplified(d.preceding(c.chunk) + c.chunk.text[: c.span[1]])
+            found = _title_rival(mine, to_simplified(c.chunk.title), known)
+            # A sentence that names the rival too compares the two (羊卓雍错比色林错大).
+            if found and found[0].core not in text:
+                rival, name = found[0].name, found[1].name
+                return (f"the answer's passage is about {rival}, not the {name} the question asks about: "
+                        f"the passage never writes {name} (rule 195)")
+    return None
+
+
 def check_name_characters(d: Draft) -> str | None:
     """An answer whose supporting passages, read as ``check_subject`` reads them, never write a rare
     character the question names something with outside any dictionary word
@@ -1268,7 +1308,7 @@ def check_figure_context(d: Draft) -> str | None:
 CHECKS: tuple[Callable[[Draft], str | None], ...] = (check_citations, check_conclusion, check_restated, check_kind,
                                                      check_counted_thing, check_flow_or_stock, check_category, check_direction, check_extreme, check_payment, check_plan,
                                                      check_publication_date, check_superlative, check_relation, check_scope, check_enclosing_figure,
-                                                     check_subject, check_written_names,
+                                                     check_subject, check_written_names, check_title_rival,
                                                      check_topic, check_general_sentence, check_advice, check_cause, check_figure_context,
                                                      check_name_characters)
 

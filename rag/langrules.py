@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-07.194"
+RULES_VERSION = "2026-12-07.195"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -2977,3 +2977,70 @@ def unwritten_names(question: str, texts: Iterable[str]) -> list[str]:
     # subjects, the run may end in the next word's first character (黄鳍雀鲷幼鱼 gives 雀鲷幼).
     have = re.sub(r"[^\w]", "", _haystack(texts))
     return [n for n in names if n not in have and n[:-1] not in have]
+
+
+# Rule 195: a name ending in a generic head that says what kind of thing it names -- a station (鱼珠站), an island
+# (利吉丹岛), a lake (色林错), a state (佛蒙特州), a school, a temple -- is one thing of that kind, and another name
+# with the same head is another thing of the kind. An encyclopedia paragraph or a news story is about the thing its
+# title names; a sentence of it that does not name the asked thing ("该站于2009年12月28日启用" in the paragraph titled
+# 大沙东站) states the title's thing's fact, not the neighbour's the question names (r35's off-topic set: the
+# opening date of 大沙东站 given for 鱼珠站, 西巴丹岛's area for 利吉丹岛, 色林错's for 羊卓雍错, Vermont's 14
+# counties for New Hampshire). Provinces, cities and districts are the scope rules' (levels and containment from
+# the gazetteer), so their heads are not read here. A dictionary word ending in a head is a common noun (火车站,
+# 加油站, 半岛) unless a name comes before it (南昌火车站).
+NAME_HEADS = ("大学", "学院", "中学", "小学", "医院", "机场", "公园", "水库", "隧道", "大桥", "站", "岛", "湖", "错",
+              "山", "峰", "岭", "河", "江", "湾", "港", "桥", "寺", "庙", "塔", "宫", "州", "县", "镇", "村", "乡", "峡", "礁")
+_NAMING_TAGS = frozenset(("ns", "nr", "nrt", "nrfg", "nt", "nz"))
+# What may stand before a bare head as its name: a noun jieba cut off it (鱼珠/n + 站) or a name (巴丹/ns + 岛).
+_BEFORE_HEAD_TAGS = _NAMING_TAGS | {"n", "ng", "j"}
+
+
+@dataclass(frozen=True)
+class HeadedName:
+    """A name of rule 195: ``name`` ends in ``head``; ``core`` is the name without its head."""
+
+    name: str
+    head: str
+
+    @property
+    def core(self) -> str:
+        return self.name[: -len(self.head)]
+
+    def same_thing(self, other: "HeadedName") -> bool:
+        """Whether two names may name one thing: the same head, and cores that share a character pair or hold
+        one another (浦东机场 and 上海浦东国际机场; a translator's 新罕布夏州 and 新罕布什尔州)."""
+        if self.head != other.head:
+            return False
+        a, b = self.core, other.core
+        return a in b or b in a or bool(set(bigrams(a)) & set(bigrams(b)))
+
+
+def headed_names(text: str) -> list[HeadedName]:
+    """The names of ``text`` that end in a head of ``NAME_HEADS`` (rule 195), in order, without repeats."""
+    from .sparse import load_jieba
+
+    load_jieba()
+    import jieba.posseg as pseg
+
+    tokens = [(t.word, t.flag) for t in pseg.cut(to_simplified(unicodedata.normalize("NFKC", text)))]
+    out: list[HeadedName] = []
+    for i, (w, flag) in enumerate(tokens):
+        head = next((h for h in NAME_HEADS if w.endswith(h)), None)
+        if head is None:
+            continue
+        prev, prev_flag = tokens[i - 1] if i else ("", "x")
+        # A word the HMM glued to a particle or preposition is no name (矢井田瞳在大学 gives 瞳在/n + 大学).
+        before = (_CJK_WORD.match(prev) and len(prev) >= 2
+                  and not (prev[-1] in _AFTER_NAME and dictionary_tag(prev) is None))
+        if w == head:
+            name = prev + w if before and prev_flag in _BEFORE_HEAD_TAGS else ""
+        elif before and prev_flag in _NAMING_TAGS:
+            name = prev + w  # 南昌/ns + 西站, 大沙/ns + 东站, 南昌/ns + 火车站
+        elif dictionary_tag(w) in (None, *_NAMING_TAGS):
+            # A name the dictionary lists (色林错/ns) or a word only the HMM guessed (利吉丹岛).
+            name = w
+        else:
+            name = ""  # a common noun: 火车站, 加油站, 半岛
+        if name and len(name) > len(head) + 1 and _CJK_WORD.match(name):
+            out.append(HeadedName(name, head))
+    return list(dict.fromkeys(out))

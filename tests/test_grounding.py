@@ -886,3 +886,24 @@ def test_a_projects_phase_is_a_member(question, texts, unwritten):
     from rag.langrules import unwritten_members
 
     assert unwritten_members(question, texts) == unwritten
+
+
+@pytest.mark.parametrize("question, answer, passage, title, refused", [
+    # The paragraph titled 大沙东站 gives its own opening date in a sentence that names no station.
+    ("广州地铁五号线鱼珠站是哪一年启用的", "鱼珠站是2009年12月28日启用[1]。", "该站于2009年12月28日启用。", "大沙东站", True),
+    ("利吉丹岛的面积有多大", "利吉丹岛的面积约为4万平方米[1]。", "是马来西亚唯一的大洋岛，岛屿面积约4万平方米。", "西巴丹岛", True),
+    ("新罕布什州有多少个县？", "新罕布什州有14个县[1]。", "美国佛蒙特州总共拥有14个县。", "佛蒙特州行政区划", True),
+    # Not: the title names the asked thing, the passage writes it before the claim, or the sentence compares.
+    ("大沙东站是哪一年启用的", "大沙东站是2009年12月28日启用[1]。", "该站于2009年12月28日启用。", "大沙东站", False),
+    ("鱼珠站是哪一年启用的", "鱼珠站是2009年启用[1]。", "下一站是鱼珠站，该站于2009年启用。", "大沙东站", False),
+    ("羊卓雍错比色林错大吗", "羊卓雍错比色林错小[1]。", "色林错面积2391平方公里，比羊卓雍错大。", "色林错", False),
+    ("浦东机场有几条跑道", "浦东机场有5条跑道[1]。", "该机场有5条跑道。", "上海浦东国际机场", False),
+    ("火车站几点开门", "火车站早上5点开门[1]。", "该站早上5点开门。", "南昌西站", False),     # a common noun
+])
+def test_check_title_rival(held_draft, question, answer, passage, title, refused):
+    """Rule 195: a claim about a named thing resting on a passage titled with another thing of its kind that never
+    writes the asked name states the title's thing's fact."""
+    from rag.grounding import check_title_rival
+
+    reason = check_title_rival(held_draft(question, answer.replace("[1]", ""), passage, title=title))
+    assert (reason is not None) is refused, reason

@@ -3501,3 +3501,42 @@ def test_an_adverbial_with_di_is_no_topic(question, kept, dropped):
 
     words = topic_words(question)
     assert all(w in words for w in kept) and not any(w in words for w in dropped)
+
+
+# Rule 195: a name ending in a head that says its kind (站, 岛, 错, 州, 大学, 寺) names one thing of that kind; a
+# dictionary word ending in a head is a common noun unless a name comes before it; a one-character core is too short.
+@pytest.mark.parametrize("text, names", [
+    ("广州地铁五号线鱼珠站是哪一年启用的", ["鱼珠站"]),        # a noun jieba cut off its head
+    ("利吉丹岛的面积有多大", ["利吉丹岛"]),                     # a word only the HMM guessed
+    ("羊卓雍错比色林错大还是小？", ["羊卓雍错", "色林错"]),
+    ("网约车南昌西站接客需交2元", ["南昌西站"]),                 # a name before a dictionary word
+    ("南昌火车站的出租车", ["南昌火车站"]),
+    ("去火车站怎么走", []),                                     # a common noun
+    ("建设5G基站3000个", []),
+    ("该站于2009年12月28日启用", []),                           # an anaphor, not a name
+    ("这座岛有多大", []),
+    ("广州市的人口", []),                                       # a city is the scope rules'
+    ("黄河有多长", []),                                         # a one-character core
+    ("北京大学的校长是谁", ["北京大学"]),
+    ("矢井田瞳在大学期间主修了什么专业？", []),                  # 瞳在: a name glued to 在
+])
+def test_headed_names(text, names):
+    from rag.langrules import headed_names
+
+    assert [n.name for n in headed_names(text)] == names
+
+
+@pytest.mark.parametrize("a, b, same", [
+    ("浦东机场", "上海浦东国际机场", True),         # one core holds the other
+    ("新罕布夏州", "新罕布什尔州", True),           # a translator's rendering shares a pair
+    ("鱼珠站", "大沙东站", False),
+    ("利吉丹岛", "西巴丹岛", False),                # the shared 丹岛 is the head's
+    ("色林错", "色林湖", False),                    # another head
+])
+def test_headed_names_same_thing(a, b, same):
+    from rag.langrules import HeadedName, NAME_HEADS
+
+    def named(w):
+        return HeadedName(w, next(h for h in NAME_HEADS if w.endswith(h)))
+
+    assert named(a).same_thing(named(b)) is same
