@@ -1036,6 +1036,8 @@ def _rival_place(term: str, asked: list[str], named: list[str], question: str = 
     # "邵阳市…支部去汝城…组织了多少党员" is answered in a clause naming 郴州市, 汝城's city.
     rivals = {p for p in named if is_city(p) and not any(_same_place(a, p) or inside(p, a) or inside(a, p) for a in asked)
               and not writes_a_place_inside(p, question)}
+    # A city written with its province ("江苏南通在市区…设置27处") is one place: the province is its address.
+    rivals = {p for p in rivals if not any(o != p and inside(o, p) for o in rivals)}
     # Several such places listed together are where people or things came from (as rule 135 reads a
     # whole listed beside its own kind: "来自广州、深圳等地的500名选手"), not whose figure it is.
     return rivals.pop() if len(rivals) == 1 else None

@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-07.195"
+RULES_VERSION = "2026-12-07.196"
 
 # --- numbers -------------------------------------------------------------------------------------
 
@@ -2577,7 +2577,7 @@ _SERIES_LATIN = re.compile(r"(?<![A-Za-z0-9.])([A-Za-z][A-Za-z+]*)\s?(\d+(?:\.\d
                            r"(?!\s?(?:%|(?i:gb|tb|mb|kb|mm|cm|km|kg|mg|ml|kw|w|hz|mhz|ghz|mah|fps|nm|k|p|g|m|t|x)(?![A-Za-z])))")
 _SERIES_ROUTE = re.compile(r"(?<![\dA-Za-z.])(\d+[A-Za-z]?)(?:号线|线(?!城市)|路(?![口段人边]))")
 _SERIES_ORDINAL = re.compile(r"第(\d+)(届|批|期|款|代|架)")
-_FIRST_CLASSIFIERS = "届批期款代架枚个台部辆艘颗任集场轮"
+_FIRST_CLASSIFIERS = "届批期款代架枚个台部辆艘颗任集场轮笔号"
 # Rule 172: an officeholder's term is a member too: "博茨瓦纳的第二任总统" is not answered by the passage on its
 # 首任总统 (read off r32's off-topic set, two questions: training for it).
 _SERIES_TERM = re.compile(r"第(\d+)(任)")
@@ -2590,6 +2590,10 @@ _SERIES_PHASE = re.compile(r"(?<![\d第])(\d+)(期)(?=工程|项目)")
 # 部长, 部队, 部委, 部位, 集团, 集中, 集体, 集合, 场所, 场馆, 场地, 轮胎. Not 第N季: business news writes a quarter so
 # ("台湾今年第二季半导体产值", measured on the archive), as often as a show's season.
 _SERIES_WORK = re.compile(r"第(\d+)(部(?![分门长队委位])|集(?![团中体合])|场(?![所馆地])|轮(?!胎))")
+# Rule 196: a tranche, order or payment counted with 笔 (第二笔战略投资 is not the 首笔) and a numbered storm, notice
+# or decree counted with 号 (今年第5号台风 is not the 第6号) are members the same way (read off r35's off-topic set:
+# training for 笔). Not 号 before a line, building, gate, road or room (an address or a route: rule 162's).
+_SERIES_COUNTED = re.compile(r"第(\d+)(笔|号(?![线院楼门口路室]))")
 # Rule 168: a Chinese name and its model or mission number are a member the same way (塞斯纳172型 is not
 # 塞斯纳170, 歼-20 is not 歼-10, 长征五号 is not 长征二号, 神舟十六号 is not 神舟十五号). The number follows the
 # name directly or after a hyphen, with 型 or 号 or, without them, with two digits or more; what follows
@@ -2638,7 +2642,7 @@ def series_members(question: str) -> list[Member]:
         # digits or more), alone: "塞斯纳172" writes 塞斯纳172型, "737客机" 波音737.
         suffix = "号" if text.endswith("号") else ""
         out.setdefault(text, Member(text, re.compile(rf"(?<![\d.]){number}(?!\d){suffix}")))
-    ordinals = (_SERIES_ORDINAL, _SERIES_TERM, _SERIES_PHASE, _SERIES_WORK)
+    ordinals = (_SERIES_ORDINAL, _SERIES_TERM, _SERIES_PHASE, _SERIES_WORK, _SERIES_COUNTED)
     for m in [m for pattern in ordinals for m in pattern.finditer(canonical_numbers(q))]:
         number, unit = m.groups()
         # The first is also 首 or 初 (首届, 初代, 首任), and by any classifier: 首枚 is the 第一款 rocket.

@@ -574,6 +574,10 @@ def test_a_city_the_passage_never_names_is_missing():
     ("柳州的新航线最低票价是多少", "最低票价为870元。", "开航初期，最低票价为870元。", False),
     ("邵阳市脑科医院支部去汝城沙洲村 组织了多少党员", "组织了30名党员。", "支部组织30名党员前往郴州市汝城县沙洲村。", False),
     ("西宁实施了多少项盐湖领域科技项目", "实施了40项。", "西宁实施盐湖领域科技项目40项。", False),  # 盐湖 is no city
+    # A city written with its province is one rival: the province is its address.
+    ("西安市在公厕旁边设了多少个限时停车位", "西安设了54个停车位。", "江苏南通在市区临路公厕附近设置27处共54个路侧限时停车位。", True),
+    ("南通在公厕旁边设了多少个限时停车位", "南通设了54个停车位。", "江苏南通在市区临路公厕附近设置27处共54个路侧限时停车位。", False),
+    ("无锡这次来了多少家企业", "来了300家。", "江苏南京、浙江杭州的300家企业参加。", False),   # several: origins
     # Rule 135: a whole listed beside places of its own kind is where they came from.
     ("在台州三门开幕的跆拳道嘉年华 来了多少运动员", "600多名运动员参赛。",
      "来自浙江、上海、江苏、安徽等长三角地区的600多名运动员参赛。", False),

@@ -3454,6 +3454,34 @@ def test_series_works(question, members):
     assert [m.text for m in series_members(question)] == members
 
 
+# Rule 196: a tranche or payment counted with 笔 and a numbered storm or notice counted with 号 are members too.
+@pytest.mark.parametrize("question, members", [
+    ("恒大汽车从纽顿集团拿到的第二笔战略投资到账了吗", ["第2笔"]),
+    ("今年第5号台风叫什么", ["第5号"]),
+    ("第2号公告说了什么", ["第2号"]),
+    ("住在第3号楼的居民有多少", []),                           # a building: an address
+    ("地铁第4号线什么时候通车", ["4号线"]),                    # a route is rule 162's own reading
+    ("这笔钱第二天到账了吗", []),                               # 第二天 is a day
+])
+def test_series_counted(question, members):
+    from rag.langrules import series_members
+
+    assert [m.text for m in series_members(question)] == members
+
+
+@pytest.mark.parametrize("question, passage, unwritten", [
+    ("第二笔战略投资是多少美元", "恒大汽车获得纽顿集团的首笔5亿美元战略投资", ["第2笔"]),
+    ("第一笔战略投资是多少美元", "恒大汽车获得纽顿集团的首笔5亿美元战略投资", []),      # 首笔 is 第一笔
+    ("今年第6号台风叫什么", "今年第6号台风“卡努”于8月生成", []),
+    ("今年第5号台风叫什么", "今年第6号台风“卡努”于8月生成", ["第5号"]),
+    ("今年第五号台风叫什么", "今年第5号台风“杜苏芮”登陆福建", []),                   # numerals are values
+])
+def test_series_counted_written(question, passage, unwritten):
+    from rag.langrules import unwritten_members
+
+    assert unwritten_members(question, [passage]) == unwritten
+
+
 @pytest.mark.parametrize("question, passage, unwritten", [
     ("名侦探柯南第8部剧场版的票房是多少", "《名侦探柯南》第7部剧场版在日本票房32亿日元", ["第8部"]),
     ("名侦探柯南第七部剧场版的票房是多少", "《名侦探柯南》第7部剧场版在日本票房32亿日元", []),
