@@ -517,6 +517,27 @@ def _other_year_part(question: str, spans: Sequence[str]) -> str | None:
     return None
 
 
+def _inherited_year_part(question: str, d: "Draft") -> str | None:
+    """Rule 197: rule 182 read in the text before the claim. A report names the part of the year once and its
+    later clauses inherit it ("奥迪集团发布上半年财报，销售收入为342亿欧元；营业利润为34.17亿欧元" gives the
+    half-year's profit). When no sentence carrying the answer names a part of a year, the part each held
+    citation's chunk names last before its span is the span's; the question's words for the part it asks about
+    when every such part is another; else None. Read off r35's off-topic set (奥迪 二季度 from 上半年): training."""
+    asked = _year_parts(question)
+    if not asked or any(_year_parts(sp) for sp in d.spans()):
+        return None
+    inherited = []
+    for s in d.sentences:
+        for c in s.citations:
+            if c.holds:
+                before = canonical_numbers(to_simplified(c.chunk.text[: closest_sentence(s, c)[0]]))
+                last = max(_YEAR_PART.finditer(before), key=lambda m: m.start(), default=None)
+                inherited.append(_year_parts(last.group(0)) if last else {})
+    if inherited and all(parts and not parts.keys() & asked.keys() for parts in inherited):
+        return next(iter(asked.values()))
+    return None
+
+
 def _rivals(term: str, text: str) -> bool:
     """Whether ``text`` names another year, date or place of the same kind as ``term``."""
     return any(not _same_place(term, x) for x in _same_kind(term, text))
@@ -722,6 +743,15 @@ def _implied_years(spans: Sequence[str], openings: Sequence[str]) -> set[str]:
     return {str(max(own) + v) for v in offsets}
 
 
+def closest_sentence(sentence: Sentence, citation: Citation) -> tuple[int, int]:
+    """(start, end) in ``citation.chunk.text`` of the one sentence of the citation's span that shares the most
+    character pairs with the answer ``sentence`` (the first of equals; the whole span when it has no sentence)."""
+    mine = set(bigrams(sentence.text))
+    start, end = citation.span
+    parts = [(start + a, start + b) for a, b in split_sentences(citation.chunk.text[start:end])] or [(start, end)]
+    return max(parts, key=lambda p: len(mine & set(bigrams(citation.chunk.text[p[0]:p[1]]))))
+
+
 @dataclass(frozen=True)
 class Draft:
     """What every post-generation check reads: the question and the answer's verified sentences."""
@@ -747,16 +777,8 @@ class Draft:
     def spans(self) -> list[str]:
         """For each citation that holds, the one chunk sentence of its span closest to the claim
         (a span may add a neighbour sentence, which must not lend the answer its year)."""
-        out = []
-        for s in self.sentences:
-            mine = set(bigrams(s.text))
-            for c in s.citations:
-                if not c.holds:
-                    continue
-                text = c.chunk.text[c.span[0]:c.span[1]]
-                parts = [text[a:b] for a, b in split_sentences(text)] or [text]
-                out.append(max(parts, key=lambda p: len(mine & set(bigrams(p)))))
-        return out
+        return [c.chunk.text[a:b] for s in self.sentences for c in s.citations if c.holds
+                for a, b in [closest_sentence(s, c)]]
 
     def supporting(self) -> list[Chunk]:
         """The chunks of citations that hold, each once, in order."""
@@ -981,6 +1003,17 @@ def check_scope(d: Draft) -> str | None:
 # A figure, and not a year or a date (a time belongs to the event, whoever reports it).
 _FIGURE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.])(?!\s*[年月日号])")
 _CLAUSE_END = re.compile(r"[，,；;。！!？?]")
+
+
+def check_inherited_year_part(d: Draft) -> str | None:
+    """Rule 197 (``_inherited_year_part``): the answer's figure stands in a clause that inherits another part of the
+    year from the report's earlier words than the part the question asks about."""
+    if not d.supporting():
+        return None
+    part = _inherited_year_part(_untested_part(d.question), d)
+    if part:
+        return f"the question asks about {part}, and the supporting passages give the figure for another part of the year (rule 197)"
+    return None
 
 
 def check_enclosing_figure(d: Draft) -> str | None:
@@ -1309,7 +1342,7 @@ def check_figure_context(d: Draft) -> str | None:
 
 CHECKS: tuple[Callable[[Draft], str | None], ...] = (check_citations, check_conclusion, check_restated, check_kind,
                                                      check_counted_thing, check_flow_or_stock, check_category, check_direction, check_extreme, check_payment, check_plan,
-                                                     check_publication_date, check_superlative, check_relation, check_scope, check_enclosing_figure,
+                                                     check_publication_date, check_superlative, check_relation, check_scope, check_inherited_year_part, check_enclosing_figure,
                                                      check_subject, check_written_names, check_title_rival,
                                                      check_topic, check_general_sentence, check_advice, check_cause, check_figure_context,
                                                      check_name_characters)

@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 from .textnorm import CJK, bigrams, compact, normalize, to_simplified
 
-RULES_VERSION = "2026-12-07.196"
+RULES_VERSION = "2026-12-07.197"
 
 # --- numbers -------------------------------------------------------------------------------------
 

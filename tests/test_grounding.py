@@ -911,3 +911,24 @@ def test_check_title_rival(held_draft, question, answer, passage, title, refused
 
     reason = check_title_rival(held_draft(question, answer.replace("[1]", ""), passage, title=title))
     assert (reason is not None) is refused, reason
+
+
+@pytest.mark.parametrize("question, answer, passage, refused", [
+    # Rule 197: the report names the half-year once; the profit clause after it inherits it.
+    ("奥迪集团二季度营业利润是多少欧元", "营业利润为34.17亿欧元。",
+     "奥迪集团发布上半年财报，销售收入为342亿欧元；营业利润为34.17亿欧元，去年同期为49.33亿欧元；", True),
+    ("宾利2023年第三季度交付了多少辆车", "交付了1.2万辆。", "宾利公布前三季度业绩。全球交付1.2万辆，同比增长3%。", True),
+    # Not: the part asked is the one inherited, the span names a part itself (rule 182's), none is named
+    # before, or the question asks no part.
+    ("奥迪集团上半年营业利润是多少欧元", "营业利润为34.17亿欧元。",
+     "奥迪集团发布上半年财报，销售收入为342亿欧元；营业利润为34.17亿欧元，去年同期为49.33亿欧元；", False),
+    ("公司二季度营业利润是多少", "营业利润为10亿元。", "公司发布二季度财报。营业利润为10亿元，同比增长5%。", False),
+    ("公司二季度营业利润是多少", "营业利润为10亿元。", "上半年营收50亿元。二季度营业利润为10亿元。", False),
+    ("公司二季度营业利润是多少", "营业利润为10亿元。", "公司公布最新财报。营业利润为10亿元。", False),
+    ("公司营业利润是多少", "营业利润为34.17亿欧元。", "发布上半年财报，营业利润为34.17亿欧元。", False),
+])
+def test_check_inherited_year_part(held_draft, question, answer, passage, refused):
+    from rag.grounding import check_inherited_year_part
+
+    reason = check_inherited_year_part(held_draft(question, answer, passage))
+    assert (reason is not None) is refused, reason
