@@ -81,6 +81,7 @@ def switches():
         "195": (G, "_title_rival", lambda *a, **k: None, G.check_title_rival),
         "196": (L, "_SERIES_COUNTED", never, G.check_written_names),
         "197": (G, "_inherited_year_part", lambda *a, **k: None, G.check_inherited_year_part),
+        "198": (L, "collection_subject", lambda *a, **k: False, G.check_written_names),
         # Before rule 176 a figure right after a month always made it a day, a year too ("8月2023年").
         "176": (G, "_MONTH", re.compile(r"(?<![\d.])(?:1[0-2]|[1-9])月(?!\d|份?[初中底末]?\d)"), G.check_scope),
     }

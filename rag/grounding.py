@@ -766,6 +766,8 @@ class Draft:
     translated: bool = False
     # check_figure_context's bar (0: off): the pipeline sets answer.min_figure_context.
     min_figure_context: float = 0.0
+    # Whether a word is the collection's own subject (rule 198: many of the index's chunks write it).
+    collection_subject: Callable[[str], bool] = lambda word: False
 
     @property
     def claims(self) -> str:
@@ -1112,7 +1114,7 @@ def check_written_names(d: Draft) -> str | None:
     missing = [] if d.translated else _unwritten_names(d.question, texts)
     if missing:
         return f"the question names {', '.join(missing)}, which the supporting passages never write (rule 165)"
-    missing = [] if d.translated else _unwritten_latin_names(d.question, texts)
+    missing = [] if d.translated else _unwritten_latin_names(d.question, texts, d.collection_subject)
     if missing:
         return f"the question names {', '.join(missing)}, which the supporting passages never write (rule 191)"
     return None

@@ -623,6 +623,10 @@ class ManifestDocuments:
         """The newest publication date among the documents (the reference day of an archive)."""
         return max((e["date"] for e in self.manifest["documents"].values() if e.get("date")), default=None)
 
+    def term_chunks(self, word: str) -> int:
+        """How many chunks write ``word`` (0 for a backend that keeps no term counts: every word reads as rare)."""
+        return 0
+
     def duplicate_groups(self) -> dict[str, str]:
         """``{doc_id: group}`` for documents with a near-duplicate (see ``rag.dedup``)."""
         return {d: e["duplicate_group"] for d, e in self.manifest["documents"].items() if e.get("duplicate_group")}
@@ -664,6 +668,10 @@ class Index(ManifestDocuments):
 
     def chunks_of(self, doc_id: str) -> list[Chunk]:
         return self.db.chunks_of(doc_id)
+
+    def term_chunks(self, word: str) -> int:
+        """How many chunks write ``word``, from the BM25 index's term counts (Latin words are lower-cased there)."""
+        return self.sparse.chunk_count(word.lower())
 
     def document_chars(self, chunk: Chunk) -> int:
         """How long the document ``chunk`` comes from is, in cleaned characters."""

@@ -500,7 +500,8 @@ class Pipeline:
         opening = functools.lru_cache(None)(self._opening) if in_index else none
         preceding = functools.lru_cache(None)(self._preceding) if in_index else none
         return Draft(question, checked.verified, opening, preceding, self._published_by(in_index), translated,
-                     min_figure_context=self.settings.answer.min_figure_context)
+                     min_figure_context=self.settings.answer.min_figure_context,
+                     collection_subject=self._collection_subject if in_index else lambda word: False)
 
     def confidence_model(self) -> "ConfidenceModel | None":
         """The confidence model for the index's embedder, with the threshold of the setting when set
@@ -575,6 +576,13 @@ class Pipeline:
         index = self.index
         days = {d[:10] for c in citations if c.holds and (d := published(index, c.chunk)) and len(d) >= 10}
         return tuple(sorted(days))
+
+    def _collection_subject(self, word: str) -> bool:
+        """Whether the index's chunks write ``word`` often enough to make it the collection's subject (rule 198)."""
+        from .langrules import collection_subject
+
+        index = self.index
+        return index is not None and collection_subject(index.term_chunks(word), len(index))
 
     def _opening(self, chunk: Chunk) -> str:
         """The opening of a chunk's article, for the scope check (nothing without an index)."""

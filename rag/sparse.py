@@ -120,6 +120,13 @@ class Bm25Index:
         self._weights = sp.csc_matrix((w.astype(np.float32), (rows_a, cols_a)), shape=(n, len(vocab)))
         return self
 
+    def chunk_count(self, term: str) -> int:
+        """How many chunks hold ``term`` (a token as ``tokenize`` writes it)."""
+        j = self.vocab.get(term)
+        if j is None or self.n == 0:
+            return 0
+        return int(self._weights.indptr[j + 1] - self._weights.indptr[j])
+
     def scores(self, query_tokens: Sequence[str]) -> np.ndarray:
         """BM25 score of every chunk for the query (a repeated query term counts once)."""
         ids = sorted({self.vocab[t] for t in query_tokens if t in self.vocab})

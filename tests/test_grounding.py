@@ -932,3 +932,15 @@ def test_check_inherited_year_part(held_draft, question, answer, passage, refuse
 
     reason = check_inherited_year_part(held_draft(question, answer, passage))
     assert (reason is not None) is refused, reason
+
+
+def test_check_written_names_reads_the_collection_subject(held_draft):
+    """Rule 198: a Latin name the collection is about (many chunks write it) need not be written by the passage."""
+    import dataclasses
+
+    from rag.grounding import check_written_names
+
+    d = held_draft("在 Writer 中要对选中的文字手动断词，应选择哪个菜单命令？", "选择工具 - 语言 - 断词。",
+                   "要手动断词，选择工具 - 语言 - 断词。")
+    assert check_written_names(d) is not None
+    assert check_written_names(dataclasses.replace(d, collection_subject=lambda w: w == "Writer")) is None

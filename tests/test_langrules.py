@@ -3568,3 +3568,30 @@ def test_headed_names_same_thing(a, b, same):
         return HeadedName(w, next(h for h in NAME_HEADS if w.endswith(h)))
 
     assert named(a).same_thing(named(b)) is same
+
+
+# Rule 198: a word many of the index's chunks write is the collection's own subject (a manual's product), which its
+# pages leave out; rule 191 does not ask the passages to write it.
+@pytest.mark.parametrize("chunks, total, subject", [
+    (156, 1507, True),     # Calc in the LibreOffice help's guide pages (10.4%)
+    (67, 1507, True),      # Draw (4.4%)
+    (43, 4918, False),     # App in a news pool (0.9%)
+    (9, 4917, False),      # Xbox
+    (0, 4839, False),
+    (4, 20, False),        # a small index: fewer than five chunks is never the subject
+    (5, 20, True),
+])
+def test_collection_subject(chunks, total, subject):
+    from rag.langrules import collection_subject
+
+    assert collection_subject(chunks, total) is subject
+
+
+def test_unwritten_latin_names_leaves_the_collection_subject_out():
+    from rag.langrules import unwritten_latin_names
+
+    q = "在 LibreOffice Calc 中给数据列添加自动筛选，要选择哪个菜单命令？"
+    passage = "选择数据 - 筛选 - 自动筛选。"
+    assert unwritten_latin_names(q, [passage]) == ["LibreOffice", "Calc"]
+    assert unwritten_latin_names(q, [passage], lambda w: w in ("LibreOffice", "Calc")) == []
+    assert unwritten_latin_names(q, [passage], lambda w: w == "LibreOffice") == ["Calc"]

@@ -185,8 +185,8 @@ def test_checks_are_one_signature_functions():
     assert [c.__name__ for c in CHECKS] == ["check_citations", "check_conclusion", "check_restated", "check_kind", "check_counted_thing",
                                            "check_flow_or_stock", "check_category", "check_direction", "check_extreme", "check_payment", "check_plan",
                                            "check_publication_date", "check_superlative",
-                                           "check_relation", "check_scope", "check_enclosing_figure",
-                                           "check_subject", "check_written_names", "check_topic", "check_general_sentence",
+                                           "check_relation", "check_scope", "check_inherited_year_part", "check_enclosing_figure",
+                                           "check_subject", "check_written_names", "check_title_rival", "check_topic", "check_general_sentence",
                                            "check_advice", "check_cause", "check_figure_context",
                                            "check_name_characters"]
     # An answer with no claim at all ("是[1]") holds nothing either (rule 62).

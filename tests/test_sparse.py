@@ -67,3 +67,11 @@ def test_coverage_is_the_share_of_the_questions_idf_mass_hand_computed():
     a, b = math.log(1 + 1.5 / 2.5), math.log(1 + 2.5 / 1.5)
     assert [round(g, 6) for g in got] == [1.0, round(a / (a + b), 6), 0.0]
     assert idx.coverage(["x"], [0, 1]) == [0.0, 0.0] and idx.coverage(["a"], []) == []
+
+
+def test_chunk_count_counts_chunks_not_occurrences():
+    idx = Bm25Index().build([["calc", "calc", "filter"], ["calc"], ["writer"]])
+    assert idx.chunk_count("calc") == 2
+    assert idx.chunk_count("writer") == 1
+    assert idx.chunk_count("draw") == 0
+    assert Bm25Index().build([]).chunk_count("calc") == 0
